@@ -1,1 +1,5 @@
-
+//! corescope-demos: workloads and the probes that measure them.
+//!
+//! This crate owns the demo catalogue, the instrumented primitives (mutex,
+//! semaphore, queue, counters, histograms) and the thread, process and async
+//! runners. It never draws and never touches the terminal.

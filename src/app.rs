@@ -1,0 +1,356 @@
+//! The dashboard's state and its answers to input.
+//!
+//! `App` holds the model and what the user chose (pause, help, sort,
+//! selection). Input methods return an `Action`; the event loop performs it.
+//! Nothing here touches the terminal, so every key can be tested directly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use corescope_widgets::ThreadColumn;
+use crossterm::event::{Event, KeyEvent};
+
+use crate::keymap::{Command, Keymap};
+use crate::model::Model;
+use crate::snapshot::{Snapshot, ThreadSample};
+
+/// What the event loop must do after an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing changed on screen.
+    None,
+    /// Draw again.
+    Redraw,
+    /// Leave, restoring the terminal.
+    Quit,
+    /// Restore the terminal and stop like a shell job.
+    Suspend,
+}
+
+/// How the thread table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadSort {
+    /// The column sorted on.
+    pub column: ThreadColumn,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl Default for ThreadSort {
+    /// Busiest threads first, as in htop.
+    fn default() -> Self {
+        Self {
+            column: ThreadColumn::CpuPct,
+            descending: true,
+        }
+    }
+}
+
+/// Sort columns in the order `s` cycles through them.
+const SORT_CYCLE: [ThreadColumn; 9] = [
+    ThreadColumn::CpuPct,
+    ThreadColumn::RunqWait,
+    ThreadColumn::Voluntary,
+    ThreadColumn::Involuntary,
+    ThreadColumn::State,
+    ThreadColumn::LastCpu,
+    ThreadColumn::Name,
+    ThreadColumn::Tid,
+    ThreadColumn::Pid,
+];
+
+/// Rows moved by PgUp/PgDn.
+const PAGE_ROWS: usize = 10;
+
+/// The dashboard state.
+#[derive(Debug)]
+pub struct App {
+    model: Model,
+    /// The model as it was when the user paused; drawn instead of the live one.
+    frozen: Option<Model>,
+    keymap: Keymap,
+    help_visible: bool,
+    sort: ThreadSort,
+    selected_tid: Option<i32>,
+    interval: Duration,
+}
+
+impl App {
+    /// A dashboard sampling every `interval`, with default keys.
+    #[must_use]
+    pub fn new(interval: Duration) -> Self {
+        Self {
+            model: Model::new(),
+            frozen: None,
+            keymap: Keymap::default(),
+            help_visible: false,
+            sort: ThreadSort::default(),
+            selected_tid: None,
+            interval,
+        }
+    }
+
+    /// Takes in a snapshot. While paused the live model keeps its history
+    /// complete; only the screen stays frozen.
+    pub fn ingest(&mut self, snapshot: Arc<Snapshot>) -> Action {
+        self.model.ingest(snapshot);
+        if self.frozen.is_some() {
+            Action::None
+        } else {
+            Action::Redraw
+        }
+    }
+
+    /// Answers a terminal event.
+    pub fn handle_event(&mut self, event: &Event) -> Action {
+        match event {
+            Event::Key(key) => self.handle_key(key),
+            Event::Resize(..) | Event::FocusGained => Action::Redraw,
+            _ => Action::None,
+        }
+    }
+
+    /// Answers a key press.
+    pub fn handle_key(&mut self, key: &KeyEvent) -> Action {
+        let command = self.keymap.command_for(key);
+        if self.help_visible {
+            // Any key closes the help, as in htop; Ctrl-C still quits.
+            if command == Some(Command::Quit) && key.code == crossterm::event::KeyCode::Char('c') {
+                return Action::Quit;
+            }
+            if key.kind == crossterm::event::KeyEventKind::Release {
+                return Action::None;
+            }
+            self.help_visible = false;
+            return Action::Redraw;
+        }
+        let Some(command) = command else {
+            return Action::None;
+        };
+        match command {
+            Command::Quit => return Action::Quit,
+            Command::Suspend => return Action::Suspend,
+            Command::Help => self.help_visible = true,
+            Command::Pause => {
+                self.frozen = match self.frozen {
+                    Some(_) => None,
+                    None => Some(self.model.clone()),
+                };
+            }
+            Command::Up => self.move_selection(-1),
+            Command::Down => self.move_selection(1),
+            Command::PageUp => self.move_selection(-(PAGE_ROWS as isize)),
+            Command::PageDown => self.move_selection(PAGE_ROWS as isize),
+            Command::Top => self.move_selection(isize::MIN),
+            Command::Bottom => self.move_selection(isize::MAX),
+            Command::SortNext => {
+                let at = SORT_CYCLE.iter().position(|c| *c == self.sort.column).unwrap_or(0);
+                let column = SORT_CYCLE[(at + 1) % SORT_CYCLE.len()];
+                self.sort = ThreadSort {
+                    column,
+                    descending: !matches!(
+                        column,
+                        ThreadColumn::Name | ThreadColumn::Tid | ThreadColumn::Pid
+                    ),
+                };
+            }
+            Command::SortReverse => self.sort.descending = !self.sort.descending,
+        }
+        Action::Redraw
+    }
+
+    /// The model to draw: the frozen one while paused, else the live one.
+    #[must_use]
+    pub fn visible_model(&self) -> &Model {
+        self.frozen.as_ref().unwrap_or(&self.model)
+    }
+
+    /// True while the display is frozen.
+    #[must_use]
+    pub const fn paused(&self) -> bool {
+        self.frozen.is_some()
+    }
+
+    /// True while the help overlay is shown.
+    #[must_use]
+    pub const fn help_visible(&self) -> bool {
+        self.help_visible
+    }
+
+    /// The key table, for the footer and the help overlay.
+    #[must_use]
+    pub const fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// The thread table's order.
+    #[must_use]
+    pub const fn sort(&self) -> ThreadSort {
+        self.sort
+    }
+
+    /// The selected thread, if any.
+    #[must_use]
+    pub const fn selected_tid(&self) -> Option<i32> {
+        self.selected_tid
+    }
+
+    /// The sampling interval.
+    #[must_use]
+    pub const fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    fn move_selection(&mut self, by: isize) {
+        let Some(snapshot) = self.visible_model().latest() else {
+            return;
+        };
+        let order = sorted_threads(snapshot, self.sort);
+        let Some(last) = order.len().checked_sub(1) else {
+            return;
+        };
+        let at = self
+            .selected_tid
+            .and_then(|tid| order.iter().position(|t| t.tid == tid));
+        let next = match at {
+            None if by < 0 => last,
+            None => 0,
+            Some(i) => i.saturating_add_signed(by).min(last),
+        };
+        self.selected_tid = Some(order[next].tid);
+    }
+}
+
+/// The snapshot's threads in the table's order. Unknown values sort last in
+/// both directions: "unknown" is not "smallest".
+#[must_use]
+pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSample> {
+    use std::cmp::Ordering;
+    fn by_option<T: PartialOrd>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let order = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+                if descending { order.reverse() } else { order }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    let mut threads: Vec<&ThreadSample> = snapshot.target.threads.iter().collect();
+    let d = sort.descending;
+    threads.sort_by(|a, b| {
+        let primary = match sort.column {
+            ThreadColumn::Pid => by_option(Some(a.pid), Some(b.pid), d),
+            ThreadColumn::Tid => by_option(Some(a.tid), Some(b.tid), d),
+            ThreadColumn::Name => by_option(Some(&a.name), Some(&b.name), d),
+            ThreadColumn::State => by_option(Some(a.state), Some(b.state), d),
+            ThreadColumn::LastCpu => by_option(a.last_cpu, b.last_cpu, d),
+            ThreadColumn::CpuPct => by_option(a.cpu_pct, b.cpu_pct, d),
+            ThreadColumn::Voluntary => by_option(a.voluntary_per_sec, b.voluntary_per_sec, d),
+            ThreadColumn::Involuntary => {
+                by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
+            }
+            ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
+        };
+        primary.then(a.tid.cmp(&b.tid))
+    });
+    threads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{snapshot, thread};
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn app_with_threads() -> App {
+        let mut app = App::new(Duration::from_millis(500));
+        let mut slow = thread(30, "slow", 1.0, 'S');
+        slow.cpu_pct = None;
+        app.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(10, "worker-a", 90.0, 'R'), slow, thread(20, "worker-b", 40.0, 'R')],
+        )));
+        app
+    }
+
+    #[test]
+    fn quit_and_suspend_are_actions_for_the_loop() {
+        let mut app = app_with_threads();
+        assert_eq!(app.handle_key(&key('q')), Action::Quit);
+        let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
+        assert_eq!(app.handle_key(&ctrl_z), Action::Suspend);
+        assert_eq!(app.handle_key(&key('x')), Action::None, "unbound keys do nothing");
+    }
+
+    #[test]
+    fn any_key_closes_help_but_ctrl_c_still_quits() {
+        let mut app = app_with_threads();
+        assert_eq!(app.handle_key(&key('?')), Action::Redraw);
+        assert!(app.help_visible());
+        assert_eq!(app.handle_key(&key('q')), Action::Redraw);
+        assert!(!app.help_visible(), "q closes help first");
+        app.handle_key(&key('?'));
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(app.handle_key(&ctrl_c), Action::Quit);
+    }
+
+    #[test]
+    fn pause_freezes_the_screen_while_history_keeps_growing() {
+        let mut app = app_with_threads();
+        app.handle_key(&key(' '));
+        assert!(app.paused());
+        let action = app.ingest(Arc::new(snapshot(1, [99.0, 99.0], vec![])));
+        assert_eq!(action, Action::None, "no redraw while paused");
+        assert_eq!(app.visible_model().latest().map(|s| s.seq), Some(0));
+        app.handle_key(&key(' '));
+        assert_eq!(app.visible_model().latest().map(|s| s.seq), Some(1));
+        assert_eq!(app.visible_model().core_history(0).map(|h| h.len()), Some(2));
+    }
+
+    #[test]
+    fn default_order_is_busiest_first_with_unknown_last() {
+        let app = app_with_threads();
+        let snap = app.visible_model().latest().expect("snapshot");
+        let tids: Vec<i32> = sorted_threads(snap, app.sort()).iter().map(|t| t.tid).collect();
+        assert_eq!(tids, [10, 20, 30]);
+        let ascending = ThreadSort { column: ThreadColumn::CpuPct, descending: false };
+        let tids: Vec<i32> = sorted_threads(snap, ascending).iter().map(|t| t.tid).collect();
+        assert_eq!(tids, [20, 10, 30], "unknown stays last when reversed");
+    }
+
+    #[test]
+    fn selection_follows_the_sorted_rows_and_stops_at_the_ends() {
+        let mut app = app_with_threads();
+        app.handle_key(&key('j'));
+        assert_eq!(app.selected_tid(), Some(10));
+        app.handle_key(&key('j'));
+        assert_eq!(app.selected_tid(), Some(20));
+        app.handle_key(&key('G'));
+        assert_eq!(app.selected_tid(), Some(30));
+        app.handle_key(&key('j'));
+        assert_eq!(app.selected_tid(), Some(30));
+        app.handle_key(&key('g'));
+        assert_eq!(app.selected_tid(), Some(10));
+    }
+
+    #[test]
+    fn sort_key_cycles_columns_and_i_reverses() {
+        let mut app = app_with_threads();
+        app.handle_key(&key('s'));
+        assert_eq!(app.sort().column, ThreadColumn::RunqWait);
+        let before = app.sort().descending;
+        app.handle_key(&key('I'));
+        assert_eq!(app.sort().descending, !before);
+        for _ in 0..SORT_CYCLE.len() - 1 {
+            app.handle_key(&key('s'));
+        }
+        assert_eq!(app.sort().column, ThreadColumn::CpuPct, "cycle wraps around");
+    }
+}

@@ -1,0 +1,272 @@
+//! Key bindings: one table drives dispatch, the footer hints and the help
+//! overlay, so the help can never describe a key that does something else.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Something the user can ask for with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Leave corescope.
+    Quit,
+    /// Show or hide the key list.
+    Help,
+    /// Freeze or unfreeze the display.
+    Pause,
+    /// Stop corescope like a shell job (`fg` resumes it).
+    Suspend,
+    /// Select the row above.
+    Up,
+    /// Select the row below.
+    Down,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Select the first row.
+    Top,
+    /// Select the last row.
+    Bottom,
+    /// Sort the thread table by the next column.
+    SortNext,
+    /// Reverse the sort order.
+    SortReverse,
+}
+
+impl Command {
+    /// What the command does, as the help overlay says it.
+    #[must_use]
+    pub const fn description(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "show or hide this help",
+            Self::Pause => "pause or resume the display",
+            Self::Suspend => "suspend to the shell (fg resumes)",
+            Self::Up => "select the thread above",
+            Self::Down => "select the thread below",
+            Self::PageUp => "page up",
+            Self::PageDown => "page down",
+            Self::Top => "first thread",
+            Self::Bottom => "last thread",
+            Self::SortNext => "sort threads by the next column",
+            Self::SortReverse => "reverse the sort order",
+        }
+    }
+
+    /// The word shown in the footer, for the commands worth a footer slot.
+    #[must_use]
+    pub const fn hint(self) -> Option<&'static str> {
+        match self {
+            Self::Quit => Some("quit"),
+            Self::Help => Some("help"),
+            Self::Pause => Some("pause"),
+            Self::Down => Some("select"),
+            Self::SortNext => Some("sort"),
+            Self::Suspend => Some("suspend"),
+            _ => None,
+        }
+    }
+
+    /// The help overlay section the command belongs to.
+    #[must_use]
+    pub const fn section(self) -> &'static str {
+        match self {
+            Self::Quit | Self::Help | Self::Pause | Self::Suspend => "General",
+            Self::Up
+            | Self::Down
+            | Self::PageUp
+            | Self::PageDown
+            | Self::Top
+            | Self::Bottom
+            | Self::SortNext
+            | Self::SortReverse => "Thread table",
+        }
+    }
+}
+
+/// One key, with its modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    code: KeyCode,
+    modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// A key pressed alone.
+    #[must_use]
+    pub const fn plain(code: KeyCode) -> Self {
+        Self {
+            code,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
+    /// A key pressed with Ctrl.
+    #[must_use]
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::CONTROL,
+        }
+    }
+
+    /// True when `event` is this key. Shift is part of the character itself
+    /// (`G`, `?`), so it is ignored unless Ctrl or Alt is involved.
+    fn matches(self, event: &KeyEvent) -> bool {
+        let relevant = event.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        self.code == event.code && self.modifiers == relevant
+    }
+
+    /// The key as a person would write it: `q`, `space`, `Ctrl-C`, `F10`, `↑`.
+    #[must_use]
+    pub fn label(self) -> String {
+        let name = match self.code {
+            KeyCode::Char(' ') => "space".to_owned(),
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                c.to_ascii_uppercase().to_string()
+            }
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Esc => "Esc".to_owned(),
+            KeyCode::Tab => "Tab".to_owned(),
+            KeyCode::Enter => "Enter".to_owned(),
+            KeyCode::Up => "↑".to_owned(),
+            KeyCode::Down => "↓".to_owned(),
+            KeyCode::Left => "←".to_owned(),
+            KeyCode::Right => "→".to_owned(),
+            KeyCode::PageUp => "PgUp".to_owned(),
+            KeyCode::PageDown => "PgDn".to_owned(),
+            KeyCode::Home => "Home".to_owned(),
+            KeyCode::End => "End".to_owned(),
+            other => format!("{other:?}"),
+        };
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{name}")
+        } else {
+            name
+        }
+    }
+}
+
+/// The key table.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<(Command, Vec<Key>)>,
+}
+
+impl Default for Keymap {
+    /// htop and btop habits: `q`/F10 quit, `?`/F1 help, arrows and `hjkl`.
+    fn default() -> Self {
+        use KeyCode::{Char, Down, End, Esc, F, Home, PageDown, PageUp, Up};
+        let p = Key::plain;
+        Self {
+            bindings: vec![
+                (Command::Quit, vec![p(Char('q')), p(Esc), Key::ctrl('c'), p(F(10))]),
+                (Command::Help, vec![p(Char('?')), p(F(1))]),
+                (Command::Pause, vec![p(Char(' ')), p(Char('Z'))]),
+                (Command::Suspend, vec![Key::ctrl('z')]),
+                (Command::Up, vec![p(Up), p(Char('k'))]),
+                (Command::Down, vec![p(Down), p(Char('j'))]),
+                (Command::PageUp, vec![p(PageUp)]),
+                (Command::PageDown, vec![p(PageDown)]),
+                (Command::Top, vec![p(Home), p(Char('g'))]),
+                (Command::Bottom, vec![p(End), p(Char('G'))]),
+                (Command::SortNext, vec![p(Char('s')), p(F(6))]),
+                (Command::SortReverse, vec![p(Char('I'))]),
+            ],
+        }
+    }
+}
+
+impl Keymap {
+    /// The command a key press asks for; key releases ask for nothing.
+    #[must_use]
+    pub fn command_for(&self, event: &KeyEvent) -> Option<Command> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        self.bindings
+            .iter()
+            .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(command, _)| *command)
+    }
+
+    /// Every binding, in table order: (command, its keys).
+    pub fn bindings(&self) -> impl Iterator<Item = (Command, &[Key])> {
+        self.bindings.iter().map(|(c, keys)| (*c, keys.as_slice()))
+    }
+
+    /// The keys of one command, as a label like `q/Esc/Ctrl-C/F10`.
+    #[must_use]
+    pub fn keys_label(&self, command: Command) -> String {
+        self.bindings
+            .iter()
+            .find(|(c, _)| *c == command)
+            .map(|(_, keys)| keys.iter().map(|k| k.label()).collect::<Vec<_>>().join("/"))
+            .unwrap_or_default()
+    }
+
+    /// The first key of a command, for the footer.
+    #[must_use]
+    pub fn first_key_label(&self, command: Command) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|(c, _)| *c == command)
+            .and_then(|(_, keys)| keys.first())
+            .map(|k| k.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn the_quit_keys_of_the_contract_all_quit() {
+        let keymap = Keymap::default();
+        for event in [
+            press(KeyCode::Char('q'), KeyModifiers::NONE),
+            press(KeyCode::Esc, KeyModifiers::NONE),
+            press(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            press(KeyCode::F(10), KeyModifiers::NONE),
+        ] {
+            assert_eq!(keymap.command_for(&event), Some(Command::Quit), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn shifted_characters_match_without_naming_shift() {
+        let keymap = Keymap::default();
+        let question = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
+        assert_eq!(keymap.command_for(&question), Some(Command::Help));
+        let plain_c = press(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(keymap.command_for(&plain_c), None, "c alone is not Ctrl-C");
+    }
+
+    #[test]
+    fn releases_do_nothing() {
+        let mut event = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        event.kind = KeyEventKind::Release;
+        assert_eq!(Keymap::default().command_for(&event), None);
+    }
+
+    #[test]
+    fn labels_read_like_a_manual() {
+        let keymap = Keymap::default();
+        assert_eq!(keymap.keys_label(Command::Quit), "q/Esc/Ctrl-C/F10");
+        assert_eq!(keymap.keys_label(Command::Pause), "space/Z");
+        assert_eq!(keymap.first_key_label(Command::Suspend).as_deref(), Some("Ctrl-Z"));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let keymap = Keymap::default();
+        let keys: Vec<Key> = keymap.bindings().flat_map(|(_, k)| k.iter().copied()).collect();
+        for (i, a) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(a), "{} bound twice", a.label());
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Headless reports: what a run measured, as JSON with the DESIGN's stable
+//! keys or as a short table a student can paste.
+
+pub mod watch;
+
+/// Rounds for a report: two decimals are all any figure here can honestly claim.
+#[must_use]
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}

@@ -1,0 +1,386 @@
+//! The report of `watch PID --headless` (and later `run -- CMD --headless`).
+//!
+//! Built from the snapshots of a run. Per-thread figures cover the watch
+//! window: CPU percent, context switches and run-queue wait are what happened
+//! between the first and the last sample, not since the thread started. A
+//! thread born during the window counts from its start, which lies inside it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::round2;
+use crate::snapshot::{Snapshot, ThreadSample};
+
+/// Now and peak of a count.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct NowPeak {
+    /// At the last sample.
+    pub now: usize,
+    /// Most seen at one sample.
+    pub peak: usize,
+}
+
+/// Mean and max of the cores the tree kept busy.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Parallelism {
+    /// Mean over the window: CPU time of all threads / wall time.
+    pub mean: f64,
+    /// Highest value over one sampling interval.
+    pub max: f64,
+}
+
+/// Machine load during the window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CpuSummary {
+    /// Logical CPUs.
+    pub cores: usize,
+    /// Mean percent busy of each core over the window, in CPU order.
+    pub busy_pct: Vec<f64>,
+}
+
+/// One thread over the window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThreadReport {
+    /// Thread id.
+    pub tid: i32,
+    /// Process it belongs to.
+    pub pid: i32,
+    /// Thread name at its last sample.
+    pub name: String,
+    /// Percent of one core over the window; `null` if never measurable.
+    pub cpu_pct: Option<f64>,
+    /// CPU it last ran on.
+    pub last_cpu: Option<u32>,
+    /// Scheduler state at its last sample.
+    pub state: String,
+    /// Voluntary context switches during the window.
+    pub voluntary_ctxt: Option<u64>,
+    /// Involuntary context switches during the window.
+    pub nonvoluntary_ctxt: Option<u64>,
+    /// Milliseconds spent runnable but waiting for a CPU during the window.
+    pub runq_wait_ms: Option<f64>,
+    /// Kernel wait channel at its last sample, when sleeping and readable.
+    pub wchan: Option<String>,
+    /// True when the thread was gone by the last sample.
+    pub exited: bool,
+}
+
+/// The whole `watch` report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WatchReport {
+    /// Root of the watched tree.
+    pub pid: i32,
+    /// Its command line.
+    pub command: String,
+    /// Snapshots taken.
+    pub samples: u64,
+    /// Wall time from the first to the last sample, in milliseconds.
+    pub duration_ms: u64,
+    /// Threads of the tree.
+    pub threads: NowPeak,
+    /// Processes of the tree.
+    pub processes: NowPeak,
+    /// Cores kept busy.
+    pub parallelism: Parallelism,
+    /// Machine load.
+    pub cpu: CpuSummary,
+    /// Every thread seen, by TID.
+    pub per_thread: Vec<ThreadReport>,
+    /// Exit status of the command, for `run`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+}
+
+/// Cumulative counters of a thread at its first and latest sample.
+#[derive(Debug, Clone)]
+struct ThreadTally {
+    baseline: Counters,
+    latest: ThreadSample,
+    seen_at: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Counters {
+    cpu_ns: Option<u64>,
+    voluntary: Option<u64>,
+    nonvoluntary: Option<u64>,
+    runq_ns: Option<u64>,
+}
+
+impl Counters {
+    fn of(t: &ThreadSample) -> Self {
+        Self {
+            cpu_ns: t.cpu_time_ns,
+            voluntary: t.voluntary_ctxt,
+            nonvoluntary: t.nonvoluntary_ctxt,
+            runq_ns: t.runq_wait_ns,
+        }
+    }
+
+    /// A thread born during the window: everything it did lies inside it.
+    const ZERO: Self = Self {
+        cpu_ns: Some(0),
+        voluntary: Some(0),
+        nonvoluntary: Some(0),
+        runq_ns: Some(0),
+    };
+}
+
+/// Accumulates snapshots into a `WatchReport`.
+#[derive(Debug, Default)]
+pub struct WatchReportBuilder {
+    first: Option<Duration>,
+    last: Option<Snapshot>,
+    samples: u64,
+    parallelism_max: f64,
+    core_busy: BTreeMap<usize, (f64, f64)>,
+    threads: BTreeMap<i32, ThreadTally>,
+}
+
+impl WatchReportBuilder {
+    /// An empty report.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one snapshot (in order).
+    pub fn add(&mut self, snapshot: Snapshot) {
+        let first_sample = self.first.is_none();
+        self.first.get_or_insert(snapshot.elapsed);
+        self.samples += 1;
+        if let Some(p) = snapshot.target.parallelism() {
+            self.parallelism_max = self.parallelism_max.max(p);
+        }
+        let weight = snapshot.interval.map_or(0.0, |d| d.as_secs_f64());
+        for core in &snapshot.cores {
+            if let Some(busy) = core.busy_pct {
+                let entry = self.core_busy.entry(core.core).or_default();
+                entry.0 += f64::from(busy) * weight;
+                entry.1 += weight;
+            }
+        }
+        for thread in &snapshot.target.threads {
+            self.threads
+                .entry(thread.tid)
+                .and_modify(|tally| {
+                    tally.latest = thread.clone();
+                    tally.seen_at = snapshot.seq;
+                })
+                .or_insert_with(|| ThreadTally {
+                    baseline: if first_sample { Counters::of(thread) } else { Counters::ZERO },
+                    latest: thread.clone(),
+                    seen_at: snapshot.seq,
+                });
+        }
+        self.last = Some(snapshot);
+    }
+
+    /// The report over everything added. `None` if nothing was.
+    #[must_use]
+    pub fn finish(self, exit_code: Option<i32>) -> Option<WatchReport> {
+        let last = self.last?;
+        let window = last.elapsed.saturating_sub(self.first?);
+        let window_s = window.as_secs_f64();
+        let per_thread: Vec<ThreadReport> = self
+            .threads
+            .values()
+            .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq))
+            .collect();
+        let cpu_ns_total: u64 = self
+            .threads
+            .values()
+            .filter_map(|t| t.latest.cpu_time_ns?.checked_sub(t.baseline.cpu_ns?))
+            .sum();
+        let mean = if window_s > 0.0 { cpu_ns_total as f64 / 1e9 / window_s } else { 0.0 };
+        let target = &last.target;
+        Some(WatchReport {
+            pid: target.root_pid,
+            command: target.command.clone(),
+            samples: self.samples,
+            duration_ms: window.as_millis() as u64,
+            threads: NowPeak {
+                now: target.threads.len(),
+                peak: target.threads_peak,
+            },
+            processes: NowPeak {
+                now: target.processes.iter().filter(|p| p.state != 'Z').count(),
+                peak: target.processes_peak,
+            },
+            parallelism: Parallelism {
+                mean: round2(mean),
+                max: round2(self.parallelism_max),
+            },
+            cpu: CpuSummary {
+                cores: last.cores.len(),
+                busy_pct: self
+                    .core_busy
+                    .values()
+                    .map(|(sum, weight)| if *weight > 0.0 { round2(sum / weight) } else { 0.0 })
+                    .collect(),
+            },
+            per_thread,
+            exit_code,
+        })
+    }
+}
+
+fn thread_report(tally: &ThreadTally, window_s: f64, exited: bool) -> ThreadReport {
+    let t = &tally.latest;
+    let b = tally.baseline;
+    let delta = |now: Option<u64>, then: Option<u64>| now?.checked_sub(then?);
+    ThreadReport {
+        tid: t.tid,
+        pid: t.pid,
+        name: t.name.clone(),
+        cpu_pct: delta(t.cpu_time_ns, b.cpu_ns)
+            .filter(|_| window_s > 0.0)
+            .map(|ns| round2((ns as f64 / 1e9 / window_s * 100.0).min(100.0))),
+        last_cpu: t.last_cpu,
+        state: t.state.to_string(),
+        voluntary_ctxt: delta(t.voluntary_ctxt, b.voluntary),
+        nonvoluntary_ctxt: delta(t.nonvoluntary_ctxt, b.nonvoluntary),
+        runq_wait_ms: delta(t.runq_wait_ns, b.runq_ns).map(|ns| round2(ns as f64 / 1e6)),
+        wchan: t.wchan.clone(),
+        exited,
+    }
+}
+
+impl WatchReport {
+    /// A short table for a terminal or a paste.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "PID {} ({}): {} samples over {:.2} s",
+            self.pid,
+            self.command,
+            self.samples,
+            self.duration_ms as f64 / 1000.0
+        );
+        if let Some(code) = self.exit_code {
+            let _ = writeln!(out, "exit code    {code}");
+        }
+        let _ = writeln!(out, "threads      {} now, {} peak", self.threads.now, self.threads.peak);
+        let _ = writeln!(
+            out,
+            "processes    {} now, {} peak",
+            self.processes.now, self.processes.peak
+        );
+        let _ = writeln!(
+            out,
+            "parallelism  {:.2} cores mean, {:.2} max",
+            self.parallelism.mean, self.parallelism.max
+        );
+        let busy: Vec<String> = self
+            .cpu
+            .busy_pct
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("cpu{i} {b:.0}%"))
+            .collect();
+        let _ = writeln!(out, "cpu busy     {}", busy.join("  "));
+        let _ = writeln!(
+            out,
+            "\n{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}",
+            "TID", "NAME", "S", "CPU", "CPU%", "VCSW", "IVCSW", "RUNQ ms"
+        );
+        let unknown = || "?".to_owned();
+        for t in &self.per_thread {
+            let _ = writeln!(
+                out,
+                "{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}{}",
+                t.tid,
+                t.name,
+                t.state,
+                t.last_cpu.map_or_else(unknown, |c| c.to_string()),
+                t.cpu_pct.map_or_else(unknown, |c| format!("{c:.1}")),
+                t.voluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
+                t.nonvoluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
+                t.runq_wait_ms.map_or_else(unknown, |c| format!("{c:.1}")),
+                if t.exited { "  (exited)" } else { "" },
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{snapshot, thread};
+
+    fn with_cpu(mut t: ThreadSample, cpu_ms: u64, voluntary: u64) -> ThreadSample {
+        t.cpu_time_ns = Some(cpu_ms * 1_000_000);
+        t.voluntary_ctxt = Some(voluntary);
+        t
+    }
+
+    #[test]
+    fn figures_cover_the_window_only() {
+        let mut builder = WatchReportBuilder::new();
+        // A thread that already used 10 s of CPU before the window.
+        builder.add(snapshot(0, [50.0, 50.0], vec![with_cpu(thread(1, "old", 0.0, 'R'), 10_000, 500)]));
+        builder.add(snapshot(1, [50.0, 50.0], vec![with_cpu(thread(1, "old", 80.0, 'R'), 10_400, 510)]));
+        builder.add(snapshot(
+            2,
+            [70.0, 30.0],
+            vec![
+                with_cpu(thread(1, "old", 80.0, 'R'), 10_800, 520),
+                // Born during the window: all its 100 ms count.
+                with_cpu(thread(2, "new", 0.0, 'S'), 100, 3),
+            ],
+        ));
+        let report = builder.finish(None).expect("report");
+        assert_eq!(report.samples, 3);
+        assert_eq!(report.duration_ms, 1000);
+        let old = &report.per_thread[0];
+        assert_eq!(old.cpu_pct, Some(80.0), "800 ms of CPU in a 1 s window");
+        assert_eq!(old.voluntary_ctxt, Some(20));
+        let new = &report.per_thread[1];
+        assert_eq!(new.cpu_pct, Some(10.0));
+        assert_eq!(new.voluntary_ctxt, Some(3));
+        assert_eq!(report.parallelism.mean, 0.9, "(800 + 100) ms over 1 s");
+        assert_eq!(report.threads, NowPeak { now: 2, peak: 2 });
+        assert_eq!(report.cpu.busy_pct, [60.0, 40.0], "weighted by interval, first tick has none");
+    }
+
+    #[test]
+    fn a_thread_gone_by_the_end_is_kept_and_marked() {
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S'), thread(2, "b", 0.0, 'S')]));
+        builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        let report = builder.finish(Some(0)).expect("report");
+        assert_eq!(report.per_thread.len(), 2);
+        assert!(!report.per_thread[0].exited);
+        assert!(report.per_thread[1].exited);
+        assert_eq!(report.threads.now, 1);
+        assert_eq!(report.exit_code, Some(0));
+    }
+
+    #[test]
+    fn json_has_the_contract_keys() {
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        let json = serde_json::to_value(builder.finish(None).expect("report")).expect("json");
+        for key in ["pid", "command", "samples", "duration_ms", "threads", "processes", "parallelism", "cpu", "per_thread"] {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+        assert!(json.get("exit_code").is_none(), "only `run` reports an exit code");
+        let row = &json["per_thread"][0];
+        for key in ["tid", "name", "cpu_pct", "last_cpu", "state", "voluntary_ctxt", "nonvoluntary_ctxt", "runq_wait_ms"] {
+            assert!(row.get(key).is_some(), "missing per_thread.{key}");
+        }
+        assert!(json["threads"].get("now").is_some() && json["threads"].get("peak").is_some());
+        assert!(json["cpu"]["busy_pct"].is_array());
+    }
+
+    #[test]
+    fn nothing_added_is_no_report() {
+        assert!(WatchReportBuilder::new().finish(None).is_none());
+    }
+}

@@ -1,0 +1,225 @@
+//! The sampler: one immutable `Snapshot` per tick, made off the render path.
+//!
+//! It owns every `/proc` reader; nothing else in corescope touches `/proc` on a
+//! tick. In the dashboard it runs on its own thread and sends snapshots over a
+//! bounded channel: a full channel drops the snapshot, which shows as a gap in
+//! `Snapshot::seq`, because the sampler never waits for the screen. Headless reports call `Sampler::sample` directly.
+
+mod cpu;
+mod proc_file;
+mod threads;
+mod tree;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use tokio::sync::mpsc::error::TrySendError;
+
+pub use proc_file::raise_open_file_limit;
+
+use crate::snapshot::{MemorySample, Snapshot};
+use cpu::CpuReader;
+use tree::TreeReader;
+
+/// The shortest and longest tick the sampler accepts, in milliseconds.
+pub const INTERVAL_RANGE_MS: std::ops::RangeInclusive<u64> = 50..=10_000;
+
+/// Makes snapshots of the machine and of one process tree.
+pub struct Sampler {
+    cpu: CpuReader,
+    tree: TreeReader,
+    system: Option<sysinfo::System>,
+    started: Instant,
+    last: Option<Instant>,
+    seq: u64,
+}
+
+impl Sampler {
+    /// A sampler for the tree under `pid`. Fails with a clear message when no
+    /// such process exists.
+    pub fn new(pid: i32) -> Result<Self> {
+        if pid <= 0 {
+            bail!("PID must be a positive number, got {pid}");
+        }
+        let tree = TreeReader::new(pid).map_err(|_| {
+            anyhow::anyhow!("no process with PID {pid} (it may have exited)")
+        })?;
+        let cpu = CpuReader::open()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+            .context("cannot read /proc/stat: corescope needs Linux with /proc mounted")?;
+        Ok(Self {
+            cpu,
+            tree,
+            // Memory is a nice-to-have: without it the header shows "?".
+            system: sysinfo::System::new().ok(),
+            started: Instant::now(),
+            last: None,
+            seq: 0,
+        })
+    }
+
+    /// A sampler for corescope's own process tree (demos run inside it).
+    pub fn for_own_process() -> Result<Self> {
+        Self::new(i32::try_from(std::process::id()).context("PID out of range")?)
+    }
+
+    /// The PID at the root of the watched tree.
+    #[must_use]
+    pub const fn root_pid(&self) -> i32 {
+        self.tree.root()
+    }
+
+    /// Reads everything now and returns the snapshot.
+    pub fn sample(&mut self) -> Snapshot {
+        let now = Instant::now();
+        let cores = self.cpu.sample();
+        let target = self.tree.sample();
+        let memory = self.system.as_mut().map(|system| {
+            system.refresh_memory();
+            MemorySample {
+                total_bytes: system.total_memory(),
+                used_bytes: system.used_memory(),
+            }
+        });
+        let load_average = sysinfo::System::load_average()
+            .ok()
+            .map(|l| [l.one, l.five, l.fifteen]);
+        let snapshot = Snapshot {
+            seq: self.seq,
+            elapsed: now.duration_since(self.started),
+            interval: self.last.map(|last| now.duration_since(last)),
+            cores,
+            memory,
+            load_average,
+            target,
+        };
+        self.seq += 1;
+        self.last = Some(now);
+        snapshot
+    }
+}
+
+/// What the UI may ask of a running sampler thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SamplerCommand {
+    /// Tick at this interval from now on.
+    SetInterval(Duration),
+}
+
+/// The running sampler thread. Dropping it stops the thread.
+pub struct SamplerHandle {
+    commands: mpsc::Sender<SamplerCommand>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SamplerHandle {
+    /// Starts `sampler` on its own thread, ticking every `interval`.
+    pub fn spawn(
+        sampler: Sampler,
+        interval: Duration,
+        out: tokio::sync::mpsc::Sender<Arc<Snapshot>>,
+    ) -> Result<Self> {
+        let (commands, inbox) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("cs-sampler".into())
+            .spawn(move || tick_loop(sampler, interval, &out, &inbox))
+            .context("cannot start the sampler thread")?;
+        Ok(Self {
+            commands,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends a command; ignored if the thread has already stopped.
+    pub fn send(&self, command: SamplerCommand) {
+        let _ = self.commands.send(command);
+    }
+}
+
+impl Drop for SamplerHandle {
+    fn drop(&mut self) {
+        // Replacing the sender disconnects the inbox, which ends the loop at
+        // its next wait.
+        self.commands = mpsc::channel().0;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Samples on a fixed schedule (deadlines, not sleeps, so ticks do not drift)
+/// until the receiver or the command channel goes away.
+fn tick_loop(
+    mut sampler: Sampler,
+    mut interval: Duration,
+    out: &tokio::sync::mpsc::Sender<Arc<Snapshot>>,
+    inbox: &mpsc::Receiver<SamplerCommand>,
+) {
+    let mut next = Instant::now();
+    loop {
+        match out.try_send(Arc::new(sampler.sample())) {
+            // The screen is behind (or suspended): the newest snapshots matter
+            // more than a complete backlog, so this one is dropped.
+            Ok(()) | Err(TrySendError::Full(_)) => {}
+            Err(TrySendError::Closed(_)) => return,
+        }
+        next += interval;
+        let now = Instant::now();
+        if next < now {
+            next = now + interval;
+        }
+        loop {
+            match inbox.recv_timeout(next.saturating_duration_since(Instant::now())) {
+                Ok(SamplerCommand::SetInterval(new)) => {
+                    next = next - interval + new;
+                    interval = new;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_pid_is_one_clear_error() {
+        let err = Sampler::new(999_999_999).err().expect("must fail");
+        assert_eq!(err.to_string(), "no process with PID 999999999 (it may have exited)");
+        assert!(Sampler::new(0).is_err());
+        assert!(Sampler::new(-5).is_err());
+    }
+
+    #[test]
+    fn consecutive_snapshots_number_and_time_themselves() {
+        let mut sampler = Sampler::for_own_process().expect("self");
+        let first = sampler.sample();
+        std::thread::sleep(Duration::from_millis(30));
+        let second = sampler.sample();
+        assert_eq!((first.seq, second.seq), (0, 1));
+        assert_eq!(first.interval, None);
+        let interval = second.interval.expect("interval");
+        assert!(interval >= Duration::from_millis(30));
+        assert!(second.elapsed >= interval);
+        assert!(!second.cores.is_empty());
+        assert!(second.memory.is_some_and(|m| m.used_bytes <= m.total_bytes));
+    }
+
+    #[test]
+    fn the_thread_delivers_ticks_and_stops_when_dropped() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let sampler = Sampler::for_own_process().expect("self");
+        let handle = SamplerHandle::spawn(sampler, Duration::from_millis(50), tx).expect("spawn");
+        let first = rx.blocking_recv().expect("first");
+        let second = rx.blocking_recv().expect("second");
+        assert_eq!(second.seq, first.seq + 1);
+        handle.send(SamplerCommand::SetInterval(Duration::from_millis(60)));
+        drop(handle);
+    }
+}

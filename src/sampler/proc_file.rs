@@ -1,0 +1,141 @@
+//! A `/proc` file kept open between ticks and re-read from offset 0.
+//!
+//! Opening a `/proc` file costs about 10 us here, re-reading an open one about
+//! 1 us: the sampler keeps one of these per file per thread. When the process
+//! runs out of descriptors it falls back to open-read-close rather than failing,
+//! so a huge target is slower to sample but never unsampled.
+
+use std::fs::File;
+use std::io::{self, ErrorKind};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+
+/// One `/proc` file, kept open when a descriptor is available.
+#[derive(Debug)]
+pub struct ProcFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+/// Why a read found nothing: the task is gone (normal churn) or the kernel
+/// refused us (another user's process). Callers treat the first as "drop the
+/// row" and the second as "unknown".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    /// The task exited (ENOENT, ESRCH) or its files vanished.
+    Gone,
+    /// Permission denied or another error: the value is unknown.
+    Unreadable,
+}
+
+impl From<io::Error> for ReadError {
+    fn from(err: io::Error) -> Self {
+        match err.kind() {
+            ErrorKind::NotFound => Self::Gone,
+            _ if err.raw_os_error() == Some(nix::libc::ESRCH) => Self::Gone,
+            _ => Self::Unreadable,
+        }
+    }
+}
+
+impl ProcFile {
+    /// Opens `path`; a missing file is `Gone`, a descriptor shortage is not an error.
+    pub fn open(path: PathBuf) -> Result<Self, ReadError> {
+        match File::open(&path) {
+            Ok(file) => Ok(Self {
+                path,
+                file: Some(file),
+            }),
+            Err(err) if is_out_of_descriptors(&err) => Ok(Self { path, file: None }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Reads the whole file afresh into `buf` (cleared first) and returns it.
+    pub fn read<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
+        buf.clear();
+        match &self.file {
+            Some(file) => read_all_at(file, buf)?,
+            None => read_all_at(&File::open(&self.path)?, buf)?,
+        }
+        Ok(buf.as_slice())
+    }
+}
+
+fn is_out_of_descriptors(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(nix::libc::EMFILE | nix::libc::ENFILE)
+    )
+}
+
+/// `pread` from offset 0 until end of file: a `/proc` seq file regenerates its
+/// content when read at offset 0, so a kept-open descriptor gives fresh data.
+fn read_all_at(file: &File, buf: &mut Vec<u8>) -> io::Result<()> {
+    const CHUNK: usize = 4096;
+    loop {
+        let start = buf.len();
+        buf.resize(start + CHUNK, 0);
+        let n = file.read_at(&mut buf[start..], start as u64)?;
+        buf.truncate(start + n);
+        if n == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit (capped), so that
+/// watching a program with a thousand threads keeps every file open.
+pub fn raise_open_file_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    const WANTED: u64 = 65_536;
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        let target = hard.min(WANTED);
+        if soft < target {
+            // Best effort: without it the fallback path still samples correctly.
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, target, hard);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rereads_fresh_content_from_a_kept_open_file() {
+        let file = ProcFile::open(PathBuf::from("/proc/self/schedstat")).expect("schedstat");
+        let mut buf = Vec::new();
+        let first = file.read(&mut buf).expect("read").to_vec();
+        // Burn some CPU so the on-CPU time (first field) must grow.
+        let mut x = 0u64;
+        for i in 0..5_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        std::hint::black_box(x);
+        let second = file.read(&mut buf).expect("read").to_vec();
+        let ns = |b: &[u8]| -> u64 {
+            std::str::from_utf8(b)
+                .expect("utf8")
+                .split_whitespace()
+                .next()
+                .and_then(|f| f.parse().ok())
+                .expect("number")
+        };
+        assert!(ns(&second) > ns(&first), "second read must be fresh");
+    }
+
+    #[test]
+    fn a_missing_task_is_gone_not_unreadable() {
+        let err = ProcFile::open(PathBuf::from("/proc/999999999/stat")).expect_err("no such pid");
+        assert_eq!(err, ReadError::Gone);
+    }
+
+    #[test]
+    fn reads_files_larger_than_one_chunk() {
+        let file = ProcFile::open(PathBuf::from("/proc/self/maps")).expect("maps");
+        let mut buf = Vec::new();
+        let text = file.read(&mut buf).expect("read");
+        assert!(text.ends_with(b"\n"));
+    }
+}

@@ -1,0 +1,139 @@
+//! One immutable sample of the machine and of the target process tree.
+//!
+//! The sampler makes one `Snapshot` per tick and hands it over in an `Arc`;
+//! nothing mutates it afterwards. Every rate in it covers `interval`, the wall
+//! time since the previous snapshot. A value the kernel would not give us is
+//! `None` ("unknown"), never zero.
+
+use std::time::Duration;
+
+/// Everything measured at one tick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Tick number, from 0.
+    pub seq: u64,
+    /// Time since the sampler started.
+    pub elapsed: Duration,
+    /// Wall time covered by the rates below; `None` on the first tick.
+    pub interval: Option<Duration>,
+    /// Per logical CPU, in CPU order.
+    pub cores: Vec<CoreSample>,
+    /// Machine memory; `None` when it could not be read.
+    pub memory: Option<MemorySample>,
+    /// 1, 5 and 15 minute load averages; `None` when unreadable.
+    pub load_average: Option<[f64; 3]>,
+    /// The watched process tree.
+    pub target: TargetSample,
+}
+
+/// Load of one logical CPU over the last interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CoreSample {
+    /// Logical CPU number as the kernel names it (`cpu3` is 3).
+    pub core: usize,
+    /// Percent busy (not idle, not waiting on I/O), 0..=100; `None` on the first tick.
+    pub busy_pct: Option<f32>,
+}
+
+/// Machine memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemorySample {
+    /// Bytes of RAM in total.
+    pub total_bytes: u64,
+    /// Bytes of RAM in use (total minus available).
+    pub used_bytes: u64,
+}
+
+/// The watched process and its descendants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSample {
+    /// The process the tree hangs from.
+    pub root_pid: i32,
+    /// Its command line, or its name when the command line is unreadable.
+    pub command: String,
+    /// False once the root process has exited (or become a zombie).
+    pub alive: bool,
+    /// Processes of the tree, root first, then in discovery order.
+    pub processes: Vec<ProcessSample>,
+    /// Threads of every process of the tree.
+    pub threads: Vec<ThreadSample>,
+    /// Most threads seen alive at one tick since sampling began.
+    pub threads_peak: usize,
+    /// Most processes seen alive at one tick since sampling began.
+    pub processes_peak: usize,
+}
+
+impl TargetSample {
+    /// Mean number of cores the tree kept busy over the interval: the sum of its
+    /// threads' CPU percent divided by 100. `None` when no thread has a rate yet.
+    #[must_use]
+    pub fn parallelism(&self) -> Option<f64> {
+        let rates = self.threads.iter().filter_map(|t| t.cpu_pct);
+        let mut any = false;
+        let total: f64 = rates
+            .inspect(|_| any = true)
+            .map(f64::from)
+            .sum::<f64>();
+        any.then_some(total / 100.0)
+    }
+}
+
+/// One process of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessSample {
+    /// Process id.
+    pub pid: i32,
+    /// Parent process id.
+    pub ppid: i32,
+    /// Short name (`comm`, at most 15 bytes).
+    pub name: String,
+    /// Scheduler state letter of the main thread (R, S, D, Z, T...).
+    pub state: char,
+    /// Threads in this process.
+    pub threads: usize,
+    /// Resident memory in KiB; `None` when unreadable.
+    pub rss_kib: Option<u64>,
+}
+
+/// One thread of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadSample {
+    /// Process the thread belongs to.
+    pub pid: i32,
+    /// Thread id.
+    pub tid: i32,
+    /// Thread name (`comm`).
+    pub name: String,
+    /// Scheduler state letter: R running or runnable, S sleeping, D disk wait, ...
+    pub state: char,
+    /// The CPU it last ran on.
+    pub last_cpu: Option<u32>,
+    /// Percent of one core over the interval; `None` on first sight.
+    pub cpu_pct: Option<f32>,
+    /// Nanoseconds on a CPU since the thread started.
+    pub cpu_time_ns: Option<u64>,
+    /// Voluntary context switches since the thread started (it blocked).
+    pub voluntary_ctxt: Option<u64>,
+    /// Involuntary context switches since the thread started (it was preempted).
+    pub nonvoluntary_ctxt: Option<u64>,
+    /// Voluntary context switches per second over the interval.
+    pub voluntary_per_sec: Option<f32>,
+    /// Involuntary context switches per second over the interval.
+    pub nonvoluntary_per_sec: Option<f32>,
+    /// Nanoseconds spent runnable but waiting for a CPU, since the thread started.
+    pub runq_wait_ns: Option<u64>,
+    /// Percent of the interval spent runnable but waiting for a CPU.
+    pub runq_wait_pct: Option<f32>,
+    /// Kernel function the thread sleeps in (`futex_do_wait` for a lock), for
+    /// sleeping threads whose wait channel we may read.
+    pub wchan: Option<String>,
+}
+
+impl ThreadSample {
+    /// True when the thread sleeps in a futex wait: a lock, condition variable or
+    /// join, seen from outside the program.
+    #[must_use]
+    pub fn blocked_on_futex(&self) -> bool {
+        self.state == 'S' && self.wchan.as_deref().is_some_and(|w| w.starts_with("futex"))
+    }
+}

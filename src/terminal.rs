@@ -1,0 +1,101 @@
+//! The terminal session: raw mode, alternate screen, hidden cursor, undone on
+//! every way out.
+//!
+//! Three layers make sure of it: `TerminalSession`'s `Drop` (quit and errors),
+//! a panic hook that restores before the panic message prints, and the event
+//! loop turning SIGINT, SIGTERM and SIGHUP into a normal quit. `restore` is
+//! idempotent, so the layers can overlap safely.
+
+use std::io::{self, Stdout, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use crossterm::cursor::{Hide, Show};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+/// True while the terminal is in our modes and must be restored.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// The ratatui terminal over stdout.
+pub type Screen = Terminal<CrosstermBackend<Stdout>>;
+
+/// Owns the terminal while the dashboard runs.
+pub struct TerminalSession {
+    screen: Screen,
+}
+
+impl TerminalSession {
+    /// Switches the terminal into the dashboard's modes.
+    pub fn enter() -> Result<Self> {
+        install_panic_hook();
+        enter_modes().context("cannot set up the terminal")?;
+        let screen = Terminal::new(CrosstermBackend::new(io::stdout()))
+            .context("cannot draw on the terminal")?;
+        Ok(Self { screen })
+    }
+
+    /// The screen to draw on.
+    pub fn screen(&mut self) -> &mut Screen {
+        &mut self.screen
+    }
+
+    /// Restores the terminal, stops this process like a shell job (Ctrl-Z),
+    /// and takes the terminal back when the shell continues it (`fg`).
+    pub fn suspend(&mut self) -> Result<()> {
+        restore();
+        // SIGSTOP rather than SIGTSTP: corescope handles SIGTSTP itself (to get
+        // here), and SIGSTOP cannot be caught, so the shell sees a stopped job.
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP)
+            .context("cannot suspend")?;
+        self.resume()
+    }
+
+    /// Takes the terminal back after the process was stopped and continued
+    /// (by us or by someone's SIGSTOP): modes re-entered, screen fully redrawn.
+    pub fn resume(&mut self) -> Result<()> {
+        enter_modes().context("cannot set up the terminal again")?;
+        self.screen.clear().context("cannot redraw the terminal")
+    }
+}
+
+impl Drop for TerminalSession {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn enter_modes() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, Hide)
+}
+
+/// Leaves the dashboard's terminal modes if they are on. Safe to call from a
+/// panic hook, twice, or when nothing was set up.
+pub fn restore() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let mut out = io::stdout();
+        let _ = execute!(out, Show, LeaveAlternateScreen);
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// Restores the terminal before any panic message is printed, so the message
+/// lands on a usable terminal instead of the alternate screen.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}

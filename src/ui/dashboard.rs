@@ -1,0 +1,211 @@
+//! The dashboard screen: header, per-core load with history, counts, the
+//! thread table and the key hints.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use corescope_widgets::{
+    CoreLoad, CoreLoadPanel, KeyHints, Series, Stat, StatLine, Theme, ThreadFlag, ThreadRow,
+    ThreadTable, TitleBar,
+};
+
+use super::format;
+use crate::app::{App, sorted_threads};
+use crate::model::Model;
+use crate::snapshot::{Snapshot, ThreadSample};
+
+/// A thread that spent at least this share of the interval runnable but not
+/// running is flagged as waiting for a CPU.
+const RUNQ_WAIT_FLAG_PCT: f32 = 10.0;
+
+/// Draws the dashboard into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = Theme::default();
+    let model = app.visible_model();
+    let core_rows = model.latest().map_or(1, |s| s.cores.len()) as u16;
+    // Cores get their rows (plus borders) but at most half of what is left
+    // after the fixed lines; the widget packs columns when that is too few.
+    let spare = area.height.saturating_sub(3);
+    let cores_height = (core_rows + 2).min((spare / 2).max(3));
+    let [header, cores, stats, threads, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(cores_height),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    frame.render_widget(&title_bar(app, model, theme), header);
+    let Some(snapshot) = model.latest() else {
+        let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
+        frame.render_widget(waiting, cores);
+        render_footer(app, frame, footer, theme);
+        return;
+    };
+    render_cores(model, snapshot, frame, cores, theme);
+    let stat_values = stats_of(snapshot);
+    frame.render_widget(&StatLine::new(&stat_values).theme(theme), stats);
+    render_threads(app, snapshot, frame, threads, theme);
+    render_footer(app, frame, footer, theme);
+}
+
+fn title_bar<'a>(app: &App, model: &'a Model, theme: Theme) -> TitleBar<'a> {
+    let mut left = vec![Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD))];
+    let mut right = Vec::new();
+    if let Some(snap) = model.latest() {
+        left.push(Span::raw(format!(
+            "│ watching {} {} ",
+            snap.target.root_pid, snap.target.command
+        )));
+        right.push(Span::raw(format!(
+            "{} cores · every {} ms · {} ",
+            snap.cores.len(),
+            app.interval().as_millis(),
+            format::elapsed(snap.elapsed)
+        )));
+    }
+    let state = if app.paused() {
+        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
+    } else {
+        Span::styled(" ● live ", theme.accent)
+    };
+    right.push(state);
+    TitleBar::new(Line::from(left)).right(Line::from(right)).theme(theme)
+}
+
+fn render_cores(model: &Model, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
+    let cores: Vec<CoreLoad<'_>> = snapshot
+        .cores
+        .iter()
+        .map(|core| {
+            let history = model.core_history(core.core).map_or_else(Series::default, |h| {
+                let (older, newer) = h.as_slices();
+                Series::from_parts(older, newer)
+            });
+            CoreLoad {
+                core: core.core,
+                busy_pct: core.busy_pct,
+                history,
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" CPU cores: busy % now, history → ");
+    frame.render_widget(&CoreLoadPanel::new(&cores).block(block).theme(theme), area);
+}
+
+fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
+    let target = &snapshot.target;
+    let live_processes = target.processes.iter().filter(|p| p.state != 'Z').count();
+    let mut stats = Vec::new();
+    if !target.alive {
+        stats.push(Stat {
+            label: "target",
+            value: "exited".to_owned(),
+            emphasis: true,
+        });
+    }
+    stats.push(Stat {
+        label: "parallelism",
+        value: target
+            .parallelism()
+            .map_or_else(|| "? cores".to_owned(), |p| format!("{p:.2} cores")),
+        emphasis: true,
+    });
+    stats.push(Stat {
+        label: "threads",
+        value: format!("{} (peak {})", target.threads.len(), target.threads_peak),
+        emphasis: false,
+    });
+    stats.push(Stat {
+        label: "processes",
+        value: format!("{live_processes} (peak {})", target.processes_peak),
+        emphasis: false,
+    });
+    stats.push(Stat {
+        label: "memory",
+        value: snapshot.memory.map_or_else(
+            || "?".to_owned(),
+            |m| format!("{} / {}", format::bytes(m.used_bytes), format::bytes(m.total_bytes)),
+        ),
+        emphasis: false,
+    });
+    stats.push(Stat {
+        label: "load",
+        value: snapshot.load_average.map_or_else(
+            || "?".to_owned(),
+            |[a, b, c]| format!("{a:.2} {b:.2} {c:.2}"),
+        ),
+        emphasis: false,
+    });
+    stats
+}
+
+fn flag_of(thread: &ThreadSample) -> ThreadFlag {
+    if thread.blocked_on_futex() {
+        ThreadFlag::BlockedOnLock
+    } else if thread.runq_wait_pct.is_some_and(|p| p >= RUNQ_WAIT_FLAG_PCT) {
+        ThreadFlag::WaitingForCpu
+    } else {
+        ThreadFlag::None
+    }
+}
+
+fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
+    let sort = app.sort();
+    let ordered = sorted_threads(snapshot, sort);
+    let rows: Vec<ThreadRow<'_>> = ordered
+        .iter()
+        .map(|t| ThreadRow {
+            pid: t.pid,
+            tid: t.tid,
+            name: &t.name,
+            state: t.state,
+            last_cpu: t.last_cpu,
+            cpu_pct: t.cpu_pct,
+            voluntary_per_sec: t.voluntary_per_sec,
+            involuntary_per_sec: t.nonvoluntary_per_sec,
+            runq_wait_pct: t.runq_wait_pct,
+            flag: flag_of(t),
+        })
+        .collect();
+    let selected = app
+        .selected_tid()
+        .and_then(|tid| ordered.iter().position(|t| t.tid == tid));
+    let title = Line::from(vec![
+        Span::raw(" Threads "),
+        Span::styled("yellow", theme.warn),
+        Span::raw(": waiting for a CPU  "),
+        Span::styled("red", theme.alert),
+        Span::raw(": blocked on a lock (futex) "),
+    ]);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title);
+    let table = ThreadTable::new(&rows)
+        .block(block)
+        .theme(theme)
+        .selected(selected)
+        .sorted_by(Some(sort.column));
+    frame.render_widget(&table, area);
+}
+
+fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let keymap = app.keymap();
+    let labels: Vec<(String, &'static str)> = keymap
+        .bindings()
+        .filter_map(|(command, _)| {
+            let hint = command.hint()?;
+            Some((keymap.first_key_label(command)?, hint))
+        })
+        .collect();
+    let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
+    frame.render_widget(&KeyHints::new(&hints).theme(theme), area);
+}

@@ -1,0 +1,40 @@
+//! The help overlay, generated from the key map so it never lies.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use corescope_widgets::{HelpEntry, HelpOverlay, HelpSection};
+
+use crate::keymap::Keymap;
+
+/// Draws the key list over `area`.
+pub fn render(keymap: &Keymap, frame: &mut Frame, area: Rect) {
+    let labels: Vec<(&'static str, String, &'static str)> = keymap
+        .bindings()
+        .map(|(command, _)| {
+            (command.section(), keymap.keys_label(command), command.description())
+        })
+        .collect();
+    let mut section_titles: Vec<&'static str> = Vec::new();
+    for (section, _, _) in &labels {
+        if !section_titles.contains(section) {
+            section_titles.push(section);
+        }
+    }
+    let entries: Vec<Vec<HelpEntry<'_>>> = section_titles
+        .iter()
+        .map(|title| {
+            labels
+                .iter()
+                .filter(|(section, _, _)| section == title)
+                .map(|(_, keys, description)| HelpEntry { keys, description })
+                .collect()
+        })
+        .collect();
+    let sections: Vec<HelpSection<'_>> = section_titles
+        .iter()
+        .zip(&entries)
+        .map(|(title, entries)| HelpSection { title, entries })
+        .collect();
+    frame.render_widget(HelpOverlay::new("Keys (any key closes)", &sections), area);
+}

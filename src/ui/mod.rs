@@ -1,0 +1,114 @@
+//! Screens composed from widgets. Drawing reads the app and never writes it:
+//! no I/O, no locks, no `/proc` here.
+
+mod dashboard;
+mod format;
+mod help;
+
+use ratatui::Frame;
+use ratatui::layout::Size;
+
+use corescope_widgets::TooSmall;
+
+use crate::app::App;
+
+/// The smallest terminal the dashboard draws in; below it, one line says so.
+pub const MIN_SIZE: Size = Size {
+    width: 40,
+    height: 12,
+};
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.width || area.height < MIN_SIZE.height {
+        frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
+        return;
+    }
+    dashboard::render(app, frame, area);
+    if app.help_visible() {
+        help::render(app.keymap(), frame, area);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::{snapshot, thread};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn app() -> App {
+        let mut app = App::new(Duration::from_millis(500));
+        for seq in 0..40u64 {
+            let wave = (seq as f32 * 7.0) % 100.0;
+            let mut blocked = thread(12, "waiter", 0.0, 'S');
+            blocked.wchan = Some("futex_do_wait".to_owned());
+            let mut queued = thread(13, "queued", 35.0, 'R');
+            queued.runq_wait_pct = Some(60.0);
+            let mut unknown = thread(14, "other-user", 0.0, '?');
+            unknown.cpu_pct = None;
+            unknown.voluntary_per_sec = None;
+            app.ingest(Arc::new(snapshot(
+                seq,
+                [wave, 100.0 - wave],
+                vec![thread(10, "main", 2.0, 'S'), thread(11, "cruncher", 99.5, 'R'), blocked, queued, unknown],
+            )));
+        }
+        app
+    }
+
+    fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal.draw(|f| render(app, f)).expect("draw");
+        terminal
+    }
+
+    #[test]
+    fn dashboard_at_120x40() {
+        insta::assert_snapshot!(draw(&app(), 120, 40).backend());
+    }
+
+    #[test]
+    fn dashboard_at_80x24() {
+        insta::assert_snapshot!(draw(&app(), 80, 24).backend());
+    }
+
+    #[test]
+    fn tiny_terminal_shows_one_line() {
+        insta::assert_snapshot!(draw(&app(), 20, 6).backend());
+    }
+
+    #[test]
+    fn help_overlay_at_80x24() {
+        let mut app = app();
+        app.handle_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+        insta::assert_snapshot!(draw(&app, 80, 24).backend());
+    }
+
+    #[test]
+    fn paused_dashboard_says_so() {
+        let mut app = app();
+        app.handle_key(&KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE));
+        let terminal = draw(&app, 80, 24);
+        let top: String = (0..80).map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned()).collect();
+        assert!(top.contains("PAUSED"), "{top}");
+    }
+
+    #[test]
+    fn before_the_first_snapshot_the_screen_says_it_is_waiting() {
+        let app = App::new(Duration::from_millis(500));
+        insta::assert_snapshot!(draw(&app, 60, 12).backend());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn render_never_panics_at_any_size(width in 0u16..260, height in 0u16..90) {
+            let app = app();
+            draw(&app, width, height);
+        }
+    }
+}

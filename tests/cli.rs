@@ -1,0 +1,111 @@
+//! The command-line contract, end to end: exit codes, one clear error line,
+//! and the headless watch report of a real program.
+
+mod common;
+
+use common::{corescope, python};
+use serde_json::Value;
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_subcommand_of_the_contract() {
+    let out = corescope(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for sub in ["list", "demo", "compare", "watch", "run"] {
+        assert!(help.contains(sub), "help lacks `{sub}`:\n{help}");
+    }
+}
+
+#[test]
+fn an_unknown_pid_exits_1_with_one_clear_line() {
+    let out = corescope(&["watch", "999999999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no process with PID 999999999"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["watch", "abc"][..],
+        &["watch", "0"],
+        &["--interval", "10"],
+        &["watch", "1", "--headless", "--duration", "-1"],
+        &["no-such-command"],
+    ] {
+        let out = corescope(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr_of(&out));
+    }
+}
+
+#[test]
+fn the_dashboard_refuses_a_pipe_with_a_hint() {
+    let out = corescope(&["watch", &std::process::id().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("--headless"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn watching_python_with_eight_sleeping_threads_counts_nine() {
+    let program = python(
+        "import threading, time\n\
+         for i in range(8):\n    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n\
+         time.sleep(60)",
+        9,
+    );
+    let pid = program.0.id().to_string();
+    let out = corescope(&["watch", &pid, "--headless", "--duration", "1", "--json", "--interval", "200"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["pid"].as_i64(), Some(i64::from(program.0.id() as i32)));
+    assert_eq!(report["threads"]["now"], 9);
+    assert_eq!(report["processes"]["now"], 1);
+    let rows = report["per_thread"].as_array().expect("per_thread");
+    assert_eq!(rows.len(), 9);
+    assert!(rows.iter().all(|r| r["name"].as_str().is_some_and(|n| !n.is_empty())));
+    assert!(rows.iter().all(|r| r["state"] == "S"), "all asleep: {rows:?}");
+    assert!(report["parallelism"]["mean"].as_f64().expect("mean") < 0.2);
+    assert!(report["command"].as_str().expect("command").starts_with("python3"));
+    let samples = report["samples"].as_u64().expect("samples");
+    assert!((5..=7).contains(&samples), "1 s at 200 ms: {samples} samples");
+}
+
+#[test]
+fn watching_a_busy_program_sees_it_use_a_core() {
+    let program = python("while True: pass", 1);
+    let pid = program.0.id().to_string();
+    let out = corescope(&["watch", &pid, "--headless", "--duration", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mean = report["parallelism"]["mean"].as_f64().expect("mean");
+    // One spinning thread is one core, minus what the other tests take from it.
+    assert!(mean > 0.5 && mean <= 1.05, "parallelism {mean}");
+    let cores = report["cpu"]["cores"].as_u64().expect("cores") as usize;
+    assert_eq!(report["cpu"]["busy_pct"].as_array().map(Vec::len), Some(cores));
+}
+
+#[test]
+fn a_watched_process_that_exits_ends_the_run_with_a_report() {
+    let program = python("import time; time.sleep(0.6)", 1);
+    let pid = program.0.id().to_string();
+    let started = std::time::Instant::now();
+    let out = corescope(&["watch", &pid, "--headless", "--json", "--interval", "100"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(started.elapsed().as_secs() < 5, "ended when the process did");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["threads"]["now"], 0);
+    assert_eq!(report["threads"]["peak"], 1);
+}
+
+#[test]
+fn the_human_report_is_a_short_table() {
+    let out = corescope(&["watch", &std::process::id().to_string(), "--headless", "--duration", "0.3"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("parallelism") && text.contains("TID"), "{text}");
+}

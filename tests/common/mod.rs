@@ -1,0 +1,181 @@
+//! Helpers shared by the end-to-end tests: the built binary, Python programs
+//! to watch, and a tmux session standing in for a person at a terminal.
+
+#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The corescope binary cargo built for these tests.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_corescope")
+}
+
+/// Runs corescope with `args` and waits for it.
+pub fn corescope(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().expect("run corescope")
+}
+
+/// Polls `check` every 50 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Threads of a process right now, from /proc.
+pub fn thread_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, Iterator::count)
+}
+
+/// A child process killed when dropped, so a failing test leaves nothing behind.
+pub struct Guarded(pub Child);
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `python3 -c CODE` and waits until it has `threads` threads.
+pub fn python(code: &str, threads: usize) -> Guarded {
+    let child = Command::new("python3")
+        .args(["-c", code])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("python3 must be installed (.ci/run installs it)");
+    let guarded = Guarded(child);
+    let pid = guarded.0.id();
+    assert!(
+        wait_until(Duration::from_secs(10), || thread_count(pid) == threads),
+        "python did not reach {threads} threads"
+    );
+    guarded
+}
+
+/// True when tmux can be used. Outside CI a missing tmux skips terminal tests
+/// with a note; in CI (where .ci/run installs it) it is a failure.
+pub fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok || std::env::var_os("CI").is_none(), "tmux is required in CI");
+    if !ok {
+        eprintln!("skipping: tmux is not installed");
+    }
+    ok
+}
+
+/// A detached tmux session with its own server socket, killed on drop.
+pub struct Tmux {
+    socket: String,
+    pub dir: PathBuf,
+}
+
+impl Tmux {
+    /// A session `width` x `height` running an interactive `bash --norc`.
+    pub fn start(name: &str, width: u16, height: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!("corescope-test-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let tmux = Self {
+            socket: format!("corescope-test-{name}-{}", std::process::id()),
+            dir,
+        };
+        let status = tmux
+            .command()
+            .args(["new-session", "-d", "-s", "t", "-x", &width.to_string(), "-y", &height.to_string()])
+            .args(["env", "-i", "PATH=/usr/bin:/bin", "TERM=screen", "HOME=/tmp", "bash", "--norc", "--noprofile"])
+            .status()
+            .expect("tmux");
+        assert!(status.success(), "tmux new-session failed");
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("tmux");
+        command.args(["-L", &self.socket, "-f", "/dev/null"]);
+        command
+    }
+
+    /// Types `keys` (tmux key names, e.g. "q", "Enter", "C-c").
+    pub fn send(&self, keys: &[&str]) {
+        let status = self.command().args(["send-keys", "-t", "t"]).args(keys).status().expect("send-keys");
+        assert!(status.success());
+    }
+
+    /// Types a shell line and presses Enter.
+    pub fn type_line(&self, line: &str) {
+        self.send(&["-l", line]);
+        self.send(&["Enter"]);
+    }
+
+    /// The visible screen as text.
+    pub fn screen(&self) -> String {
+        let out = self.command().args(["capture-pane", "-p", "-t", "t"]).output().expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text`; panics with the screen if not.
+    pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+        let mut screen = String::new();
+        let found = wait_until(timeout, || {
+            screen = self.screen();
+            screen.contains(text)
+        });
+        assert!(found, "`{text}` never appeared; screen:\n{screen}");
+        screen
+    }
+
+    /// A file in this session's scratch directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Waits for a file to exist and returns its contents.
+    pub fn read_when_written(&self, path: &Path, timeout: Duration) -> String {
+        assert!(
+            wait_until(timeout, || std::fs::metadata(path).is_ok_and(|m| m.len() > 0)),
+            "{} never written; screen:\n{}",
+            path.display(),
+            self.screen()
+        );
+        std::fs::read_to_string(path).expect("read")
+    }
+
+    /// PID of the shell in the pane.
+    pub fn shell_pid(&self) -> u32 {
+        let out = self
+            .command()
+            .args(["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+            .output()
+            .expect("list-panes");
+        String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.command().arg("kill-server").status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Children of `pid` whose command name is `name`.
+pub fn children_named(pid: u32, name: &str) -> Vec<u32> {
+    let out = Command::new("pgrep").args(["-P", &pid.to_string(), "-x", name]).output().expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}

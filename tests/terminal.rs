@@ -1,0 +1,122 @@
+//! The dashboard in a real terminal (tmux): it draws, it follows the load, and
+//! every way out leaves the terminal exactly as it found it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Tmux, bin, children_named, tmux_available, wait_until};
+
+/// Starts corescope from a shell that records `stty -g` before and after.
+fn start(tmux: &Tmux, args: &str) {
+    let before = tmux.file("before");
+    let after = tmux.file("after");
+    tmux.type_line(&format!(
+        "stty -g > {}; {} {args}; stty -g > {}",
+        before.display(),
+        bin(),
+        after.display()
+    ));
+}
+
+fn assert_terminal_restored(tmux: &Tmux) {
+    let after = tmux.read_when_written(&tmux.file("after"), Duration::from_secs(10));
+    let before = std::fs::read_to_string(tmux.file("before")).expect("before");
+    assert_eq!(before, after, "stty -g differs after corescope exited");
+}
+
+/// The busiest core's percentage on screen.
+fn busiest_core(screen: &str) -> u32 {
+    screen
+        .lines()
+        .filter(|l| l.contains("cpu"))
+        .filter_map(|l| {
+            let pct = l.find('%')?;
+            l[..pct].rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn dashboard_shows_every_core_and_q_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("quit", 120, 40);
+    start(&tmux, "");
+    let screen = tmux.wait_for("parallelism", Duration::from_secs(2) + Duration::from_millis(1500));
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for core in 0..cores {
+        assert!(screen.contains(&format!("cpu{core}")), "no bar for cpu{core}:\n{screen}");
+    }
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}
+
+#[test]
+fn a_busy_process_beside_it_shows_on_a_core() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("load", 120, 40);
+    start(&tmux, "--interval 200");
+    tmux.wait_for("parallelism", Duration::from_secs(3));
+    let mut yes = common::Guarded(
+        std::process::Command::new("yes")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("yes"),
+    );
+    let mut screen = String::new();
+    let seen = wait_until(Duration::from_secs(4), || {
+        screen = tmux.screen();
+        busiest_core(&screen) >= 90
+    });
+    let _ = yes.0.kill();
+    assert!(seen, "no core reached 90% with `yes` running:\n{screen}");
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}
+
+#[test]
+fn signals_quit_cleanly_and_restore_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    for signal in ["TERM", "INT", "HUP"] {
+        let tmux = Tmux::start(&format!("sig{signal}"), 100, 30);
+        start(&tmux, "");
+        tmux.wait_for("parallelism", Duration::from_secs(3));
+        let pids = children_named(tmux.shell_pid(), "corescope");
+        assert_eq!(pids.len(), 1, "one corescope under the shell");
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &pids[0].to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        assert_terminal_restored(&tmux);
+    }
+}
+
+#[test]
+fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("small", 20, 6);
+    start(&tmux, "");
+    tmux.wait_for("too small", Duration::from_secs(3));
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+
+    let tmux = Tmux::start("help", 100, 30);
+    start(&tmux, "");
+    tmux.wait_for("parallelism", Duration::from_secs(3));
+    tmux.send(&["?"]);
+    tmux.wait_for("Keys (any key closes)", Duration::from_secs(2));
+    tmux.send(&["x"]);
+    assert!(wait_until(Duration::from_secs(2), || !tmux.screen().contains("Keys (any key closes)")));
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}
