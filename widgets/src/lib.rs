@@ -1,1 +1,14 @@
+//! Ratatui widgets that make concurrency visible: per-core load, threads, and the
+//! frame around them (title bar, key hints, help, a stat line, a "too small" notice).
+//!
+//! Every widget is pure: it borrows plain data (slices, small structs), never the app,
+//! the sampler or a demo, and it does no I/O. Live data never crashes a widget:
+//! percentages are clamped (NaN is unknown, shown as `?`), a missing reading is drawn as
+//! a gap and never as zero, and any area, down to 0x0, is safe to render into.
+//! All widgets share one [`Theme`].
 
+pub mod series;
+pub mod theme;
+
+pub use series::{Series, SeriesIter};
+pub use theme::Theme;
