@@ -7,8 +7,16 @@
 //! a gap and never as zero, and any area, down to 0x0, is safe to render into.
 //! All widgets share one [`Theme`].
 
+mod cells;
+pub mod core_load;
 pub mod series;
 pub mod theme;
+pub mod thread_table;
 
+#[cfg(test)]
+mod testing;
+
+pub use core_load::{CoreLoad, CoreLoadPanel};
 pub use series::{Series, SeriesIter};
 pub use theme::Theme;
+pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
