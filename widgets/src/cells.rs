@@ -6,7 +6,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 
 /// The ellipsis drawn where text was cut.
 pub const ELLIPSIS: &str = "…";
@@ -58,6 +58,35 @@ pub fn put(
     }
 }
 
+/// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
+/// keeping only the items that fit whole in `cells` cells: the first that does not fit
+/// and all after it are dropped, never cut or wrapped.
+pub fn put_items<'a>(
+    buf: &mut Buffer,
+    (x, y): (u16, u16),
+    cells: u16,
+    items: impl IntoIterator<Item = Line<'a>>,
+    separator: &Span<'_>,
+) {
+    let separator_width = width(&separator.content);
+    let mut used = 0;
+    for (index, item) in items.into_iter().enumerate() {
+        let gap = if index == 0 { 0 } else { separator_width };
+        let item_width = u16::try_from(item.width()).unwrap_or(u16::MAX);
+        let Some(end) = (used + gap)
+            .checked_add(item_width)
+            .filter(|end| *end <= cells)
+        else {
+            break;
+        };
+        if gap > 0 {
+            buf.set_span(x + used, y, separator, gap);
+        }
+        buf.set_line(x + used + gap, y, &item, item_width);
+        used = end;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ratatui::layout::Rect;
@@ -82,6 +111,20 @@ mod tests {
         put(&mut buf, (0, 1), 6, "42", Align::Right, Style::new());
         put(&mut buf, (1, 2), 4, "worker-1", Align::Left, Style::new());
         assert_eq!(buf, Buffer::with_lines(["ab    ", "    42", " wor… "]));
+    }
+
+    #[test]
+    fn put_items_drops_whole_items_from_the_end() {
+        let items = || ["alpha", "beta", "gamma"].map(Line::from);
+        let separator = Span::raw(" | ");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 16, 3));
+        put_items(&mut buf, (0, 0), 16, items(), &separator);
+        put_items(&mut buf, (0, 1), 15, items(), &separator);
+        put_items(&mut buf, (1, 2), 4, items(), &separator);
+        assert_eq!(
+            buf,
+            Buffer::with_lines(["alpha | beta    ", "alpha | beta   ", "                "])
+        );
     }
 
     #[test]
