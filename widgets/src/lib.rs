@@ -9,20 +9,24 @@
 
 mod cells;
 pub mod core_load;
+pub mod help;
 pub mod key_hints;
 pub mod series;
 pub mod stat_line;
 pub mod theme;
 pub mod thread_table;
 pub mod title_bar;
+pub mod too_small;
 
 #[cfg(test)]
 mod testing;
 
 pub use core_load::{CoreLoad, CoreLoadPanel};
+pub use help::{HelpEntry, HelpOverlay, HelpSection};
 pub use key_hints::KeyHints;
 pub use series::{Series, SeriesIter};
 pub use stat_line::{Stat, StatLine};
 pub use theme::Theme;
 pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
 pub use title_bar::TitleBar;
+pub use too_small::TooSmall;
