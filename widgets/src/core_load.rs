@@ -61,7 +61,7 @@ pub struct CoreLoadPanel<'a> {
 impl<'a> CoreLoadPanel<'a> {
     /// A panel showing `cores` in the order given.
     #[must_use]
-    pub fn new(cores: &'a [CoreLoad<'a>]) -> Self {
+    pub const fn new(cores: &'a [CoreLoad<'a>]) -> Self {
         Self {
             cores,
             block: None,
@@ -99,10 +99,8 @@ impl Widget for &CoreLoadPanel<'_> {
 }
 
 /// Where the cores go: how many columns, how wide, and how many cores are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 struct Grid {
-    /// Number of columns of cores.
-    columns: u16,
     /// Rows used in each column (the last column may use fewer).
     rows: u16,
     /// Width of each column, in cells.
@@ -117,7 +115,7 @@ impl Grid {
     /// columns as fit with the last slot kept for `+N more`.
     fn new(count: usize, min_width: u16, area: Rect) -> Self {
         let height = usize::from(area.height);
-        let fit = (area.width + COLUMN_GAP) / (min_width + COLUMN_GAP);
+        let fit = area.width.saturating_add(COLUMN_GAP) / min_width.saturating_add(COLUMN_GAP);
         let max_columns = usize::from(fit.max(1));
         let needed = count.div_ceil(height).max(1);
         let columns = needed.min(max_columns);
@@ -130,7 +128,6 @@ impl Grid {
         let columns = columns as u16;
         let gaps = COLUMN_GAP * (columns - 1);
         Self {
-            columns,
             rows: rows as u16,
             column_width: area.width.saturating_sub(gaps) / columns,
             shown,
@@ -229,7 +226,7 @@ impl CoreLoadPanel<'_> {
         let (bar_width, history_width) = split_row(width, label_width);
         let label = format!("cpu{}", core.core);
         cells::put(buf, (x, y), width, &label, Align::Left, self.theme.accent);
-        let mut cursor = x + label_width + 1;
+        let mut cursor = x.saturating_add(label_width + 1);
         if bar_width > 0 {
             self.render_bar(busy, (cursor, y), bar_width, buf);
             cursor += bar_width + 1;
@@ -539,7 +536,10 @@ mod tests {
                 prop_assert!(y < area.bottom());
                 prop_assert!(seen.insert((x, y)));
             }
-            prop_assert!(grid.shown == count || grid.shown + 1 == usize::from(grid.columns) * usize::from(height));
+            if grid.shown < count {
+                let (_, more_y) = grid.slot(grid.shown, area);
+                prop_assert_eq!(more_y, area.bottom() - 1, "`+N more` is the last slot");
+            }
         }
 
         #[test]
@@ -558,8 +558,8 @@ mod tests {
                     history: Series::new(history),
                 })
                 .collect();
-            render_any(CoreLoadPanel::new(&cores), width, height);
-            render_any(CoreLoadPanel::new(&cores).block(Block::bordered()), width, height);
+            render_any(&CoreLoadPanel::new(&cores), width, height);
+            render_any(&CoreLoadPanel::new(&cores).block(Block::bordered()), width, height);
         }
     }
 }

@@ -85,7 +85,8 @@ impl<'a> HelpOverlay<'a> {
                 lines.push(Line::styled(section.title, self.theme.accent));
             }
             for entry in section.entries {
-                let pad = keys_width.saturating_sub(cells::width(entry.keys)) + KEYS_GAP;
+                let pad = keys_width.saturating_sub(cells::width(entry.keys));
+                let pad = pad.saturating_add(KEYS_GAP);
                 lines.push(Line::from(vec![
                     Span::styled(entry.keys, self.theme.key),
                     Span::raw(" ".repeat(usize::from(pad))),
@@ -142,7 +143,7 @@ impl Widget for &HelpOverlay<'_> {
         }
         let lines = self.lines();
         let content_width = lines.iter().map(Line::width).max().unwrap_or(0);
-        let title_width = cells::width(self.title) + 2;
+        let title_width = cells::width(self.title).saturating_add(2);
         let width = u16::try_from(content_width)
             .unwrap_or(u16::MAX)
             .max(title_width)
@@ -312,7 +313,7 @@ mod tests {
                 .zip(&entries)
                 .map(|((title, _), entries)| HelpSection { title, entries })
                 .collect();
-            render_any(HelpOverlay::new(&title, &sections), width, height);
+            render_any(&HelpOverlay::new(&title, &sections), width, height);
         }
     }
 }

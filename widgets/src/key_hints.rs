@@ -134,7 +134,7 @@ mod tests {
         ) {
             let hints: Vec<(&str, &str)> =
                 hints.iter().map(|(key, label)| (key.as_str(), label.as_str())).collect();
-            render_any(KeyHints::new(&hints), width, height);
+            render_any(&KeyHints::new(&hints), width, height);
         }
     }
 }

@@ -6,6 +6,29 @@
 //! percentages are clamped (NaN is unknown, shown as `?`), a missing reading is drawn as
 //! a gap and never as zero, and any area, down to 0x0, is safe to render into.
 //! All widgets share one [`Theme`].
+//!
+//! ```
+//! use std::collections::VecDeque;
+//!
+//! use corescope_widgets::{CoreLoad, CoreLoadPanel, Series, Theme};
+//! use ratatui::{buffer::Buffer, layout::Rect, widgets::{Block, Widget}};
+//!
+//! // History lives in the model's ring buffer; the widget borrows it as it is.
+//! let history: VecDeque<Option<f32>> = [Some(12.0), None, Some(97.5)].into();
+//! let (older, newer) = history.as_slices();
+//! let cores = [CoreLoad {
+//!     core: 0,
+//!     busy_pct: Some(97.5),
+//!     history: Series::from_parts(older, newer),
+//! }];
+//!
+//! let area = Rect::new(0, 0, 40, 3);
+//! let mut buf = Buffer::empty(area);
+//! CoreLoadPanel::new(&cores)
+//!     .block(Block::bordered().title(" CPU "))
+//!     .theme(Theme::dark())
+//!     .render(area, &mut buf);
+//! ```
 
 mod cells;
 pub mod core_load;

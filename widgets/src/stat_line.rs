@@ -167,7 +167,7 @@ mod tests {
                 .iter()
                 .map(|(label, value, emphasis)| Stat { label, value: value.clone(), emphasis: *emphasis })
                 .collect();
-            render_any(StatLine::new(&stats), width, height);
+            render_any(&StatLine::new(&stats), width, height);
         }
     }
 }

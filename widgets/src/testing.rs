@@ -47,12 +47,20 @@ pub fn screen(widget: impl Widget, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
-/// Renders `widget` into a buffer of any size, placed away from the origin so that
-/// absolute and relative coordinates cannot be confused.
-pub fn render_any(widget: impl Widget, width: u16, height: u16) {
-    let area = Rect::new(3, 2, width, height);
-    let mut buf = Buffer::empty(area);
-    widget.render(area, &mut buf);
+/// Renders `widget` into buffers of any size: one placed away from the origin, so that
+/// absolute and relative coordinates cannot be confused, and one against the far
+/// corner of the coordinate space, so that position arithmetic cannot overflow.
+pub fn render_any<W>(widget: &W, width: u16, height: u16)
+where
+    for<'w> &'w W: Widget,
+{
+    for area in [
+        Rect::new(3, 2, width, height),
+        Rect::new(u16::MAX - width, u16::MAX - height, width, height),
+    ] {
+        let mut buf = Buffer::empty(area);
+        widget.render(area, &mut buf);
+    }
 }
 
 /// A percentage as live data may deliver it: usually sane, sometimes NaN, infinite,

@@ -121,7 +121,7 @@ impl ThreadColumn {
 /// One thread as the table shows it; `None` means unknown and is drawn as `?`.
 #[derive(Clone, Copy, Debug)]
 pub struct ThreadRow<'a> {
-    /// Process id of the owning process.
+    /// Process id of the owning process (a negative id is drawn as unknown).
     pub pid: i32,
     /// Thread id (a negative id is drawn as unknown).
     pub tid: i32,
@@ -166,7 +166,7 @@ pub struct ThreadTable<'a> {
 impl<'a> ThreadTable<'a> {
     /// A table of `rows`, drawn in the order given.
     #[must_use]
-    pub fn new(rows: &'a [ThreadRow<'a>]) -> Self {
+    pub const fn new(rows: &'a [ThreadRow<'a>]) -> Self {
         Self {
             rows,
             block: None,
@@ -319,7 +319,7 @@ impl ThreadTable<'_> {
     /// Ids are as wide as the widest id among all rows (not only those shown, so the
     /// columns stay put while scrolling).
     fn columns(&self, width: u16) -> Vec<(ThreadColumn, u16)> {
-        let widest = |width: fn(&ThreadRow<'_>) -> u16| self.rows.iter().map(width).max();
+        let widest = |measure: fn(&ThreadRow<'_>) -> u16| self.rows.iter().map(measure).max();
         let name_wanted = widest(|row| cells::width(row.name))
             .unwrap_or(0)
             .clamp(4, NAME_MAX);
@@ -338,12 +338,12 @@ impl ThreadTable<'_> {
             })
             .collect();
         let others = |columns: &[(ThreadColumn, u16)]| -> u16 {
-            let cells: u16 = columns
+            let fixed: u16 = columns
                 .iter()
                 .filter(|(column, _)| *column != ThreadColumn::Name)
                 .map(|(_, width)| width)
                 .sum();
-            cells + (columns.len() as u16 - 1)
+            fixed + (columns.len() as u16 - 1)
         };
         for dropped in DROP_ORDER {
             if others(&columns) + name_min <= width {
@@ -371,8 +371,8 @@ impl ThreadTable<'_> {
         buf.set_style(Rect::new(area.x, y, area.width, 1), style);
         let mut x = area.x;
         for (&(column, width), text) in columns.iter().zip(texts) {
-            let cells = area.right().saturating_sub(x).min(width);
-            cells::put(buf, (x, y), cells, &text, column.align(), style);
+            let room = area.right().saturating_sub(x).min(width);
+            cells::put(buf, (x, y), room, &text, column.align(), style);
             x = x.saturating_add(width + 1);
         }
     }
@@ -749,7 +749,7 @@ mod tests {
                 .collect();
             let table = ThreadTable::new(&rows).selected(selected).sorted_by(sorted);
             render_any(&table, width, height);
-            render_any(table.block(Block::bordered()), width, height);
+            render_any(&table.block(Block::bordered()), width, height);
         }
     }
 }

@@ -167,7 +167,7 @@ mod tests {
             if let Some(right) = right {
                 bar = bar.right(Line::from(right));
             }
-            render_any(bar, width, height);
+            render_any(&bar, width, height);
         }
     }
 }

@@ -148,7 +148,7 @@ mod tests {
                 Size::new(actual_width, actual_height),
                 Size::new(required_width, required_height),
             );
-            render_any(notice, width, height);
+            render_any(&notice, width, height);
         }
     }
 }
