@@ -1,1 +1,55 @@
+//! Ratatui widgets that make concurrency visible: per-core load, threads, and the
+//! frame around them (title bar, key hints, help, a stat line, a "too small" notice).
+//!
+//! Every widget is pure: it borrows plain data (slices, small structs), never the app,
+//! the sampler or a demo, and it does no I/O. Live data never crashes a widget:
+//! percentages are clamped (NaN is unknown, shown as `?`), a missing reading is drawn as
+//! a gap and never as zero, and any area, down to 0x0, is safe to render into.
+//! All widgets share one [`Theme`].
+//!
+//! ```
+//! use std::collections::VecDeque;
+//!
+//! use corescope_widgets::{CoreLoad, CoreLoadPanel, Series, Theme};
+//! use ratatui::{buffer::Buffer, layout::Rect, widgets::{Block, Widget}};
+//!
+//! // History lives in the model's ring buffer; the widget borrows it as it is.
+//! let history: VecDeque<Option<f32>> = [Some(12.0), None, Some(97.5)].into();
+//! let (older, newer) = history.as_slices();
+//! let cores = [CoreLoad {
+//!     core: 0,
+//!     busy_pct: Some(97.5),
+//!     history: Series::from_parts(older, newer),
+//! }];
+//!
+//! let area = Rect::new(0, 0, 40, 3);
+//! let mut buf = Buffer::empty(area);
+//! CoreLoadPanel::new(&cores)
+//!     .block(Block::bordered().title(" CPU "))
+//!     .theme(Theme::dark())
+//!     .render(area, &mut buf);
+//! ```
 
+mod cells;
+pub mod core_load;
+pub mod help;
+pub mod key_hints;
+pub mod series;
+pub mod stat_line;
+pub mod theme;
+pub mod thread_table;
+pub mod title_bar;
+pub mod too_small;
+
+#[cfg(test)]
+mod testing;
+
+pub use core_load::{CoreLoad, CoreLoadPanel};
+pub use help::{HelpEntry, HelpOverlay, HelpSection};
+pub use key_hints::KeyHints;
+pub use series::{Series, SeriesIter};
+pub use stat_line::{Stat, StatLine};
+pub use theme::Theme;
+pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
+pub use title_bar::TitleBar;
+pub use too_small::TooSmall;

@@ -1,0 +1,136 @@
+//! Fitting live readings and text into terminal cells.
+//!
+//! Shared by the widgets so that every one of them cleans a reading the same way (a
+//! NaN is unknown, a negative load is zero) and never writes past the width it was
+//! given. Private to the crate.
+
+use ratatui::buffer::Buffer;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+/// The ellipsis drawn where text was cut.
+pub const ELLIPSIS: &str = "…";
+
+/// A percentage made safe to draw: `None` when it is not a number (NaN, infinite),
+/// otherwise clamped to `0.0..=100.0` (and never `-0.0`, which would print as `-0`).
+pub fn percent(value: f32) -> Option<f32> {
+    value
+        .is_finite()
+        .then(|| if value > 0.0 { value.min(100.0) } else { 0.0 })
+}
+
+/// The width of `text` in terminal cells.
+pub fn width(text: &str) -> u16 {
+    u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
+}
+
+/// Where text goes inside the cells given to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    /// Against the left edge.
+    Left,
+    /// Against the right edge (numbers).
+    Right,
+}
+
+/// Draws `text` in the `cells` cells starting at (`x`, `y`), aligned as asked; text that
+/// does not fit is cut and ends in [`ELLIPSIS`]. The caller guarantees the cells lie in
+/// the buffer.
+pub fn put(
+    buf: &mut Buffer,
+    (x, y): (u16, u16),
+    cells: u16,
+    text: &str,
+    align: Align,
+    style: Style,
+) {
+    let text_width = width(text);
+    if text_width <= cells {
+        let offset = match align {
+            Align::Left => 0,
+            Align::Right => cells - text_width,
+        };
+        buf.set_stringn(x + offset, y, text, usize::from(text_width), style);
+    } else if cells > 0 {
+        let kept = cells - 1;
+        buf.set_stringn(x, y, text, usize::from(kept), style);
+        buf.set_stringn(x + kept, y, ELLIPSIS, 1, style);
+    }
+}
+
+/// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
+/// keeping only the items that fit whole in `cells` cells: the first that does not fit
+/// and all after it are dropped, never cut or wrapped.
+pub fn put_items<'a>(
+    buf: &mut Buffer,
+    (x, y): (u16, u16),
+    cells: u16,
+    items: impl IntoIterator<Item = Line<'a>>,
+    separator: &Span<'_>,
+) {
+    let separator_width = width(&separator.content);
+    let mut used = 0;
+    for (index, item) in items.into_iter().enumerate() {
+        let gap = if index == 0 { 0 } else { separator_width };
+        let item_width = u16::try_from(item.width()).unwrap_or(u16::MAX);
+        let Some(end) = (used + gap)
+            .checked_add(item_width)
+            .filter(|end| *end <= cells)
+        else {
+            break;
+        };
+        if gap > 0 {
+            buf.set_span(x + used, y, separator, gap);
+        }
+        buf.set_line(x + used + gap, y, &item, item_width);
+        used = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::layout::Rect;
+
+    use super::*;
+
+    #[test]
+    fn percent_clamps_and_rejects_non_numbers() {
+        assert_eq!(percent(42.5), Some(42.5));
+        assert_eq!(percent(-1.0), Some(0.0));
+        assert!(percent(-0.0).is_some_and(f32::is_sign_positive));
+        assert_eq!(percent(250.0), Some(100.0));
+        assert_eq!(percent(f32::NAN), None);
+        assert_eq!(percent(f32::INFINITY), None);
+        assert_eq!(percent(f32::NEG_INFINITY), None);
+    }
+
+    #[test]
+    fn put_aligns_and_cuts_with_an_ellipsis() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 3));
+        put(&mut buf, (0, 0), 6, "ab", Align::Left, Style::new());
+        put(&mut buf, (0, 1), 6, "42", Align::Right, Style::new());
+        put(&mut buf, (1, 2), 4, "worker-1", Align::Left, Style::new());
+        assert_eq!(buf, Buffer::with_lines(["ab    ", "    42", " wor… "]));
+    }
+
+    #[test]
+    fn put_items_drops_whole_items_from_the_end() {
+        let items = || ["alpha", "beta", "gamma"].map(Line::from);
+        let separator = Span::raw(" | ");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 16, 3));
+        put_items(&mut buf, (0, 0), 16, items(), &separator);
+        put_items(&mut buf, (0, 1), 15, items(), &separator);
+        put_items(&mut buf, (1, 2), 4, items(), &separator);
+        assert_eq!(
+            buf,
+            Buffer::with_lines(["alpha | beta    ", "alpha | beta   ", "                "])
+        );
+    }
+
+    #[test]
+    fn put_into_no_cells_draws_nothing() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 2, 1));
+        put(&mut buf, (2, 0), 0, "x", Align::Right, Style::new());
+        assert_eq!(buf, Buffer::with_lines(["  "]));
+    }
+}

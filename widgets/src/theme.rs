@@ -1,0 +1,120 @@
+//! The colours every widget draws with.
+//!
+//! One [`Theme`] is shared by all widgets so a screen composed from them looks like one
+//! product, and so a user can switch the whole look at once. This module only names
+//! styles; it never decides layout.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// The styles used by all corescope widgets.
+///
+/// Each widget has a `theme` setter and defaults to [`Theme::default`] (the dark theme).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Theme {
+    /// Ordinary text: values, names, descriptions.
+    pub text: Style,
+    /// Secondary text: labels, separators, empty bar troughs.
+    pub dim: Style,
+    /// Text that should draw the eye: emphasised values, section titles.
+    pub accent: Style,
+    /// Block borders.
+    pub border: Style,
+    /// Title bar and table header: a full-width background.
+    pub title: Style,
+    /// Key names in key hints and in the help overlay.
+    pub key: Style,
+    /// Load below 50 percent.
+    pub load_low: Style,
+    /// Load from 50 up to 80 percent.
+    pub load_mid: Style,
+    /// Load of 80 percent and more.
+    pub load_high: Style,
+    /// A missing reading in a history (drawn blank, never as zero).
+    pub gap: Style,
+    /// Something worth a look, e.g. a thread runnable but waiting for a CPU.
+    pub warn: Style,
+    /// Something that is stuck, e.g. a thread blocked on a lock.
+    pub alert: Style,
+    /// The selected row of a table. Only a background and a modifier, so a row's own
+    /// colour (a warning, an alert) still shows through.
+    pub selected: Style,
+}
+
+impl Theme {
+    /// The default theme, for terminals with a dark background.
+    ///
+    /// Uses only the 16 ANSI colours so it follows the user's terminal palette.
+    #[must_use]
+    pub const fn dark() -> Self {
+        Self {
+            text: Style::new().fg(Color::White),
+            dim: Style::new().fg(Color::DarkGray),
+            accent: Style::new().fg(Color::Cyan),
+            border: Style::new().fg(Color::DarkGray),
+            title: Style::new().fg(Color::Black).bg(Color::Cyan),
+            key: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            load_low: Style::new().fg(Color::Green),
+            load_mid: Style::new().fg(Color::Yellow),
+            load_high: Style::new().fg(Color::Red),
+            gap: Style::new().fg(Color::DarkGray),
+            warn: Style::new().fg(Color::Yellow),
+            alert: Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD),
+        }
+    }
+
+    /// The style for a load in percent: [`Theme::load_low`] below 50, [`Theme::load_mid`]
+    /// below 80, [`Theme::load_high`] from 80 up (the htop / btop thresholds).
+    ///
+    /// A NaN load counts as low: it is not a reading worth a warning colour.
+    #[must_use]
+    pub const fn load(&self, percent: f32) -> Style {
+        if percent.is_nan() || percent < 50.0 {
+            self.load_low
+        } else if percent < 80.0 {
+            self.load_mid
+        } else {
+            self.load_high
+        }
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self::dark()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_thresholds_match_htop() {
+        let theme = Theme::dark();
+        assert_eq!(theme.load(0.0), theme.load_low);
+        assert_eq!(theme.load(49.9), theme.load_low);
+        assert_eq!(theme.load(50.0), theme.load_mid);
+        assert_eq!(theme.load(79.9), theme.load_mid);
+        assert_eq!(theme.load(80.0), theme.load_high);
+        assert_eq!(theme.load(250.0), theme.load_high);
+        assert_eq!(theme.load(f32::NAN), theme.load_low);
+        assert_eq!(theme.load(-3.0), theme.load_low);
+    }
+
+    #[test]
+    fn default_is_dark() {
+        assert_eq!(Theme::default(), Theme::dark());
+    }
+
+    #[test]
+    fn load_colours_are_distinct() {
+        let theme = Theme::dark();
+        assert_ne!(theme.load_low, theme.load_mid);
+        assert_ne!(theme.load_mid, theme.load_high);
+    }
+}
