@@ -6,11 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope::app::App;
-use corescope::snapshot::{CoreSample, MemorySample, ProcessSample, Snapshot, TargetSample, ThreadSample};
+use corescope::snapshot::{
+    CoreSample, MemorySample, ProcessSample, Snapshot, TargetSample, ThreadSample,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 fn snapshot(seq: u64) -> Snapshot {
     let threads = (0..200)
@@ -35,14 +37,29 @@ fn snapshot(seq: u64) -> Snapshot {
         seq,
         elapsed: Duration::from_millis(500 * seq),
         interval: Some(Duration::from_millis(500)),
-        cores: (0..2).map(|c| CoreSample { core: c, busy_pct: Some(((seq * 13 + c as u64 * 40) % 100) as f32) }).collect(),
-        memory: Some(MemorySample { total_bytes: 24 << 30, used_bytes: 3 << 30 }),
+        cores: (0..2)
+            .map(|c| CoreSample {
+                core: c,
+                busy_pct: Some(((seq * 13 + c as u64 * 40) % 100) as f32),
+            })
+            .collect(),
+        memory: Some(MemorySample {
+            total_bytes: 24 << 30,
+            used_bytes: 3 << 30,
+        }),
         load_average: Some([1.0, 0.5, 0.25]),
         target: TargetSample {
             root_pid: 1000,
             command: "bench".to_owned(),
             alive: true,
-            processes: vec![ProcessSample { pid: 1000, ppid: 1, name: "bench".to_owned(), state: 'S', threads: 200, rss_kib: Some(4096) }],
+            processes: vec![ProcessSample {
+                pid: 1000,
+                ppid: 1,
+                name: "bench".to_owned(),
+                state: 'S',
+                threads: 200,
+                rss_kib: Some(4096),
+            }],
             threads,
             threads_peak: 200,
             processes_peak: 1,
@@ -58,11 +75,24 @@ fn render_frame(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
     let mut group = c.benchmark_group("frame_160x50_200_threads");
     group.bench_function("corescope_dashboard", |b| {
-        b.iter(|| terminal.draw(|f| corescope::ui::render(&app, f)).map(|_| ()));
+        b.iter(|| {
+            terminal
+                .draw(|f| corescope::ui::render(&app, f))
+                .map(|_| ())
+        });
     });
     let text = "x".repeat(160 * 50);
     group.bench_function("plain_paragraph_baseline", |b| {
-        b.iter(|| terminal.draw(|f| f.render_widget(Paragraph::new(text.as_str()), f.area())).map(|_| ()));
+        b.iter(|| {
+            terminal
+                .draw(|f| {
+                    f.render_widget(
+                        Paragraph::new(text.as_str()).wrap(Wrap { trim: false }),
+                        f.area(),
+                    )
+                })
+                .map(|_| ())
+        });
     });
     group.finish();
 }

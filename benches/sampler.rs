@@ -1,6 +1,7 @@
 //! One sampler tick of a process with 200 threads (target: under 2 ms here),
-//! beside sysinfo refreshing the same process with its tasks, the obvious
-//! alternative, measured in the same run.
+//! beside two baselines measured in the same run: the straightforward procfs
+//! way (open, parse and close stat, schedstat and status per thread) and
+//! `ps -L -p PID` reading the same fields.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,7 +9,6 @@ use std::time::Duration;
 
 use corescope::sampler::Sampler;
 use criterion::{Criterion, criterion_group, criterion_main};
-use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
 const THREADS: usize = 200;
 
@@ -28,14 +28,30 @@ fn sampler_tick(c: &mut Criterion) {
     let mut group = c.benchmark_group("tick_200_threads");
     let mut sampler = Sampler::for_own_process().expect("sampler");
     let threads = sampler.sample().target.threads.len();
-    assert!(threads >= THREADS, "expected {THREADS} threads, saw {threads}");
+    assert!(
+        threads >= THREADS,
+        "expected {THREADS} threads, saw {threads}"
+    );
     group.bench_function("corescope_sampler", |b| b.iter(|| sampler.sample()));
 
-    let pid = Pid::from_u32(std::process::id());
-    let mut system = System::new().expect("sysinfo");
-    let kind = ProcessRefreshKind::nothing().with_cpu().with_memory().with_tasks().with_cmd(UpdateKind::OnlyIfNotSet);
-    group.bench_function("sysinfo_refresh_one_pid_with_tasks", |b| {
-        b.iter(|| system.refresh_processes_specifics(ProcessesToUpdate::Some(&[pid]), true, kind));
+    let pid = std::process::id();
+    group.bench_function("procfs_open_parse_close_per_thread", |b| {
+        b.iter(|| {
+            let process = procfs::process::Process::new(pid as i32).expect("self");
+            let tasks = process.tasks().expect("tasks");
+            tasks
+                .flatten()
+                .filter_map(|t| Some((t.stat().ok()?, t.schedstat().ok()?, t.status().ok()?)))
+                .count()
+        });
+    });
+    group.bench_function("ps_threads_of_pid", |b| {
+        b.iter(|| {
+            std::process::Command::new("ps")
+                .args(["-L", "-o", "tid,stat,psr,pcpu,comm", "-p", &pid.to_string()])
+                .output()
+                .expect("ps")
+        });
     });
     group.finish();
 

@@ -144,7 +144,10 @@ impl App {
             Command::Top => self.move_selection(isize::MIN),
             Command::Bottom => self.move_selection(isize::MAX),
             Command::SortNext => {
-                let at = SORT_CYCLE.iter().position(|c| *c == self.sort.column).unwrap_or(0);
+                let at = SORT_CYCLE
+                    .iter()
+                    .position(|c| *c == self.sort.column)
+                    .unwrap_or(0);
                 let column = SORT_CYCLE[(at + 1) % SORT_CYCLE.len()];
                 self.sort = ThreadSort {
                     column,
@@ -261,6 +264,7 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RingBuffer;
     use crate::model::fixtures::{snapshot, thread};
     use crossterm::event::{KeyCode, KeyModifiers};
 
@@ -275,7 +279,11 @@ mod tests {
         app.ingest(Arc::new(snapshot(
             0,
             [10.0, 20.0],
-            vec![thread(10, "worker-a", 90.0, 'R'), slow, thread(20, "worker-b", 40.0, 'R')],
+            vec![
+                thread(10, "worker-a", 90.0, 'R'),
+                slow,
+                thread(20, "worker-b", 40.0, 'R'),
+            ],
         )));
         app
     }
@@ -286,7 +294,11 @@ mod tests {
         assert_eq!(app.handle_key(&key('q')), Action::Quit);
         let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
         assert_eq!(app.handle_key(&ctrl_z), Action::Suspend);
-        assert_eq!(app.handle_key(&key('x')), Action::None, "unbound keys do nothing");
+        assert_eq!(
+            app.handle_key(&key('x')),
+            Action::None,
+            "unbound keys do nothing"
+        );
     }
 
     #[test]
@@ -311,17 +323,29 @@ mod tests {
         assert_eq!(app.visible_model().latest().map(|s| s.seq), Some(0));
         app.handle_key(&key(' '));
         assert_eq!(app.visible_model().latest().map(|s| s.seq), Some(1));
-        assert_eq!(app.visible_model().core_history(0).map(|h| h.len()), Some(2));
+        assert_eq!(
+            app.visible_model().core_history(0).map(RingBuffer::len),
+            Some(2)
+        );
     }
 
     #[test]
     fn default_order_is_busiest_first_with_unknown_last() {
         let app = app_with_threads();
         let snap = app.visible_model().latest().expect("snapshot");
-        let tids: Vec<i32> = sorted_threads(snap, app.sort()).iter().map(|t| t.tid).collect();
+        let tids: Vec<i32> = sorted_threads(snap, app.sort())
+            .iter()
+            .map(|t| t.tid)
+            .collect();
         assert_eq!(tids, [10, 20, 30]);
-        let ascending = ThreadSort { column: ThreadColumn::CpuPct, descending: false };
-        let tids: Vec<i32> = sorted_threads(snap, ascending).iter().map(|t| t.tid).collect();
+        let ascending = ThreadSort {
+            column: ThreadColumn::CpuPct,
+            descending: false,
+        };
+        let tids: Vec<i32> = sorted_threads(snap, ascending)
+            .iter()
+            .map(|t| t.tid)
+            .collect();
         assert_eq!(tids, [20, 10, 30], "unknown stays last when reversed");
     }
 
@@ -351,6 +375,10 @@ mod tests {
         for _ in 0..SORT_CYCLE.len() - 1 {
             app.handle_key(&key('s'));
         }
-        assert_eq!(app.sort().column, ThreadColumn::CpuPct, "cycle wraps around");
+        assert_eq!(
+            app.sort().column,
+            ThreadColumn::CpuPct,
+            "cycle wraps around"
+        );
     }
 }

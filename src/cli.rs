@@ -107,7 +107,7 @@ pub struct RunArgs {
 pub struct UsageError(pub String);
 
 /// The longest `--duration` accepted: a day. Longer is a typo, not a plan.
-const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+const MAX_DURATION: Duration = Duration::from_hours(24);
 
 /// Parses `--duration SECS`: a positive number of seconds, at most a day.
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -120,7 +120,12 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs)
         .ok()
         .filter(|d| *d <= MAX_DURATION)
-        .ok_or_else(|| format!("must be at most {} seconds, got {text}", MAX_DURATION.as_secs()))
+        .ok_or_else(|| {
+            format!(
+                "must be at most {} seconds, got {text}",
+                MAX_DURATION.as_secs()
+            )
+        })
 }
 
 #[cfg(test)]
@@ -156,8 +161,11 @@ mod tests {
 
     #[test]
     fn watch_takes_a_positive_pid_and_headless_options() {
-        let cli = parse(&["watch", "42", "--headless", "--duration", "1.5", "--json"]).expect("parse");
-        let Some(Command::Watch(watch)) = cli.command else { panic!("watch") };
+        let cli =
+            parse(&["watch", "42", "--headless", "--duration", "1.5", "--json"]).expect("parse");
+        let Some(Command::Watch(watch)) = cli.command else {
+            panic!("watch")
+        };
         assert_eq!(watch.pid, 42);
         assert!(watch.output.headless && watch.output.json);
         assert_eq!(watch.output.duration, Some(Duration::from_millis(1500)));
@@ -183,7 +191,9 @@ mod tests {
     #[test]
     fn run_keeps_everything_after_the_double_dash() {
         let cli = parse(&["run", "--headless", "--", "python3", "-c", "print(1)"]).expect("parse");
-        let Some(Command::Run(run)) = cli.command else { panic!("run") };
+        let Some(Command::Run(run)) = cli.command else {
+            panic!("run")
+        };
         assert_eq!(run.command, ["python3", "-c", "print(1)"]);
         assert!(parse(&["run"]).is_err(), "a command is required");
     }

@@ -60,7 +60,5 @@ async fn sample_until_done(mut sampler: Sampler, plan: HeadlessPlan) -> Result<W
             }
         }
     }
-    builder
-        .finish(None)
-        .context("no sample was taken")
+    builder.finish(None).context("no sample was taken")
 }

@@ -160,7 +160,10 @@ impl Default for Keymap {
         let p = Key::plain;
         Self {
             bindings: vec![
-                (Command::Quit, vec![p(Char('q')), p(Esc), Key::ctrl('c'), p(F(10))]),
+                (
+                    Command::Quit,
+                    vec![p(Char('q')), p(Esc), Key::ctrl('c'), p(F(10))],
+                ),
                 (Command::Help, vec![p(Char('?')), p(F(1))]),
                 (Command::Pause, vec![p(Char(' ')), p(Char('Z'))]),
                 (Command::Suspend, vec![Key::ctrl('z')]),
@@ -258,13 +261,19 @@ mod tests {
         let keymap = Keymap::default();
         assert_eq!(keymap.keys_label(Command::Quit), "q/Esc/Ctrl-C/F10");
         assert_eq!(keymap.keys_label(Command::Pause), "space/Z");
-        assert_eq!(keymap.first_key_label(Command::Suspend).as_deref(), Some("Ctrl-Z"));
+        assert_eq!(
+            keymap.first_key_label(Command::Suspend).as_deref(),
+            Some("Ctrl-Z")
+        );
     }
 
     #[test]
     fn no_key_is_bound_twice() {
         let keymap = Keymap::default();
-        let keys: Vec<Key> = keymap.bindings().flat_map(|(_, k)| k.iter().copied()).collect();
+        let keys: Vec<Key> = keymap
+            .bindings()
+            .flat_map(|(_, k)| k.iter().copied())
+            .collect();
         for (i, a) in keys.iter().enumerate() {
             assert!(!keys[i + 1..].contains(a), "{} bound twice", a.label());
         }

@@ -70,10 +70,7 @@ impl TargetSample {
     pub fn parallelism(&self) -> Option<f64> {
         let rates = self.threads.iter().filter_map(|t| t.cpu_pct);
         let mut any = false;
-        let total: f64 = rates
-            .inspect(|_| any = true)
-            .map(f64::from)
-            .sum::<f64>();
+        let total: f64 = rates.inspect(|_| any = true).map(f64::from).sum::<f64>();
         any.then_some(total / 100.0)
     }
 }
@@ -134,6 +131,10 @@ impl ThreadSample {
     /// join, seen from outside the program.
     #[must_use]
     pub fn blocked_on_futex(&self) -> bool {
-        self.state == 'S' && self.wchan.as_deref().is_some_and(|w| w.starts_with("futex"))
+        self.state == 'S'
+            && self
+                .wchan
+                .as_deref()
+                .is_some_and(|w| w.starts_with("futex"))
     }
 }

@@ -51,8 +51,7 @@ impl TerminalSession {
         restore();
         // SIGSTOP rather than SIGTSTP: corescope handles SIGTSTP itself (to get
         // here), and SIGSTOP cannot be caught, so the shell sees a stopped job.
-        nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP)
-            .context("cannot suspend")?;
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).context("cannot suspend")?;
         self.resume()
     }
 

@@ -47,7 +47,11 @@ fn usage_errors_exit_2() {
 fn the_dashboard_refuses_a_pipe_with_a_hint() {
     let out = corescope(&["watch", &std::process::id().to_string()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--headless"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--headless"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 #[test]
@@ -59,20 +63,45 @@ fn watching_python_with_eight_sleeping_threads_counts_nine() {
         9,
     );
     let pid = program.0.id().to_string();
-    let out = corescope(&["watch", &pid, "--headless", "--duration", "1", "--json", "--interval", "200"]);
+    let out = corescope(&[
+        "watch",
+        &pid,
+        "--headless",
+        "--duration",
+        "1",
+        "--json",
+        "--interval",
+        "200",
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(report["pid"].as_i64(), Some(i64::from(program.0.id() as i32)));
+    assert_eq!(
+        report["pid"].as_i64(),
+        Some(i64::from(program.0.id() as i32))
+    );
     assert_eq!(report["threads"]["now"], 9);
     assert_eq!(report["processes"]["now"], 1);
     let rows = report["per_thread"].as_array().expect("per_thread");
     assert_eq!(rows.len(), 9);
-    assert!(rows.iter().all(|r| r["name"].as_str().is_some_and(|n| !n.is_empty())));
-    assert!(rows.iter().all(|r| r["state"] == "S"), "all asleep: {rows:?}");
+    assert!(
+        rows.iter()
+            .all(|r| r["name"].as_str().is_some_and(|n| !n.is_empty()))
+    );
+    assert!(
+        rows.iter().all(|r| r["state"] == "S"),
+        "all asleep: {rows:?}"
+    );
     assert!(report["parallelism"]["mean"].as_f64().expect("mean") < 0.2);
-    assert!(report["command"].as_str().expect("command").starts_with("python3"));
+    let command = report["command"].as_str().expect("command");
+    assert!(
+        command.contains("python") && command.contains("threading"),
+        "{command}"
+    );
     let samples = report["samples"].as_u64().expect("samples");
-    assert!((5..=7).contains(&samples), "1 s at 200 ms: {samples} samples");
+    assert!(
+        (5..=7).contains(&samples),
+        "1 s at 200 ms: {samples} samples"
+    );
 }
 
 #[test]
@@ -86,7 +115,10 @@ fn watching_a_busy_program_sees_it_use_a_core() {
     // One spinning thread is one core, minus what the other tests take from it.
     assert!(mean > 0.5 && mean <= 1.05, "parallelism {mean}");
     let cores = report["cpu"]["cores"].as_u64().expect("cores") as usize;
-    assert_eq!(report["cpu"]["busy_pct"].as_array().map(Vec::len), Some(cores));
+    assert_eq!(
+        report["cpu"]["busy_pct"].as_array().map(Vec::len),
+        Some(cores)
+    );
 }
 
 #[test]
@@ -96,7 +128,10 @@ fn a_watched_process_that_exits_ends_the_run_with_a_report() {
     let started = std::time::Instant::now();
     let out = corescope(&["watch", &pid, "--headless", "--json", "--interval", "100"]);
     assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(started.elapsed().as_secs() < 5, "ended when the process did");
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "ended when the process did"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["threads"]["now"], 0);
     assert_eq!(report["threads"]["peak"], 1);
@@ -104,8 +139,17 @@ fn a_watched_process_that_exits_ends_the_run_with_a_report() {
 
 #[test]
 fn the_human_report_is_a_short_table() {
-    let out = corescope(&["watch", &std::process::id().to_string(), "--headless", "--duration", "0.3"]);
+    let out = corescope(&[
+        "watch",
+        &std::process::id().to_string(),
+        "--headless",
+        "--duration",
+        "0.3",
+    ]);
     assert!(out.status.success(), "{}", stderr_of(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("parallelism") && text.contains("TID"), "{text}");
+    assert!(
+        text.contains("parallelism") && text.contains("TID"),
+        "{text}"
+    );
 }

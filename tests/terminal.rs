@@ -32,7 +32,11 @@ fn busiest_core(screen: &str) -> u32 {
         .filter(|l| l.contains("cpu"))
         .filter_map(|l| {
             let pct = l.find('%')?;
-            l[..pct].rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+            l[..pct]
+                .rsplit(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
         })
         .max()
         .unwrap_or(0)
@@ -45,10 +49,16 @@ fn dashboard_shows_every_core_and_q_restores_the_terminal() {
     }
     let tmux = Tmux::start("quit", 120, 40);
     start(&tmux, "");
-    let screen = tmux.wait_for("parallelism", Duration::from_secs(2) + Duration::from_millis(1500));
+    let screen = tmux.wait_for(
+        "parallelism",
+        Duration::from_secs(2) + Duration::from_millis(1500),
+    );
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     for core in 0..cores {
-        assert!(screen.contains(&format!("cpu{core}")), "no bar for cpu{core}:\n{screen}");
+        assert!(
+            screen.contains(&format!("cpu{core}")),
+            "no bar for cpu{core}:\n{screen}"
+        );
     }
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
@@ -116,7 +126,9 @@ fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
     tmux.send(&["?"]);
     tmux.wait_for("Keys (any key closes)", Duration::from_secs(2));
     tmux.send(&["x"]);
-    assert!(wait_until(Duration::from_secs(2), || !tmux.screen().contains("Keys (any key closes)")));
+    assert!(wait_until(Duration::from_secs(2), || !tmux
+        .screen()
+        .contains("Keys (any key closes)")));
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }

@@ -56,12 +56,13 @@ impl Model {
         let gaps = missed.min(HISTORY_LEN as u64) as usize;
 
         for core in &snapshot.cores {
-            let history = match self.core_history.iter_mut().find(|(c, _)| *c == core.core) {
-                Some((_, history)) => history,
-                None => {
-                    self.core_history.push((core.core, RingBuffer::new(HISTORY_LEN)));
-                    &mut self.core_history.last_mut().expect("just pushed").1
-                }
+            if !self.core_history.iter().any(|(c, _)| *c == core.core) {
+                self.core_history
+                    .push((core.core, RingBuffer::new(HISTORY_LEN)));
+            }
+            let Some((_, history)) = self.core_history.iter_mut().find(|(c, _)| *c == core.core)
+            else {
+                continue;
             };
             for _ in 0..gaps {
                 history.push(None);
@@ -146,8 +147,14 @@ pub(crate) mod fixtures {
             elapsed: Duration::from_millis(500 * seq),
             interval: (seq > 0).then_some(Duration::from_millis(500)),
             cores: vec![
-                CoreSample { core: 0, busy_pct: Some(busy[0]) },
-                CoreSample { core: 1, busy_pct: Some(busy[1]) },
+                CoreSample {
+                    core: 0,
+                    busy_pct: Some(busy[0]),
+                },
+                CoreSample {
+                    core: 1,
+                    busy_pct: Some(busy[1]),
+                },
             ],
             memory: Some(MemorySample {
                 total_bytes: 24 << 30,
@@ -182,9 +189,22 @@ mod tests {
     #[test]
     fn history_follows_each_core_and_parallelism() {
         let mut model = Model::new();
-        model.ingest(Arc::new(snapshot(0, [10.0, 20.0], vec![thread(1, "a", 50.0, 'R')])));
-        model.ingest(Arc::new(snapshot(1, [30.0, 40.0], vec![thread(1, "a", 150.0, 'R')])));
-        let core1: Vec<_> = model.core_history(1).expect("core 1").iter().copied().collect();
+        model.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(1, "a", 50.0, 'R')],
+        )));
+        model.ingest(Arc::new(snapshot(
+            1,
+            [30.0, 40.0],
+            vec![thread(1, "a", 150.0, 'R')],
+        )));
+        let core1: Vec<_> = model
+            .core_history(1)
+            .expect("core 1")
+            .iter()
+            .copied()
+            .collect();
         assert_eq!(core1, [Some(20.0), Some(40.0)]);
         let par: Vec<_> = model.parallelism_history().iter().copied().collect();
         assert_eq!(par, [Some(0.5), Some(1.5)]);
@@ -196,7 +216,12 @@ mod tests {
         let mut model = Model::new();
         model.ingest(Arc::new(snapshot(0, [10.0, 10.0], vec![])));
         model.ingest(Arc::new(snapshot(3, [90.0, 90.0], vec![])));
-        let core0: Vec<_> = model.core_history(0).expect("core 0").iter().copied().collect();
+        let core0: Vec<_> = model
+            .core_history(0)
+            .expect("core 0")
+            .iter()
+            .copied()
+            .collect();
         assert_eq!(core0, [Some(10.0), None, None, Some(90.0)]);
         assert_eq!(model.missed_ticks(), 2);
     }

@@ -62,6 +62,7 @@ impl<T> RingBuffer<T> {
     }
 
     /// The values, oldest first.
+    #[must_use]
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
         self.values.iter()
     }

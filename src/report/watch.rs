@@ -171,7 +171,11 @@ impl WatchReportBuilder {
                     tally.seen_at = snapshot.seq;
                 })
                 .or_insert_with(|| ThreadTally {
-                    baseline: if first_sample { Counters::of(thread) } else { Counters::ZERO },
+                    baseline: if first_sample {
+                        Counters::of(thread)
+                    } else {
+                        Counters::ZERO
+                    },
                     latest: thread.clone(),
                     seen_at: snapshot.seq,
                 });
@@ -195,7 +199,11 @@ impl WatchReportBuilder {
             .values()
             .filter_map(|t| t.latest.cpu_time_ns?.checked_sub(t.baseline.cpu_ns?))
             .sum();
-        let mean = if window_s > 0.0 { cpu_ns_total as f64 / 1e9 / window_s } else { 0.0 };
+        let mean = if window_s > 0.0 {
+            cpu_ns_total as f64 / 1e9 / window_s
+        } else {
+            0.0
+        };
         let target = &last.target;
         Some(WatchReport {
             pid: target.root_pid,
@@ -219,7 +227,13 @@ impl WatchReportBuilder {
                 busy_pct: self
                     .core_busy
                     .values()
-                    .map(|(sum, weight)| if *weight > 0.0 { round2(sum / weight) } else { 0.0 })
+                    .map(|(sum, weight)| {
+                        if *weight > 0.0 {
+                            round2(sum / weight)
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect(),
             },
             per_thread,
@@ -265,7 +279,11 @@ impl WatchReport {
         if let Some(code) = self.exit_code {
             let _ = writeln!(out, "exit code    {code}");
         }
-        let _ = writeln!(out, "threads      {} now, {} peak", self.threads.now, self.threads.peak);
+        let _ = writeln!(
+            out,
+            "threads      {} now, {} peak",
+            self.threads.now, self.threads.peak
+        );
         let _ = writeln!(
             out,
             "processes    {} now, {} peak",
@@ -324,8 +342,16 @@ mod tests {
     fn figures_cover_the_window_only() {
         let mut builder = WatchReportBuilder::new();
         // A thread that already used 10 s of CPU before the window.
-        builder.add(snapshot(0, [50.0, 50.0], vec![with_cpu(thread(1, "old", 0.0, 'R'), 10_000, 500)]));
-        builder.add(snapshot(1, [50.0, 50.0], vec![with_cpu(thread(1, "old", 80.0, 'R'), 10_400, 510)]));
+        builder.add(snapshot(
+            0,
+            [50.0, 50.0],
+            vec![with_cpu(thread(1, "old", 0.0, 'R'), 10_000, 500)],
+        ));
+        builder.add(snapshot(
+            1,
+            [50.0, 50.0],
+            vec![with_cpu(thread(1, "old", 80.0, 'R'), 10_400, 510)],
+        ));
         builder.add(snapshot(
             2,
             [70.0, 30.0],
@@ -344,15 +370,26 @@ mod tests {
         let new = &report.per_thread[1];
         assert_eq!(new.cpu_pct, Some(10.0));
         assert_eq!(new.voluntary_ctxt, Some(3));
-        assert_eq!(report.parallelism.mean, 0.9, "(800 + 100) ms over 1 s");
+        assert!(
+            (report.parallelism.mean - 0.9).abs() < 1e-9,
+            "(800 + 100) ms over 1 s"
+        );
         assert_eq!(report.threads, NowPeak { now: 2, peak: 2 });
-        assert_eq!(report.cpu.busy_pct, [60.0, 40.0], "weighted by interval, first tick has none");
+        assert_eq!(
+            report.cpu.busy_pct,
+            [60.0, 40.0],
+            "weighted by interval, first tick has none"
+        );
     }
 
     #[test]
     fn a_thread_gone_by_the_end_is_kept_and_marked() {
         let mut builder = WatchReportBuilder::new();
-        builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S'), thread(2, "b", 0.0, 'S')]));
+        builder.add(snapshot(
+            0,
+            [1.0, 1.0],
+            vec![thread(1, "a", 0.0, 'S'), thread(2, "b", 0.0, 'S')],
+        ));
         builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
         let report = builder.finish(Some(0)).expect("report");
         assert_eq!(report.per_thread.len(), 2);
@@ -367,12 +404,34 @@ mod tests {
         let mut builder = WatchReportBuilder::new();
         builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
         let json = serde_json::to_value(builder.finish(None).expect("report")).expect("json");
-        for key in ["pid", "command", "samples", "duration_ms", "threads", "processes", "parallelism", "cpu", "per_thread"] {
+        for key in [
+            "pid",
+            "command",
+            "samples",
+            "duration_ms",
+            "threads",
+            "processes",
+            "parallelism",
+            "cpu",
+            "per_thread",
+        ] {
             assert!(json.get(key).is_some(), "missing {key}");
         }
-        assert!(json.get("exit_code").is_none(), "only `run` reports an exit code");
+        assert!(
+            json.get("exit_code").is_none(),
+            "only `run` reports an exit code"
+        );
         let row = &json["per_thread"][0];
-        for key in ["tid", "name", "cpu_pct", "last_cpu", "state", "voluntary_ctxt", "nonvoluntary_ctxt", "runq_wait_ms"] {
+        for key in [
+            "tid",
+            "name",
+            "cpu_pct",
+            "last_cpu",
+            "state",
+            "voluntary_ctxt",
+            "nonvoluntary_ctxt",
+            "runq_wait_ms",
+        ] {
             assert!(row.get(key).is_some(), "missing per_thread.{key}");
         }
         assert!(json["threads"].get("now").is_some() && json["threads"].get("peak").is_some());

@@ -73,7 +73,10 @@ fn parse_cores(text: &[u8]) -> Vec<CoreTicks> {
     let text = String::from_utf8_lossy(text);
     text.lines()
         .filter_map(|line| {
-            let rest = line.strip_prefix("cpu")?;
+            // `cpu ` (the all-CPU total) is skipped: only `cpuN` lines count.
+            let rest = line
+                .strip_prefix("cpu")
+                .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))?;
             let mut fields = rest.split_ascii_whitespace();
             let core = fields.next()?.parse().ok()?;
             let ticks: Vec<u64> = fields.take(8).map_while(|f| f.parse().ok()).collect();
@@ -102,24 +105,48 @@ mod tests {
         assert_eq!(
             cores,
             vec![
-                CoreTicks { core: 0, busy: 10, idle: 50 },
-                CoreTicks { core: 2, busy: 5, idle: 60 },
+                CoreTicks {
+                    core: 0,
+                    busy: 10,
+                    idle: 50
+                },
+                CoreTicks {
+                    core: 2,
+                    busy: 5,
+                    idle: 60
+                },
             ]
         );
     }
 
     #[test]
     fn busy_percent_is_the_busy_share_of_elapsed_ticks() {
-        let before = CoreTicks { core: 0, busy: 100, idle: 100 };
-        let now = CoreTicks { core: 0, busy: 175, idle: 125 };
+        let before = CoreTicks {
+            core: 0,
+            busy: 100,
+            idle: 100,
+        };
+        let now = CoreTicks {
+            core: 0,
+            busy: 175,
+            idle: 125,
+        };
         assert_eq!(busy_pct(&before, &now), Some(75.0));
     }
 
     #[test]
     fn no_elapsed_ticks_or_a_counter_reset_is_unknown_not_zero() {
-        let t = CoreTicks { core: 0, busy: 100, idle: 100 };
+        let t = CoreTicks {
+            core: 0,
+            busy: 100,
+            idle: 100,
+        };
         assert_eq!(busy_pct(&t, &t), None);
-        let reset = CoreTicks { core: 0, busy: 5, idle: 5 };
+        let reset = CoreTicks {
+            core: 0,
+            busy: 5,
+            idle: 5,
+        };
         assert_eq!(busy_pct(&t, &reset), None);
     }
 

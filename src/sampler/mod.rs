@@ -7,6 +7,7 @@
 
 mod cpu;
 mod proc_file;
+mod stat;
 mod threads;
 mod tree;
 
@@ -44,9 +45,8 @@ impl Sampler {
         if pid <= 0 {
             bail!("PID must be a positive number, got {pid}");
         }
-        let tree = TreeReader::new(pid).map_err(|_| {
-            anyhow::anyhow!("no process with PID {pid} (it may have exited)")
-        })?;
+        let tree = TreeReader::new(pid)
+            .map_err(|_| anyhow::anyhow!("no process with PID {pid} (it may have exited)"))?;
         let cpu = CpuReader::open()
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .context("cannot read /proc/stat: corescope needs Linux with /proc mounted")?;
@@ -174,7 +174,7 @@ fn tick_loop(
         loop {
             match inbox.recv_timeout(next.saturating_duration_since(Instant::now())) {
                 Ok(SamplerCommand::SetInterval(new)) => {
-                    next = next - interval + new;
+                    next = next.checked_sub(interval).unwrap_or(next) + new;
                     interval = new;
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
@@ -191,7 +191,10 @@ mod tests {
     #[test]
     fn a_bad_pid_is_one_clear_error() {
         let err = Sampler::new(999_999_999).err().expect("must fail");
-        assert_eq!(err.to_string(), "no process with PID 999999999 (it may have exited)");
+        assert_eq!(
+            err.to_string(),
+            "no process with PID 999999999 (it may have exited)"
+        );
         assert!(Sampler::new(0).is_err());
         assert!(Sampler::new(-5).is_err());
     }

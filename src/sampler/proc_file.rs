@@ -51,14 +51,14 @@ impl ProcFile {
         }
     }
 
-    /// Reads the whole file afresh into `buf` (cleared first) and returns it.
+    /// Reads the whole file afresh into `buf` and returns the bytes read.
+    /// `buf` is scratch space, kept between calls so no read allocates.
     pub fn read<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
-        buf.clear();
-        match &self.file {
+        let len = match &self.file {
             Some(file) => read_all_at(file, buf)?,
             None => read_all_at(&File::open(&self.path)?, buf)?,
-        }
-        Ok(buf.as_slice())
+        };
+        Ok(&buf[..len])
     }
 }
 
@@ -69,18 +69,24 @@ fn is_out_of_descriptors(err: &io::Error) -> bool {
     )
 }
 
-/// `pread` from offset 0 until end of file: a `/proc` seq file regenerates its
-/// content when read at offset 0, so a kept-open descriptor gives fresh data.
-fn read_all_at(file: &File, buf: &mut Vec<u8>) -> io::Result<()> {
-    const CHUNK: usize = 4096;
+/// `pread` from offset 0; returns the length read into `buf`.
+///
+/// A `/proc` seq file produces its whole text in one read when the buffer is
+/// big enough, and a read that does not fill the buffer has everything. Only a
+/// full buffer means "maybe more": then the buffer grows and the read starts
+/// over from 0. Reading on at a later offset would make the kernel generate
+/// the whole text again just to skip to it, which doubled the cost of a tick.
+fn read_all_at(file: &File, buf: &mut Vec<u8>) -> io::Result<usize> {
+    const FIRST: usize = 4096;
+    if buf.len() < FIRST {
+        buf.resize(FIRST, 0);
+    }
     loop {
-        let start = buf.len();
-        buf.resize(start + CHUNK, 0);
-        let n = file.read_at(&mut buf[start..], start as u64)?;
-        buf.truncate(start + n);
-        if n == 0 {
-            return Ok(());
+        let n = file.read_at(buf, 0)?;
+        if n < buf.len() {
+            return Ok(n);
         }
+        buf.resize(buf.len() * 2, 0);
     }
 }
 
@@ -104,7 +110,7 @@ mod tests {
 
     #[test]
     fn rereads_fresh_content_from_a_kept_open_file() {
-        let file = ProcFile::open(PathBuf::from("/proc/self/schedstat")).expect("schedstat");
+        let file = ProcFile::open(PathBuf::from("/proc/thread-self/schedstat")).expect("schedstat");
         let mut buf = Vec::new();
         let first = file.read(&mut buf).expect("read").to_vec();
         // Burn some CPU so the on-CPU time (first field) must grow.

@@ -10,10 +10,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use procfs::FromRead;
-use procfs::process::Stat;
-
 use super::proc_file::{ProcFile, ReadError};
+use super::stat::{TaskStat, ticks_per_second};
 use crate::snapshot::ThreadSample;
 
 /// The cumulative counters of one reading, kept to turn the next into rates.
@@ -42,6 +40,9 @@ pub struct ThreadReader {
     start_ticks: Option<u64>,
     previous: Option<Counters>,
     wchan_seen: Option<String>,
+    /// Child processes as last read; re-read only when they may have changed.
+    children_seen: Vec<i32>,
+    children_stale: bool,
 }
 
 /// Schedstat's three fields: on-CPU ns, run-queue wait ns, slices run.
@@ -69,6 +70,8 @@ impl ThreadReader {
             start_ticks: None,
             previous: None,
             wchan_seen: None,
+            children_seen: Vec::new(),
+            children_stale: true,
         })
     }
 
@@ -80,8 +83,8 @@ impl ThreadReader {
             None => None,
         };
         let now = Instant::now();
-        let stat = Stat::from_read(self.stat.read(buf)?).map_err(|_| ReadError::Gone)?;
-        if *self.start_ticks.get_or_insert(stat.starttime) != stat.starttime {
+        let stat = TaskStat::parse(self.stat.read(buf)?).ok_or(ReadError::Gone)?;
+        if *self.start_ticks.get_or_insert(stat.start_ticks) != stat.start_ticks {
             return Err(ReadError::Gone);
         }
 
@@ -114,6 +117,7 @@ impl ThreadReader {
         };
         let rates = self.previous.map(|p| Rates::between(&p, &current));
         self.previous = Some(current);
+        self.children_stale |= ran;
 
         Ok(ThreadSample {
             pid: self.pid,
@@ -133,20 +137,27 @@ impl ThreadReader {
         })
     }
 
-    /// Child processes this thread has forked (`/proc/.../children`).
-    pub fn children(&self, buf: &mut Vec<u8>) -> Vec<i32> {
-        let Some(file) = &self.children else {
-            return Vec::new();
-        };
-        file.read(buf).map_or_else(
-            |_| Vec::new(),
-            |text| {
-                String::from_utf8_lossy(text)
-                    .split_ascii_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect()
-            },
-        )
+    /// Marks the child list as possibly changed although this thread did not
+    /// run: a sibling thread exited (its children may be handed to this one)
+    /// or a listed child vanished (reaped without us seeing the parent run).
+    pub fn invalidate_children(&mut self) {
+        self.children_stale = true;
+    }
+
+    /// Child processes this thread has forked (`/proc/.../children`), re-read
+    /// only when they may have changed: a thread that did not run cannot fork.
+    pub fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
+        if std::mem::take(&mut self.children_stale) {
+            self.children_seen.clear();
+            if let Some(text) = self.children.as_ref().and_then(|f| f.read(buf).ok()) {
+                self.children_seen.extend(
+                    String::from_utf8_lossy(text)
+                        .split_ascii_whitespace()
+                        .filter_map(|p| p.parse::<i32>().ok()),
+                );
+            }
+        }
+        &self.children_seen
     }
 
     fn read_switches(&self, buf: &mut Vec<u8>) -> (Option<u64>, Option<u64>) {
@@ -198,10 +209,6 @@ impl Rates {
     }
 }
 
-fn ticks_per_second() -> u64 {
-    procfs::ticks_per_second().max(1)
-}
-
 fn parse_schedstat(text: &[u8]) -> Option<SchedStat> {
     let text = std::str::from_utf8(text).ok()?;
     let mut fields = text.split_ascii_whitespace().map(str::parse::<u64>);
@@ -238,7 +245,11 @@ mod tests {
     fn schedstat_fields_parse_and_garbage_is_none() {
         assert_eq!(
             parse_schedstat(b"1853 59512993 121\n"),
-            Some(SchedStat { cpu_ns: 1853, runq_ns: 59_512_993, slices: 121 })
+            Some(SchedStat {
+                cpu_ns: 1853,
+                runq_ns: 59_512_993,
+                slices: 121
+            })
         );
         assert_eq!(parse_schedstat(b"1853\n"), None);
     }
@@ -301,6 +312,9 @@ mod tests {
         std::thread::sleep(Duration::from_millis(20));
         let mut buf = Vec::new();
         let result = reader.as_mut().map(|r| r.read(&mut buf).map(|_| ()));
-        assert!(matches!(result, Err(ReadError::Gone) | Ok(Err(ReadError::Gone))));
+        assert!(matches!(
+            result,
+            Err(ReadError::Gone) | Ok(Err(ReadError::Gone))
+        ));
     }
 }

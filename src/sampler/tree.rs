@@ -5,13 +5,12 @@
 //! reads only the tree. A process or thread that vanishes between two reads is
 //! dropped from the tick, never an error.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 
-use procfs::FromRead;
-use procfs::process::Stat;
-
 use super::proc_file::{ProcFile, ReadError};
+use super::stat::{TaskStat, page_kib};
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 
@@ -20,13 +19,18 @@ use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 struct ProcessReader {
     stat: ProcFile,
     task_dir: PathBuf,
+    /// Thread count at the previous tick: when it drops, the kernel may have
+    /// handed the exited thread's children to a sibling.
+    threads_before: usize,
 }
 
 /// Samples one process tree, tick after tick.
 #[derive(Debug)]
 pub struct TreeReader {
     root: i32,
-    command: Option<String>,
+    /// The root's command line, with the `comm` it had when read: an exec
+    /// changes `comm`, and then the command line is read again.
+    command: Option<(String, String)>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -47,7 +51,7 @@ impl TreeReader {
             threads_peak: 0,
             processes_peak: 0,
             buf: Vec::with_capacity(4096),
-            page_kib: (procfs::page_size() / 1024).max(1),
+            page_kib: page_kib(),
         })
     }
 
@@ -61,20 +65,24 @@ impl TreeReader {
         let mut processes = Vec::new();
         let mut threads = Vec::new();
         let mut seen_pids = HashSet::new();
-        let mut seen_tids = HashSet::new();
-        let mut queue = VecDeque::from([self.root]);
+        let mut live_tids = HashSet::new();
+        // Each queued process remembers which thread listed it as a child.
+        let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
 
-        while let Some(pid) = queue.pop_front() {
+        while let Some((pid, parent_tid)) = queue.pop_front() {
             if !seen_pids.insert(pid) {
                 continue;
             }
-            let Some(process) = self.read_process(pid) else {
+            let Some((process, lost_threads)) = self.read_process(pid) else {
+                if let Some(parent) = parent_tid.and_then(|tid| self.threads.get_mut(&tid)) {
+                    parent.invalidate_children();
+                }
                 continue;
             };
             if process.state != 'Z' {
                 for tid in self.list_tasks(pid) {
-                    if let Some(thread) = self.read_thread(pid, tid, &mut queue) {
-                        seen_tids.insert(tid);
+                    if let Some(thread) = self.read_thread(pid, tid, lost_threads, &mut queue) {
+                        live_tids.insert(tid);
                         threads.push(thread);
                     }
                 }
@@ -82,20 +90,28 @@ impl TreeReader {
             processes.push(process);
         }
         self.processes.retain(|pid, _| seen_pids.contains(pid));
-        self.threads.retain(|tid, _| seen_tids.contains(tid));
+        self.threads.retain(|tid, _| live_tids.contains(tid));
 
         let live_processes = processes.iter().filter(|p| p.state != 'Z').count();
         self.threads_peak = self.threads_peak.max(threads.len());
         self.processes_peak = self.processes_peak.max(live_processes);
-        if self.command.is_none() {
-            self.command = read_command(self.root);
+        let root = processes.first().filter(|p| p.pid == self.root);
+        if let Some(root) = root {
+            let stale = self
+                .command
+                .as_ref()
+                .is_none_or(|(_, comm)| *comm != root.name);
+            if stale && let Some(command) = read_command(self.root) {
+                self.command = Some((command, root.name.clone()));
+            }
         }
-        let root_state = processes.first().filter(|p| p.pid == self.root).map(|p| p.state);
+        let root_state = root.map(|p| p.state);
         TargetSample {
             root_pid: self.root,
             command: self
                 .command
-                .clone()
+                .as_ref()
+                .map(|(command, _)| command.clone())
                 .or_else(|| processes.first().map(|p| p.name.clone()))
                 .unwrap_or_default(),
             alive: root_state.is_some_and(|s| s != 'Z' && s != 'X'),
@@ -106,24 +122,33 @@ impl TreeReader {
         }
     }
 
-    fn read_process(&mut self, pid: i32) -> Option<ProcessSample> {
-        if !self.processes.contains_key(&pid) {
-            self.processes.insert(pid, ProcessReader::open(pid).ok()?);
-        }
-        let reader = self.processes.get(&pid)?;
-        let stat = reader.stat.read(&mut self.buf).ok().and_then(|b| Stat::from_read(b).ok());
+    /// The process now, and whether it has fewer threads than last tick.
+    fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool)> {
+        let reader = match self.processes.entry(pid) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(ProcessReader::open(pid).ok()?),
+        };
+        let stat = reader
+            .stat
+            .read(&mut self.buf)
+            .ok()
+            .and_then(TaskStat::parse);
         let Some(stat) = stat else {
             self.processes.remove(&pid);
             return None;
         };
-        Some(ProcessSample {
+        let threads = usize::try_from(stat.num_threads).unwrap_or(0);
+        let lost_threads = threads < reader.threads_before;
+        reader.threads_before = threads;
+        let sample = ProcessSample {
             pid,
             ppid: stat.ppid,
             name: stat.comm,
             state: stat.state,
-            threads: usize::try_from(stat.num_threads).unwrap_or(0),
-            rss_kib: Some(stat.rss * self.page_kib),
-        })
+            threads,
+            rss_kib: Some(stat.rss_pages * self.page_kib),
+        };
+        Some((sample, lost_threads))
     }
 
     fn list_tasks(&self, pid: i32) -> Vec<i32> {
@@ -144,17 +169,22 @@ impl TreeReader {
         &mut self,
         pid: i32,
         tid: i32,
-        queue: &mut VecDeque<i32>,
+        lost_siblings: bool,
+        queue: &mut VecDeque<(i32, Option<i32>)>,
     ) -> Option<ThreadSample> {
         // Two tries: the second opens afresh when the first found a reused TID.
         for _ in 0..2 {
-            if !self.threads.contains_key(&tid) {
-                self.threads.insert(tid, ThreadReader::open(pid, tid).ok()?);
-            }
-            let reader = self.threads.get_mut(&tid)?;
+            let reader = match self.threads.entry(tid) {
+                Entry::Occupied(entry) => entry.into_mut(),
+                Entry::Vacant(entry) => entry.insert(ThreadReader::open(pid, tid).ok()?),
+            };
             match reader.read(&mut self.buf) {
                 Ok(sample) => {
-                    queue.extend(reader.children(&mut self.buf));
+                    if lost_siblings {
+                        reader.invalidate_children();
+                    }
+                    let children = reader.children(&mut self.buf);
+                    queue.extend(children.iter().map(|child| (*child, Some(tid))));
                     return Some(sample);
                 }
                 Err(ReadError::Gone) => {
@@ -173,6 +203,7 @@ impl ProcessReader {
         Ok(Self {
             stat: ProcFile::open(dir.join("stat"))?,
             task_dir: dir.join("task"),
+            threads_before: 0,
         })
     }
 }
@@ -240,13 +271,18 @@ mod tests {
 
     #[test]
     fn a_root_that_exits_is_reported_not_alive() {
-        let mut child = Command::new("sleep").arg("0.05").spawn().expect("spawn");
+        let mut child = Command::new("sleep").arg("0.2").spawn().expect("spawn");
+        let comm = format!("/proc/{}/comm", child.id());
+        // Between fork and exec the child still looks like this test binary.
+        while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() != "sleep") {
+            std::thread::yield_now();
+        }
         let mut reader = TreeReader::new(child.id() as i32).expect("child");
         assert!(reader.sample().alive);
         child.wait().expect("reap");
         let after = reader.sample();
         assert!(!after.alive);
         assert!(after.threads.is_empty());
-        assert_eq!(after.command, "sleep 0.05");
+        assert_eq!(after.command, "sleep 0.2");
     }
 }

@@ -39,7 +39,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
 
-    frame.render_widget(&title_bar(app, model, theme), header);
+    frame.render_widget(title_bar(app, model, theme), header);
     let Some(snapshot) = model.latest() else {
         let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
         frame.render_widget(waiting, cores);
@@ -48,17 +48,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     render_cores(model, snapshot, frame, cores, theme);
     let stat_values = stats_of(snapshot);
-    frame.render_widget(&StatLine::new(&stat_values).theme(theme), stats);
+    frame.render_widget(StatLine::new(&stat_values).theme(theme), stats);
     render_threads(app, snapshot, frame, threads, theme);
     render_footer(app, frame, footer, theme);
 }
 
 fn title_bar<'a>(app: &App, model: &'a Model, theme: Theme) -> TitleBar<'a> {
-    let mut left = vec![Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD))];
+    // The run state sits on the left, which the title bar never drops: a
+    // paused screen that does not say so would be read as live.
+    let state = if app.paused() {
+        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
+    } else {
+        Span::styled(" ● live ", theme.accent)
+    };
+    let mut left = vec![
+        Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD)),
+        state,
+    ];
     let mut right = Vec::new();
     if let Some(snap) = model.latest() {
         left.push(Span::raw(format!(
-            "│ watching {} {} ",
+            " PID {} {} ",
             snap.target.root_pid, snap.target.command
         )));
         right.push(Span::raw(format!(
@@ -68,13 +78,9 @@ fn title_bar<'a>(app: &App, model: &'a Model, theme: Theme) -> TitleBar<'a> {
             format::elapsed(snap.elapsed)
         )));
     }
-    let state = if app.paused() {
-        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
-    } else {
-        Span::styled(" ● live ", theme.accent)
-    };
-    right.push(state);
-    TitleBar::new(Line::from(left)).right(Line::from(right)).theme(theme)
+    TitleBar::new(Line::from(left))
+        .right(Line::from(right))
+        .theme(theme)
 }
 
 fn render_cores(model: &Model, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -82,10 +88,12 @@ fn render_cores(model: &Model, snapshot: &Snapshot, frame: &mut Frame, area: Rec
         .cores
         .iter()
         .map(|core| {
-            let history = model.core_history(core.core).map_or_else(Series::default, |h| {
-                let (older, newer) = h.as_slices();
-                Series::from_parts(older, newer)
-            });
+            let history = model
+                .core_history(core.core)
+                .map_or_else(Series::default, |h| {
+                    let (older, newer) = h.as_slices();
+                    Series::from_parts(older, newer)
+                });
             CoreLoad {
                 core: core.core,
                 busy_pct: core.busy_pct,
@@ -97,7 +105,7 @@ fn render_cores(model: &Model, snapshot: &Snapshot, frame: &mut Frame, area: Rec
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(" CPU cores: busy % now, history → ");
-    frame.render_widget(&CoreLoadPanel::new(&cores).block(block).theme(theme), area);
+    frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(theme), area);
 }
 
 fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
@@ -132,7 +140,13 @@ fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
         label: "memory",
         value: snapshot.memory.map_or_else(
             || "?".to_owned(),
-            |m| format!("{} / {}", format::bytes(m.used_bytes), format::bytes(m.total_bytes)),
+            |m| {
+                format!(
+                    "{} / {}",
+                    format::bytes(m.used_bytes),
+                    format::bytes(m.total_bytes)
+                )
+            },
         ),
         emphasis: false,
     });
@@ -150,7 +164,10 @@ fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
 fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     if thread.blocked_on_futex() {
         ThreadFlag::BlockedOnLock
-    } else if thread.runq_wait_pct.is_some_and(|p| p >= RUNQ_WAIT_FLAG_PCT) {
+    } else if thread
+        .runq_wait_pct
+        .is_some_and(|p| p >= RUNQ_WAIT_FLAG_PCT)
+    {
         ThreadFlag::WaitingForCpu
     } else {
         ThreadFlag::None
@@ -207,5 +224,5 @@ fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         })
         .collect();
     let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-    frame.render_widget(&KeyHints::new(&hints).theme(theme), area);
+    frame.render_widget(KeyHints::new(&hints).theme(theme), area);
 }

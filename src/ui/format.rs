@@ -46,6 +46,6 @@ mod tests {
     fn elapsed_reads_like_a_clock() {
         assert_eq!(elapsed(Duration::from_millis(12_500)), "12.5 s");
         assert_eq!(elapsed(Duration::from_secs(185)), "3 m 05 s");
-        assert_eq!(elapsed(Duration::from_secs(7380)), "2 h 03 m");
+        assert_eq!(elapsed(Duration::from_mins(123)), "2 h 03 m");
     }
 }

@@ -12,7 +12,11 @@ pub fn render(keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let labels: Vec<(&'static str, String, &'static str)> = keymap
         .bindings()
         .map(|(command, _)| {
-            (command.section(), keymap.keys_label(command), command.description())
+            (
+                command.section(),
+                keymap.keys_label(command),
+                command.description(),
+            )
         })
         .collect();
     let mut section_titles: Vec<&'static str> = Vec::new();

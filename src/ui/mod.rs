@@ -55,7 +55,13 @@ mod tests {
             app.ingest(Arc::new(snapshot(
                 seq,
                 [wave, 100.0 - wave],
-                vec![thread(10, "main", 2.0, 'S'), thread(11, "cruncher", 99.5, 'R'), blocked, queued, unknown],
+                vec![
+                    thread(10, "main", 2.0, 'S'),
+                    thread(11, "cruncher", 99.5, 'R'),
+                    blocked,
+                    queued,
+                    unknown,
+                ],
             )));
         }
         app
@@ -94,7 +100,9 @@ mod tests {
         let mut app = app();
         app.handle_key(&KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE));
         let terminal = draw(&app, 80, 24);
-        let top: String = (0..80).map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned()).collect();
+        let top: String = (0..80)
+            .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned())
+            .collect();
         assert!(top.contains("PAUSED"), "{top}");
     }
 

@@ -14,7 +14,10 @@ pub fn bin() -> &'static str {
 
 /// Runs corescope with `args` and waits for it.
 pub fn corescope(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).output().expect("run corescope")
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run corescope")
 }
 
 /// Polls `check` every 50 ms until it holds or `timeout` passes.
@@ -46,9 +49,23 @@ impl Drop for Guarded {
     }
 }
 
+/// The real Python interpreter behind `python3`. Launchers such as pyenv's
+/// shims are scripts that fork helpers before they exec Python, which would
+/// put extra processes in the watched tree.
+pub fn python_executable() -> &'static str {
+    static EXECUTABLE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    EXECUTABLE.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 must be installed (.ci/run installs it)");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    })
+}
+
 /// Starts `python3 -c CODE` and waits until it has `threads` threads.
 pub fn python(code: &str, threads: usize) -> Guarded {
-    let child = Command::new("python3")
+    let child = Command::new(python_executable())
         .args(["-c", code])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -70,7 +87,10 @@ pub fn tmux_available() -> bool {
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(ok || std::env::var_os("CI").is_none(), "tmux is required in CI");
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "tmux is required in CI"
+    );
     if !ok {
         eprintln!("skipping: tmux is not installed");
     }
@@ -86,7 +106,8 @@ pub struct Tmux {
 impl Tmux {
     /// A session `width` x `height` running an interactive `bash --norc`.
     pub fn start(name: &str, width: u16, height: u16) -> Self {
-        let dir = std::env::temp_dir().join(format!("corescope-test-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("corescope-test-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let tmux = Self {
             socket: format!("corescope-test-{name}-{}", std::process::id()),
@@ -94,8 +115,26 @@ impl Tmux {
         };
         let status = tmux
             .command()
-            .args(["new-session", "-d", "-s", "t", "-x", &width.to_string(), "-y", &height.to_string()])
-            .args(["env", "-i", "PATH=/usr/bin:/bin", "TERM=screen", "HOME=/tmp", "bash", "--norc", "--noprofile"])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .args([
+                "env",
+                "-i",
+                "PATH=/usr/bin:/bin",
+                "TERM=screen",
+                "HOME=/tmp",
+                "bash",
+                "--norc",
+                "--noprofile",
+            ])
             .status()
             .expect("tmux");
         assert!(status.success(), "tmux new-session failed");
@@ -110,7 +149,12 @@ impl Tmux {
 
     /// Types `keys` (tmux key names, e.g. "q", "Enter", "C-c").
     pub fn send(&self, keys: &[&str]) {
-        let status = self.command().args(["send-keys", "-t", "t"]).args(keys).status().expect("send-keys");
+        let status = self
+            .command()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
         assert!(status.success());
     }
 
@@ -122,7 +166,11 @@ impl Tmux {
 
     /// The visible screen as text.
     pub fn screen(&self) -> String {
-        let out = self.command().args(["capture-pane", "-p", "-t", "t"]).output().expect("capture-pane");
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -145,7 +193,8 @@ impl Tmux {
     /// Waits for a file to exist and returns its contents.
     pub fn read_when_written(&self, path: &Path, timeout: Duration) -> String {
         assert!(
-            wait_until(timeout, || std::fs::metadata(path).is_ok_and(|m| m.len() > 0)),
+            wait_until(timeout, || std::fs::metadata(path)
+                .is_ok_and(|m| m.len() > 0)),
             "{} never written; screen:\n{}",
             path.display(),
             self.screen()
@@ -160,7 +209,10 @@ impl Tmux {
             .args(["list-panes", "-t", "t", "-F", "#{pane_pid}"])
             .output()
             .expect("list-panes");
-        String::from_utf8_lossy(&out.stdout).trim().parse().expect("pane pid")
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("pane pid")
     }
 }
 
@@ -173,7 +225,10 @@ impl Drop for Tmux {
 
 /// Children of `pid` whose command name is `name`.
 pub fn children_named(pid: u32, name: &str) -> Vec<u32> {
-    let out = Command::new("pgrep").args(["-P", &pid.to_string(), "-x", name]).output().expect("pgrep");
+    let out = Command::new("pgrep")
+        .args(["-P", &pid.to_string(), "-x", name])
+        .output()
+        .expect("pgrep");
     String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .filter_map(|p| p.parse().ok())

@@ -11,7 +11,8 @@ use crate::Theme;
 use crate::cells::{self, Align};
 
 /// One centered line, e.g. `Terminal 20x6 is too small: need 40x12`, shortened to
-/// `20x6 < 40x12` and then `too small` as the width shrinks. Draws nothing else.
+/// `too small, 40x12 min` and then `too small` as the width shrinks (words, not
+/// symbols: a student must understand it at a glance). Draws nothing else.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TooSmall {
     /// The terminal's size now, in cells.
@@ -47,7 +48,8 @@ impl TooSmall {
         let need = format!("{}x{}", required.width, required.height);
         [
             format!("Terminal {have} is too small: need {need}"),
-            format!("{have} < {need}"),
+            format!("Too small: need {need}"),
+            format!("too small, {need} min"),
             "too small".to_owned(),
         ]
         .into_iter()
@@ -104,17 +106,17 @@ mod tests {
 
     #[test]
     fn exact_line_is_centered_and_stays_inside() {
-        let inner = Rect::new(1, 1, 16, 3);
-        let mut buf = sentinel(Rect::new(0, 0, 18, 5), inner);
-        TooSmall::new(Size::new(16, 3), Size::new(40, 12))
+        let inner = Rect::new(1, 1, 24, 3);
+        let mut buf = sentinel(Rect::new(0, 0, 26, 5), inner);
+        TooSmall::new(Size::new(24, 3), Size::new(40, 12))
             .theme(PLAIN)
             .render(inner, &mut buf);
         let expected = Buffer::with_lines([
-            "XXXXXXXXXXXXXXXXXX",
-            "X                X",
-            "X  16x3 < 40x12  X",
-            "X                X",
-            "XXXXXXXXXXXXXXXXXX",
+            "XXXXXXXXXXXXXXXXXXXXXXXXXX",
+            "X                        X",
+            "X Too small: need 40x12  X",
+            "X                        X",
+            "XXXXXXXXXXXXXXXXXXXXXXXXXX",
         ]);
         assert_eq!(buf, expected);
     }
@@ -124,9 +126,10 @@ mod tests {
         let notice = TooSmall::new(Size::new(20, 6), Size::new(40, 12));
         assert_eq!(notice.message(80), "Terminal 20x6 is too small: need 40x12");
         assert_eq!(notice.message(38), "Terminal 20x6 is too small: need 40x12");
-        assert_eq!(notice.message(37), "20x6 < 40x12");
-        assert_eq!(notice.message(12), "20x6 < 40x12");
-        assert_eq!(notice.message(11), "too small");
+        assert_eq!(notice.message(37), "Too small: need 40x12");
+        assert_eq!(notice.message(21), "Too small: need 40x12");
+        assert_eq!(notice.message(20), "too small, 40x12 min");
+        assert_eq!(notice.message(19), "too small");
         assert_eq!(notice.message(3), "too small");
     }
 
