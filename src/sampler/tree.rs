@@ -217,7 +217,13 @@ fn read_command(pid: i32) -> Option<String> {
         .filter(|w| !w.is_empty())
         .map(String::from_utf8_lossy)
         .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+    // `python3 -c "..."` carries newlines and tabs: one line on screen.
+    let line: String = words
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    (!words.is_empty()).then_some(line)
 }
 
 #[cfg(test)]

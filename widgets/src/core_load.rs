@@ -520,6 +520,10 @@ mod tests {
     }
 
     proptest! {
+        // Each case renders up to 250x80 cells (twice here) in a debug build:
+        // 64 cases still sweep the size range, at a quarter of the CI time.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
         #[test]
         fn grid_slots_are_distinct_and_inside_the_area(
             count in 1usize..300,

@@ -708,6 +708,10 @@ mod tests {
     }
 
     proptest! {
+        // Each case renders up to 250x80 cells (twice here) in a debug build:
+        // 64 cases still sweep the size range, at a quarter of the CI time.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
         #[test]
         fn selected_row_is_always_shown(len in 1usize..500, body in 1usize..80, selected in 0usize..600) {
             let range = window(len, body, Some(selected));
