@@ -89,7 +89,7 @@ fn render_frame(c: &mut Criterion) {
                     f.render_widget(
                         Paragraph::new(text.as_str()).wrap(Wrap { trim: false }),
                         f.area(),
-                    )
+                    );
                 })
                 .map(|_| ())
         });

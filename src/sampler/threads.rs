@@ -124,7 +124,7 @@ impl ThreadReader {
             tid: self.tid,
             name: stat.comm,
             state: stat.state,
-            last_cpu: stat.processor.and_then(|c| u32::try_from(c).ok()),
+            last_cpu: stat.processor,
             cpu_pct: rates.and_then(|r| r.cpu_pct),
             cpu_time_ns: cpu_ns,
             voluntary_ctxt: voluntary,
