@@ -1,0 +1,346 @@
+//! A demo's run configuration: the catalogue's parameters resolved against
+//! what the user asked for, and checked once, here.
+//!
+//! Every rejection is one sentence a student can act on: the unknown demo
+//! lists the known ones, a value out of range states the range.
+
+use crate::catalog::{self, DemoSpec, Kind, Mode};
+
+/// Why a configuration was refused. Each is a usage error (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// No demo has this name.
+    #[error("unknown demo `{name}`; the demos are: {}", .known.join(", "))]
+    UnknownDemo {
+        /// What was asked for.
+        name: String,
+        /// Every demo name.
+        known: Vec<&'static str>,
+    },
+    /// The demo does not take this option.
+    #[error("demo `{demo}` has no --{option} option{}", accepted_list(.accepted))]
+    UnknownOption {
+        /// The demo.
+        demo: &'static str,
+        /// The option given.
+        option: String,
+        /// The options it does take.
+        accepted: Vec<&'static str>,
+    },
+    /// A value outside the parameter's limits.
+    #[error("--{option} must be between {min} and {max}, got {value}")]
+    OutOfRange {
+        /// The option.
+        option: &'static str,
+        /// Smallest accepted.
+        min: u64,
+        /// Largest accepted.
+        max: u64,
+        /// What was given.
+        value: u64,
+    },
+    /// The demo does not run in this mode.
+    #[error("demo `{demo}` runs in {}, not in {mode}", names(.modes))]
+    UnsupportedMode {
+        /// The demo.
+        demo: &'static str,
+        /// The mode asked for.
+        mode: &'static str,
+        /// Its modes.
+        modes: Vec<&'static str>,
+    },
+    /// `--kind` given to a demo whose tasks have no kind.
+    #[error("demo `{demo}` has no --kind option (its tasks are what they are)")]
+    NoKind {
+        /// The demo.
+        demo: &'static str,
+    },
+    /// An unknown `--variant`.
+    #[error("demo `{demo}` has no variant `{variant}`{}", variants_list(.variants))]
+    UnknownVariant {
+        /// The demo.
+        demo: &'static str,
+        /// What was asked for.
+        variant: String,
+        /// Its variants.
+        variants: Vec<&'static str>,
+    },
+}
+
+fn names(list: &[&str]) -> String {
+    list.join(", ")
+}
+
+fn accepted_list(accepted: &[&str]) -> String {
+    if accepted.is_empty() {
+        " (it takes no numeric options)".to_owned()
+    } else {
+        let flags: Vec<String> = accepted.iter().map(|a| format!("--{a}")).collect();
+        format!(" (its options: {})", flags.join(", "))
+    }
+}
+
+fn variants_list(variants: &[&str]) -> String {
+    if variants.is_empty() {
+        " (it has no variants)".to_owned()
+    } else {
+        format!(" (its variants: {})", variants.join(", "))
+    }
+}
+
+/// What a user asked for, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DemoRequest {
+    /// Demo name.
+    pub name: String,
+    /// `--mode`, if given.
+    pub mode: Option<Mode>,
+    /// `--kind`, if given.
+    pub kind: Option<Kind>,
+    /// `--variant`, if given.
+    pub variant: Option<String>,
+    /// Numeric options given, by name without dashes.
+    pub values: Vec<(String, u64)>,
+}
+
+/// A checked configuration, ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoConfig {
+    /// The demo.
+    pub spec: &'static DemoSpec,
+    /// The mode it runs in.
+    pub mode: Mode,
+    /// The kind of its tasks, for demos that have one.
+    pub kind: Option<Kind>,
+    /// The one variant to run; `None` runs them all.
+    pub variant: Option<&'static str>,
+    values: Vec<(&'static str, u64)>,
+}
+
+impl DemoConfig {
+    /// Checks `request` against the catalogue.
+    pub fn new(request: &DemoRequest) -> Result<Self, ConfigError> {
+        let spec = catalog::find(&request.name).ok_or_else(|| ConfigError::UnknownDemo {
+            name: request.name.clone(),
+            known: catalog::names(),
+        })?;
+        let mode = match request.mode {
+            Some(mode) if !spec.modes.contains(&mode) => {
+                return Err(ConfigError::UnsupportedMode {
+                    demo: spec.name,
+                    mode: mode.name(),
+                    modes: spec.modes.iter().map(|m| m.name()).collect(),
+                });
+            }
+            Some(mode) => mode,
+            None => spec.default_mode(),
+        };
+        let kind = match (request.kind, spec.kind) {
+            (Some(_), None) => return Err(ConfigError::NoKind { demo: spec.name }),
+            (asked, default) => asked.or(default),
+        };
+        let variant =
+            match &request.variant {
+                None => None,
+                Some(v) => Some(*spec.variants.iter().find(|known| *known == v).ok_or_else(
+                    || ConfigError::UnknownVariant {
+                        demo: spec.name,
+                        variant: v.clone(),
+                        variants: spec.variants.to_vec(),
+                    },
+                )?),
+            };
+        let mut values: Vec<(&'static str, u64)> =
+            spec.params.iter().map(|p| (p.name, p.default)).collect();
+        for (option, value) in &request.values {
+            let Some(param) = spec.param(option) else {
+                return Err(ConfigError::UnknownOption {
+                    demo: spec.name,
+                    option: option.clone(),
+                    accepted: spec.params.iter().map(|p| p.name).collect(),
+                });
+            };
+            if !(param.min..=param.max).contains(value) {
+                return Err(ConfigError::OutOfRange {
+                    option: param.name,
+                    min: param.min,
+                    max: param.max,
+                    value: *value,
+                });
+            }
+            if let Some(slot) = values.iter_mut().find(|(n, _)| *n == param.name) {
+                slot.1 = *value;
+            }
+        }
+        Ok(Self {
+            spec,
+            mode,
+            kind,
+            variant,
+            values,
+        })
+    }
+
+    /// The demo's defaults in its default mode.
+    #[must_use]
+    pub fn defaults(spec: &'static DemoSpec) -> Self {
+        Self {
+            spec,
+            mode: spec.default_mode(),
+            kind: spec.kind,
+            variant: None,
+            values: spec.params.iter().map(|p| (p.name, p.default)).collect(),
+        }
+    }
+
+    /// The value of parameter `name`. Demos ask only for their own
+    /// parameters; an unknown name is a bug, caught in debug builds.
+    #[must_use]
+    pub fn get(&self, name: &str) -> u64 {
+        let value = self
+            .values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v);
+        debug_assert!(
+            value.is_some(),
+            "demo `{}` has no parameter `{name}`",
+            self.spec.name
+        );
+        value.unwrap_or(0)
+    }
+
+    /// The value of `name` as a `usize` (counts of workers, tasks...).
+    #[must_use]
+    pub fn count(&self, name: &str) -> usize {
+        usize::try_from(self.get(name)).unwrap_or(usize::MAX)
+    }
+
+    /// Every parameter with its value, in catalogue order.
+    #[must_use]
+    pub fn values(&self) -> &[(&'static str, u64)] {
+        &self.values
+    }
+
+    /// The same configuration with `name` set to `value`, clamped to the
+    /// parameter's limits; unchanged if the demo has no such parameter.
+    #[must_use]
+    pub fn with(&self, name: &str, value: u64) -> Self {
+        let mut next = self.clone();
+        if let Some(param) = self.spec.param(name)
+            && let Some(slot) = next.values.iter_mut().find(|(n, _)| *n == name)
+        {
+            slot.1 = value.clamp(param.min, param.max);
+        }
+        next
+    }
+
+    /// The same configuration in `mode`, if the demo supports it.
+    #[must_use]
+    pub fn in_mode(&self, mode: Mode) -> Option<Self> {
+        self.spec.modes.contains(&mode).then(|| Self {
+            mode,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(name: &str, values: &[(&str, u64)]) -> DemoRequest {
+        DemoRequest {
+            name: name.to_owned(),
+            values: values.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect(),
+            ..DemoRequest::default()
+        }
+    }
+
+    #[test]
+    fn defaults_fill_what_was_not_given() {
+        let config = DemoConfig::new(&request("semaphore", &[("permits", 5)])).expect("valid");
+        assert_eq!(config.get("permits"), 5);
+        assert_eq!(config.get("workers"), 8);
+        assert_eq!(config.mode, Mode::Threads);
+        assert_eq!(config.kind, Some(Kind::Io));
+    }
+
+    #[test]
+    fn an_unknown_demo_lists_the_known_ones() {
+        let err = DemoConfig::new(&request("raec", &[])).expect_err("unknown");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("unknown demo `raec`; the demos are: threads, race"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn zero_workers_and_too_many_are_refused_with_the_range() {
+        for bad in [0, 4097] {
+            let err = DemoConfig::new(&request("race", &[("workers", bad)])).expect_err("range");
+            assert_eq!(
+                err.to_string(),
+                format!("--workers must be between 1 and 4096, got {bad}")
+            );
+        }
+        let err = DemoConfig::new(&request("semaphore", &[("permits", 0)])).expect_err("permits");
+        assert!(err.to_string().contains("--permits must be between 1"));
+        let err =
+            DemoConfig::new(&request("producer-consumer", &[("capacity", 0)])).expect_err("cap");
+        assert!(err.to_string().contains("--capacity must be between 1"));
+    }
+
+    #[test]
+    fn options_a_demo_does_not_take_are_named() {
+        let err = DemoConfig::new(&request("race", &[("permits", 3)])).expect_err("no permits");
+        assert_eq!(
+            err.to_string(),
+            "demo `race` has no --permits option (its options: --workers, --iterations)"
+        );
+    }
+
+    #[test]
+    fn modes_kinds_and_variants_are_checked() {
+        let mut r = request("race", &[]);
+        r.mode = Some(Mode::Async);
+        assert!(
+            DemoConfig::new(&r)
+                .expect_err("mode")
+                .to_string()
+                .contains("runs in threads")
+        );
+        let mut r = request("race", &[]);
+        r.kind = Some(Kind::Io);
+        assert!(matches!(
+            DemoConfig::new(&r),
+            Err(ConfigError::NoKind { .. })
+        ));
+        let mut r = request("race", &[]);
+        r.variant = Some("locked".to_owned());
+        assert_eq!(
+            DemoConfig::new(&r).expect("variant").variant,
+            Some("locked")
+        );
+        r.variant = Some("lokced".to_owned());
+        assert!(
+            DemoConfig::new(&r)
+                .expect_err("typo")
+                .to_string()
+                .contains("unsynchronized, locked, atomic")
+        );
+    }
+
+    #[test]
+    fn live_changes_stay_within_limits() {
+        let config = DemoConfig::defaults(catalog::find("gil").expect("gil"));
+        assert_eq!(config.with("workers", 0).get("workers"), 1);
+        assert_eq!(config.with("workers", 9999).get("workers"), 4096);
+        assert_eq!(
+            config.in_mode(Mode::Threads).map(|c| c.mode),
+            Some(Mode::Threads)
+        );
+        assert!(config.in_mode(Mode::Async).is_none());
+    }
+}
