@@ -1,0 +1,22 @@
+//! The demos themselves, one module each, and the one place that maps a
+//! catalogue name to its code.
+
+pub mod lock_contention;
+pub mod producer_consumer;
+pub mod race;
+pub mod scaling;
+
+use crate::run::{Demo, RunContext};
+
+/// Builds the demo `ctx.config` names: registers its probes and creates its
+/// primitives, once for the whole run.
+#[must_use]
+pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
+    match ctx.config.spec.name {
+        "race" => Box::new(race::Race::new(ctx)),
+        "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
+        "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
+        "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
+        other => unreachable!("the catalogue lists `{other}` but no code runs it"),
+    }
+}

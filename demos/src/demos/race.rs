@@ -1,0 +1,164 @@
+//! `race`: a shared counter incremented without a lock loses updates.
+//!
+//! Each worker adds 1 to a shared counter `iterations` times. Unsynchronized,
+//! the increment is a real read-modify-write (a relaxed load, then a store of
+//! that value plus one: defined behaviour in Rust, the same interleaving bug
+//! as `counter += 1` in Python): two workers read the same value, both write
+//! value + 1, one update is lost. Locked (an instrumented mutex) and atomic
+//! (`fetch_add`), the count is exact. The workers of a variant are released
+//! together by a start flag, so they really overlap.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::outcome::{Outcome, ResultLine};
+use crate::probes::{InstrumentedMutex, WorkerState};
+use crate::run::{Demo, RunContext};
+use crate::worker::Worker;
+
+/// The three ways to count.
+const VARIANTS: [&str; 3] = ["unsynchronized", "locked", "atomic"];
+
+/// One variant's count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RaceVariant {
+    /// `unsynchronized`, `locked` or `atomic`.
+    pub variant: &'static str,
+    /// Workers x iterations.
+    pub expected: u64,
+    /// The counter's final value.
+    pub actual: u64,
+    /// `expected - actual`.
+    pub lost_updates: u64,
+    /// Wall time of the variant, milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// The counts of every variant run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RaceOutcome {
+    /// In the order run.
+    pub variants: Vec<RaceVariant>,
+}
+
+impl RaceOutcome {
+    /// One line per variant: expected, actual, lost.
+    #[must_use]
+    pub fn lines(&self) -> Vec<ResultLine> {
+        self.variants
+            .iter()
+            .map(|v| {
+                let note = if v.lost_updates == 0 {
+                    "exact".to_owned()
+                } else {
+                    format!("lost {} updates", v.lost_updates)
+                };
+                ResultLine::compare(v.variant, v.expected, v.actual, v.lost_updates == 0, note)
+            })
+            .collect()
+    }
+}
+
+/// The demo's shared state, kept across rounds.
+pub struct Race {
+    locked: InstrumentedMutex<u64>,
+}
+
+impl Race {
+    /// Registers the locked counter's probe.
+    #[must_use]
+    pub fn new(ctx: &RunContext) -> Self {
+        Self {
+            locked: InstrumentedMutex::new(0, ctx.registry.lock("counter (locked)")),
+        }
+    }
+
+    fn count(&self, ctx: &RunContext, variant: &'static str) -> Option<RaceVariant> {
+        let workers = ctx.controls.workers();
+        let iterations = ctx.config.get("iterations");
+        let racy = AtomicU64::new(0);
+        let atomic = AtomicU64::new(0);
+        *self.locked.lock() = 0;
+        // Raised once every worker is spawned (or a spawn failed), so a missing
+        // worker can never leave the others waiting, as a barrier would.
+        let start_line = AtomicBool::new(false);
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for index in 0..workers {
+                let (racy, atomic, start_line) = (&racy, &atomic, &start_line);
+                let body = move || {
+                    let worker =
+                        Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
+                    while !start_line.load(Ordering::Acquire) {
+                        std::thread::yield_now();
+                    }
+                    worker.set_state(WorkerState::Computing);
+                    for i in 0..iterations {
+                        // Stopping is checked now and then, not every increment:
+                        // the loop must stay tight for the race to show.
+                        if i % 65_536 == 0 && !worker.checkpoint() {
+                            break;
+                        }
+                        match variant {
+                            "unsynchronized" => {
+                                let seen = racy.load(Ordering::Relaxed);
+                                racy.store(seen + 1, Ordering::Relaxed);
+                            }
+                            "locked" => *self.locked.lock() += 1,
+                            _ => {
+                                atomic.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                    worker.task_done();
+                    ctx.tasks.done();
+                    worker.finish();
+                };
+                // Failing to start a thread ends the variant with the counts so far.
+                if std::thread::Builder::new()
+                    .name(format!("worker-{index}"))
+                    .spawn_scoped(scope, body)
+                    .is_err()
+                {
+                    ctx.status.fail(format!("cannot start worker {index}"));
+                    ctx.controls.stop();
+                    break;
+                }
+            }
+            start_line.store(true, Ordering::Release);
+        });
+        if ctx.controls.is_stopping() {
+            return None;
+        }
+        let actual = match variant {
+            "unsynchronized" => racy.load(Ordering::Relaxed),
+            "locked" => *self.locked.lock(),
+            _ => atomic.load(Ordering::Relaxed),
+        };
+        let expected = workers as u64 * iterations;
+        Some(RaceVariant {
+            variant,
+            expected,
+            actual,
+            lost_updates: expected.saturating_sub(actual),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+}
+
+impl Demo for Race {
+    fn round(&mut self, ctx: &RunContext) -> Outcome {
+        let chosen: Vec<&'static str> = VARIANTS
+            .into_iter()
+            .filter(|v| ctx.config.variant.is_none_or(|only| only == *v))
+            .collect();
+        ctx.tasks.set_total((chosen.len() * ctx.controls.workers()) as u64);
+        let variants = chosen
+            .into_iter()
+            .map_while(|variant| self.count(ctx, variant))
+            .collect();
+        Outcome::Race(RaceOutcome { variants })
+    }
+}

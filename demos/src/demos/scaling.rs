@@ -1,0 +1,250 @@
+//! `cpu-vs-io`, `gil` and `async`: the same tasks, computed or waited, in
+//! each mode.
+//!
+//! Threads mode runs them on a pool of plain threads; gil mode on the same
+//! pool, but computing only while holding the simulated GIL; async mode on
+//! one tokio event-loop thread, where computing blocks the loop and waiting
+//! does not. The outcome's speedup is measured work over measured wall time:
+//! each task times its own work (thread CPU time for computation, wall time
+//! for waits), so nothing is assumed from the parameters.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::catalog::{Kind, Mode};
+use crate::gil::Gil;
+use crate::outcome::{Outcome, ResultLine};
+use crate::pool::run_pool;
+use crate::probes::WorkerState;
+use crate::run::{Demo, RunContext};
+use crate::worker::{CpuBurn, Worker, thread_cpu_time};
+
+/// How often async tasks look at the controls while paused.
+const ASYNC_POLL: Duration = Duration::from_millis(20);
+
+/// What a round of tasks did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScalingOutcome {
+    /// The mode the tasks ran in.
+    pub mode: Mode,
+    /// `cpu` or `io`.
+    pub kind: Kind,
+    /// Workers (threads of the pool; 1 event-loop thread in async mode).
+    pub workers: usize,
+    /// Tasks asked for.
+    pub tasks: u64,
+    /// Tasks finished.
+    pub tasks_done: u64,
+    /// Wall time of the round, milliseconds.
+    pub wall_ms: f64,
+    /// Work the tasks measured, summed: CPU time computed or time waited, ms.
+    pub work_ms: f64,
+    /// `work_ms / wall_ms`: how many tasks' worth of work ran at once.
+    pub speedup: f64,
+    /// Times the GIL changed hands (gil mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil_switches: Option<u64>,
+    /// Most tasks in flight at once (async mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<u64>,
+}
+
+impl ScalingOutcome {
+    /// Wall time, work and speedup.
+    #[must_use]
+    pub fn lines(&self) -> Vec<ResultLine> {
+        let mut lines = vec![
+            ResultLine::figure(
+                "wall time",
+                format!("{:.0} ms", self.wall_ms),
+                format!("{} of {} tasks", self.tasks_done, self.tasks),
+            ),
+            ResultLine::figure(
+                "work done",
+                format!("{:.0} ms", self.work_ms),
+                match self.kind {
+                    Kind::Cpu => "CPU time the tasks computed".to_owned(),
+                    Kind::Io => "time the tasks waited".to_owned(),
+                },
+            ),
+            ResultLine::figure(
+                "speedup",
+                format!("{:.2}x", self.speedup),
+                "work / wall: tasks' worth of work done at once".to_owned(),
+            ),
+        ];
+        if let Some(switches) = self.gil_switches {
+            lines.push(ResultLine::figure("GIL switches", switches, "hand-offs between workers".to_owned()));
+        }
+        if let Some(max) = self.max_concurrent {
+            lines.push(ResultLine::figure("in flight", max, "most tasks waiting at once".to_owned()));
+        }
+        lines
+    }
+}
+
+/// The demo, with its GIL (gil mode only).
+pub struct Scaling {
+    gil: Option<Gil>,
+}
+
+impl Scaling {
+    /// Creates the GIL when the run is in gil mode.
+    #[must_use]
+    pub fn new(ctx: &RunContext) -> Self {
+        let gil = (ctx.config.mode == Mode::Gil).then(|| {
+            let switch = ctx.config.spec.param("switch-ms").map_or(5, |_| ctx.config.get("switch-ms"));
+            Gil::new(ctx.registry.lock("GIL"), Duration::from_millis(switch))
+        });
+        Self { gil }
+    }
+
+    /// One task on a pool worker; adds the work it measured to `work_ns`.
+    fn task(&self, worker: &Worker, kind: Kind, work: Duration, work_ns: &AtomicU64) -> bool {
+        let (finished, spent) = match kind {
+            Kind::Cpu => {
+                let before = thread_cpu_time();
+                let finished = match &self.gil {
+                    Some(gil) => gil.compute(worker, work),
+                    None => worker.compute(work),
+                };
+                (finished, thread_cpu_time().saturating_sub(before))
+            }
+            Kind::Io => {
+                let before = Instant::now();
+                (worker.sleep_io(work), before.elapsed())
+            }
+        };
+        work_ns.fetch_add(spent.as_nanos() as u64, Ordering::Relaxed);
+        finished
+    }
+}
+
+impl Demo for Scaling {
+    fn round(&mut self, ctx: &RunContext) -> Outcome {
+        let kind = ctx.config.kind.unwrap_or(Kind::Cpu);
+        let tasks = ctx.config.get("tasks");
+        let work = Duration::from_millis(ctx.config.get("work-ms"));
+        ctx.tasks.set_total(tasks);
+        let switches_before = self.gil.as_ref().map(Gil::switches);
+        let work_ns = AtomicU64::new(0);
+        let (wall, done, workers, max_concurrent) = if ctx.config.mode == Mode::Async {
+            let permits = ctx.config.spec.param("permits").map(|_| ctx.config.count("permits"));
+            let run = run_async(ctx, kind, tasks, work, permits, &work_ns);
+            (run.wall, run.done, 1, Some(run.max_concurrent))
+        } else {
+            let run = run_pool(ctx, tasks, |worker, _| self.task(worker, kind, work, &work_ns));
+            (run.wall, run.done, ctx.controls.workers(), None)
+        };
+        let wall_ms = wall.as_secs_f64() * 1e3;
+        let work_ms = work_ns.load(Ordering::Relaxed) as f64 / 1e6;
+        Outcome::Scaling(ScalingOutcome {
+            mode: ctx.config.mode,
+            kind,
+            workers,
+            tasks,
+            tasks_done: done,
+            wall_ms,
+            work_ms,
+            speedup: if wall_ms > 0.0 { work_ms / wall_ms } else { 0.0 },
+            gil_switches: self
+                .gil
+                .as_ref()
+                .zip(switches_before)
+                .map(|(gil, before)| gil.switches() - before),
+            max_concurrent,
+        })
+    }
+}
+
+/// What an async round did.
+struct AsyncRun {
+    wall: Duration,
+    done: u64,
+    max_concurrent: u64,
+}
+
+/// Runs the tasks on one tokio event-loop thread (this one), at most
+/// `permits` at a time when given.
+fn run_async(
+    ctx: &RunContext,
+    kind: Kind,
+    tasks: u64,
+    work: Duration,
+    permits: Option<usize>,
+    work_ns: &AtomicU64,
+) -> AsyncRun {
+    let started = Instant::now();
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
+        ctx.status.fail("cannot start the tokio event loop".to_owned());
+        return AsyncRun { wall: started.elapsed(), done: 0, max_concurrent: 0 };
+    };
+    let worker = Worker::start(0, ctx.registry.worker(0), ctx.controls.clone());
+    let in_flight = AtomicU64::new(0);
+    let max_concurrent = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let limit = tokio::sync::Semaphore::new(permits.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS));
+    let work = ctx.controls.stretch(work);
+    runtime.block_on(async {
+        let mut handles = Vec::with_capacity(usize::try_from(tasks).unwrap_or(0));
+        for _ in 0..tasks {
+                    let (worker, in_flight, max_concurrent, done, limit) =
+                        (&worker, &in_flight, &max_concurrent, &done, &limit);
+                    handles.push(async move {
+                        let Ok(_permit) = limit.acquire().await else { return };
+                        while ctx.controls.is_paused() && !ctx.controls.is_stopping() {
+                            tokio::time::sleep(ASYNC_POLL).await;
+                        }
+                        if ctx.controls.is_stopping() {
+                            return;
+                        }
+                        let now = in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                        max_concurrent.fetch_max(now, Ordering::Relaxed);
+                        match kind {
+                            Kind::Cpu => {
+                                // Computing inside a task blocks the one loop thread:
+                                // no other task runs until this one yields.
+                                worker.set_state(WorkerState::Computing);
+                                let before = thread_cpu_time();
+                                let mut burn = CpuBurn::new(work);
+                                while !burn.step() && !ctx.controls.is_stopping() {}
+                                work_ns.fetch_add(
+                                    thread_cpu_time().saturating_sub(before).as_nanos() as u64,
+                                    Ordering::Relaxed,
+                                );
+                                worker.set_state(WorkerState::Idle);
+                            }
+                            Kind::Io => {
+                                worker.set_state(WorkerState::SleepingIo);
+                                let before = Instant::now();
+                                tokio::time::sleep(work).await;
+                                work_ns.fetch_add(before.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                            }
+                        }
+                        in_flight.fetch_sub(1, Ordering::Relaxed);
+                        done.fetch_add(1, Ordering::Relaxed);
+                        worker.task_done();
+                        ctx.tasks.done();
+                    });
+        }
+        // One watcher for a stop, instead of every task polling: when the run
+        // stops, dropping the batch cancels every task at its next await.
+        let stop = async {
+            while !ctx.controls.is_stopping() {
+                tokio::time::sleep(ASYNC_POLL).await;
+            }
+        };
+        tokio::select! {
+            _ = futures::future::join_all(handles) => {}
+            () = stop => {}
+        }
+    });
+    worker.finish();
+    AsyncRun {
+        wall: started.elapsed(),
+        done: done.load(Ordering::Relaxed),
+        max_concurrent: max_concurrent.load(Ordering::Relaxed),
+    }
+}

@@ -1,0 +1,92 @@
+//! What a round of a demo showed: the report's `result{...}` and the lines of
+//! the dashboard's result panel.
+//!
+//! Each demo defines its own outcome type beside its code; this module only
+//! gathers them, so the report serialises whichever one a demo produced and
+//! the screen gets the same "expected vs actual" lines from every demo.
+
+use serde::Serialize;
+
+use crate::demos::{
+    lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
+    scaling::ScalingOutcome,
+};
+
+/// Whether a line of the result panel shows the concept's good or bad case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Correct, as expected (a locked counter that matches).
+    Good,
+    /// The failure the demo is about (lost updates, an overdraft).
+    Bad,
+    /// A figure, neither good nor bad.
+    Neutral,
+}
+
+/// One line of the result panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultLine {
+    /// What the line is about ("unsynchronized", "map order").
+    pub label: String,
+    /// What a correct program would give.
+    pub expected: String,
+    /// What this round measured.
+    pub actual: String,
+    /// Good, bad or neither.
+    pub verdict: Verdict,
+    /// A short explanation ("lost 687123 updates").
+    pub note: String,
+}
+
+impl ResultLine {
+    /// A line comparing an expected and an actual value.
+    #[must_use]
+    pub fn compare(label: &str, expected: impl ToString, actual: impl ToString, good: bool, note: String) -> Self {
+        Self {
+            label: label.to_owned(),
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+            verdict: if good { Verdict::Good } else { Verdict::Bad },
+            note,
+        }
+    }
+
+    /// A line with one measured figure.
+    #[must_use]
+    pub fn figure(label: &str, actual: impl ToString, note: String) -> Self {
+        Self {
+            label: label.to_owned(),
+            expected: String::new(),
+            actual: actual.to_string(),
+            verdict: Verdict::Neutral,
+            note,
+        }
+    }
+}
+
+/// The outcome of one round of any demo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    /// `race`.
+    Race(RaceOutcome),
+    /// `lock-contention`.
+    Contention(ContentionOutcome),
+    /// `producer-consumer`.
+    Queue(QueueOutcome),
+    /// `cpu-vs-io`, `gil`, `async`.
+    Scaling(ScalingOutcome),
+}
+
+impl Outcome {
+    /// The result panel's lines.
+    #[must_use]
+    pub fn lines(&self) -> Vec<ResultLine> {
+        match self {
+            Self::Race(o) => o.lines(),
+            Self::Contention(o) => o.lines(),
+            Self::Queue(o) => o.lines(),
+            Self::Scaling(o) => o.lines(),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! A running demo: its own thread, its probes, its live controls and its
+//! latest outcome.
+//!
+//! A demo is built once (registering its probes and creating its
+//! primitives), then runs in rounds. Headless, it runs one round and stops;
+//! in the dashboard, rounds repeat with a short pause between them, so a room
+//! can watch the same concept happen again with different numbers. The
+//! dashboard reads a `DemoSample` each tick; it never waits for the demo.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+
+use crate::catalog::{Kind, Mode};
+use crate::config::DemoConfig;
+use crate::control::Controls;
+use crate::outcome::Outcome;
+use crate::probes::{ProbeRef, ProbeRegistry, ProbeReport, TaskStats};
+
+/// The pause between two rounds in the dashboard, so the result can be read.
+const BETWEEN_ROUNDS: Duration = Duration::from_millis(1500);
+
+/// One demo, built for one run.
+pub trait Demo: Send {
+    /// Runs one round with the current controls and returns what happened.
+    fn round(&mut self, ctx: &RunContext) -> Outcome;
+}
+
+/// Everything a demo's code may use while it runs.
+#[derive(Debug)]
+pub struct RunContext {
+    /// What was asked for.
+    pub config: DemoConfig,
+    /// Where the demo registers its probes.
+    pub registry: Arc<ProbeRegistry>,
+    /// Live knobs.
+    pub controls: Arc<Controls>,
+    /// The demo's task counter.
+    pub tasks: ProbeRef<TaskStats>,
+    /// Progress the dashboard shows.
+    pub status: RunStatus,
+}
+
+/// How a run progresses, as the dashboard sees it.
+#[derive(Debug, Default)]
+pub struct RunStatus {
+    round: AtomicU64,
+    finished: AtomicBool,
+    outcome: Mutex<Option<Outcome>>,
+    error: Mutex<Option<String>>,
+    ended: Mutex<Option<Instant>>,
+}
+
+impl RunStatus {
+    /// Records a failure that ends the run; the first one wins.
+    pub fn fail(&self, message: String) {
+        self.error.lock().get_or_insert(message);
+    }
+}
+
+/// Whether the rounds repeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounds {
+    /// One round, then the run ends (headless reports).
+    Once,
+    /// Round after round until stopped (the dashboard).
+    Repeat,
+}
+
+/// A demo as the dashboard sees it at one instant: plain data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoSample {
+    /// The demo's name.
+    pub name: &'static str,
+    /// The mode it runs in.
+    pub mode: Mode,
+    /// The kind of its tasks, if it has one.
+    pub kind: Option<Kind>,
+    /// Workers asked for now.
+    pub workers: usize,
+    /// Slow-motion factor (1 is real time).
+    pub slow_motion: u32,
+    /// True while paused.
+    pub paused: bool,
+    /// The round under way (from 1).
+    pub round: u64,
+    /// True once the run has ended.
+    pub finished: bool,
+    /// Time since the run started (to its end, once it ended).
+    pub elapsed: Duration,
+    /// What the probes say now.
+    pub probes: ProbeReport,
+    /// The outcome of the last finished round.
+    pub outcome: Option<Outcome>,
+    /// Why the run failed, if it did.
+    pub error: Option<String>,
+}
+
+/// A demo running on its own thread. Dropping it stops the demo and waits
+/// for its threads.
+#[derive(Debug)]
+pub struct DemoRun {
+    ctx: Arc<RunContext>,
+    started: Instant,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl DemoRun {
+    /// Builds the demo and starts its first round.
+    pub fn start(config: DemoConfig, rounds: Rounds) -> std::io::Result<Self> {
+        let registry = Arc::new(ProbeRegistry::new());
+        let tasks = registry.tasks();
+        let workers = config
+            .spec
+            .param("workers")
+            .map_or(1, |_| config.count("workers"));
+        let ctx = Arc::new(RunContext {
+            controls: Arc::new(Controls::new(workers)),
+            config,
+            registry,
+            tasks,
+            status: RunStatus::default(),
+        });
+        let demo_ctx = Arc::clone(&ctx);
+        let thread = std::thread::Builder::new()
+            .name("demo".into())
+            .spawn(move || run_rounds(&demo_ctx, rounds))?;
+        Ok(Self {
+            ctx,
+            started: Instant::now(),
+            thread: Some(thread),
+        })
+    }
+
+    /// The configuration it was started with.
+    #[must_use]
+    pub fn config(&self) -> &DemoConfig {
+        &self.ctx.config
+    }
+
+    /// The live controls.
+    #[must_use]
+    pub fn controls(&self) -> &Controls {
+        &self.ctx.controls
+    }
+
+    /// True once the run has ended (its rounds done, stopped or failed).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.ctx.status.finished.load(Ordering::Acquire)
+    }
+
+    /// What the demo looks like now.
+    #[must_use]
+    pub fn sample(&self) -> DemoSample {
+        let status = &self.ctx.status;
+        let end = *status.ended.lock();
+        DemoSample {
+            name: self.ctx.config.spec.name,
+            mode: self.ctx.config.mode,
+            kind: self.ctx.config.kind,
+            workers: self.ctx.controls.workers(),
+            slow_motion: self.ctx.controls.slow_motion(),
+            paused: self.ctx.controls.is_paused(),
+            round: status.round.load(Ordering::Relaxed),
+            finished: status.finished.load(Ordering::Acquire),
+            elapsed: end.unwrap_or_else(Instant::now).duration_since(self.started),
+            probes: self.ctx.registry.report(),
+            outcome: status.outcome.lock().clone(),
+            error: status.error.lock().clone(),
+        }
+    }
+
+    /// Stops the demo and waits for every thread it started.
+    pub fn stop(&mut self) {
+        self.ctx.controls.stop();
+        if let Some(thread) = self.thread.take() {
+            // A demo thread that panicked has already reported through the
+            // panic hook; there is nothing more to recover here.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for DemoRun {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run_rounds(ctx: &RunContext, rounds: Rounds) {
+    let mut demo = crate::demos::build(ctx);
+    loop {
+        ctx.status.round.fetch_add(1, Ordering::Relaxed);
+        let outcome = demo.round(ctx);
+        *ctx.status.outcome.lock() = Some(outcome);
+        let failed = ctx.status.error.lock().is_some();
+        if rounds == Rounds::Once || failed || !ctx.controls.sleep(BETWEEN_ROUNDS) {
+            break;
+        }
+    }
+    *ctx.status.ended.lock() = Some(Instant::now());
+    ctx.status.finished.store(true, Ordering::Release);
+}
