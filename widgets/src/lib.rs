@@ -30,6 +30,7 @@
 //!     .render(area, &mut buf);
 //! ```
 
+pub mod activity;
 mod cells;
 pub mod core_load;
 pub mod help;
@@ -44,6 +45,7 @@ pub mod too_small;
 #[cfg(test)]
 mod testing;
 
+pub use activity::Activity;
 pub use core_load::{CoreLoad, CoreLoadPanel};
 pub use help::{HelpEntry, HelpOverlay, HelpSection};
 pub use key_hints::KeyHints;
