@@ -10,6 +10,12 @@ use ratatui::text::{Line, Span};
 
 /// The ellipsis drawn where text was cut.
 pub const ELLIPSIS: &str = "…";
+/// Bar symbols by eighths filled from the left: index `n` is a cell `n`/8 full.
+pub const EIGHTHS: [&str; 9] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
+/// History symbols from the lowest (any known reading, even 0) to a full cell.
+pub const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+/// The empty part of a bar.
+pub const TROUGH: &str = "░";
 
 /// A percentage made safe to draw: `None` when it is not a number (NaN, infinite),
 /// otherwise clamped to `0.0..=100.0` (and never `-0.0`, which would print as `-0`).
@@ -22,6 +28,14 @@ pub fn percent(value: f32) -> Option<f32> {
 /// The width of `text` in terminal cells.
 pub fn width(text: &str) -> u16 {
     u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
+}
+
+/// The history symbol for a percentage already made safe by [`percent`]: the lowest
+/// level for any reading (even 0, so a reading never looks like a gap), a full cell
+/// at 100, on a fixed scale.
+pub fn level(percent: f32) -> &'static str {
+    let level = ((percent / 100.0 * 8.0).ceil() as usize).clamp(1, LEVELS.len());
+    LEVELS[level - 1]
 }
 
 /// Where text goes inside the cells given to it.
@@ -125,6 +139,15 @@ mod tests {
             buf,
             Buffer::with_lines(["alpha | beta    ", "alpha | beta   ", "                "])
         );
+    }
+
+    #[test]
+    fn level_is_fixed_scale_and_never_blank() {
+        assert_eq!(level(0.0), "▁");
+        assert_eq!(level(12.5), "▁");
+        assert_eq!(level(13.0), "▂");
+        assert_eq!(level(50.0), "▄");
+        assert_eq!(level(100.0), "█");
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod theme;
 pub mod thread_table;
 pub mod title_bar;
 pub mod too_small;
+pub mod worker_lanes;
 
 #[cfg(test)]
 mod testing;
@@ -55,3 +56,4 @@ pub use theme::Theme;
 pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
 pub use title_bar::TitleBar;
 pub use too_small::TooSmall;
+pub use worker_lanes::{LaneCell, LaneSeries, WorkerLane, WorkerLanes};
