@@ -33,8 +33,10 @@
 pub mod activity;
 mod cells;
 pub mod core_load;
+pub mod duration;
 pub mod help;
 pub mod key_hints;
+pub mod lock_table;
 pub mod series;
 pub mod stat_line;
 pub mod theme;
@@ -48,8 +50,10 @@ mod testing;
 
 pub use activity::Activity;
 pub use core_load::{CoreLoad, CoreLoadPanel};
+pub use duration::format_ns;
 pub use help::{HelpEntry, HelpOverlay, HelpSection};
 pub use key_hints::KeyHints;
+pub use lock_table::{LockRow, LockTable};
 pub use series::{Series, SeriesIter};
 pub use stat_line::{Stat, StatLine};
 pub use theme::Theme;
