@@ -32,6 +32,7 @@
 
 pub mod activity;
 mod cells;
+pub mod comparison;
 pub mod core_load;
 pub mod duration;
 pub mod help;
@@ -50,6 +51,7 @@ pub mod worker_lanes;
 mod testing;
 
 pub use activity::Activity;
+pub use comparison::{Comparison, ComparisonRow, Verdict};
 pub use core_load::{CoreLoad, CoreLoadPanel};
 pub use duration::format_ns;
 pub use help::{HelpEntry, HelpOverlay, HelpSection};
