@@ -72,6 +72,65 @@ pub fn put(
     }
 }
 
+/// Draws `text` like [`put`], then marks that something follows it: an [`ELLIPSIS`]
+/// right after the text, or, when the text fills the cells, after as much of it as
+/// fits before the ellipsis (cut at a word boundary where there is one).
+pub fn put_cut(buf: &mut Buffer, position: (u16, u16), cells: u16, text: &str, style: Style) {
+    let kept = if width(text) < cells {
+        text.to_owned()
+    } else {
+        wrap(text, cells.saturating_sub(1))
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let marked = format!("{kept}{ELLIPSIS}");
+    put(buf, position, cells, &marked, Align::Left, style);
+}
+
+/// Splits `text` into lines at most `cells` cells wide, breaking at whitespace (which
+/// is dropped, newlines included); a word wider than a line is broken between its
+/// characters. No lines for text that is blank or for zero cells.
+pub fn wrap(text: &str, cells: u16) -> Vec<String> {
+    let mut lines = Vec::new();
+    if cells == 0 {
+        return lines;
+    }
+    let mut line = String::new();
+    let mut line_width = 0u16;
+    for word in text.split_whitespace() {
+        let word_width = width(word);
+        if line_width > 0 && line_width.saturating_add(1).saturating_add(word_width) <= cells {
+            line.push(' ');
+            line.push_str(word);
+            line_width += 1 + word_width;
+            continue;
+        }
+        if line_width > 0 {
+            lines.push(core::mem::take(&mut line));
+            line_width = 0;
+        }
+        if word_width <= cells {
+            line.push_str(word);
+            line_width = word_width;
+            continue;
+        }
+        for character in word.chars() {
+            let char_width = width(character.encode_utf8(&mut [0; 4]));
+            if line_width > 0 && line_width.saturating_add(char_width) > cells {
+                lines.push(core::mem::take(&mut line));
+                line_width = 0;
+            }
+            line.push(character);
+            line_width = line_width.saturating_add(char_width);
+        }
+    }
+    if line_width > 0 || !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
 /// keeping only the items that fit whole in `cells` cells: the first that does not fit
 /// and all after it are dropped, never cut or wrapped.
@@ -139,6 +198,30 @@ mod tests {
             buf,
             Buffer::with_lines(["alpha | beta    ", "alpha | beta   ", "                "])
         );
+    }
+
+    #[test]
+    fn put_cut_always_ends_in_an_ellipsis() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 4));
+        put_cut(&mut buf, (0, 0), 6, "ab", Style::new());
+        put_cut(&mut buf, (0, 1), 6, "abcdef", Style::new());
+        put_cut(&mut buf, (0, 2), 6, "", Style::new());
+        put_cut(&mut buf, (0, 3), 6, "ab cdef", Style::new());
+        assert_eq!(
+            buf,
+            Buffer::with_lines(["ab…   ", "abcde…", "…     ", "ab…   "])
+        );
+    }
+
+    #[test]
+    fn wrap_breaks_at_words_and_inside_long_ones() {
+        assert_eq!(wrap("look at the cores", 8), ["look at", "the", "cores"]);
+        assert_eq!(wrap("  a\n\nb  ", 8), ["a b"]);
+        assert_eq!(wrap("abcdefghij xy", 4), ["abcd", "efgh", "ij", "xy"]);
+        assert_eq!(wrap("exactly8", 8), ["exactly8"]);
+        assert_eq!(wrap("漢字漢字", 5), ["漢字", "漢字"]);
+        assert!(wrap("   ", 8).is_empty());
+        assert!(wrap("text", 0).is_empty());
     }
 
     #[test]

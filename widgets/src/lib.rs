@@ -45,6 +45,7 @@ pub mod theme;
 pub mod thread_table;
 pub mod title_bar;
 pub mod too_small;
+pub mod warnings;
 pub mod worker_lanes;
 
 #[cfg(test)]
@@ -64,4 +65,5 @@ pub use theme::Theme;
 pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
 pub use title_bar::TitleBar;
 pub use too_small::TooSmall;
+pub use warnings::{Severity, Warning, Warnings};
 pub use worker_lanes::{LaneCell, LaneSeries, WorkerLane, WorkerLanes};
