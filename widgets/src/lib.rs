@@ -1,5 +1,8 @@
-//! Ratatui widgets that make concurrency visible: per-core load, threads, and the
-//! frame around them (title bar, key hints, help, a stat line, a "too small" notice).
+//! Ratatui widgets that make concurrency visible: per-core load, threads, what each
+//! demo worker is doing ([`WorkerLanes`]), locks ([`LockTable`]), semaphore and queue
+//! levels ([`LevelGauge`]), a demo's result ([`Comparison`]), [`Warnings`] and
+//! [`Notes`], and the frame around them (title bar, key hints, help, a stat line, a
+//! "too small" notice).
 //!
 //! Every widget is pure: it borrows plain data (slices, small structs), never the app,
 //! the sampler or a demo, and it does no I/O. Live data never crashes a widget:
