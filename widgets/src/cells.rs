@@ -10,6 +10,12 @@ use ratatui::text::{Line, Span};
 
 /// The ellipsis drawn where text was cut.
 pub const ELLIPSIS: &str = "…";
+/// Bar symbols by eighths filled from the left: index `n` is a cell `n`/8 full.
+pub const EIGHTHS: [&str; 9] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
+/// History symbols from the lowest (any known reading, even 0) to a full cell.
+pub const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+/// The empty part of a bar.
+pub const TROUGH: &str = "░";
 
 /// A percentage made safe to draw: `None` when it is not a number (NaN, infinite),
 /// otherwise clamped to `0.0..=100.0` (and never `-0.0`, which would print as `-0`).
@@ -22,6 +28,14 @@ pub fn percent(value: f32) -> Option<f32> {
 /// The width of `text` in terminal cells.
 pub fn width(text: &str) -> u16 {
     u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
+}
+
+/// The history symbol for a percentage already made safe by [`percent`]: the lowest
+/// level for any reading (even 0, so a reading never looks like a gap), a full cell
+/// at 100, on a fixed scale.
+pub fn level(percent: f32) -> &'static str {
+    let level = ((percent / 100.0 * 8.0).ceil() as usize).clamp(1, LEVELS.len());
+    LEVELS[level - 1]
 }
 
 /// Where text goes inside the cells given to it.
@@ -56,6 +70,65 @@ pub fn put(
         buf.set_stringn(x, y, text, usize::from(kept), style);
         buf.set_stringn(x + kept, y, ELLIPSIS, 1, style);
     }
+}
+
+/// Draws `text` like [`put`], then marks that something follows it: an [`ELLIPSIS`]
+/// right after the text, or, when the text fills the cells, after as much of it as
+/// fits before the ellipsis (cut at a word boundary where there is one).
+pub fn put_cut(buf: &mut Buffer, position: (u16, u16), cells: u16, text: &str, style: Style) {
+    let kept = if width(text) < cells {
+        text.to_owned()
+    } else {
+        wrap(text, cells.saturating_sub(1))
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
+    let marked = format!("{kept}{ELLIPSIS}");
+    put(buf, position, cells, &marked, Align::Left, style);
+}
+
+/// Splits `text` into lines at most `cells` cells wide, breaking at whitespace (which
+/// is dropped, newlines included); a word wider than a line is broken between its
+/// characters. No lines for text that is blank or for zero cells.
+pub fn wrap(text: &str, cells: u16) -> Vec<String> {
+    let mut lines = Vec::new();
+    if cells == 0 {
+        return lines;
+    }
+    let mut line = String::new();
+    let mut line_width = 0u16;
+    for word in text.split_whitespace() {
+        let word_width = width(word);
+        if line_width > 0 && line_width.saturating_add(1).saturating_add(word_width) <= cells {
+            line.push(' ');
+            line.push_str(word);
+            line_width += 1 + word_width;
+            continue;
+        }
+        if line_width > 0 {
+            lines.push(core::mem::take(&mut line));
+            line_width = 0;
+        }
+        if word_width <= cells {
+            line.push_str(word);
+            line_width = word_width;
+            continue;
+        }
+        for character in word.chars() {
+            let char_width = width(character.encode_utf8(&mut [0; 4]));
+            if line_width > 0 && line_width.saturating_add(char_width) > cells {
+                lines.push(core::mem::take(&mut line));
+                line_width = 0;
+            }
+            line.push(character);
+            line_width = line_width.saturating_add(char_width);
+        }
+    }
+    if line_width > 0 || !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
@@ -125,6 +198,39 @@ mod tests {
             buf,
             Buffer::with_lines(["alpha | beta    ", "alpha | beta   ", "                "])
         );
+    }
+
+    #[test]
+    fn put_cut_always_ends_in_an_ellipsis() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 6, 4));
+        put_cut(&mut buf, (0, 0), 6, "ab", Style::new());
+        put_cut(&mut buf, (0, 1), 6, "abcdef", Style::new());
+        put_cut(&mut buf, (0, 2), 6, "", Style::new());
+        put_cut(&mut buf, (0, 3), 6, "ab cdef", Style::new());
+        assert_eq!(
+            buf,
+            Buffer::with_lines(["ab…   ", "abcde…", "…     ", "ab…   "])
+        );
+    }
+
+    #[test]
+    fn wrap_breaks_at_words_and_inside_long_ones() {
+        assert_eq!(wrap("look at the cores", 8), ["look at", "the", "cores"]);
+        assert_eq!(wrap("  a\n\nb  ", 8), ["a b"]);
+        assert_eq!(wrap("abcdefghij xy", 4), ["abcd", "efgh", "ij", "xy"]);
+        assert_eq!(wrap("exactly8", 8), ["exactly8"]);
+        assert_eq!(wrap("漢字漢字", 5), ["漢字", "漢字"]);
+        assert!(wrap("   ", 8).is_empty());
+        assert!(wrap("text", 0).is_empty());
+    }
+
+    #[test]
+    fn level_is_fixed_scale_and_never_blank() {
+        assert_eq!(level(0.0), "▁");
+        assert_eq!(level(12.5), "▁");
+        assert_eq!(level(13.0), "▂");
+        assert_eq!(level(50.0), "▄");
+        assert_eq!(level(100.0), "█");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, BlockExt, Widget};
 
 use crate::Theme;
-use crate::cells::{self, Align};
+use crate::cells::{self, Align, EIGHTHS, TROUGH};
 use crate::series::Series;
 
 /// Width of the number after the bar: `  7%`, `100%`, `   ?`.
@@ -23,12 +23,6 @@ const MIN_HISTORY: u16 = 8;
 const BAR_SHARE: u32 = 35;
 /// Blank cells between columns of cores.
 const COLUMN_GAP: u16 = 2;
-/// Bar symbols by eighths filled: index `n` is a cell `n`/8 full.
-const EIGHTHS: [&str; 9] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
-/// History symbols from the lowest (any known reading, even 0) to a full cell.
-const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
-/// The empty part of a bar.
-const TROUGH: &str = "░";
 
 /// One logical CPU's load now and over the recent past.
 #[derive(Clone, Copy, Debug)]
@@ -275,8 +269,7 @@ impl CoreLoadPanel<'_> {
             let cell = &mut buf[(start + offset as u16, y)];
             match value.and_then(cells::percent) {
                 Some(pct) => {
-                    let level = ((pct / 100.0 * 8.0).ceil() as usize).clamp(1, LEVELS.len());
-                    cell.set_symbol(LEVELS[level - 1])
+                    cell.set_symbol(cells::level(pct))
                         .set_style(self.theme.load(pct));
                 }
                 None => {

@@ -1,5 +1,8 @@
-//! Ratatui widgets that make concurrency visible: per-core load, threads, and the
-//! frame around them (title bar, key hints, help, a stat line, a "too small" notice).
+//! Ratatui widgets that make concurrency visible: per-core load, threads, what each
+//! demo worker is doing ([`WorkerLanes`]), locks ([`LockTable`]), semaphore and queue
+//! levels ([`LevelGauge`]), a demo's result ([`Comparison`]), [`Warnings`] and
+//! [`Notes`], and the frame around them (title bar, key hints, help, a stat line, a
+//! "too small" notice).
 //!
 //! Every widget is pure: it borrows plain data (slices, small structs), never the app,
 //! the sampler or a demo, and it does no I/O. Live data never crashes a widget:
@@ -30,26 +33,42 @@
 //!     .render(area, &mut buf);
 //! ```
 
+pub mod activity;
 mod cells;
+pub mod comparison;
 pub mod core_load;
+pub mod duration;
 pub mod help;
 pub mod key_hints;
+pub mod level_gauge;
+pub mod lock_table;
+pub mod notes;
 pub mod series;
 pub mod stat_line;
 pub mod theme;
 pub mod thread_table;
 pub mod title_bar;
 pub mod too_small;
+pub mod warnings;
+pub mod worker_lanes;
 
 #[cfg(test)]
 mod testing;
 
+pub use activity::Activity;
+pub use comparison::{Comparison, ComparisonRow, Verdict};
 pub use core_load::{CoreLoad, CoreLoadPanel};
+pub use duration::format_ns;
 pub use help::{HelpEntry, HelpOverlay, HelpSection};
 pub use key_hints::KeyHints;
+pub use level_gauge::LevelGauge;
+pub use lock_table::{LockRow, LockTable};
+pub use notes::Notes;
 pub use series::{Series, SeriesIter};
 pub use stat_line::{Stat, StatLine};
 pub use theme::Theme;
 pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
 pub use title_bar::TitleBar;
 pub use too_small::TooSmall;
+pub use warnings::{Severity, Warning, Warnings};
+pub use worker_lanes::{LaneCell, LaneSeries, WorkerLane, WorkerLanes};

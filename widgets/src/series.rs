@@ -51,10 +51,7 @@ impl<'a> Series<'a> {
     /// All values, oldest to newest.
     #[must_use]
     pub fn iter(&self) -> SeriesIter<'a> {
-        SeriesIter {
-            older: self.older.iter(),
-            newer: self.newer.iter(),
-        }
+        SeriesIter::over(self.older, self.newer)
     }
 
     /// The newest `n` values (all of them if there are fewer), oldest first.
@@ -62,18 +59,18 @@ impl<'a> Series<'a> {
     /// This is what a history drawn `n` cells wide shows, newest at the right edge.
     #[must_use]
     pub fn latest(&self, n: usize) -> SeriesIter<'a> {
-        let skip = self.len().saturating_sub(n);
-        let (older, newer) = match self.older.get(skip..) {
-            Some(older) => (older, self.newer),
-            None => (
-                &[][..],
-                self.newer.get(skip - self.older.len()..).unwrap_or(&[]),
-            ),
-        };
-        SeriesIter {
-            older: older.iter(),
-            newer: newer.iter(),
-        }
+        let (older, newer) = newest(self.older, self.newer, n);
+        SeriesIter::over(older, newer)
+    }
+}
+
+/// The newest `n` values of the history `older` then `newer` (all of them if there
+/// are fewer), still as two slices. Shared by the crate's history views.
+pub(crate) fn newest<'a, T>(older: &'a [T], newer: &'a [T], n: usize) -> (&'a [T], &'a [T]) {
+    let skip = (older.len() + newer.len()).saturating_sub(n);
+    match older.get(skip..) {
+        Some(older) => (older, newer),
+        None => (&[], newer.get(skip - older.len()..).unwrap_or(&[])),
     }
 }
 
@@ -96,16 +93,29 @@ impl<'a> IntoIterator for &Series<'a> {
 }
 
 /// Iterator over the values of a [`Series`], oldest to newest; `None` is a gap.
+///
+/// The item type is a parameter so that other histories (the lanes of
+/// [`WorkerLanes`](crate::WorkerLanes)) read the same way.
 #[derive(Clone, Debug)]
-pub struct SeriesIter<'a> {
+pub struct SeriesIter<'a, T = Option<f32>> {
     /// What is left of the older slice.
-    older: slice::Iter<'a, Option<f32>>,
+    older: slice::Iter<'a, T>,
     /// What is left of the newer slice.
-    newer: slice::Iter<'a, Option<f32>>,
+    newer: slice::Iter<'a, T>,
 }
 
-impl Iterator for SeriesIter<'_> {
-    type Item = Option<f32>;
+impl<'a, T> SeriesIter<'a, T> {
+    /// An iterator over `older`, then `newer`.
+    pub(crate) fn over(older: &'a [T], newer: &'a [T]) -> Self {
+        Self {
+            older: older.iter(),
+            newer: newer.iter(),
+        }
+    }
+}
+
+impl<T: Copy> Iterator for SeriesIter<'_, T> {
+    type Item = T;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.older.next().or_else(|| self.newer.next()).copied()
@@ -117,7 +127,7 @@ impl Iterator for SeriesIter<'_> {
     }
 }
 
-impl DoubleEndedIterator for SeriesIter<'_> {
+impl<T: Copy> DoubleEndedIterator for SeriesIter<'_, T> {
     fn next_back(&mut self) -> Option<Self::Item> {
         self.newer
             .next_back()
@@ -126,9 +136,9 @@ impl DoubleEndedIterator for SeriesIter<'_> {
     }
 }
 
-impl ExactSizeIterator for SeriesIter<'_> {}
+impl<T: Copy> ExactSizeIterator for SeriesIter<'_, T> {}
 
-impl FusedIterator for SeriesIter<'_> {}
+impl<T: Copy> FusedIterator for SeriesIter<'_, T> {}
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,14 @@ pub const PLAIN: Theme = Theme {
     warn: Style::new(),
     alert: Style::new(),
     selected: Style::new(),
+    good: Style::new(),
+    computing: Style::new(),
+    waiting_lock: Style::new(),
+    waiting_permit: Style::new(),
+    waiting_queue: Style::new(),
+    waiting_gil: Style::new(),
+    sleeping_io: Style::new(),
+    idle: Style::new(),
 };
 
 /// A buffer over `outer` filled with `X`, except `inner`, which is blank: render into

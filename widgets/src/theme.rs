@@ -6,6 +6,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::Activity;
+
 /// The styles used by all corescope widgets.
 ///
 /// Each widget has a `theme` setter and defaults to [`Theme::default`] (the dark theme).
@@ -38,6 +40,25 @@ pub struct Theme {
     /// The selected row of a table. Only a background and a modifier, so a row's own
     /// colour (a warning, an alert) still shows through.
     pub selected: Style,
+    /// Something that came out as it should, e.g. the `✓` of a correct result.
+    pub good: Style,
+    /// A worker running its own code ([`Activity::Computing`]).
+    ///
+    /// The activity styles colour words and, by their foreground colour alone, the
+    /// cells of a worker's timeline: keep the seven foregrounds distinct.
+    pub computing: Style,
+    /// A worker blocked on a lock ([`Activity::WaitingLock`]).
+    pub waiting_lock: Style,
+    /// A worker waiting for a semaphore permit ([`Activity::WaitingPermit`]).
+    pub waiting_permit: Style,
+    /// A worker blocked on a full or empty queue ([`Activity::WaitingQueue`]).
+    pub waiting_queue: Style,
+    /// A worker waiting for the global interpreter lock ([`Activity::WaitingGil`]).
+    pub waiting_gil: Style,
+    /// A worker asleep on I/O ([`Activity::SleepingIo`]).
+    pub sleeping_io: Style,
+    /// A worker with nothing to do, or finished ([`Activity::Idle`], [`Activity::Done`]).
+    pub idle: Style,
 }
 
 impl Theme {
@@ -64,6 +85,31 @@ impl Theme {
             selected: Style::new()
                 .bg(Color::DarkGray)
                 .add_modifier(Modifier::BOLD),
+            good: Style::new().fg(Color::Green),
+            computing: Style::new().fg(Color::Green),
+            waiting_lock: Style::new().fg(Color::Red),
+            waiting_permit: Style::new().fg(Color::Magenta),
+            waiting_queue: Style::new().fg(Color::Yellow),
+            // The 16 ANSI colours have no orange; light red is the nearest, and stays
+            // apart from the lock's plain red.
+            waiting_gil: Style::new().fg(Color::LightRed),
+            sleeping_io: Style::new().fg(Color::Blue),
+            idle: Style::new().fg(Color::DarkGray),
+        }
+    }
+
+    /// The style of an activity. A finished worker ([`Activity::Done`]) does nothing,
+    /// so it shares [`Theme::idle`].
+    #[must_use]
+    pub const fn activity(&self, activity: Activity) -> Style {
+        match activity {
+            Activity::Idle | Activity::Done => self.idle,
+            Activity::Computing => self.computing,
+            Activity::WaitingLock => self.waiting_lock,
+            Activity::WaitingPermit => self.waiting_permit,
+            Activity::WaitingQueue => self.waiting_queue,
+            Activity::WaitingGil => self.waiting_gil,
+            Activity::SleepingIo => self.sleeping_io,
         }
     }
 
@@ -109,6 +155,35 @@ mod tests {
     #[test]
     fn default_is_dark() {
         assert_eq!(Theme::default(), Theme::dark());
+    }
+
+    #[test]
+    fn activity_colours_are_distinct_and_as_documented() {
+        let theme = Theme::dark();
+        let colours: std::collections::HashSet<_> = Activity::ALL
+            .iter()
+            .filter(|activity| **activity != Activity::Done)
+            .map(|activity| theme.activity(*activity).fg)
+            .collect();
+        assert_eq!(colours.len(), 7);
+        assert!(!colours.contains(&None));
+        assert_eq!(theme.activity(Activity::Computing).fg, Some(Color::Green));
+        assert_eq!(theme.activity(Activity::WaitingLock).fg, Some(Color::Red));
+        assert_eq!(
+            theme.activity(Activity::WaitingGil).fg,
+            Some(Color::LightRed)
+        );
+        assert_eq!(
+            theme.activity(Activity::WaitingPermit).fg,
+            Some(Color::Magenta)
+        );
+        assert_eq!(
+            theme.activity(Activity::WaitingQueue).fg,
+            Some(Color::Yellow)
+        );
+        assert_eq!(theme.activity(Activity::SleepingIo).fg, Some(Color::Blue));
+        assert_eq!(theme.activity(Activity::Idle).fg, Some(Color::DarkGray));
+        assert_eq!(theme.activity(Activity::Done), theme.idle);
     }
 
     #[test]
