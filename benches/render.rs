@@ -63,7 +63,10 @@ fn snapshot(seq: u64) -> Snapshot {
             threads,
             threads_peak: 200,
             processes_peak: 1,
+            cpu_time_ns: Some(200_000_000),
+            parallelism: Some(1.5),
         },
+        demo: None,
     }
 }
 

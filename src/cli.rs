@@ -7,7 +7,10 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+use corescope_demos::catalog::{Kind, Mode};
+use corescope_demos::config::DemoRequest;
 
 use crate::sampler::INTERVAL_RANGE_MS;
 
@@ -66,9 +69,120 @@ pub struct HeadlessArgs {
 pub struct DemoArgs {
     /// The demo to run (see `corescope list`).
     pub name: String,
+    /// How its workers run (each demo supports some; see `corescope list`).
+    #[arg(long, value_parser = PossibleValuesParser::new(["threads", "processes", "gil", "async"])
+          .map(|m| Mode::from_name(&m).unwrap_or(Mode::Threads)))]
+    pub mode: Option<Mode>,
+    /// What each task does: compute (cpu) or wait (io).
+    #[arg(long, value_parser = PossibleValuesParser::new(["cpu", "io"])
+          .map(|k| Kind::from_name(&k).unwrap_or(Kind::Cpu)))]
+    pub kind: Option<Kind>,
+    /// Run only this variant (race: unsynchronized|locked|atomic; bank: unlocked|locked).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// The demo's numeric options.
+    #[command(flatten)]
+    pub numbers: DemoNumbers,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,
+}
+
+/// Every numeric demo option. Each demo takes some of them (`corescope list`
+/// says which, with limits); the others are refused with the list it takes.
+#[derive(Debug, Clone, Copy, Default, Args)]
+#[command(next_help_heading = "Demo options (each demo takes some; see `corescope list`)")]
+pub struct DemoNumbers {
+    /// Worker threads (or processes), 1 to 4096.
+    #[arg(long, value_name = "N")]
+    pub workers: Option<u64>,
+    /// Tasks to run.
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<u64>,
+    /// Milliseconds of work per task.
+    #[arg(long, value_name = "MS")]
+    pub work_ms: Option<u64>,
+    /// Increments per worker (race).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Starting balance (bank).
+    #[arg(long, value_name = "N")]
+    pub balance: Option<u64>,
+    /// Each withdrawal (bank).
+    #[arg(long, value_name = "N")]
+    pub amount: Option<u64>,
+    /// A pause in milliseconds (bank: check to update; event: before setting).
+    #[arg(long, value_name = "MS")]
+    pub delay_ms: Option<u64>,
+    /// Milliseconds of work inside the lock (lock-contention).
+    #[arg(long, value_name = "MS")]
+    pub critical_ms: Option<u64>,
+    /// Recursion depth (rlock).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<u64>,
+    /// Barrier generations (barrier).
+    #[arg(long, value_name = "N")]
+    pub phases: Option<u64>,
+    /// Permits (semaphore, async).
+    #[arg(long, value_name = "K")]
+    pub permits: Option<u64>,
+    /// Queue capacity (producer-consumer).
+    #[arg(long, value_name = "C")]
+    pub capacity: Option<u64>,
+    /// Producer threads (producer-consumer).
+    #[arg(long, value_name = "N")]
+    pub producers: Option<u64>,
+    /// Consumer threads (producer-consumer).
+    #[arg(long, value_name = "N")]
+    pub consumers: Option<u64>,
+    /// Milliseconds to produce an item (producer-consumer).
+    #[arg(long, value_name = "MS")]
+    pub produce_ms: Option<u64>,
+    /// GIL switch interval in milliseconds (gil).
+    #[arg(long, value_name = "MS")]
+    pub switch_ms: Option<u64>,
+}
+
+impl DemoNumbers {
+    /// The options given, by catalogue name (`work-ms`), in a fixed order.
+    #[must_use]
+    pub fn given(&self) -> Vec<(String, u64)> {
+        [
+            ("workers", self.workers),
+            ("tasks", self.tasks),
+            ("work-ms", self.work_ms),
+            ("iterations", self.iterations),
+            ("balance", self.balance),
+            ("amount", self.amount),
+            ("delay-ms", self.delay_ms),
+            ("critical-ms", self.critical_ms),
+            ("depth", self.depth),
+            ("phases", self.phases),
+            ("permits", self.permits),
+            ("capacity", self.capacity),
+            ("producers", self.producers),
+            ("consumers", self.consumers),
+            ("produce-ms", self.produce_ms),
+            ("switch-ms", self.switch_ms),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect()
+    }
+}
+
+impl DemoArgs {
+    /// What the user asked for, to be checked against the catalogue.
+    #[must_use]
+    pub fn request(&self) -> DemoRequest {
+        DemoRequest {
+            name: self.name.clone(),
+            mode: self.mode,
+            kind: self.kind,
+            variant: self.variant.clone(),
+            values: self.numbers.given(),
+        }
+    }
 }
 
 /// `corescope compare ...`
@@ -186,6 +300,54 @@ mod tests {
     fn json_without_headless_is_refused() {
         let err = parse(&["watch", "1", "--json"]).expect_err("needs headless");
         assert_eq!(err.kind(), ErrorKind::MissingRequiredArgument);
+    }
+
+    #[test]
+    fn demo_options_reach_the_request_by_catalogue_name() {
+        let cli = parse(&[
+            "demo",
+            "semaphore",
+            "--permits",
+            "3",
+            "--work-ms",
+            "5",
+            "--mode",
+            "threads",
+        ])
+        .expect("parse");
+        let Some(Command::Demo(demo)) = cli.command else {
+            panic!("demo")
+        };
+        let request = demo.request();
+        assert_eq!(request.name, "semaphore");
+        assert_eq!(request.mode, Some(Mode::Threads));
+        assert_eq!(
+            request.values,
+            [("work-ms".to_owned(), 5), ("permits".to_owned(), 3)]
+        );
+        assert_eq!(
+            parse(&["demo", "gil", "--mode", "fibers"])
+                .expect_err("mode")
+                .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn every_catalogue_parameter_has_a_flag() {
+        let command = Cli::command();
+        let demo = command.find_subcommand("demo").expect("demo");
+        for spec in corescope_demos::catalog::CATALOG {
+            for param in spec.params {
+                assert!(
+                    demo.get_arguments()
+                        .any(|a| a.get_long() == Some(param.name)),
+                    "--{} of `{}` has no flag",
+                    param.name,
+                    spec.name
+                );
+            }
+        }
     }
 
     #[test]

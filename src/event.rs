@@ -26,17 +26,25 @@ const SNAPSHOT_BUFFER: usize = 16;
 
 /// Opens the dashboard on `sampler`'s target until the user quits.
 pub fn run_dashboard(sampler: Sampler, interval: Duration) -> Result<()> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(UsageError(
-            "the dashboard needs a terminal; use --headless for a printed report".to_owned(),
-        )
-        .into());
-    }
+    require_terminal()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the event loop")?;
     runtime.block_on(event_loop(sampler, interval))
+}
+
+/// Refuses to open the dashboard without a terminal on stdin and stdout, with
+/// a hint; checked before a demo starts, so none starts for nothing.
+pub fn require_terminal() -> Result<()> {
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        Ok(())
+    } else {
+        Err(UsageError(
+            "the dashboard needs a terminal; use --headless for a printed report".to_owned(),
+        )
+        .into())
+    }
 }
 
 /// The signals the dashboard answers.

@@ -1,8 +1,10 @@
 //! Headless runs: sample on a schedule without a screen, then print a report.
 //!
-//! The run ends at `--duration`, when the target exits, or on Ctrl-C / SIGTERM
-//! (the report is still printed: an interrupted run is a shorter run, not a
-//! failed one).
+//! A run ends at `--duration`, when the watched process exits, when the demo
+//! finishes, or on Ctrl-C / SIGTERM. An interrupted run is a shorter run, not a
+//! failed one: its report is still printed. The last sample is taken right at
+//! the end (a demo's end is noticed within 10 ms), so the report's window is
+//! the run itself and not the run plus part of a tick.
 
 use std::time::Duration;
 
@@ -10,20 +12,39 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, sleep_until};
 
+use crate::report::demo::DemoReport;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::Sampler;
+use crate::snapshot::Snapshot;
+
+/// How often a headless demo run checks whether the demo has finished.
+const FINISH_POLL: Duration = Duration::from_millis(10);
 
 /// How a headless run decides when to stop.
 #[derive(Debug, Clone, Copy)]
 pub struct HeadlessPlan {
     /// Time between samples.
     pub interval: Duration,
-    /// Stop after this long; `None` runs until the target exits or a signal.
+    /// Stop after this long; `None` runs until the target exits (or the demo
+    /// finishes) or a signal.
     pub duration: Option<Duration>,
 }
 
 /// Samples `sampler`'s target per `plan` and returns the report.
 pub fn watch(sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _) = run(sampler, plan)?;
+    builder.finish(None).context("no sample was taken")
+}
+
+/// Runs the sampler's demo per `plan` and returns the report.
+pub fn demo(sampler: Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
+    let (builder, last) = run(sampler, plan)?;
+    let demo = last.demo.context("the demo reported nothing")?;
+    let tree = builder.finish(None).context("no sample was taken")?;
+    Ok(DemoReport::new(demo, &tree))
+}
+
+fn run(sampler: Sampler, plan: HeadlessPlan) -> Result<(WatchReportBuilder, Snapshot)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -31,7 +52,18 @@ pub fn watch(sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
     runtime.block_on(sample_until_done(sampler, plan))
 }
 
-async fn sample_until_done(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+/// Why the loop ended.
+enum End {
+    /// The target exited, the demo finished, or the duration passed.
+    Done,
+    /// A signal asked us to stop.
+    Interrupted,
+}
+
+async fn sample_until_done(
+    mut sampler: Sampler,
+    plan: HeadlessPlan,
+) -> Result<(WatchReportBuilder, Snapshot)> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let start = Instant::now();
@@ -40,25 +72,55 @@ async fn sample_until_done(mut sampler: Sampler, plan: HeadlessPlan) -> Result<W
     let mut next = start;
     loop {
         let snapshot = sampler.sample();
-        let alive = snapshot.target.alive;
-        builder.add(snapshot);
-        if !alive || end.is_some_and(|end| Instant::now() >= end) {
-            break;
+        let over = !snapshot.target.alive
+            || snapshot.demo.as_ref().is_some_and(|d| d.finished)
+            || end.is_some_and(|end| Instant::now() >= end);
+        if over {
+            return Ok(finish(sampler, builder, snapshot));
         }
+        builder.add(snapshot);
         next += plan.interval;
-        // The last sample lands exactly at the end of the duration.
         let wake = end.map_or(next, |end| next.min(end));
-        tokio::select! {
-            () = sleep_until(wake) => {}
-            _ = interrupt.recv() => {
-                builder.add(sampler.sample());
-                break;
-            }
-            _ = terminate.recv() => {
-                builder.add(sampler.sample());
-                break;
-            }
+        let demo_running = sampler.demo().is_some();
+        let ended = tokio::select! {
+            () = sleep_until(wake) => None,
+            () = demo_finished(&sampler), if demo_running => Some(End::Done),
+            _ = interrupt.recv() => Some(End::Interrupted),
+            _ = terminate.recv() => Some(End::Interrupted),
+        };
+        if let Some(End::Interrupted) = ended {
+            let snapshot = sampler.sample();
+            return Ok(finish(sampler, builder, snapshot));
         }
     }
-    builder.finish(None).context("no sample was taken")
+}
+
+/// Resolves once the sampler's demo has finished.
+async fn demo_finished(sampler: &Sampler) {
+    while !sampler
+        .demo()
+        .is_some_and(crate::sampler::DemoHost::is_finished)
+    {
+        tokio::time::sleep(FINISH_POLL).await;
+    }
+}
+
+/// Stops the demo if it still runs (an interrupted or timed-out run), then
+/// records the final snapshot, taken after it stopped.
+fn finish(
+    mut sampler: Sampler,
+    mut builder: WatchReportBuilder,
+    snapshot: Snapshot,
+) -> (WatchReportBuilder, Snapshot) {
+    let running = sampler.demo().is_some_and(|d| !d.is_finished());
+    let last = if running {
+        if let Some(demo) = sampler.demo_mut() {
+            demo.stop();
+        }
+        sampler.sample()
+    } else {
+        snapshot
+    };
+    builder.add(last.clone());
+    (builder, last)
 }

@@ -24,9 +24,13 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Parser;
 
+use corescope_demos::catalog;
+use corescope_demos::config::DemoConfig;
+use corescope_demos::run::Rounds;
+
 use cli::{Cli, Command, HeadlessArgs, UsageError};
 use headless::HeadlessPlan;
-use sampler::Sampler;
+use sampler::{DemoHost, Sampler};
 
 /// Runs the command line and returns the process exit code: 0 success,
 /// 1 a runtime error (one line on stderr), 2 a usage error.
@@ -57,8 +61,27 @@ fn run(cli: Cli) -> Result<()> {
                 event::run_dashboard(sampler, interval)
             }
         }
-        Some(Command::List { .. }) => bail!("`list` is not implemented yet"),
-        Some(Command::Demo(_)) => bail!("`demo` is not implemented yet"),
+        Some(Command::List { json }) => print(&list_text(json)?),
+        Some(Command::Demo(demo)) => {
+            let config = DemoConfig::new(&demo.request()).map_err(|e| UsageError(e.to_string()))?;
+            if demo.output.headless {
+                let host = DemoHost::start(config, Rounds::Once)?;
+                let plan = HeadlessPlan {
+                    interval,
+                    duration: demo.output.duration,
+                };
+                let report = headless::demo(Sampler::for_demo(host)?, plan)?;
+                print(&if demo.output.json {
+                    serde_json::to_string_pretty(&report)? + "\n"
+                } else {
+                    report.to_text()
+                })
+            } else {
+                event::require_terminal()?;
+                let host = DemoHost::start(config, Rounds::Repeat)?;
+                event::run_dashboard(Sampler::for_demo(host)?, interval)
+            }
+        }
         Some(Command::Compare(_)) => bail!("`compare` is not implemented yet"),
         Some(Command::Run(_)) => bail!("`run` is not implemented yet"),
     }
@@ -70,11 +93,38 @@ fn print_watch_report(sampler: Sampler, interval: Duration, output: HeadlessArgs
         duration: output.duration,
     };
     let report = headless::watch(sampler, plan)?;
-    let text = if output.json {
+    print(&if output.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else {
         report.to_text()
-    };
+    })
+}
+
+/// `corescope list`: one line per demo, or the whole catalogue as JSON.
+fn list_text(json: bool) -> Result<String> {
+    if json {
+        return Ok(serde_json::to_string_pretty(catalog::CATALOG)? + "\n");
+    }
+    let width = catalog::CATALOG
+        .iter()
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for demo in catalog::CATALOG {
+        let modes: Vec<&str> = demo.modes.iter().map(|m| m.name()).collect();
+        text += &format!(
+            "{:<width$}  {}  [{}]\n",
+            demo.name,
+            demo.summary,
+            modes.join(", ")
+        );
+    }
+    Ok(text)
+}
+
+/// Writes `text` to stdout.
+fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is the reader's choice, not our error.
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

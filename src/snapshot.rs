@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use corescope_demos::run::DemoSample;
+
 /// Everything measured at one tick.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
@@ -24,6 +26,8 @@ pub struct Snapshot {
     pub load_average: Option<[f64; 3]>,
     /// The watched process tree.
     pub target: TargetSample,
+    /// The demo running inside corescope, if any: its probes and progress.
+    pub demo: Option<DemoSample>,
 }
 
 /// Load of one logical CPU over the last interval.
@@ -61,18 +65,12 @@ pub struct TargetSample {
     pub threads_peak: usize,
     /// Most processes seen alive at one tick since sampling began.
     pub processes_peak: usize,
-}
-
-impl TargetSample {
-    /// Mean number of cores the tree kept busy over the interval: the sum of its
-    /// threads' CPU percent divided by 100. `None` when no thread has a rate yet.
-    #[must_use]
-    pub fn parallelism(&self) -> Option<f64> {
-        let rates = self.threads.iter().filter_map(|t| t.cpu_pct);
-        let mut any = false;
-        let total: f64 = rates.inspect(|_| any = true).map(f64::from).sum::<f64>();
-        any.then_some(total / 100.0)
-    }
+    /// CPU time the whole tree has used, in nanoseconds, counting threads that
+    /// have exited and children that were reaped (not only the live threads).
+    pub cpu_time_ns: Option<u64>,
+    /// Mean number of cores the tree kept busy over the interval: its CPU
+    /// time over the interval divided by the interval. `None` on the first tick.
+    pub parallelism: Option<f64>,
 }
 
 /// One process of the tree.

@@ -235,6 +235,15 @@ impl DemoConfig {
         next
     }
 
+    /// The parameter that sets how many workers run, which `+`/`-` change:
+    /// `workers`, or `consumers` where the workers are consumers.
+    #[must_use]
+    pub fn scaled_param(&self) -> Option<&'static str> {
+        ["workers", "consumers"]
+            .into_iter()
+            .find(|name| self.spec.param(name).is_some())
+    }
+
     /// The same configuration in `mode`, if the demo supports it.
     #[must_use]
     pub fn in_mode(&self, mode: Mode) -> Option<Self> {

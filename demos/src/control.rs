@@ -64,7 +64,8 @@ impl Controls {
 
     /// Sets the slow-motion factor, within 1..=`MAX_SLOW_MOTION`.
     pub fn set_slow_motion(&self, factor: u32) {
-        self.slow_motion.store(factor.clamp(1, MAX_SLOW_MOTION), Ordering::Relaxed);
+        self.slow_motion
+            .store(factor.clamp(1, MAX_SLOW_MOTION), Ordering::Relaxed);
     }
 
     /// `d` stretched by the slow-motion factor.
@@ -146,7 +147,10 @@ mod tests {
         assert_eq!(controls.slow_motion(), 1);
         controls.set_slow_motion(1000);
         assert_eq!(controls.slow_motion(), MAX_SLOW_MOTION);
-        assert_eq!(controls.stretch(Duration::from_millis(3)), Duration::from_millis(192));
+        assert_eq!(
+            controls.stretch(Duration::from_millis(3)),
+            Duration::from_millis(192)
+        );
     }
 
     #[test]

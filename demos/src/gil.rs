@@ -117,7 +117,11 @@ mod tests {
             }
         });
         // Serialised: the two 100 ms computations cannot overlap.
-        assert!(started.elapsed() >= Duration::from_millis(195), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= Duration::from_millis(195),
+            "{:?}",
+            started.elapsed()
+        );
         // Fair hand-offs every ~2 ms: many switches, not one or two.
         assert!(gil.switches() >= 20, "only {} switches", gil.switches());
         assert!(stats.report("gil").contended >= 20);

@@ -7,3 +7,10 @@
 pub mod catalog;
 pub mod config;
 pub mod control;
+pub mod demos;
+pub mod gil;
+pub mod outcome;
+pub mod pool;
+pub mod probes;
+pub mod run;
+pub mod worker;

@@ -41,7 +41,13 @@ pub struct ResultLine {
 impl ResultLine {
     /// A line comparing an expected and an actual value.
     #[must_use]
-    pub fn compare(label: &str, expected: impl ToString, actual: impl ToString, good: bool, note: String) -> Self {
+    pub fn compare(
+        label: &str,
+        expected: impl ToString,
+        actual: impl ToString,
+        good: bool,
+        note: String,
+    ) -> Self {
         Self {
             label: label.to_owned(),
             expected: expected.to_string(),

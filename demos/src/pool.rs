@@ -47,13 +47,22 @@ where
                 }
                 for (index, slot) in running.iter().enumerate().take(wanted) {
                     if !slot.swap(true, Ordering::AcqRel) {
-                        let spawned =
-                            spawn_worker(scope, ctx, index, Arc::clone(slot), &next, &done, total, &task);
+                        let spawned = spawn_worker(
+                            scope,
+                            ctx,
+                            index,
+                            Arc::clone(slot),
+                            &next,
+                            &done,
+                            total,
+                            &task,
+                        );
                         if let Err(err) = spawned {
                             // Out of threads (or memory): say so and wind down
                             // rather than wait for a worker that never started.
                             slot.store(false, Ordering::Release);
-                            ctx.status.fail(format!("cannot start worker {index}: {err}"));
+                            ctx.status
+                                .fail(format!("cannot start worker {index}: {err}"));
                             ctx.controls.stop();
                         }
                     }

@@ -113,10 +113,7 @@ impl DemoRun {
     pub fn start(config: DemoConfig, rounds: Rounds) -> std::io::Result<Self> {
         let registry = Arc::new(ProbeRegistry::new());
         let tasks = registry.tasks();
-        let workers = config
-            .spec
-            .param("workers")
-            .map_or(1, |_| config.count("workers"));
+        let workers = config.scaled_param().map_or(1, |name| config.count(name));
         let ctx = Arc::new(RunContext {
             controls: Arc::new(Controls::new(workers)),
             config,
@@ -167,7 +164,9 @@ impl DemoRun {
             paused: self.ctx.controls.is_paused(),
             round: status.round.load(Ordering::Relaxed),
             finished: status.finished.load(Ordering::Acquire),
-            elapsed: end.unwrap_or_else(Instant::now).duration_since(self.started),
+            elapsed: end
+                .unwrap_or_else(Instant::now)
+                .duration_since(self.started),
             probes: self.ctx.registry.report(),
             outcome: status.outcome.lock().clone(),
             error: status.error.lock().clone(),

@@ -34,7 +34,11 @@ impl Worker {
     pub fn start(index: usize, probe: ProbeRef<WorkerProbe>, controls: Arc<Controls>) -> Self {
         probe.start();
         set_current_worker(probe.clone());
-        Self { index, probe, controls }
+        Self {
+            index,
+            probe,
+            controls,
+        }
     }
 
     /// The worker's number in its pool, from 0.
@@ -133,7 +137,10 @@ impl CpuBurn {
     /// `cpu` of computation from now.
     #[must_use]
     pub fn new(cpu: Duration) -> Self {
-        Self { until: thread_cpu_time() + cpu, state: 0x9E37_79B9_7F4A_7C15 }
+        Self {
+            until: thread_cpu_time() + cpu,
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
     }
 
     /// Does one step (about 50 us); true once the whole amount is done.
@@ -155,7 +162,11 @@ mod tests {
     use std::time::Instant;
 
     fn worker() -> Worker {
-        Worker::start(0, ProbeRef::new(WorkerProbe::new()), Arc::new(Controls::new(1)))
+        Worker::start(
+            0,
+            ProbeRef::new(WorkerProbe::new()),
+            Arc::new(Controls::new(1)),
+        )
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! The model only changes when a snapshot is ingested. It never reads `/proc`
 //! and never draws; the view borrows it.
 
+mod demo;
 mod ring;
 
 use std::sync::Arc;
 
+pub use demo::{DemoHistory, Lane, activity};
 pub use ring::RingBuffer;
 
 use crate::snapshot::Snapshot;
@@ -24,6 +26,7 @@ pub struct Model {
     latest: Option<Arc<Snapshot>>,
     core_history: Vec<(usize, PercentHistory)>,
     parallelism_history: RingBuffer<Option<f32>>,
+    demo: DemoHistory,
     missed_ticks: u64,
 }
 
@@ -41,6 +44,7 @@ impl Model {
             latest: None,
             core_history: Vec::new(),
             parallelism_history: RingBuffer::new(HISTORY_LEN),
+            demo: DemoHistory::default(),
             missed_ticks: 0,
         }
     }
@@ -77,7 +81,10 @@ impl Model {
             self.parallelism_history.push(None);
         }
         self.parallelism_history
-            .push(snapshot.target.parallelism().map(|p| p as f32));
+            .push(snapshot.target.parallelism.map(|p| p as f32));
+        if let Some(demo) = &snapshot.demo {
+            self.demo.ingest(demo, gaps);
+        }
         self.latest = Some(snapshot);
     }
 
@@ -100,6 +107,12 @@ impl Model {
     #[must_use]
     pub const fn parallelism_history(&self) -> &RingBuffer<Option<f32>> {
         &self.parallelism_history
+    }
+
+    /// History of the demo running inside corescope.
+    #[must_use]
+    pub const fn demo_history(&self) -> &DemoHistory {
+        &self.demo
     }
 
     /// Ticks the sampler made that never reached the model (screen too slow).
@@ -175,8 +188,20 @@ pub(crate) mod fixtures {
                 }],
                 threads_peak: threads.len(),
                 processes_peak: 1,
+                // The tree's figures agree with its threads, as on a live tree
+                // with no exited threads.
+                cpu_time_ns: Some(threads.iter().filter_map(|t| t.cpu_time_ns).sum()),
+                parallelism: (seq > 0).then(|| {
+                    threads
+                        .iter()
+                        .filter_map(|t| t.cpu_pct)
+                        .map(f64::from)
+                        .sum::<f64>()
+                        / 100.0
+                }),
                 threads,
             },
+            demo: None,
         }
     }
 }
@@ -197,7 +222,7 @@ mod tests {
         model.ingest(Arc::new(snapshot(
             1,
             [30.0, 40.0],
-            vec![thread(1, "a", 150.0, 'R')],
+            vec![thread(1, "a", 75.0, 'R'), thread(2, "b", 75.0, 'R')],
         )));
         let core1: Vec<_> = model
             .core_history(1)
@@ -207,7 +232,7 @@ mod tests {
             .collect();
         assert_eq!(core1, [Some(20.0), Some(40.0)]);
         let par: Vec<_> = model.parallelism_history().iter().copied().collect();
-        assert_eq!(par, [Some(0.5), Some(1.5)]);
+        assert_eq!(par, [None, Some(1.5)], "no rate before a second tick");
         assert_eq!(model.latest().map(|s| s.seq), Some(1));
     }
 

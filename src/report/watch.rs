@@ -26,7 +26,8 @@ pub struct NowPeak {
 /// Mean and max of the cores the tree kept busy.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Parallelism {
-    /// Mean over the window: CPU time of all threads / wall time.
+    /// Mean over the window: CPU time of the whole tree (exited threads and
+    /// reaped children included) / wall time.
     pub mean: f64,
     /// Highest value over one sampling interval.
     pub max: f64,
@@ -133,6 +134,8 @@ impl Counters {
 #[derive(Debug, Default)]
 pub struct WatchReportBuilder {
     first: Option<Duration>,
+    /// The tree's CPU time at the first sample.
+    first_cpu_ns: Option<u64>,
     last: Option<Snapshot>,
     samples: u64,
     parallelism_max: f64,
@@ -151,8 +154,11 @@ impl WatchReportBuilder {
     pub fn add(&mut self, snapshot: Snapshot) {
         let first_sample = self.first.is_none();
         self.first.get_or_insert(snapshot.elapsed);
+        if first_sample {
+            self.first_cpu_ns = snapshot.target.cpu_time_ns;
+        }
         self.samples += 1;
-        if let Some(p) = snapshot.target.parallelism() {
+        if let Some(p) = snapshot.target.parallelism {
             self.parallelism_max = self.parallelism_max.max(p);
         }
         let weight = snapshot.interval.map_or(0.0, |d| d.as_secs_f64());
@@ -194,11 +200,14 @@ impl WatchReportBuilder {
             .values()
             .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq))
             .collect();
-        let cpu_ns_total: u64 = self
-            .threads
-            .values()
-            .filter_map(|t| t.latest.cpu_time_ns?.checked_sub(t.baseline.cpu_ns?))
-            .sum();
+        // The tree's own CPU time counts threads that started and ended
+        // between two samples, which per-thread figures cannot see.
+        let cpu_ns_total = last
+            .target
+            .cpu_time_ns
+            .zip(self.first_cpu_ns)
+            .and_then(|(end, start)| end.checked_sub(start))
+            .unwrap_or(0);
         let mean = if window_s > 0.0 {
             cpu_ns_total as f64 / 1e9 / window_s
         } else {

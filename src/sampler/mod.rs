@@ -6,6 +6,7 @@
 //! `Snapshot::seq`, because the sampler never waits for the screen. Headless reports call `Sampler::sample` directly.
 
 mod cpu;
+mod demo;
 mod proc_file;
 mod stat;
 mod threads;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use tokio::sync::mpsc::error::TrySendError;
 
+pub use demo::{DemoCommand, DemoHost};
 pub use proc_file::raise_open_file_limit;
 
 use crate::snapshot::{MemorySample, Snapshot};
@@ -33,6 +35,7 @@ pub struct Sampler {
     cpu: CpuReader,
     tree: TreeReader,
     system: Option<sysinfo::System>,
+    demo: Option<DemoHost>,
     started: Instant,
     last: Option<Instant>,
     seq: u64,
@@ -55,6 +58,7 @@ impl Sampler {
             tree,
             // Memory is a nice-to-have: without it the header shows "?".
             system: sysinfo::System::new().ok(),
+            demo: None,
             started: Instant::now(),
             last: None,
             seq: 0,
@@ -66,6 +70,24 @@ impl Sampler {
         Self::new(i32::try_from(std::process::id()).context("PID out of range")?)
     }
 
+    /// A sampler for corescope's own tree, running `demo` inside it.
+    pub fn for_demo(demo: DemoHost) -> Result<Self> {
+        let mut sampler = Self::for_own_process()?;
+        sampler.demo = Some(demo);
+        Ok(sampler)
+    }
+
+    /// The demo this sampler runs, if any.
+    #[must_use]
+    pub fn demo(&self) -> Option<&DemoHost> {
+        self.demo.as_ref()
+    }
+
+    /// The demo this sampler runs, to steer it.
+    pub fn demo_mut(&mut self) -> Option<&mut DemoHost> {
+        self.demo.as_mut()
+    }
+
     /// The PID at the root of the watched tree.
     #[must_use]
     pub const fn root_pid(&self) -> i32 {
@@ -75,6 +97,9 @@ impl Sampler {
     /// Reads everything now and returns the snapshot.
     pub fn sample(&mut self) -> Snapshot {
         let now = Instant::now();
+        // The demo first: its probes and the threads they name should be as
+        // close in time as one tick allows.
+        let demo = self.demo.as_ref().map(DemoHost::sample);
         let cores = self.cpu.sample();
         let target = self.tree.sample();
         let memory = self.system.as_mut().map(|system| {
@@ -95,6 +120,7 @@ impl Sampler {
             memory,
             load_average,
             target,
+            demo,
         };
         self.seq += 1;
         self.last = Some(now);
@@ -107,6 +133,8 @@ impl Sampler {
 pub enum SamplerCommand {
     /// Tick at this interval from now on.
     SetInterval(Duration),
+    /// Steer the demo, if one runs.
+    Demo(DemoCommand),
 }
 
 /// The running sampler thread. Dropping it stops the thread.
@@ -176,6 +204,13 @@ fn tick_loop(
                 Ok(SamplerCommand::SetInterval(new)) => {
                     next = next.checked_sub(interval).unwrap_or(next) + new;
                     interval = new;
+                }
+                Ok(SamplerCommand::Demo(command)) => {
+                    // The effect shows at the next tick: an extra snapshot now
+                    // would make the history's time axis uneven.
+                    if let Some(demo) = sampler.demo_mut() {
+                        demo.apply(command);
+                    }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,

@@ -17,6 +17,10 @@ pub struct TaskStat {
     pub utime: u64,
     /// Clock ticks in kernel mode.
     pub stime: u64,
+    /// Clock ticks of children this task has waited for, user mode.
+    pub cutime: u64,
+    /// Clock ticks of children this task has waited for, kernel mode.
+    pub cstime: u64,
     /// Threads in the process.
     pub num_threads: i64,
     /// Start time, clock ticks after boot.
@@ -36,27 +40,26 @@ impl TaskStat {
         let close = line.iter().rposition(|b| *b == b')')?;
         let comm = String::from_utf8_lossy(line.get(open + 1..close)?).into_owned();
         let rest = std::str::from_utf8(line.get(close + 1..)?).ok()?;
-        // Field 3 (state) is index 0 here; field N is index N - 3.
-        let mut fields = rest.split_ascii_whitespace();
-        let state = fields.next()?.chars().next()?;
-        let mut number = |skip: usize| -> Option<i64> { fields.nth(skip)?.parse().ok() };
-        let ppid = number(0)?; // field 4
-        let utime = number(9)?; // field 14
-        let stime = number(0)?; // 15
-        let num_threads = number(4)?; // 20
-        let start_ticks = number(1)?; // 22
-        let rss_pages = number(1)?; // 24
-        let processor = number(14); // 39
+        // `fields[i]` is field i + 3 of proc(5): state is field 3.
+        let mut fields = [""; 37];
+        for (slot, field) in fields.iter_mut().zip(rest.split_ascii_whitespace()) {
+            *slot = field;
+        }
+        let number = |field: usize| -> Option<i64> { fields.get(field - 3)?.parse().ok() };
+        let state = fields[0].chars().next()?;
+        let unsigned = |field: usize| number(field).and_then(|n| u64::try_from(n).ok());
         Some(Self {
             comm,
             state,
-            ppid: i32::try_from(ppid).ok()?,
-            utime: u64::try_from(utime).ok()?,
-            stime: u64::try_from(stime).ok()?,
-            num_threads,
-            start_ticks: u64::try_from(start_ticks).ok()?,
-            rss_pages: u64::try_from(rss_pages).unwrap_or(0),
-            processor: processor.and_then(|p| u32::try_from(p).ok()),
+            ppid: i32::try_from(number(4)?).ok()?,
+            utime: unsigned(14)?,
+            stime: unsigned(15)?,
+            cutime: unsigned(16)?,
+            cstime: unsigned(17)?,
+            num_threads: number(20)?,
+            start_ticks: unsigned(22)?,
+            rss_pages: unsigned(24).unwrap_or(0),
+            processor: number(39).and_then(|p| u32::try_from(p).ok()),
         })
     }
 }
@@ -96,6 +99,7 @@ mod tests {
         assert_eq!(stat.state, 'R');
         assert_eq!(stat.ppid, 1);
         assert_eq!((stat.utime, stat.stime), (31, 7));
+        assert_eq!((stat.cutime, stat.cstime), (0, 0));
         assert_eq!(stat.num_threads, 9);
         assert_eq!(stat.start_ticks, 123_456);
         assert_eq!(stat.rss_pages, 2560);
@@ -112,6 +116,10 @@ mod tests {
         assert_eq!(ours.state, theirs.state);
         assert_eq!(ours.ppid, theirs.ppid);
         assert_eq!((ours.utime, ours.stime), (theirs.utime, theirs.stime));
+        assert_eq!(
+            (ours.cutime, ours.cstime),
+            (theirs.cutime as u64, theirs.cstime as u64)
+        );
         assert_eq!(ours.num_threads, theirs.num_threads);
         assert_eq!(ours.start_ticks, theirs.starttime);
         assert_eq!(ours.rss_pages, theirs.rss);

@@ -8,9 +8,10 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use super::proc_file::{ProcFile, ReadError};
-use super::stat::{TaskStat, page_kib};
+use super::stat::{TaskStat, page_kib, ticks_per_second};
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 
@@ -35,8 +36,13 @@ pub struct TreeReader {
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
     processes_peak: usize,
+    /// The tree's CPU time at the previous tick, for parallelism.
+    previous_cpu: Option<(u64, Instant)>,
+    /// The root's own ticks this tick (replaced by `getrusage` for ourselves).
+    root_stat_ticks: Option<u64>,
     buf: Vec<u8>,
     page_kib: u64,
+    ns_per_tick: u64,
 }
 
 impl TreeReader {
@@ -50,8 +56,11 @@ impl TreeReader {
             threads: HashMap::new(),
             threads_peak: 0,
             processes_peak: 0,
+            previous_cpu: None,
+            root_stat_ticks: None,
             buf: Vec::with_capacity(4096),
             page_kib: page_kib(),
+            ns_per_tick: 1_000_000_000 / ticks_per_second(),
         })
     }
 
@@ -66,6 +75,7 @@ impl TreeReader {
         let mut threads = Vec::new();
         let mut seen_pids = HashSet::new();
         let mut live_tids = HashSet::new();
+        let mut cpu_ticks: u64 = 0;
         // Each queued process remembers which thread listed it as a child.
         let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
 
@@ -73,12 +83,13 @@ impl TreeReader {
             if !seen_pids.insert(pid) {
                 continue;
             }
-            let Some((process, lost_threads)) = self.read_process(pid) else {
+            let Some((process, lost_threads, ticks)) = self.read_process(pid) else {
                 if let Some(parent) = parent_tid.and_then(|tid| self.threads.get_mut(&tid)) {
                     parent.invalidate_children();
                 }
                 continue;
             };
+            cpu_ticks += ticks;
             if process.state != 'Z' {
                 for tid in self.list_tasks(pid) {
                     if let Some(thread) = self.read_thread(pid, tid, lost_threads, &mut queue) {
@@ -106,6 +117,18 @@ impl TreeReader {
             }
         }
         let root_state = root.map(|p| p.state);
+        let cpu_time_ns = root_state.map(|_| self.tree_cpu_ns(cpu_ticks));
+        let now = Instant::now();
+        let parallelism = cpu_time_ns
+            .zip(self.previous_cpu)
+            .and_then(|(cpu, (before, at))| {
+                let wall = now.duration_since(at).as_nanos() as f64;
+                // Descendants reparented away from the tree take their time with
+                // them; a drop is no reading, never a negative one.
+                let used = cpu.checked_sub(before)?;
+                (wall > 0.0).then(|| used as f64 / wall)
+            });
+        self.previous_cpu = cpu_time_ns.map(|cpu| (cpu, now));
         TargetSample {
             root_pid: self.root,
             command: self
@@ -119,11 +142,26 @@ impl TreeReader {
             threads,
             threads_peak: self.threads_peak,
             processes_peak: self.processes_peak,
+            cpu_time_ns,
+            parallelism,
         }
     }
 
-    /// The process now, and whether it has fewer threads than last tick.
-    fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool)> {
+    /// The tree's CPU time from the ticks its processes report. For our own
+    /// process `getrusage` gives the same sum (itself, its exited threads,
+    /// its reaped children) to the microsecond instead of the 10 ms tick.
+    fn tree_cpu_ns(&self, stat_ticks: u64) -> u64 {
+        let stat_ns = stat_ticks * self.ns_per_tick;
+        if self.root != own_pid() {
+            return stat_ns;
+        }
+        let root_stat_ns = self.root_stat_ticks.unwrap_or(0) * self.ns_per_tick;
+        stat_ns.saturating_sub(root_stat_ns) + own_rusage_ns()
+    }
+
+    /// The process now, whether it has fewer threads than last tick, and the
+    /// clock ticks it and its reaped children have used.
+    fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool, u64)> {
         let reader = match self.processes.entry(pid) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => entry.insert(ProcessReader::open(pid).ok()?),
@@ -137,6 +175,10 @@ impl TreeReader {
             self.processes.remove(&pid);
             return None;
         };
+        let ticks = stat.utime + stat.stime + stat.cutime + stat.cstime;
+        if pid == self.root {
+            self.root_stat_ticks = Some(ticks);
+        }
         let threads = usize::try_from(stat.num_threads).unwrap_or(0);
         let lost_threads = threads < reader.threads_before;
         reader.threads_before = threads;
@@ -148,7 +190,7 @@ impl TreeReader {
             threads,
             rss_kib: Some(stat.rss_pages * self.page_kib),
         };
-        Some((sample, lost_threads))
+        Some((sample, lost_threads, ticks))
     }
 
     fn list_tasks(&self, pid: i32) -> Vec<i32> {
@@ -206,6 +248,25 @@ impl ProcessReader {
             threads_before: 0,
         })
     }
+}
+
+/// This process's id.
+fn own_pid() -> i32 {
+    nix::unistd::getpid().as_raw()
+}
+
+/// CPU time of this process (every thread, exited ones included) and of the
+/// children it has reaped, in nanoseconds (microsecond precision).
+fn own_rusage_ns() -> u64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let ns = |who| {
+        getrusage(who).map_or(0, |usage| {
+            let total = usage.user_time() + usage.system_time();
+            u64::try_from(total.tv_sec()).unwrap_or(0) * 1_000_000_000
+                + u64::try_from(total.tv_usec()).unwrap_or(0) * 1_000
+        })
+    };
+    ns(UsageWho::RUSAGE_SELF) + ns(UsageWho::RUSAGE_CHILDREN)
 }
 
 /// The command line, arguments joined by spaces; `None` for kernel threads,

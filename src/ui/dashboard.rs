@@ -122,7 +122,7 @@ fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     stats.push(Stat {
         label: "parallelism",
         value: target
-            .parallelism()
+            .parallelism
             .map_or_else(|| "? cores".to_owned(), |p| format!("{p:.2} cores")),
         emphasis: true,
     });

@@ -71,7 +71,10 @@ impl QueueOutcome {
             ),
             ResultLine::figure(
                 "blocked",
-                format!("{} / {} ms", self.producers_blocked_ms, self.consumers_blocked_ms),
+                format!(
+                    "{} / {} ms",
+                    self.producers_blocked_ms, self.consumers_blocked_ms
+                ),
                 "producers on full / consumers on empty".to_owned(),
             ),
         ]
@@ -91,11 +94,19 @@ impl ProducerConsumer {
         let stats = ctx.registry.queue("items", capacity);
         let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         Self {
-            queue: BoundedQueue::new(capacity, stats).unwrap_or_else(|| unreachable!("capacity >= 1")),
+            queue: BoundedQueue::new(capacity, stats)
+                .unwrap_or_else(|| unreachable!("capacity >= 1")),
         }
     }
 
-    fn produce(&self, ctx: &RunContext, worker: &Worker, next: &AtomicU64, items: u64, produced: &AtomicU64) {
+    fn produce(
+        &self,
+        ctx: &RunContext,
+        worker: &Worker,
+        next: &AtomicU64,
+        items: u64,
+        produced: &AtomicU64,
+    ) {
         let produce = Duration::from_millis(ctx.config.get("produce-ms"));
         loop {
             let item = next.fetch_add(1, Ordering::Relaxed);
@@ -137,18 +148,22 @@ impl Demo for ProducerConsumer {
         let (produced, consumed) = (AtomicU64::new(0), AtomicU64::new(0));
         let mut sentinels = 0;
         let mut joined = false;
+        let this = &*self;
         std::thread::scope(|scope| {
             let spawn = |index: usize, name: String, producer: bool| {
                 let (next, produced, consumed) = (&next, &produced, &consumed);
-                std::thread::Builder::new().name(name).spawn_scoped(scope, move || {
-                    let worker = Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
-                    if producer {
-                        self.produce(ctx, &worker, next, items, produced);
-                    } else {
-                        self.consume(ctx, &worker, consumed);
-                    }
-                    worker.finish();
-                })
+                std::thread::Builder::new()
+                    .name(name)
+                    .spawn_scoped(scope, move || {
+                        let worker =
+                            Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
+                        if producer {
+                            this.produce(ctx, &worker, next, items, produced);
+                        } else {
+                            this.consume(ctx, &worker, consumed);
+                        }
+                        worker.finish();
+                    })
             };
             let producer_threads: Vec<_> = (0..producers)
                 .filter_map(|i| spawn(i, format!("producer-{i}"), true).ok())
@@ -157,7 +172,8 @@ impl Demo for ProducerConsumer {
                 .filter_map(|i| spawn(producers + i, format!("consumer-{i}"), false).ok())
                 .count();
             if producer_threads.len() < producers || consumer_count < consumers {
-                ctx.status.fail("cannot start every producer and consumer thread".to_owned());
+                ctx.status
+                    .fail("cannot start every producer and consumer thread".to_owned());
                 ctx.controls.stop();
                 // Producers blocked on a full queue must not wait for consumers
                 // that never started.

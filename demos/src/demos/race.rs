@@ -61,6 +61,20 @@ impl RaceOutcome {
     }
 }
 
+/// The work between reading the counter and writing it back, as the few
+/// bytecodes between `LOAD` and `STORE` of `counter += 1` in Python: a few
+/// dozen nanoseconds that widen the window in which an update can be lost.
+/// Every variant does it, so their times compare fairly. Always returns 1.
+fn think(seed: u64) -> u64 {
+    let mut x = seed | 1;
+    for _ in 0..8 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    u64::from(std::hint::black_box(x) != 0)
+}
+
 /// The demo's shared state, kept across rounds.
 pub struct Race {
     locked: InstrumentedMutex<u64>,
@@ -104,11 +118,15 @@ impl Race {
                         match variant {
                             "unsynchronized" => {
                                 let seen = racy.load(Ordering::Relaxed);
-                                racy.store(seen + 1, Ordering::Relaxed);
+                                let next = seen + think(seen);
+                                racy.store(next, Ordering::Relaxed);
                             }
-                            "locked" => *self.locked.lock() += 1,
+                            "locked" => {
+                                let mut counter = self.locked.lock();
+                                *counter += think(*counter);
+                            }
                             _ => {
-                                atomic.fetch_add(1, Ordering::Relaxed);
+                                atomic.fetch_add(think(i), Ordering::Relaxed);
                             }
                         }
                     }
@@ -154,7 +172,8 @@ impl Demo for Race {
             .into_iter()
             .filter(|v| ctx.config.variant.is_none_or(|only| only == *v))
             .collect();
-        ctx.tasks.set_total((chosen.len() * ctx.controls.workers()) as u64);
+        ctx.tasks
+            .set_total((chosen.len() * ctx.controls.workers()) as u64);
         let variants = chosen
             .into_iter()
             .map_while(|variant| self.count(ctx, variant))

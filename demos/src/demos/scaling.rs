@@ -76,10 +76,18 @@ impl ScalingOutcome {
             ),
         ];
         if let Some(switches) = self.gil_switches {
-            lines.push(ResultLine::figure("GIL switches", switches, "hand-offs between workers".to_owned()));
+            lines.push(ResultLine::figure(
+                "GIL switches",
+                switches,
+                "hand-offs between workers".to_owned(),
+            ));
         }
         if let Some(max) = self.max_concurrent {
-            lines.push(ResultLine::figure("in flight", max, "most tasks waiting at once".to_owned()));
+            lines.push(ResultLine::figure(
+                "in flight",
+                max,
+                "most tasks waiting at once".to_owned(),
+            ));
         }
         lines
     }
@@ -95,7 +103,11 @@ impl Scaling {
     #[must_use]
     pub fn new(ctx: &RunContext) -> Self {
         let gil = (ctx.config.mode == Mode::Gil).then(|| {
-            let switch = ctx.config.spec.param("switch-ms").map_or(5, |_| ctx.config.get("switch-ms"));
+            let switch = ctx
+                .config
+                .spec
+                .param("switch-ms")
+                .map_or(5, |_| ctx.config.get("switch-ms"));
             Gil::new(ctx.registry.lock("GIL"), Duration::from_millis(switch))
         });
         Self { gil }
@@ -131,11 +143,17 @@ impl Demo for Scaling {
         let switches_before = self.gil.as_ref().map(Gil::switches);
         let work_ns = AtomicU64::new(0);
         let (wall, done, workers, max_concurrent) = if ctx.config.mode == Mode::Async {
-            let permits = ctx.config.spec.param("permits").map(|_| ctx.config.count("permits"));
+            let permits = ctx
+                .config
+                .spec
+                .param("permits")
+                .map(|_| ctx.config.count("permits"));
             let run = run_async(ctx, kind, tasks, work, permits, &work_ns);
             (run.wall, run.done, 1, Some(run.max_concurrent))
         } else {
-            let run = run_pool(ctx, tasks, |worker, _| self.task(worker, kind, work, &work_ns));
+            let run = run_pool(ctx, tasks, |worker, _| {
+                self.task(worker, kind, work, &work_ns)
+            });
             (run.wall, run.done, ctx.controls.workers(), None)
         };
         let wall_ms = wall.as_secs_f64() * 1e3;
@@ -148,7 +166,11 @@ impl Demo for Scaling {
             tasks_done: done,
             wall_ms,
             work_ms,
-            speedup: if wall_ms > 0.0 { work_ms / wall_ms } else { 0.0 },
+            speedup: if wall_ms > 0.0 {
+                work_ms / wall_ms
+            } else {
+                0.0
+            },
             gil_switches: self
                 .gil
                 .as_ref()
@@ -177,9 +199,17 @@ fn run_async(
     work_ns: &AtomicU64,
 ) -> AsyncRun {
     let started = Instant::now();
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
-        ctx.status.fail("cannot start the tokio event loop".to_owned());
-        return AsyncRun { wall: started.elapsed(), done: 0, max_concurrent: 0 };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
+        ctx.status
+            .fail("cannot start the tokio event loop".to_owned());
+        return AsyncRun {
+            wall: started.elapsed(),
+            done: 0,
+            max_concurrent: 0,
+        };
     };
     let worker = Worker::start(0, ctx.registry.worker(0), ctx.controls.clone());
     let in_flight = AtomicU64::new(0);
@@ -190,44 +220,46 @@ fn run_async(
     runtime.block_on(async {
         let mut handles = Vec::with_capacity(usize::try_from(tasks).unwrap_or(0));
         for _ in 0..tasks {
-                    let (worker, in_flight, max_concurrent, done, limit) =
-                        (&worker, &in_flight, &max_concurrent, &done, &limit);
-                    handles.push(async move {
-                        let Ok(_permit) = limit.acquire().await else { return };
-                        while ctx.controls.is_paused() && !ctx.controls.is_stopping() {
-                            tokio::time::sleep(ASYNC_POLL).await;
-                        }
-                        if ctx.controls.is_stopping() {
-                            return;
-                        }
-                        let now = in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-                        max_concurrent.fetch_max(now, Ordering::Relaxed);
-                        match kind {
-                            Kind::Cpu => {
-                                // Computing inside a task blocks the one loop thread:
-                                // no other task runs until this one yields.
-                                worker.set_state(WorkerState::Computing);
-                                let before = thread_cpu_time();
-                                let mut burn = CpuBurn::new(work);
-                                while !burn.step() && !ctx.controls.is_stopping() {}
-                                work_ns.fetch_add(
-                                    thread_cpu_time().saturating_sub(before).as_nanos() as u64,
-                                    Ordering::Relaxed,
-                                );
-                                worker.set_state(WorkerState::Idle);
-                            }
-                            Kind::Io => {
-                                worker.set_state(WorkerState::SleepingIo);
-                                let before = Instant::now();
-                                tokio::time::sleep(work).await;
-                                work_ns.fetch_add(before.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                            }
-                        }
-                        in_flight.fetch_sub(1, Ordering::Relaxed);
-                        done.fetch_add(1, Ordering::Relaxed);
-                        worker.task_done();
-                        ctx.tasks.done();
-                    });
+            let (worker, in_flight, max_concurrent, done, limit) =
+                (&worker, &in_flight, &max_concurrent, &done, &limit);
+            handles.push(async move {
+                let Ok(_permit) = limit.acquire().await else {
+                    return;
+                };
+                while ctx.controls.is_paused() && !ctx.controls.is_stopping() {
+                    tokio::time::sleep(ASYNC_POLL).await;
+                }
+                if ctx.controls.is_stopping() {
+                    return;
+                }
+                let now = in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                max_concurrent.fetch_max(now, Ordering::Relaxed);
+                match kind {
+                    Kind::Cpu => {
+                        // Computing inside a task blocks the one loop thread:
+                        // no other task runs until this one yields.
+                        worker.set_state(WorkerState::Computing);
+                        let before = thread_cpu_time();
+                        let mut burn = CpuBurn::new(work);
+                        while !burn.step() && !ctx.controls.is_stopping() {}
+                        work_ns.fetch_add(
+                            thread_cpu_time().saturating_sub(before).as_nanos() as u64,
+                            Ordering::Relaxed,
+                        );
+                        worker.set_state(WorkerState::Idle);
+                    }
+                    Kind::Io => {
+                        worker.set_state(WorkerState::SleepingIo);
+                        let before = Instant::now();
+                        tokio::time::sleep(work).await;
+                        work_ns.fetch_add(before.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                    }
+                }
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+                done.fetch_add(1, Ordering::Relaxed);
+                worker.task_done();
+                ctx.tasks.done();
+            });
         }
         // One watcher for a stop, instead of every task polling: when the run
         // stops, dropping the batch cancels every task at its next await.

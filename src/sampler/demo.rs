@@ -1,0 +1,135 @@
+//! The demo corescope runs, owned by the sampler: sampled each tick and
+//! steered by the dashboard's commands between ticks.
+//!
+//! Commands carry no data (STYLE: data flows one way); each says what to
+//! change, and the host reads the current values from the run itself. A
+//! restart or a mode change stops the run (its workers end within one step)
+//! and starts a fresh one with the live settings carried over.
+
+use anyhow::{Context, Result};
+
+use corescope_demos::catalog::MAX_WORKERS;
+use corescope_demos::config::DemoConfig;
+use corescope_demos::control::MAX_SLOW_MOTION;
+use corescope_demos::run::{DemoRun, DemoSample, Rounds};
+
+/// What the dashboard may ask of the running demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoCommand {
+    /// One more worker.
+    MoreWorkers,
+    /// One fewer worker (never fewer than one).
+    FewerWorkers,
+    /// Pause the workers, or let them go on.
+    TogglePause,
+    /// Restart in the demo's next mode.
+    NextMode,
+    /// Restart with the current settings.
+    Restart,
+    /// Twice as slow (slow motion, up to 64x).
+    Slower,
+    /// Twice as fast (back to real time at most).
+    Faster,
+}
+
+/// A running demo and how to restart it.
+#[derive(Debug)]
+pub struct DemoHost {
+    run: DemoRun,
+    rounds: Rounds,
+    /// Why the last command failed, shown until the next one succeeds.
+    command_error: Option<String>,
+}
+
+impl DemoHost {
+    /// Starts the demo.
+    pub fn start(config: DemoConfig, rounds: Rounds) -> Result<Self> {
+        let name = config.spec.name;
+        let run = DemoRun::start(config, rounds)
+            .with_context(|| format!("cannot start demo `{name}`"))?;
+        Ok(Self {
+            run,
+            rounds,
+            command_error: None,
+        })
+    }
+
+    /// The demo now.
+    #[must_use]
+    pub fn sample(&self) -> DemoSample {
+        let mut sample = self.run.sample();
+        if sample.error.is_none() {
+            sample.error.clone_from(&self.command_error);
+        }
+        sample
+    }
+
+    /// True once the run has ended.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.run.is_finished()
+    }
+
+    /// Stops the demo and waits for its threads.
+    pub fn stop(&mut self) {
+        self.run.stop();
+    }
+
+    /// Applies `command`. A failed restart leaves the demo stopped; its
+    /// error shows in the next samples.
+    pub fn apply(&mut self, command: DemoCommand) {
+        self.command_error = self.try_apply(command).err().map(|e| format!("{e:#}"));
+    }
+
+    fn try_apply(&mut self, command: DemoCommand) -> Result<()> {
+        let controls = self.run.controls();
+        match command {
+            DemoCommand::MoreWorkers | DemoCommand::FewerWorkers => {
+                if self.run.config().scaled_param().is_some() {
+                    let now = controls.workers();
+                    let next = if command == DemoCommand::MoreWorkers {
+                        (now + 1).min(usize::try_from(MAX_WORKERS).unwrap_or(usize::MAX))
+                    } else {
+                        now.saturating_sub(1).max(1)
+                    };
+                    controls.set_workers(next);
+                }
+            }
+            DemoCommand::TogglePause => controls.set_paused(!controls.is_paused()),
+            DemoCommand::Slower => {
+                controls.set_slow_motion((controls.slow_motion() * 2).min(MAX_SLOW_MOTION));
+            }
+            DemoCommand::Faster => controls.set_slow_motion((controls.slow_motion() / 2).max(1)),
+            DemoCommand::Restart => self.restart(self.live_config())?,
+            DemoCommand::NextMode => {
+                let config = self.live_config();
+                let modes = config.spec.modes;
+                let at = modes.iter().position(|m| *m == config.mode).unwrap_or(0);
+                let next = modes[(at + 1) % modes.len()];
+                if let Some(config) = config.in_mode(next) {
+                    self.restart(config)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The run's configuration with the live worker count folded in.
+    fn live_config(&self) -> DemoConfig {
+        let config = self.run.config().clone();
+        match config.scaled_param() {
+            Some(name) => config.with(name, self.run.controls().workers() as u64),
+            None => config,
+        }
+    }
+
+    fn restart(&mut self, config: DemoConfig) -> Result<()> {
+        let slow_motion = self.run.controls().slow_motion();
+        let name = config.spec.name;
+        self.run.stop();
+        self.run = DemoRun::start(config, self.rounds)
+            .with_context(|| format!("cannot restart demo `{name}`"))?;
+        self.run.controls().set_slow_motion(slow_motion);
+        Ok(())
+    }
+}
