@@ -10,8 +10,9 @@ use std::time::Duration;
 use corescope_widgets::ThreadColumn;
 use crossterm::event::{Event, KeyEvent};
 
-use crate::keymap::{Command, Keymap};
+use crate::keymap::{Command, DEMO_SECTION, Keymap};
 use crate::model::Model;
+use crate::sampler::DemoCommand;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// What the event loop must do after an input.
@@ -25,6 +26,8 @@ pub enum Action {
     Quit,
     /// Restore the terminal and stop like a shell job.
     Suspend,
+    /// Steer the running demo (sent to the sampler, which owns it).
+    Demo(DemoCommand),
 }
 
 /// How the thread table is ordered.
@@ -127,6 +130,9 @@ impl App {
         let Some(command) = command else {
             return Action::None;
         };
+        if command.section() == DEMO_SECTION && !self.runs_demo() {
+            return Action::None;
+        }
         match command {
             Command::Quit => return Action::Quit,
             Command::Suspend => return Action::Suspend,
@@ -136,7 +142,18 @@ impl App {
                     Some(_) => None,
                     None => Some(self.model.clone()),
                 };
+                // In a demo the workers pause too: the screen and the work
+                // stop together, so what is shown is what is happening.
+                if self.runs_demo() {
+                    return Action::Demo(DemoCommand::TogglePause);
+                }
             }
+            Command::MoreWorkers => return Action::Demo(DemoCommand::MoreWorkers),
+            Command::FewerWorkers => return Action::Demo(DemoCommand::FewerWorkers),
+            Command::NextMode => return Action::Demo(DemoCommand::NextMode),
+            Command::Restart => return Action::Demo(DemoCommand::Restart),
+            Command::Slower => return Action::Demo(DemoCommand::Slower),
+            Command::Faster => return Action::Demo(DemoCommand::Faster),
             Command::Up => self.move_selection(-1),
             Command::Down => self.move_selection(1),
             Command::PageUp => self.move_selection(-(PAGE_ROWS as isize)),
@@ -160,6 +177,22 @@ impl App {
             Command::SortReverse => self.sort.descending = !self.sort.descending,
         }
         Action::Redraw
+    }
+
+    /// True when corescope runs a demo (its snapshots carry one).
+    #[must_use]
+    pub fn runs_demo(&self) -> bool {
+        self.model.latest().is_some_and(|s| s.demo.is_some())
+    }
+
+    /// The commands that apply now, in key-table order: the demo's only while
+    /// a demo runs. The footer and the help overlay show exactly these.
+    pub fn active_commands(&self) -> impl Iterator<Item = Command> + '_ {
+        let demo = self.runs_demo();
+        self.keymap
+            .bindings()
+            .map(|(command, _)| command)
+            .filter(move |command| demo || command.section() != DEMO_SECTION)
     }
 
     /// The model to draw: the frozen one while paused, else the live one.

@@ -17,7 +17,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::{Action, App};
 use crate::cli::UsageError;
-use crate::sampler::{Sampler, SamplerHandle};
+use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
 use crate::terminal::TerminalSession;
 use crate::ui;
 
@@ -89,7 +89,7 @@ impl Signals {
 async fn event_loop(sampler: Sampler, interval: Duration) -> Result<()> {
     let mut signals = Signals::install()?;
     let (tx, mut snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
-    let _sampler = SamplerHandle::spawn(sampler, interval, tx)?;
+    let sampler = SamplerHandle::spawn(sampler, interval, tx)?;
     let mut session = TerminalSession::enter()?;
     let mut events = EventStream::new();
     let mut app = App::new(interval);
@@ -128,6 +128,10 @@ async fn event_loop(sampler: Sampler, interval: Duration) -> Result<()> {
             Action::Quit => return Ok(()),
             Action::Suspend => {
                 session.suspend()?;
+                dirty = true;
+            }
+            Action::Demo(command) => {
+                sampler.send(SamplerCommand::Demo(command));
                 dirty = true;
             }
         }

@@ -30,6 +30,18 @@ pub enum Command {
     SortNext,
     /// Reverse the sort order.
     SortReverse,
+    /// One more demo worker.
+    MoreWorkers,
+    /// One fewer demo worker.
+    FewerWorkers,
+    /// Restart the demo in its next mode.
+    NextMode,
+    /// Restart the demo.
+    Restart,
+    /// Slow motion: twice as slow.
+    Slower,
+    /// Twice as fast (up to real time).
+    Faster,
 }
 
 impl Command {
@@ -49,6 +61,12 @@ impl Command {
             Self::Bottom => "last thread",
             Self::SortNext => "sort threads by the next column",
             Self::SortReverse => "reverse the sort order",
+            Self::MoreWorkers => "one more worker",
+            Self::FewerWorkers => "one fewer worker",
+            Self::NextMode => "next mode (threads, gil, processes, async)",
+            Self::Restart => "restart the demo",
+            Self::Slower => "slow motion: twice as slow",
+            Self::Faster => "twice as fast (up to real time)",
         }
     }
 
@@ -62,6 +80,12 @@ impl Command {
             Self::Down => Some("select"),
             Self::SortNext => Some("sort"),
             Self::Suspend => Some("suspend"),
+            Self::MoreWorkers => Some("more"),
+            Self::FewerWorkers => Some("fewer"),
+            Self::NextMode => Some("mode"),
+            Self::Restart => Some("restart"),
+            Self::Slower => Some("slower"),
+            Self::Faster => Some("faster"),
             _ => None,
         }
     }
@@ -79,9 +103,18 @@ impl Command {
             | Self::Bottom
             | Self::SortNext
             | Self::SortReverse => "Thread table",
+            Self::MoreWorkers
+            | Self::FewerWorkers
+            | Self::NextMode
+            | Self::Restart
+            | Self::Slower
+            | Self::Faster => DEMO_SECTION,
         }
     }
 }
+
+/// The help section of the keys that steer a demo, shown only while one runs.
+pub const DEMO_SECTION: &str = "Demo";
 
 /// One key, with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +208,12 @@ impl Default for Keymap {
                 (Command::Bottom, vec![p(End), p(Char('G'))]),
                 (Command::SortNext, vec![p(Char('s')), p(F(6))]),
                 (Command::SortReverse, vec![p(Char('I'))]),
+                (Command::MoreWorkers, vec![p(Char('+')), p(Char('='))]),
+                (Command::FewerWorkers, vec![p(Char('-')), p(Char('_'))]),
+                (Command::NextMode, vec![p(Char('m'))]),
+                (Command::Restart, vec![p(Char('r'))]),
+                (Command::Slower, vec![p(Char('<')), p(Char(','))]),
+                (Command::Faster, vec![p(Char('>')), p(Char('.'))]),
             ],
         }
     }

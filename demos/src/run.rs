@@ -49,7 +49,8 @@ pub struct RunContext {
 pub struct RunStatus {
     round: AtomicU64,
     finished: AtomicBool,
-    outcome: Mutex<Option<Outcome>>,
+    /// The last finished round's number and outcome.
+    outcome: Mutex<Option<(u64, Outcome)>>,
     error: Mutex<Option<String>>,
     ended: Mutex<Option<Instant>>,
 }
@@ -95,6 +96,8 @@ pub struct DemoSample {
     pub probes: ProbeReport,
     /// The outcome of the last finished round.
     pub outcome: Option<Outcome>,
+    /// Which round `outcome` came from (0 before the first ends).
+    pub outcome_round: u64,
     /// Why the run failed, if it did.
     pub error: Option<String>,
 }
@@ -155,6 +158,13 @@ impl DemoRun {
     pub fn sample(&self) -> DemoSample {
         let status = &self.ctx.status;
         let end = *status.ended.lock();
+        let (outcome_round, outcome) = status
+            .outcome
+            .lock()
+            .as_ref()
+            .map_or((0, None), |(round, outcome)| {
+                (*round, Some(outcome.clone()))
+            });
         DemoSample {
             name: self.ctx.config.spec.name,
             mode: self.ctx.config.mode,
@@ -168,7 +178,8 @@ impl DemoRun {
                 .unwrap_or_else(Instant::now)
                 .duration_since(self.started),
             probes: self.ctx.registry.report(),
-            outcome: status.outcome.lock().clone(),
+            outcome,
+            outcome_round,
             error: status.error.lock().clone(),
         }
     }
@@ -193,9 +204,9 @@ impl Drop for DemoRun {
 fn run_rounds(ctx: &RunContext, rounds: Rounds) {
     let mut demo = crate::demos::build(ctx);
     loop {
-        ctx.status.round.fetch_add(1, Ordering::Relaxed);
+        let round = ctx.status.round.fetch_add(1, Ordering::Relaxed) + 1;
         let outcome = demo.round(ctx);
-        *ctx.status.outcome.lock() = Some(outcome);
+        *ctx.status.outcome.lock() = Some((round, outcome));
         let failed = ctx.status.error.lock().is_some();
         if rounds == Rounds::Once || failed || !ctx.controls.sleep(BETWEEN_ROUNDS) {
             break;

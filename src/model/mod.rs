@@ -5,11 +5,13 @@
 
 mod demo;
 mod ring;
+pub mod warnings;
 
 use std::sync::Arc;
 
 pub use demo::{DemoHistory, Lane, activity};
 pub use ring::RingBuffer;
+pub use warnings::Severity;
 
 use crate::snapshot::Snapshot;
 
@@ -151,6 +153,104 @@ pub(crate) mod fixtures {
             runq_wait_pct: Some(0.0),
             wchan: None,
         }
+    }
+
+    /// Tick `seq` of the race demo with two workers (tids 11 and 12) that
+    /// each spent half of every tick computing and half waiting for the
+    /// locked counter, and the outcome of its first round.
+    pub fn demo_snapshot(seq: u64) -> Snapshot {
+        use corescope_demos::catalog::Mode;
+        use corescope_demos::demos::race::{RaceOutcome, RaceVariant};
+        use corescope_demos::outcome::Outcome;
+        use corescope_demos::probes::{
+            HistogramSummary, LockReport, ProbeReport, TaskReport, WorkerReading, WorkerState,
+        };
+        use corescope_demos::run::DemoSample;
+
+        let half = 250_000_000 * seq;
+        let worker = |tid: i32, state: WorkerState| {
+            let mut state_ns = [0; WorkerState::COUNT];
+            state_ns[WorkerState::Computing as usize] = half;
+            state_ns[WorkerState::WaitingLock as usize] = half;
+            WorkerReading {
+                pid: 4242,
+                tid,
+                state,
+                tasks_done: seq / 2,
+                state_ns,
+            }
+        };
+        let mut snap = snapshot(
+            seq,
+            [55.0, 45.0],
+            vec![
+                thread(10, "corescope", 0.5, 'S'),
+                thread(11, "worker-0", 50.0, 'R'),
+                thread(12, "worker-1", 49.0, 'S'),
+            ],
+        );
+        snap.demo = Some(DemoSample {
+            name: "race",
+            mode: Mode::Threads,
+            kind: None,
+            workers: 2,
+            slow_motion: 1,
+            paused: false,
+            round: 2,
+            finished: false,
+            elapsed: std::time::Duration::from_millis(500 * seq),
+            probes: ProbeReport {
+                locks: vec![LockReport {
+                    name: "counter (locked)".to_owned(),
+                    acquires: 400,
+                    contended: 390,
+                    waiting_now: 1,
+                    wait: HistogramSummary {
+                        count: 390,
+                        mean_ns: 5_100_000,
+                        p50_ns: 5_000_000,
+                        p99_ns: 9_000_000,
+                        max_ns: 12_000_000,
+                        outliers: 0,
+                    },
+                    hold: HistogramSummary {
+                        count: 390,
+                        mean_ns: 5_000_000,
+                        p50_ns: 5_000_000,
+                        p99_ns: 5_200_000,
+                        max_ns: 6_000_000,
+                        outliers: 0,
+                    },
+                }],
+                workers: vec![
+                    worker(11, WorkerState::Computing),
+                    worker(12, WorkerState::WaitingLock),
+                ],
+                tasks: Some(TaskReport { total: 6, done: 3 }),
+                ..ProbeReport::default()
+            },
+            outcome: Some(Outcome::Race(RaceOutcome {
+                variants: vec![
+                    RaceVariant {
+                        variant: "unsynchronized",
+                        expected: 2_000_000,
+                        actual: 1_312_877,
+                        lost_updates: 687_123,
+                        elapsed_ms: 40,
+                    },
+                    RaceVariant {
+                        variant: "locked",
+                        expected: 2_000_000,
+                        actual: 2_000_000,
+                        lost_updates: 0,
+                        elapsed_ms: 55,
+                    },
+                ],
+            })),
+            outcome_round: 1,
+            error: None,
+        });
+        snap
     }
 
     /// Tick `seq` of a 2-core machine watching process 4242 with `threads`.

@@ -3,18 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use corescope_widgets::{
-    CoreLoad, CoreLoadPanel, KeyHints, Series, Stat, StatLine, Theme, ThreadFlag, ThreadRow,
-    ThreadTable, TitleBar,
-};
+use corescope_widgets::{Stat, StatLine, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
+use super::chrome::{render_cores, render_footer, title_bar};
 use super::format;
 use crate::app::{App, sorted_threads};
-use crate::model::Model;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// A thread that spent at least this share of the interval runnable but not
@@ -39,7 +35,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
 
-    frame.render_widget(title_bar(app, model, theme), header);
+    let detail = model
+        .latest()
+        .map(|s| format!(" PID {} {} ", s.target.root_pid, s.target.command));
+    frame.render_widget(title_bar(app, model, detail, theme), header);
     let Some(snapshot) = model.latest() else {
         let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
         frame.render_widget(waiting, cores);
@@ -51,61 +50,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(StatLine::new(&stat_values).theme(theme), stats);
     render_threads(app, snapshot, frame, threads, theme);
     render_footer(app, frame, footer, theme);
-}
-
-fn title_bar<'a>(app: &App, model: &'a Model, theme: Theme) -> TitleBar<'a> {
-    // The run state sits on the left, which the title bar never drops: a
-    // paused screen that does not say so would be read as live.
-    let state = if app.paused() {
-        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
-    } else {
-        Span::styled(" ● live ", theme.accent)
-    };
-    let mut left = vec![
-        Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD)),
-        state,
-    ];
-    let mut right = Vec::new();
-    if let Some(snap) = model.latest() {
-        left.push(Span::raw(format!(
-            " PID {} {} ",
-            snap.target.root_pid, snap.target.command
-        )));
-        right.push(Span::raw(format!(
-            "{} cores · every {} ms · {} ",
-            snap.cores.len(),
-            app.interval().as_millis(),
-            format::elapsed(snap.elapsed)
-        )));
-    }
-    TitleBar::new(Line::from(left))
-        .right(Line::from(right))
-        .theme(theme)
-}
-
-fn render_cores(model: &Model, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
-    let cores: Vec<CoreLoad<'_>> = snapshot
-        .cores
-        .iter()
-        .map(|core| {
-            let history = model
-                .core_history(core.core)
-                .map_or_else(Series::default, |h| {
-                    let (older, newer) = h.as_slices();
-                    Series::from_parts(older, newer)
-                });
-            CoreLoad {
-                core: core.core,
-                busy_pct: core.busy_pct,
-                history,
-            }
-        })
-        .collect();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(" CPU cores: busy % now, history → ");
-    frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(theme), area);
 }
 
 fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
@@ -174,7 +118,8 @@ fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     }
 }
 
-fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
+/// Draws the thread table, sorted and scrolled as the user chose.
+pub fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
     let sort = app.sort();
     let ordered = sorted_threads(snapshot, sort);
     let rows: Vec<ThreadRow<'_>> = ordered
@@ -212,17 +157,4 @@ fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect,
         .selected(selected)
         .sorted_by(Some(sort.column));
     frame.render_widget(&table, area);
-}
-
-fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
-    let keymap = app.keymap();
-    let labels: Vec<(String, &'static str)> = keymap
-        .bindings()
-        .filter_map(|(command, _)| {
-            let hint = command.hint()?;
-            Some((keymap.first_key_label(command)?, hint))
-        })
-        .collect();
-    let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-    frame.render_widget(KeyHints::new(&hints).theme(theme), area);
 }

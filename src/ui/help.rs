@@ -5,13 +5,14 @@ use ratatui::layout::Rect;
 
 use corescope_widgets::{HelpEntry, HelpOverlay, HelpSection};
 
-use crate::keymap::Keymap;
+use crate::app::App;
 
-/// Draws the key list over `area`.
-pub fn render(keymap: &Keymap, frame: &mut Frame, area: Rect) {
-    let labels: Vec<(&'static str, String, &'static str)> = keymap
-        .bindings()
-        .map(|(command, _)| {
+/// Draws the key list of the commands that apply now over `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let keymap = app.keymap();
+    let labels: Vec<(&'static str, String, &'static str)> = app
+        .active_commands()
+        .map(|command| {
             (
                 command.section(),
                 keymap.keys_label(command),

@@ -1,7 +1,9 @@
 //! Screens composed from widgets. Drawing reads the app and never writes it:
 //! no I/O, no locks, no `/proc` here.
 
+mod chrome;
 mod dashboard;
+mod demo;
 mod format;
 mod help;
 
@@ -25,9 +27,13 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
         return;
     }
-    dashboard::render(app, frame, area);
+    if app.runs_demo() {
+        demo::render(app, frame, area);
+    } else {
+        dashboard::render(app, frame, area);
+    }
     if app.help_visible() {
-        help::render(app.keymap(), frame, area);
+        help::render(app, frame, area);
     }
 }
 
@@ -104,6 +110,48 @@ mod tests {
             .map(|x| terminal.backend().buffer()[(x, 0)].symbol().to_owned())
             .collect();
         assert!(top.contains("PAUSED"), "{top}");
+    }
+
+    fn demo_app() -> App {
+        let mut app = App::new(Duration::from_millis(500));
+        for seq in 0..30 {
+            app.ingest(Arc::new(crate::model::fixtures::demo_snapshot(seq)));
+        }
+        app
+    }
+
+    #[test]
+    fn demo_screen_at_120x40() {
+        insta::assert_snapshot!(draw(&demo_app(), 120, 40).backend());
+    }
+
+    #[test]
+    fn demo_screen_at_80x24() {
+        insta::assert_snapshot!(draw(&demo_app(), 80, 24).backend());
+    }
+
+    #[test]
+    fn demo_screen_tiny() {
+        insta::assert_snapshot!(draw(&demo_app(), 20, 6).backend());
+    }
+
+    #[test]
+    fn demo_help_lists_the_demo_keys_and_the_watch_help_does_not() {
+        let text = |app: &mut App| {
+            app.handle_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+            let terminal = draw(app, 100, 40);
+            let buffer = terminal.backend().buffer();
+            (0..buffer.area.height)
+                .map(|y| {
+                    (0..buffer.area.width)
+                        .map(|x| buffer[(x, y)].symbol())
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert!(text(&mut demo_app()).contains("one more worker"));
+        assert!(!text(&mut app()).contains("one more worker"));
     }
 
     #[test]

@@ -1,0 +1,96 @@
+//! What every screen shares: the title bar, the per-core panel and the key
+//! hints footer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders};
+
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+
+use corescope_widgets::{CoreLoad, CoreLoadPanel, KeyHints, Series, Theme, TitleBar};
+
+use super::format;
+
+use crate::app::App;
+use crate::model::Model;
+use crate::snapshot::Snapshot;
+
+/// The top line: corescope, live or paused, `detail` (what is watched), and
+/// on the right the machine, the interval and the elapsed time.
+pub fn title_bar<'a>(
+    app: &App,
+    model: &Model,
+    detail: Option<String>,
+    theme: Theme,
+) -> TitleBar<'a> {
+    // The run state sits on the left, which the title bar never drops: a
+    // paused screen that does not say so would be read as live.
+    let state = if app.paused() {
+        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
+    } else {
+        Span::styled(" ● live ", theme.accent)
+    };
+    let mut left = vec![
+        Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD)),
+        state,
+    ];
+    left.extend(detail.map(Span::raw));
+    let right = model.latest().map(|snap| {
+        Span::raw(format!(
+            "{} cores · every {} ms · {} ",
+            snap.cores.len(),
+            app.interval().as_millis(),
+            format::elapsed(snap.elapsed)
+        ))
+    });
+    TitleBar::new(Line::from(left))
+        .right(Line::from(right.into_iter().collect::<Vec<_>>()))
+        .theme(theme)
+}
+
+/// Draws one bar and one history line per core.
+pub fn render_cores(
+    model: &Model,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: Theme,
+) {
+    let cores: Vec<CoreLoad<'_>> = snapshot
+        .cores
+        .iter()
+        .map(|core| {
+            let history = model
+                .core_history(core.core)
+                .map_or_else(Series::default, |h| {
+                    let (older, newer) = h.as_slices();
+                    Series::from_parts(older, newer)
+                });
+            CoreLoad {
+                core: core.core,
+                busy_pct: core.busy_pct,
+                history,
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" CPU cores: busy % now, history → ");
+    frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(theme), area);
+}
+
+/// Draws the keys that apply now, as far as the width allows.
+pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+    let keymap = app.keymap();
+    let labels: Vec<(String, &'static str)> = app
+        .active_commands()
+        .filter_map(|command| {
+            let hint = command.hint()?;
+            Some((keymap.first_key_label(command)?, hint))
+        })
+        .collect();
+    let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
+    frame.render_widget(KeyHints::new(&hints).theme(theme), area);
+}
