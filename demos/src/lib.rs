@@ -3,3 +3,5 @@
 //! This crate owns the demo catalogue, the instrumented primitives (mutex,
 //! semaphore, queue, counters, histograms) and the thread, process and async
 //! runners. It never draws and never touches the terminal.
+
+pub mod probes;
