@@ -11,14 +11,27 @@
 
 pub mod clock;
 pub mod histogram;
+pub mod lock;
+pub mod rlock;
+pub mod sync;
 pub mod tasks;
+pub mod worker;
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
 pub use histogram::{Histogram, HistogramSummary};
+pub use lock::{InstrumentedGuard, InstrumentedMutex, LockReport, LockStats};
+pub use rlock::{InstrumentedReentrantGuard, InstrumentedReentrantMutex};
+pub use sync::{
+    BarrierReport, BarrierStats, ConditionReport, ConditionStats, EventReport, EventStats,
+    InstrumentedBarrier, InstrumentedCondition, InstrumentedEvent,
+};
 pub use tasks::{TaskReport, TaskStats};
+pub use worker::{
+    WorkerProbe, WorkerReading, WorkerState, clear_current_worker, set_current_worker,
+};
 
 /// Where a primitive's stats live: on the heap, shared by `Arc` among the
 /// threads of this process, or in a mapping that outlives every user (shared
