@@ -13,6 +13,7 @@ pub mod clock;
 pub mod histogram;
 pub mod lock;
 pub mod rlock;
+pub mod semaphore;
 pub mod sync;
 pub mod tasks;
 pub mod worker;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 pub use histogram::{Histogram, HistogramSummary};
 pub use lock::{InstrumentedGuard, InstrumentedMutex, LockReport, LockStats};
 pub use rlock::{InstrumentedReentrantGuard, InstrumentedReentrantMutex};
+pub use semaphore::{InstrumentedSemaphore, Permit, SemaphoreReport, SemaphoreStats};
 pub use sync::{
     BarrierReport, BarrierStats, ConditionReport, ConditionStats, EventReport, EventStats,
     InstrumentedBarrier, InstrumentedCondition, InstrumentedEvent,
