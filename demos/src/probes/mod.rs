@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod histogram;
 pub mod lock;
+pub mod queue;
 pub mod rlock;
 pub mod semaphore;
 pub mod sync;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 pub use histogram::{Histogram, HistogramSummary};
 pub use lock::{InstrumentedGuard, InstrumentedMutex, LockReport, LockStats};
+pub use queue::{BoundedQueue, QueueReport, QueueStats};
 pub use rlock::{InstrumentedReentrantGuard, InstrumentedReentrantMutex};
 pub use semaphore::{InstrumentedSemaphore, Permit, SemaphoreReport, SemaphoreStats};
 pub use sync::{
