@@ -56,6 +56,7 @@ fn the_dashboard_refuses_a_pipe_with_a_hint() {
 
 #[test]
 fn watching_python_with_eight_sleeping_threads_counts_nine() {
+    let _cores = common::one_at_a_time();
     let program = python(
         "import threading, time\n\
          for i in range(8):\n    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n\
@@ -106,6 +107,7 @@ fn watching_python_with_eight_sleeping_threads_counts_nine() {
 
 #[test]
 fn watching_a_busy_program_sees_it_use_a_core() {
+    let _cores = common::one_at_a_time();
     let program = python("while True: pass", 1);
     let pid = program.0.id().to_string();
     let out = corescope(&["watch", &pid, "--headless", "--duration", "1", "--json"]);
@@ -123,6 +125,7 @@ fn watching_a_busy_program_sees_it_use_a_core() {
 
 #[test]
 fn a_watched_process_that_exits_ends_the_run_with_a_report() {
+    let _cores = common::one_at_a_time();
     let program = python("import time; time.sleep(0.6)", 1);
     let pid = program.0.id().to_string();
     let started = std::time::Instant::now();
@@ -139,6 +142,7 @@ fn a_watched_process_that_exits_ends_the_run_with_a_report() {
 
 #[test]
 fn the_human_report_is_a_short_table() {
+    let _cores = common::one_at_a_time();
     let out = corescope(&[
         "watch",
         &std::process::id().to_string(),

@@ -44,6 +44,7 @@ fn busiest_core(screen: &str) -> u32 {
 
 #[test]
 fn dashboard_shows_every_core_and_q_restores_the_terminal() {
+    let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
     }
@@ -66,6 +67,7 @@ fn dashboard_shows_every_core_and_q_restores_the_terminal() {
 
 #[test]
 fn a_busy_process_beside_it_shows_on_a_core() {
+    let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
     }
@@ -91,6 +93,7 @@ fn a_busy_process_beside_it_shows_on_a_core() {
 
 #[test]
 fn signals_quit_cleanly_and_restore_the_terminal() {
+    let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
     }
@@ -111,6 +114,7 @@ fn signals_quit_cleanly_and_restore_the_terminal() {
 
 #[test]
 fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
+    let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
     }
@@ -129,6 +133,36 @@ fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
     assert!(wait_until(Duration::from_secs(2), || !tmux
         .screen()
         .contains("Keys (any key closes)")));
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}
+
+#[test]
+fn plus_adds_a_worker_row_to_a_running_demo() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("demo", 120, 40);
+    start(
+        &tmux,
+        "demo cpu-vs-io --workers 1 --tasks 1000 --work-ms 50 --interval 200",
+    );
+    tmux.wait_for("worker-0", Duration::from_secs(5));
+    assert!(!tmux.screen().contains("worker-1"));
+    tmux.send(&["+"]);
+    let screen = tmux.wait_for("worker-1", Duration::from_secs(5));
+    assert!(screen.contains("2 workers"), "the title follows:\n{screen}");
+    // Two CPU-bound workers: within a few ticks the demo keeps more than one
+    // core busy (the other tests of this binary are light).
+    let busy = wait_until(Duration::from_secs(5), || {
+        tmux.screen()
+            .lines()
+            .find(|l| l.starts_with("parallelism"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .is_some_and(|p| p > 1.3)
+    });
+    assert!(busy, "parallelism never passed 1.3:\n{}", tmux.screen());
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }

@@ -77,7 +77,7 @@ impl Demo for LockContention {
         let work = Duration::from_millis(ctx.config.get("work-ms"));
         let critical = Duration::from_millis(ctx.config.get("critical-ms"));
         let tasks = ctx.config.get("tasks");
-        ctx.tasks.set_total(tasks);
+        ctx.tasks.start_round(tasks);
         let run = run_pool(ctx, tasks, |worker, _| {
             if !worker.compute(work) {
                 return false;

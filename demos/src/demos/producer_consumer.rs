@@ -90,9 +90,8 @@ impl ProducerConsumer {
     /// Registers and creates the queue.
     #[must_use]
     pub fn new(ctx: &RunContext) -> Self {
-        let capacity = ctx.config.get("capacity");
+        let capacity = ctx.config.count("capacity").max(1);
         let stats = ctx.registry.queue("items", capacity);
-        let capacity = usize::try_from(capacity).unwrap_or(usize::MAX).max(1);
         Self {
             queue: BoundedQueue::new(capacity, stats)
                 .unwrap_or_else(|| unreachable!("capacity >= 1")),
@@ -143,7 +142,7 @@ impl Demo for ProducerConsumer {
         let producers = ctx.config.count("producers");
         let consumers = ctx.controls.workers();
         let items = ctx.config.get("tasks");
-        ctx.tasks.set_total(items);
+        ctx.tasks.start_round(items);
         let next = AtomicU64::new(0);
         let (produced, consumed) = (AtomicU64::new(0), AtomicU64::new(0));
         let mut sentinels = 0;

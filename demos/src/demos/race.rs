@@ -89,12 +89,15 @@ impl Race {
         }
     }
 
-    fn count(&self, ctx: &RunContext, variant: &'static str) -> Option<RaceVariant> {
+    fn count(&mut self, ctx: &RunContext, variant: &'static str) -> Option<RaceVariant> {
         let workers = ctx.controls.workers();
         let iterations = ctx.config.get("iterations");
         let racy = AtomicU64::new(0);
         let atomic = AtomicU64::new(0);
-        *self.locked.lock() = 0;
+        // Exclusive access: resetting (and reading back) the counter is not
+        // an acquire, so the lock's figures count only the workers'.
+        *self.locked.get_mut() = 0;
+        let locked = &self.locked;
         // Raised once every worker is spawned (or a spawn failed), so a missing
         // worker can never leave the others waiting, as a barrier would.
         let start_line = AtomicBool::new(false);
@@ -122,7 +125,7 @@ impl Race {
                                 racy.store(next, Ordering::Relaxed);
                             }
                             "locked" => {
-                                let mut counter = self.locked.lock();
+                                let mut counter = locked.lock();
                                 *counter += think(*counter);
                             }
                             _ => {
@@ -152,7 +155,7 @@ impl Race {
         }
         let actual = match variant {
             "unsynchronized" => racy.load(Ordering::Relaxed),
-            "locked" => *self.locked.lock(),
+            "locked" => *self.locked.get_mut(),
             _ => atomic.load(Ordering::Relaxed),
         };
         let expected = workers as u64 * iterations;
@@ -173,7 +176,7 @@ impl Demo for Race {
             .filter(|v| ctx.config.variant.is_none_or(|only| only == *v))
             .collect();
         ctx.tasks
-            .set_total((chosen.len() * ctx.controls.workers()) as u64);
+            .start_round((chosen.len() * ctx.controls.workers()) as u64);
         let variants = chosen
             .into_iter()
             .map_while(|variant| self.count(ctx, variant))

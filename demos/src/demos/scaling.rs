@@ -139,7 +139,7 @@ impl Demo for Scaling {
         let kind = ctx.config.kind.unwrap_or(Kind::Cpu);
         let tasks = ctx.config.get("tasks");
         let work = Duration::from_millis(ctx.config.get("work-ms"));
-        ctx.tasks.set_total(tasks);
+        ctx.tasks.start_round(tasks);
         let switches_before = self.gil.as_ref().map(Gil::switches);
         let work_ns = AtomicU64::new(0);
         let (wall, done, workers, max_concurrent) = if ctx.config.mode == Mode::Async {
