@@ -167,12 +167,25 @@ impl SamplerHandle {
     }
 }
 
+/// How long quitting waits for the sampler thread (and the demo it stops).
+const STOP_WAIT: Duration = Duration::from_secs(2);
+
 impl Drop for SamplerHandle {
     fn drop(&mut self) {
         // Replacing the sender disconnects the inbox, which ends the loop at
-        // its next wait.
+        // its next wait; the demo it owns stops as it drops.
         self.commands = mpsc::channel().0;
-        if let Some(thread) = self.thread.take() {
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        // Quitting must never hang on a thread that cannot finish (a bug, or
+        // a demo stuck in a wait): after a bounded wait the thread is left to
+        // end with the process, whose exit stops every thread it has.
+        let deadline = Instant::now() + STOP_WAIT;
+        while !thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if thread.is_finished() {
             let _ = thread.join();
         }
     }
