@@ -71,6 +71,16 @@ pub struct HistogramSummary {
 }
 
 impl Histogram {
+    /// Empties the histogram (atomic stores, so a reader sees numbers, never
+    /// torn memory): for stats in shared memory reused by the next run.
+    pub(crate) fn reset(&self) {
+        for counter in [&self.count, &self.sum_ns, &self.max_ns, &self.outliers] {
+            counter.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        for bucket in &self.buckets {
+            bucket.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
     /// An empty histogram (all zero, like a fresh shared mapping).
     #[must_use]
     pub const fn new() -> Self {

@@ -72,6 +72,15 @@ impl LockStats {
         }
     }
 
+        /// Empties the statistics, for stats in shared memory reused by the next run.
+    pub(crate) fn reset(&self) {
+        self.acquires.store(0, Relaxed);
+        self.contended.store(0, Relaxed);
+        self.waiting_now.store(0, Relaxed);
+        self.wait.reset();
+        self.hold.reset();
+    }
+
     /// Copies the statistics out under `name`, without blocking the lock.
     #[must_use]
     pub fn report(&self, name: &str) -> LockReport {

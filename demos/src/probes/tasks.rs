@@ -46,6 +46,11 @@ impl TaskStats {
         self.total.store(total, Relaxed);
     }
 
+        /// Empties the counts, for stats in shared memory reused by the next run.
+    pub(crate) fn reset(&self) {
+        self.start_round(0);
+    }
+
     /// Counts one finished task. Any thread may call it.
     pub fn done(&self) {
         self.done.fetch_add(1, Relaxed);

@@ -157,6 +157,22 @@ impl WorkerProbe {
         WorkerState::from_u32(self.state.load(Ordering::Relaxed)).unwrap_or_default()
     }
 
+        /// Returns the probe to its never-started state, for probes in shared
+    /// memory reused by the next run. No worker may be using it.
+    pub(crate) fn reset(&self) {
+        for field in [&self.seq, &self.state] {
+            field.store(0, Ordering::Relaxed);
+        }
+        for field in [&self.pid, &self.tid] {
+            field.store(0, Ordering::Relaxed);
+        }
+        self.tasks_done.store(0, Ordering::Relaxed);
+        self.since_ns.store(0, Ordering::Relaxed);
+        for spent in &self.state_ns {
+            spent.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// Counts one finished task.
     pub fn task_done(&self) {
         self.tasks_done.fetch_add(1, Ordering::Relaxed);

@@ -100,6 +100,23 @@ impl QueueStats {
         }
     }
 
+        /// Empties the statistics, for stats in shared memory reused by the next run.
+    pub(crate) fn reset(&self) {
+        for counter in [
+            &self.capacity,
+            &self.peak_depth,
+            &self.tasks_done,
+            &self.send.items,
+            &self.send.blocked_ns,
+            &self.send.blocks,
+            &self.recv.items,
+            &self.recv.blocked_ns,
+            &self.recv.blocks,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// Records the queue's capacity (C).
     pub fn set_capacity(&self, capacity: u64) {
         self.capacity.store(capacity, Ordering::Relaxed);
@@ -125,6 +142,34 @@ impl QueueStats {
             recv_blocks: self.recv.blocks.load(Ordering::Relaxed),
             unfinished: sent.saturating_sub(self.tasks_done.load(Ordering::Relaxed)),
         }
+    }
+
+        /// Counts an item sent, leaving `depth` items in the queue. For queues
+    /// outside this module (the cross-process queue) that keep their own
+    /// storage and report here.
+    pub(crate) fn record_send(&self, depth: u64) {
+        self.send.items.fetch_add(1, Ordering::Relaxed);
+        self.raise_peak(depth);
+    }
+
+    /// Counts an item received.
+    pub(crate) fn record_recv(&self) {
+        self.recv.items.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts an item marked done.
+    pub(crate) fn record_task_done(&self) {
+        self.tasks_done.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Records a send that blocked from `asked_ns` to `got_ns`.
+    pub(crate) fn record_send_blocked(&self, asked_ns: u64, got_ns: u64) {
+        self.send.blocked(asked_ns, got_ns);
+    }
+
+    /// Records a receive that blocked from `asked_ns` to `got_ns`.
+    pub(crate) fn record_recv_blocked(&self, asked_ns: u64, got_ns: u64) {
+        self.recv.blocked(asked_ns, got_ns);
     }
 
     pub(super) fn raise_peak(&self, depth: u64) {
