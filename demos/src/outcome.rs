@@ -40,6 +40,8 @@ pub struct ResultLine {
 
 impl ResultLine {
     /// A line comparing an expected and an actual value.
+    // By value, so that callers pass numbers and strings as they are.
+    #[allow(clippy::needless_pass_by_value)]
     #[must_use]
     pub fn compare(
         label: &str,
@@ -58,6 +60,8 @@ impl ResultLine {
     }
 
     /// A line with one measured figure.
+    // By value, as in `compare`.
+    #[allow(clippy::needless_pass_by_value)]
     #[must_use]
     pub fn figure(label: &str, actual: impl ToString, note: String) -> Self {
         Self {
