@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::demos::{
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    scaling::ScalingOutcome,
+    scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -78,6 +78,8 @@ impl ResultLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Outcome {
+    /// `threads`.
+    Threads(ThreadsOutcome),
     /// `race`.
     Race(RaceOutcome),
     /// `lock-contention`.
@@ -93,6 +95,7 @@ impl Outcome {
     #[must_use]
     pub fn lines(&self) -> Vec<ResultLine> {
         match self {
+            Self::Threads(o) => o.lines(),
             Self::Race(o) => o.lines(),
             Self::Contention(o) => o.lines(),
             Self::Queue(o) => o.lines(),

@@ -5,6 +5,8 @@ pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
 pub mod scaling;
+mod start;
+pub mod threads;
 
 use crate::run::{Demo, RunContext};
 
@@ -13,6 +15,7 @@ use crate::run::{Demo, RunContext};
 #[must_use]
 pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
     match ctx.config.spec.name {
+        "threads" => Box::new(threads::Threads::new(ctx)),
         "race" => Box::new(race::Race::new(ctx)),
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
