@@ -8,8 +8,8 @@
 use serde::Serialize;
 
 use crate::demos::{
-    lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    scaling::ScalingOutcome, threads::ThreadsOutcome,
+    bank::BankOutcome, lock_contention::ContentionOutcome, producer_consumer::QueueOutcome,
+    race::RaceOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -82,6 +82,8 @@ pub enum Outcome {
     Threads(ThreadsOutcome),
     /// `race`.
     Race(RaceOutcome),
+    /// `bank`.
+    Bank(BankOutcome),
     /// `lock-contention`.
     Contention(ContentionOutcome),
     /// `producer-consumer`.
@@ -97,6 +99,7 @@ impl Outcome {
         match self {
             Self::Threads(o) => o.lines(),
             Self::Race(o) => o.lines(),
+            Self::Bank(o) => o.lines(),
             Self::Contention(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),

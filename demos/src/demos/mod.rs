@@ -1,6 +1,7 @@
 //! The demos themselves, one module each, and the one place that maps a
 //! catalogue name to its code.
 
+pub mod bank;
 pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
@@ -17,6 +18,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
     match ctx.config.spec.name {
         "threads" => Box::new(threads::Threads::new(ctx)),
         "race" => Box::new(race::Race::new(ctx)),
+        "bank" => Box::new(bank::Bank::new(ctx)),
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
