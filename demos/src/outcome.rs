@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::demos::{
     bank::BankOutcome, lock_contention::ContentionOutcome, producer_consumer::QueueOutcome,
-    race::RaceOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
+    race::RaceOutcome, rlock::RLockOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -86,6 +86,8 @@ pub enum Outcome {
     Bank(BankOutcome),
     /// `lock-contention`.
     Contention(ContentionOutcome),
+    /// `rlock`.
+    RLock(RLockOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -101,6 +103,7 @@ impl Outcome {
             Self::Race(o) => o.lines(),
             Self::Bank(o) => o.lines(),
             Self::Contention(o) => o.lines(),
+            Self::RLock(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

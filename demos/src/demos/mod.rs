@@ -5,6 +5,7 @@ pub mod bank;
 pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
+pub mod rlock;
 pub mod scaling;
 mod start;
 pub mod threads;
@@ -20,6 +21,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "race" => Box::new(race::Race::new(ctx)),
         "bank" => Box::new(bank::Bank::new(ctx)),
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
+        "rlock" => Box::new(rlock::RLock::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
