@@ -8,8 +8,9 @@
 use serde::Serialize;
 
 use crate::demos::{
-    bank::BankOutcome, lock_contention::ContentionOutcome, producer_consumer::QueueOutcome,
-    race::RaceOutcome, rlock::RLockOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
+    bank::BankOutcome, condition::ConditionOutcome, lock_contention::ContentionOutcome,
+    producer_consumer::QueueOutcome, race::RaceOutcome, rlock::RLockOutcome,
+    scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -88,6 +89,8 @@ pub enum Outcome {
     Contention(ContentionOutcome),
     /// `rlock`.
     RLock(RLockOutcome),
+    /// `condition`.
+    Condition(ConditionOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -104,6 +107,7 @@ impl Outcome {
             Self::Bank(o) => o.lines(),
             Self::Contention(o) => o.lines(),
             Self::RLock(o) => o.lines(),
+            Self::Condition(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

@@ -2,6 +2,7 @@
 //! catalogue name to its code.
 
 pub mod bank;
+pub mod condition;
 pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
@@ -22,6 +23,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "bank" => Box::new(bank::Bank::new(ctx)),
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
         "rlock" => Box::new(rlock::RLock::new(ctx)),
+        "condition" => Box::new(condition::Condition::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
