@@ -8,9 +8,9 @@
 use serde::Serialize;
 
 use crate::demos::{
-    bank::BankOutcome, condition::ConditionOutcome, lock_contention::ContentionOutcome,
-    producer_consumer::QueueOutcome, race::RaceOutcome, rlock::RLockOutcome,
-    scaling::ScalingOutcome, threads::ThreadsOutcome,
+    bank::BankOutcome, condition::ConditionOutcome, event::EventOutcome,
+    lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -91,6 +91,8 @@ pub enum Outcome {
     RLock(RLockOutcome),
     /// `condition`.
     Condition(ConditionOutcome),
+    /// `event`.
+    Event(EventOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -108,6 +110,7 @@ impl Outcome {
             Self::Contention(o) => o.lines(),
             Self::RLock(o) => o.lines(),
             Self::Condition(o) => o.lines(),
+            Self::Event(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod condition;
+pub mod event;
 pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
@@ -24,6 +25,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
         "rlock" => Box::new(rlock::RLock::new(ctx)),
         "condition" => Box::new(condition::Condition::new(ctx)),
+        "event" => Box::new(event::Event::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
