@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use crate::demos::{
-    bank::BankOutcome, condition::ConditionOutcome, event::EventOutcome,
+    bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
     rlock::RLockOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
 };
@@ -93,6 +93,8 @@ pub enum Outcome {
     Condition(ConditionOutcome),
     /// `event`.
     Event(EventOutcome),
+    /// `barrier`.
+    Barrier(BarrierOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -111,6 +113,7 @@ impl Outcome {
             Self::RLock(o) => o.lines(),
             Self::Condition(o) => o.lines(),
             Self::Event(o) => o.lines(),
+            Self::Barrier(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

@@ -2,6 +2,7 @@
 //! catalogue name to its code.
 
 pub mod bank;
+pub mod barrier;
 pub mod condition;
 pub mod event;
 pub mod lock_contention;
@@ -26,6 +27,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "rlock" => Box::new(rlock::RLock::new(ctx)),
         "condition" => Box::new(condition::Condition::new(ctx)),
         "event" => Box::new(event::Event::new(ctx)),
+        "barrier" => Box::new(barrier::Barrier::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
