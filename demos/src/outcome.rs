@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::demos::{
     bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    rlock::RLockOutcome, scaling::ScalingOutcome, threads::ThreadsOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, thread_pool::PoolOutcome,
+    threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -95,6 +96,8 @@ pub enum Outcome {
     Event(EventOutcome),
     /// `barrier`.
     Barrier(BarrierOutcome),
+    /// `thread-pool`.
+    ThreadPool(PoolOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -114,6 +117,7 @@ impl Outcome {
             Self::Condition(o) => o.lines(),
             Self::Event(o) => o.lines(),
             Self::Barrier(o) => o.lines(),
+            Self::ThreadPool(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

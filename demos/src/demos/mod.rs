@@ -11,6 +11,7 @@ pub mod race;
 pub mod rlock;
 pub mod scaling;
 mod start;
+pub mod thread_pool;
 pub mod threads;
 
 use crate::run::{Demo, RunContext};
@@ -28,6 +29,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "condition" => Box::new(condition::Condition::new(ctx)),
         "event" => Box::new(event::Event::new(ctx)),
         "barrier" => Box::new(barrier::Barrier::new(ctx)),
+        "thread-pool" => Box::new(thread_pool::ThreadPool::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
