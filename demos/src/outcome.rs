@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::demos::{
     bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    rlock::RLockOutcome, scaling::ScalingOutcome, thread_pool::PoolOutcome,
-    threads::ThreadsOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
+    thread_pool::PoolOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -98,6 +98,8 @@ pub enum Outcome {
     Barrier(BarrierOutcome),
     /// `thread-pool`.
     ThreadPool(PoolOutcome),
+    /// `semaphore`.
+    Semaphore(SemaphoreOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -118,6 +120,7 @@ impl Outcome {
             Self::Event(o) => o.lines(),
             Self::Barrier(o) => o.lines(),
             Self::ThreadPool(o) => o.lines(),
+            Self::Semaphore(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

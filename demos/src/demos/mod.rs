@@ -10,6 +10,7 @@ pub mod producer_consumer;
 pub mod race;
 pub mod rlock;
 pub mod scaling;
+pub mod semaphore;
 mod start;
 pub mod thread_pool;
 pub mod threads;
@@ -30,6 +31,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "event" => Box::new(event::Event::new(ctx)),
         "barrier" => Box::new(barrier::Barrier::new(ctx)),
         "thread-pool" => Box::new(thread_pool::ThreadPool::new(ctx)),
+        "semaphore" => Box::new(semaphore::Semaphore::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
