@@ -29,11 +29,12 @@ fn run(request: &DemoRequest) -> Outcome {
     let run = DemoRun::start(config, Rounds::Once).expect("demo thread starts");
     let started = Instant::now();
     while !run.is_finished() {
-        assert!(
-            started.elapsed() < TIMEOUT,
-            "{} did not finish in {TIMEOUT:?}",
-            request.name
-        );
+        if started.elapsed() > TIMEOUT {
+            // Dropping the run would wait for its threads, possibly forever:
+            // leave them behind so that the test fails instead of hanging.
+            std::mem::forget(run);
+            panic!("{} did not finish in {TIMEOUT:?}", request.name);
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
     let sample = run.sample();
@@ -297,7 +298,7 @@ fn stopping_mid_round_ends_every_new_demo_promptly() {
             &[("workers", 4), ("permits", 1), ("work-ms", 60_000)],
         ),
     ];
-    let mut runs: Vec<DemoRun> = requests
+    let runs: Vec<DemoRun> = requests
         .iter()
         .map(|r| {
             let config = DemoConfig::new(r).expect("valid request");
@@ -306,16 +307,17 @@ fn stopping_mid_round_ends_every_new_demo_promptly() {
         .collect();
     // Long enough for every demo to be blocked or working mid-round.
     std::thread::sleep(Duration::from_millis(200));
-    for (run, r) in runs.iter_mut().zip(&requests) {
+    for (run, r) in runs.into_iter().zip(&requests) {
         assert!(!run.is_finished(), "{} ended on its own", r.name);
         let started = Instant::now();
-        run.stop();
-        assert!(run.is_finished(), "{}", r.name);
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{} took {:?} to stop",
-            r.name,
-            started.elapsed()
-        );
+        run.controls().stop();
+        while !run.is_finished() {
+            if started.elapsed() > Duration::from_secs(2) {
+                // As in `run`: fail, rather than wait forever in `drop`.
+                std::mem::forget(run);
+                panic!("{} did not stop within 2 s", r.name);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
