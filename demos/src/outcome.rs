@@ -8,8 +8,10 @@
 use serde::Serialize;
 
 use crate::demos::{
+    bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    scaling::ScalingOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
+    thread_pool::PoolOutcome, threads::ThreadsOutcome,
 };
 
 /// Whether a line of the result panel shows the concept's good or bad case.
@@ -40,6 +42,8 @@ pub struct ResultLine {
 
 impl ResultLine {
     /// A line comparing an expected and an actual value.
+    // By value, so that callers pass numbers and strings as they are.
+    #[allow(clippy::needless_pass_by_value)]
     #[must_use]
     pub fn compare(
         label: &str,
@@ -58,6 +62,8 @@ impl ResultLine {
     }
 
     /// A line with one measured figure.
+    // By value, as in `compare`.
+    #[allow(clippy::needless_pass_by_value)]
     #[must_use]
     pub fn figure(label: &str, actual: impl ToString, note: String) -> Self {
         Self {
@@ -74,10 +80,26 @@ impl ResultLine {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Outcome {
+    /// `threads`.
+    Threads(ThreadsOutcome),
     /// `race`.
     Race(RaceOutcome),
+    /// `bank`.
+    Bank(BankOutcome),
     /// `lock-contention`.
     Contention(ContentionOutcome),
+    /// `rlock`.
+    RLock(RLockOutcome),
+    /// `condition`.
+    Condition(ConditionOutcome),
+    /// `event`.
+    Event(EventOutcome),
+    /// `barrier`.
+    Barrier(BarrierOutcome),
+    /// `thread-pool`.
+    ThreadPool(PoolOutcome),
+    /// `semaphore`.
+    Semaphore(SemaphoreOutcome),
     /// `producer-consumer`.
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
@@ -89,8 +111,16 @@ impl Outcome {
     #[must_use]
     pub fn lines(&self) -> Vec<ResultLine> {
         match self {
+            Self::Threads(o) => o.lines(),
             Self::Race(o) => o.lines(),
+            Self::Bank(o) => o.lines(),
             Self::Contention(o) => o.lines(),
+            Self::RLock(o) => o.lines(),
+            Self::Condition(o) => o.lines(),
+            Self::Event(o) => o.lines(),
+            Self::Barrier(o) => o.lines(),
+            Self::ThreadPool(o) => o.lines(),
+            Self::Semaphore(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
         }

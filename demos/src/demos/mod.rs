@@ -1,10 +1,19 @@
 //! The demos themselves, one module each, and the one place that maps a
 //! catalogue name to its code.
 
+pub mod bank;
+pub mod barrier;
+pub mod condition;
+pub mod event;
 pub mod lock_contention;
 pub mod producer_consumer;
 pub mod race;
+pub mod rlock;
 pub mod scaling;
+pub mod semaphore;
+mod start;
+pub mod thread_pool;
+pub mod threads;
 
 use crate::run::{Demo, RunContext};
 
@@ -13,8 +22,16 @@ use crate::run::{Demo, RunContext};
 #[must_use]
 pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
     match ctx.config.spec.name {
+        "threads" => Box::new(threads::Threads::new(ctx)),
         "race" => Box::new(race::Race::new(ctx)),
+        "bank" => Box::new(bank::Bank::new(ctx)),
         "lock-contention" => Box::new(lock_contention::LockContention::new(ctx)),
+        "rlock" => Box::new(rlock::RLock::new(ctx)),
+        "condition" => Box::new(condition::Condition::new(ctx)),
+        "event" => Box::new(event::Event::new(ctx)),
+        "barrier" => Box::new(barrier::Barrier::new(ctx)),
+        "thread-pool" => Box::new(thread_pool::ThreadPool::new(ctx)),
+        "semaphore" => Box::new(semaphore::Semaphore::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),

@@ -72,7 +72,7 @@ impl LockStats {
         }
     }
 
-        /// Empties the statistics, for stats in shared memory reused by the next run.
+    /// Empties the statistics, for stats in shared memory reused by the next run.
     pub(crate) fn reset(&self) {
         self.acquires.store(0, Relaxed);
         self.contended.store(0, Relaxed);

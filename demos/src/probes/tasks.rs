@@ -46,7 +46,7 @@ impl TaskStats {
         self.total.store(total, Relaxed);
     }
 
-        /// Empties the counts, for stats in shared memory reused by the next run.
+    /// Empties the counts, for stats in shared memory reused by the next run.
     pub(crate) fn reset(&self) {
         self.start_round(0);
     }

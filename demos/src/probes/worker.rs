@@ -157,7 +157,7 @@ impl WorkerProbe {
         WorkerState::from_u32(self.state.load(Ordering::Relaxed)).unwrap_or_default()
     }
 
-        /// Returns the probe to its never-started state, for probes in shared
+    /// Returns the probe to its never-started state, for probes in shared
     /// memory reused by the next run. No worker may be using it.
     pub(crate) fn reset(&self) {
         for field in [&self.seq, &self.state] {

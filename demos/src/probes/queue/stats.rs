@@ -100,7 +100,7 @@ impl QueueStats {
         }
     }
 
-        /// Empties the statistics, for stats in shared memory reused by the next run.
+    /// Empties the statistics, for stats in shared memory reused by the next run.
     pub(crate) fn reset(&self) {
         for counter in [
             &self.capacity,
@@ -144,7 +144,7 @@ impl QueueStats {
         }
     }
 
-        /// Counts an item sent, leaving `depth` items in the queue. For queues
+    /// Counts an item sent, leaving `depth` items in the queue. For queues
     /// outside this module (the cross-process queue) that keep their own
     /// storage and report here.
     pub(crate) fn record_send(&self, depth: u64) {

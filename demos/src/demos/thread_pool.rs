@@ -1,0 +1,277 @@
+//! `thread-pool`: a fixed pool of workers; `map` returns results in input
+//! order, "as completed" in finish order.
+//!
+//! `tasks` tasks of unequal lengths (task t does `work-ms` x (tasks - t) /
+//! tasks: later tasks are shorter, so they finish out of input order),
+//! computing or waiting by `kind`. First a rayon `ThreadPool` of `workers`
+//! threads maps them (`par_iter().map(..).collect()`, as
+//! `concurrent.futures`' `executor.map`): the results come back in input
+//! order although the tasks finished in another, and both orders are
+//! recorded. Then a pool of `workers` plain threads, fed task ids through a
+//! channel, sends each result back on another channel as it finishes (as
+//! `submit` + `as_completed`): the main thread receives them in finish
+//! order. The two pools run one after the other, so each one's wall time is
+//! its own.
+//!
+//! Rayon threads are workers 0..workers (by `rayon::current_thread_index`);
+//! the plain pool's are numbered from `PLAIN_POOL_FIRST`, so that the two
+//! pools never share a worker row.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
+use serde::Serialize;
+
+use super::start::spawn;
+use crate::catalog::{Kind, MAX_WORKERS};
+use crate::outcome::{Outcome, ResultLine};
+use crate::probes::WorkerState;
+use crate::run::{Demo, RunContext};
+use crate::worker::Worker;
+
+/// The worker index of the plain pool's first thread: above any rayon
+/// thread's index.
+const PLAIN_POOL_FIRST: usize = MAX_WORKERS as usize;
+
+/// Task ids shown in a result line before the rest is cut.
+const SHOWN_IDS: usize = 8;
+
+/// What the two pools returned in a round.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolOutcome {
+    /// `cpu` or `io`.
+    pub kind: Kind,
+    /// Threads in each pool.
+    pub workers: usize,
+    /// Tasks given to each pool.
+    pub tasks: u64,
+    /// Task ids in the order rayon's `map` returned their results.
+    pub map_order: Vec<u64>,
+    /// True when `map_order` is the input order (checked, id by id).
+    pub order_preserved: bool,
+    /// Task ids in the order the rayon pool finished them.
+    pub map_finish_order: Vec<u64>,
+    /// Wall time of the map, milliseconds.
+    pub map_wall_ms: f64,
+    /// Task ids in the order the plain pool handed back their results, as
+    /// each finished ("as completed").
+    pub completion_order: Vec<u64>,
+    /// Wall time of the plain pool, milliseconds.
+    pub completed_wall_ms: f64,
+}
+
+impl PoolOutcome {
+    /// The map's order against the input's; the finish order; wall times.
+    #[must_use]
+    pub fn lines(&self) -> Vec<ResultLine> {
+        vec![
+            ResultLine::compare(
+                "map order",
+                "input order",
+                if self.order_preserved {
+                    "input order"
+                } else {
+                    "another order"
+                },
+                self.order_preserved,
+                format!(
+                    "results {}; finished {}",
+                    ids(&self.map_order),
+                    ids(&self.map_finish_order)
+                ),
+            ),
+            ResultLine::figure(
+                "as completed",
+                ids(&self.completion_order),
+                "each result as its task finished: shorter ones first".to_owned(),
+            ),
+            ResultLine::figure(
+                "wall time",
+                format!("{:.0} / {:.0} ms", self.map_wall_ms, self.completed_wall_ms),
+                format!("rayon map / plain pool, {} workers each", self.workers),
+            ),
+        ]
+    }
+}
+
+/// The first few ids of an order, space-separated.
+fn ids(order: &[u64]) -> String {
+    let mut text = order
+        .iter()
+        .take(SHOWN_IDS)
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if order.len() > SHOWN_IDS {
+        text.push_str(" …");
+    }
+    text
+}
+
+/// The demo; its pools live for one round each.
+pub struct ThreadPool;
+
+impl ThreadPool {
+    /// The pools are built by each round, at its worker count.
+    #[must_use]
+    pub fn new(_ctx: &RunContext) -> Self {
+        Self
+    }
+}
+
+/// Task `id`'s length: later tasks are shorter.
+fn length(work: Duration, id: u64, tasks: u64) -> Duration {
+    let share = work.as_nanos() * u128::from(tasks - id) / u128::from(tasks.max(1));
+    Duration::from_nanos(u64::try_from(share).unwrap_or(u64::MAX))
+}
+
+/// Runs task `id` on `worker` and counts it; false if the run stopped first.
+fn run_task(ctx: &RunContext, worker: &Worker, kind: Kind, id: u64, tasks: u64) -> bool {
+    let work = length(Duration::from_millis(ctx.config.get("work-ms")), id, tasks);
+    let finished = match kind {
+        Kind::Cpu => worker.compute(work),
+        Kind::Io => worker.sleep_io(work),
+    };
+    worker.set_state(WorkerState::Idle);
+    if finished {
+        worker.task_done();
+        ctx.tasks.done();
+    }
+    finished
+}
+
+/// What the rayon map returned and how long it took.
+struct MapRun {
+    order: Vec<u64>,
+    finish_order: Vec<u64>,
+    wall: Duration,
+}
+
+/// Maps the tasks on a rayon pool of `workers` threads, keeping the order
+/// they finished in too. `None` (the run failed) if the pool cannot start.
+fn map(ctx: &RunContext, workers: usize, kind: Kind, tasks: u64) -> Option<MapRun> {
+    let input: Vec<u64> = (0..tasks).collect();
+    let finish_order = Mutex::new(Vec::with_capacity(input.len()));
+    let started = Instant::now();
+    // A scoped pool: its threads are joined before `build_scoped` returns, so
+    // none outlives the round, and each is a worker from start to end.
+    let built = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("rayon-{i}"))
+        .build_scoped(
+            |thread| {
+                let index = thread.index();
+                let worker = Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
+                thread.run();
+                worker.finish();
+            },
+            |pool| {
+                pool.install(|| {
+                    input
+                        .par_iter()
+                        .map(|&id| {
+                            // The wrapper bound this thread; this is a
+                            // handle on the same worker for the task.
+                            let index = rayon::current_thread_index().unwrap_or(0);
+                            let worker = Worker::start(
+                                index,
+                                ctx.registry.worker(index),
+                                ctx.controls.clone(),
+                            );
+                            run_task(ctx, &worker, kind, id, tasks);
+                            finish_order.lock().push(id);
+                            id
+                        })
+                        .collect::<Vec<u64>>()
+                })
+            },
+        );
+    match built {
+        Ok(order) => Some(MapRun {
+            order,
+            finish_order: finish_order.into_inner(),
+            wall: started.elapsed(),
+        }),
+        Err(err) => {
+            ctx.status
+                .fail(format!("cannot start the rayon pool: {err}"));
+            ctx.controls.stop();
+            None
+        }
+    }
+}
+
+/// Runs the tasks on `workers` plain threads fed by a channel and returns
+/// their ids in the order the results came back, with the wall time.
+fn as_completed(ctx: &RunContext, workers: usize, kind: Kind, tasks: u64) -> (Vec<u64>, Duration) {
+    let started = Instant::now();
+    let (submit, queued) = mpsc::channel::<u64>();
+    for id in 0..tasks {
+        // The receiver lives until the end of this function: cannot fail.
+        let _ = submit.send(id);
+    }
+    drop(submit);
+    let queued = Mutex::new(queued);
+    let (report, results) = mpsc::channel::<u64>();
+    let completion_order = std::thread::scope(|scope| {
+        for i in 0..workers {
+            let (queued, report) = (&queued, report.clone());
+            let index = PLAIN_POOL_FIRST + i;
+            let body = move || {
+                let worker = Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
+                loop {
+                    // The queue is filled and closed before any worker starts,
+                    // so this never blocks for long.
+                    let next = queued.lock().recv();
+                    let Ok(id) = next else { break };
+                    if !run_task(ctx, &worker, kind, id, tasks) {
+                        break;
+                    }
+                    // The receiver outlives every worker: cannot fail.
+                    let _ = report.send(id);
+                }
+                worker.finish();
+            };
+            if spawn(scope, ctx, &format!("pool-{i}"), body).is_none() {
+                break;
+            }
+        }
+        // Ends once every worker has dropped its sender: when the queue is
+        // empty or the run stopped.
+        drop(report);
+        results.iter().collect::<Vec<u64>>()
+    });
+    (completion_order, started.elapsed())
+}
+
+impl Demo for ThreadPool {
+    fn round(&mut self, ctx: &RunContext) -> Outcome {
+        let workers = ctx.controls.workers();
+        let tasks = ctx.config.get("tasks");
+        let kind = ctx.config.kind.unwrap_or(Kind::Cpu);
+        ctx.tasks.start_round(2 * tasks);
+        let mapped = map(ctx, workers, kind, tasks);
+        let (completion_order, completed_wall) = if ctx.controls.is_stopping() {
+            (Vec::new(), Duration::ZERO)
+        } else {
+            as_completed(ctx, workers, kind, tasks)
+        };
+        let (map_order, map_finish_order, map_wall) = mapped
+            .map_or((Vec::new(), Vec::new(), Duration::ZERO), |run| {
+                (run.order, run.finish_order, run.wall)
+            });
+        Outcome::ThreadPool(PoolOutcome {
+            kind,
+            workers,
+            tasks,
+            order_preserved: map_order.iter().copied().eq(0..tasks),
+            map_order,
+            map_finish_order,
+            map_wall_ms: map_wall.as_secs_f64() * 1e3,
+            completion_order,
+            completed_wall_ms: completed_wall.as_secs_f64() * 1e3,
+        })
+    }
+}
