@@ -32,6 +32,8 @@ pub struct Cli {
 
 /// The subcommands of the DESIGN contract.
 #[derive(Debug, Subcommand)]
+// Parsed once per run: boxing the demo's many options would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// List the built-in demos, one line each.
     List {

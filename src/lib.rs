@@ -17,6 +17,7 @@ pub mod snapshot;
 pub mod terminal;
 pub mod ui;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -113,8 +114,9 @@ fn list_text(json: bool) -> Result<String> {
     let mut text = String::new();
     for demo in catalog::CATALOG {
         let modes: Vec<&str> = demo.modes.iter().map(|m| m.name()).collect();
-        text += &format!(
-            "{:<width$}  {}  [{}]\n",
+        let _ = writeln!(
+            text,
+            "{:<width$}  {}  [{}]",
             demo.name,
             demo.summary,
             modes.join(", ")

@@ -60,7 +60,7 @@ fn the_report_has_every_key_of_the_contract() {
     assert_eq!(r["tasks"]["total"], 20);
     assert_eq!(r["tasks"]["done"], 20);
     assert!(
-        r["threads"]["peak"].as_u64().expect("peak") >= 4 + 1,
+        r["threads"]["peak"].as_u64().expect("peak") > 4,
         "4 workers and the main thread"
     );
     let lock = &r["locks"][0];

@@ -1,7 +1,7 @@
-//! A simulated global interpreter lock, as CPython has.
+//! A simulated global interpreter lock, as `CPython` has.
 //!
 //! A worker must hold the GIL to compute. After holding it for one switch
-//! interval (5 ms by default, CPython's `sys.getswitchinterval()`), it hands
+//! interval (5 ms by default, `CPython`'s `sys.getswitchinterval()`), it hands
 //! it to a waiting worker, if there is one, and queues for it again. The
 //! hand-off is fair (`unlock_fair` gives the lock straight to the longest
 //! waiter): std's Mutex is not fair, and with it one thread kept the GIL for
@@ -23,7 +23,7 @@ pub struct Gil {
     lock: InstrumentedMutex<()>,
     switch_interval: Duration,
     /// Workers queued for the GIL now: the holder hands over only when
-    /// someone waits, as CPython's eval loop does on a drop request.
+    /// someone waits, as `CPython`'s eval loop does on a drop request.
     waiting: AtomicU32,
     /// The index of the worker that took the GIL last.
     last_holder: AtomicUsize,
@@ -110,7 +110,7 @@ mod tests {
                     let worker = Worker::start(index, ProbeRef::new(WorkerProbe::new()), controls);
                     let before = thread_cpu_time();
                     assert!(gil.compute(&worker, cpu_each));
-                    assert!(thread_cpu_time() - before >= cpu_each);
+                    assert!(thread_cpu_time().saturating_sub(before) >= cpu_each);
                     let waited = worker.probe().read().state_ns[WorkerState::WaitingGil as usize];
                     assert!(waited > 0, "worker {index} never waited for the GIL");
                 });

@@ -13,4 +13,5 @@ pub mod outcome;
 pub mod pool;
 pub mod probes;
 pub mod run;
+pub mod shm;
 pub mod worker;

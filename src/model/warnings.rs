@@ -54,7 +54,7 @@ pub fn warnings(model: &Model) -> Vec<Warning> {
         demo_warnings(model, demo, &mut found);
     }
     cpu_warnings(snapshot, &mut found);
-    found.sort_by(|a, b| b.severity.cmp(&a.severity));
+    found.sort_by_key(|w| std::cmp::Reverse(w.severity));
     found
 }
 

@@ -13,7 +13,7 @@ use corescope_widgets::{CoreLoad, CoreLoadPanel, KeyHints, Series, Theme, TitleB
 use super::format;
 
 use crate::app::App;
-use crate::model::Model;
+use crate::model::{Model, PercentHistory};
 use crate::snapshot::Snapshot;
 
 /// The top line: corescope, live or paused, `detail` (what is watched), and
@@ -22,7 +22,7 @@ pub fn title_bar<'a>(
     app: &App,
     model: &Model,
     detail: Option<String>,
-    theme: Theme,
+    theme: &Theme,
 ) -> TitleBar<'a> {
     // The run state sits on the left, which the title bar never drops: a
     // paused screen that does not say so would be read as live.
@@ -46,7 +46,15 @@ pub fn title_bar<'a>(
     });
     TitleBar::new(Line::from(left))
         .right(Line::from(right.into_iter().collect::<Vec<_>>()))
-        .theme(theme)
+        .theme(*theme)
+}
+
+/// A history as the widgets borrow it (no copy); empty when there is none.
+pub fn series(history: Option<&PercentHistory>) -> Series<'_> {
+    history.map_or_else(Series::default, |h| {
+        let (older, newer) = h.as_slices();
+        Series::from_parts(older, newer)
+    })
 }
 
 /// Draws one bar and one history line per core.
@@ -55,18 +63,13 @@ pub fn render_cores(
     snapshot: &Snapshot,
     frame: &mut Frame,
     area: Rect,
-    theme: Theme,
+    theme: &Theme,
 ) {
     let cores: Vec<CoreLoad<'_>> = snapshot
         .cores
         .iter()
         .map(|core| {
-            let history = model
-                .core_history(core.core)
-                .map_or_else(Series::default, |h| {
-                    let (older, newer) = h.as_slices();
-                    Series::from_parts(older, newer)
-                });
+            let history = series(model.core_history(core.core));
             CoreLoad {
                 core: core.core,
                 busy_pct: core.busy_pct,
@@ -78,11 +81,11 @@ pub fn render_cores(
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(" CPU cores: busy % now, history → ");
-    frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(theme), area);
+    frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(*theme), area);
 }
 
 /// Draws the keys that apply now, as far as the width allows.
-pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
+pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let keymap = app.keymap();
     let labels: Vec<(String, &'static str)> = app
         .active_commands()
@@ -92,5 +95,5 @@ pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
         })
         .collect();
     let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-    frame.render_widget(KeyHints::new(&hints).theme(theme), area);
+    frame.render_widget(KeyHints::new(&hints).theme(*theme), area);
 }

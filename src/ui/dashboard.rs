@@ -19,7 +19,7 @@ const RUNQ_WAIT_FLAG_PCT: f32 = 10.0;
 
 /// Draws the dashboard into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = Theme::default();
+    let theme = &Theme::default();
     let model = app.visible_model();
     let core_rows = model.latest().map_or(1, |s| s.cores.len()) as u16;
     // Cores get their rows (plus borders) but at most half of what is left
@@ -47,7 +47,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     render_cores(model, snapshot, frame, cores, theme);
     let stat_values = stats_of(snapshot);
-    frame.render_widget(StatLine::new(&stat_values).theme(theme), stats);
+    frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
     render_threads(app, snapshot, frame, threads, theme);
     render_footer(app, frame, footer, theme);
 }
@@ -119,7 +119,13 @@ fn flag_of(thread: &ThreadSample) -> ThreadFlag {
 }
 
 /// Draws the thread table, sorted and scrolled as the user chose.
-pub fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: Theme) {
+pub fn render_threads(
+    app: &App,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
     let sort = app.sort();
     let ordered = sorted_threads(snapshot, sort);
     let rows: Vec<ThreadRow<'_>> = ordered
@@ -153,7 +159,7 @@ pub fn render_threads(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: R
         .title(title);
     let table = ThreadTable::new(&rows)
         .block(block)
-        .theme(theme)
+        .theme(*theme)
         .selected(selected)
         .sorted_by(Some(sort.column));
     frame.render_widget(&table, area);

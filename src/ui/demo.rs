@@ -13,11 +13,11 @@ use corescope_demos::catalog;
 use corescope_demos::outcome::Verdict;
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
-    Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Series, Severity,
-    Stat, StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes,
+    Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Severity, Stat,
+    StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes,
 };
 
-use super::chrome::{render_cores, render_footer, title_bar};
+use super::chrome::{render_cores, render_footer, series, title_bar};
 use super::dashboard;
 use crate::app::App;
 use crate::model::{self, Model, warnings};
@@ -28,7 +28,7 @@ const TWO_COLUMNS_FROM: u16 = 100;
 
 /// Draws the demo screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = Theme::default();
+    let theme = &Theme::default();
     let model = app.visible_model();
     let (Some(snapshot), Some(demo)) =
         (model.latest(), model.latest().and_then(|s| s.demo.as_ref()))
@@ -52,11 +52,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(title_bar(app, model, Some(title(demo)), theme), header);
     render_cores(model, snapshot, frame, cores, theme);
     let stat_values = stats_of(snapshot, demo);
-    frame.render_widget(StatLine::new(&stat_values).theme(theme), stats);
+    frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
     render_body(app, snapshot, demo, frame, body, theme);
     if let Some(spec) = catalog::find(demo.name) {
         frame.render_widget(
-            Notes::new("What to look for", spec.look_for).theme(theme),
+            Notes::new("What to look for", spec.look_for).theme(*theme),
             notes,
         );
     }
@@ -71,7 +71,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             text: &w.text,
         })
         .collect();
-    frame.render_widget(Warnings::new(&rows).theme(theme), alerts);
+    frame.render_widget(Warnings::new(&rows).theme(*theme), alerts);
     render_footer(app, frame, footer, theme);
 }
 
@@ -144,7 +144,7 @@ fn render_body(
     demo: &DemoSample,
     frame: &mut Frame,
     area: Rect,
-    theme: Theme,
+    theme: &Theme,
 ) {
     let model = app.visible_model();
     let result_rows = demo.outcome.as_ref().map_or(1, |o| o.lines().len()) as u16 + 3;
@@ -234,7 +234,7 @@ fn render_parallelism(
     snapshot: &Snapshot,
     frame: &mut Frame,
     area: Rect,
-    theme: Theme,
+    theme: &Theme,
 ) {
     if area.height < 3 {
         return;
@@ -270,14 +270,14 @@ fn render_parallelism(
     frame.render_widget(chart, area);
 }
 
-fn bordered_owned(title: String, theme: Theme) -> Block<'static> {
+fn bordered_owned(title: String, theme: &Theme) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(title)
 }
 
-fn bordered(title: &str, theme: Theme) -> Block<'_> {
+fn bordered<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -290,7 +290,7 @@ fn render_workers(
     demo: &DemoSample,
     frame: &mut Frame,
     area: Rect,
-    theme: Theme,
+    theme: &Theme,
 ) {
     let history = model.demo_history();
     let labels: Vec<String> = demo
@@ -334,13 +334,13 @@ fn render_workers(
     frame.render_widget(
         WorkerLanes::new(&lanes)
             .block(block)
-            .theme(theme)
+            .theme(*theme)
             .legend(true),
         area,
     );
 }
 
-fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: Theme) {
+fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
     let lines = demo
         .outcome
         .as_ref()
@@ -368,12 +368,12 @@ fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: Theme)
     frame.render_widget(
         Comparison::new(&rows)
             .block(bordered(&title, theme))
-            .theme(theme),
+            .theme(*theme),
         area,
     );
 }
 
-fn render_locks(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: Theme) {
+fn render_locks(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
     if area.height == 0 {
         return;
     }
@@ -396,12 +396,12 @@ fn render_locks(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: Theme) 
     frame.render_widget(
         LockTable::new(&rows)
             .block(bordered(" Locks ", theme))
-            .theme(theme),
+            .theme(*theme),
         area,
     );
 }
 
-fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect, theme: Theme) {
+fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
     let count = demo.probes.semaphores.len() + demo.probes.queues.len();
     if count == 0 || area.height < 3 {
         return;
@@ -411,19 +411,13 @@ fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect
     frame.render_widget(block, area);
     let rows = Layout::vertical(vec![Constraint::Length(2); count]).split(inner);
     let history = model.demo_history();
-    fn series(h: Option<&model::PercentHistory>) -> Series<'_> {
-        h.map_or_else(Series::default, |h| {
-            let (older, newer) = h.as_slices();
-            Series::from_parts(older, newer)
-        })
-    }
     for (i, s) in demo.probes.semaphores.iter().enumerate() {
         let gauge = LevelGauge::new(&s.name, u64::from(s.in_use), u64::from(s.permits))
             .peak(u64::from(s.peak_in_use))
             .waiting(Some(u64::from(s.waiters)))
             .unit("permits in use")
             .history(series(history.semaphore_use(i)))
-            .theme(theme);
+            .theme(*theme);
         frame.render_widget(gauge, rows[i]);
     }
     let offset = demo.probes.semaphores.len();
@@ -432,7 +426,7 @@ fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect
             .peak(q.peak_depth)
             .unit("items")
             .history(series(history.queue_depth(i)))
-            .theme(theme);
+            .theme(*theme);
         frame.render_widget(gauge, rows[offset + i]);
     }
 }

@@ -157,7 +157,7 @@ impl Demo for Scaling {
             (run.wall, run.done, ctx.controls.workers(), None)
         };
         let wall_ms = wall.as_secs_f64() * 1e3;
-        let work_ms = work_ns.load(Ordering::Relaxed) as f64 / 1e6;
+        let measured_ms = work_ns.load(Ordering::Relaxed) as f64 / 1e6;
         Outcome::Scaling(ScalingOutcome {
             mode: ctx.config.mode,
             kind,
@@ -165,9 +165,9 @@ impl Demo for Scaling {
             tasks,
             tasks_done: done,
             wall_ms,
-            work_ms,
+            work_ms: measured_ms,
             speedup: if wall_ms > 0.0 {
-                work_ms / wall_ms
+                measured_ms / wall_ms
             } else {
                 0.0
             },

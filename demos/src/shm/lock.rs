@@ -55,7 +55,10 @@ impl ProcessLock {
             .is_ok()
         {
             let started = self.stats.uncontended_acquire();
-            return ProcessGuard { lock: self, hold: Some(HoldTimer::new(&self.stats, started)) };
+            return ProcessGuard {
+                lock: self,
+                hold: Some(HoldTimer::new(&self.stats, started)),
+            };
         }
         self.lock_contended()
     }
@@ -71,7 +74,10 @@ impl ProcessLock {
         let got_ns = now_ns();
         self.stats.end_wait(mark, got_ns);
         self.stats.contended_acquire(asked_ns, got_ns);
-        ProcessGuard { lock: self, hold: Some(HoldTimer::new(&self.stats, Some(got_ns))) }
+        ProcessGuard {
+            lock: self,
+            hold: Some(HoldTimer::new(&self.stats, Some(got_ns))),
+        }
     }
 
     /// Frees the lock and empties its statistics for the next run.

@@ -55,6 +55,11 @@ pub(crate) fn futex_wake(word: &AtomicU32, count: i32) {
     // SAFETY: FUTEX_WAKE does not access memory; it uses the address of a live
     // `AtomicU32` only as the key of the wait queue.
     unsafe {
-        nix::libc::syscall(nix::libc::SYS_futex, word.as_ptr(), nix::libc::FUTEX_WAKE, count);
+        nix::libc::syscall(
+            nix::libc::SYS_futex,
+            word.as_ptr(),
+            nix::libc::FUTEX_WAKE,
+            count,
+        );
     }
 }

@@ -46,10 +46,16 @@ impl SharedControls {
     /// Copies the parent's controls into the region.
     pub fn publish(&self, controls: &Controls) {
         // Relaxed: each is a value on its own, polled by the children.
-        self.stopping.store(u32::from(controls.is_stopping()), Ordering::Relaxed);
-        self.paused.store(u32::from(controls.is_paused()), Ordering::Relaxed);
-        self.slow_motion.store(controls.slow_motion(), Ordering::Relaxed);
-        self.workers.store(u32::try_from(controls.workers()).unwrap_or(u32::MAX), Ordering::Relaxed);
+        self.stopping
+            .store(u32::from(controls.is_stopping()), Ordering::Relaxed);
+        self.paused
+            .store(u32::from(controls.is_paused()), Ordering::Relaxed);
+        self.slow_motion
+            .store(controls.slow_motion(), Ordering::Relaxed);
+        self.workers.store(
+            u32::try_from(controls.workers()).unwrap_or(u32::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     /// Applies the region's controls to a child's own copy.
@@ -63,7 +69,12 @@ impl SharedControls {
     }
 
     fn reset(&self) {
-        for field in [&self.stopping, &self.paused, &self.slow_motion, &self.workers] {
+        for field in [
+            &self.stopping,
+            &self.paused,
+            &self.slow_motion,
+            &self.workers,
+        ] {
             field.store(0, Ordering::Relaxed);
         }
     }
@@ -133,8 +144,12 @@ impl SharedRegion {
     }
 
     fn create() -> io::Result<Owned> {
-        let fd = nix::sys::memfd::memfd_create(c"corescope", nix::sys::memfd::MFdFlags::MFD_CLOEXEC)?;
-        nix::unistd::ftruncate(&fd, nix::libc::off_t::try_from(size_of::<Self>()).map_err(io::Error::other)?)?;
+        let fd =
+            nix::sys::memfd::memfd_create(c"corescope", nix::sys::memfd::MFdFlags::MFD_CLOEXEC)?;
+        nix::unistd::ftruncate(
+            &fd,
+            nix::libc::off_t::try_from(size_of::<Self>()).map_err(io::Error::other)?,
+        )?;
         let region = map(fd.as_fd())?;
         Ok(Owned { fd, region })
     }
@@ -146,7 +161,9 @@ impl SharedRegion {
         let fd = unsafe { BorrowedFd::borrow_raw(fd) };
         let size = nix::sys::stat::fstat(fd)?.st_size;
         if usize::try_from(size).ok() != Some(size_of::<Self>()) {
-            return Err(io::Error::other("shared region of the wrong size (another corescope build?)"));
+            return Err(io::Error::other(
+                "shared region of the wrong size (another corescope build?)",
+            ));
         }
         let region = map(fd)?;
         if region.magic.load(Ordering::Acquire) != MAGIC {
@@ -186,11 +203,19 @@ impl SharedRegion {
 
 /// Maps the whole region read-write and shared, for the rest of the process.
 fn map(fd: BorrowedFd<'_>) -> io::Result<&'static SharedRegion> {
-    let length = NonZeroUsize::new(size_of::<SharedRegion>()).ok_or_else(|| io::Error::other("empty region"))?;
+    let length = NonZeroUsize::new(size_of::<SharedRegion>())
+        .ok_or_else(|| io::Error::other("empty region"))?;
     // SAFETY: a fresh shared mapping of `length` bytes of the memfd at offset
     // 0, at an address the kernel picks: no existing memory is affected.
     let address = unsafe {
-        mmap(None, length, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED, fd, 0)
+        mmap(
+            None,
+            length,
+            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            MapFlags::MAP_SHARED,
+            fd,
+            0,
+        )
     }?;
     // SAFETY: the mapping is page-aligned (more than `SharedRegion`'s
     // alignment) and exactly its size. Its bytes are the memfd's: zero-filled
@@ -207,7 +232,7 @@ fn map(fd: BorrowedFd<'_>) -> io::Result<&'static SharedRegion> {
 mod tests {
     use super::*;
 
-        #[test]
+    #[test]
     fn a_fresh_region_is_empty_and_reset_marks_it_ready() {
         let region = SharedRegion::create().expect("region").region;
         assert_eq!(region.magic.load(Ordering::Acquire), 0, "zero-filled");
@@ -220,11 +245,14 @@ mod tests {
         assert_eq!(region.magic.load(Ordering::Acquire), MAGIC);
     }
 
-        #[test]
+    #[test]
     fn a_second_mapping_of_the_descriptor_sees_the_same_memory() {
         let owned = SharedRegion::create().expect("region");
         let region = owned.region;
-        assert!(SharedRegion::attach(owned.fd.as_raw_fd()).is_err(), "not set up yet");
+        assert!(
+            SharedRegion::attach(owned.fd.as_raw_fd()).is_err(),
+            "not set up yet"
+        );
         region.reset();
         let other = SharedRegion::attach(owned.fd.as_raw_fd()).expect("attach");
         region.array[10].store(42, Ordering::Relaxed);
