@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use crate::probes::{InstrumentedGuard, InstrumentedMutex, LockStats, ProbeRef, WorkerState};
 use crate::worker::{CpuBurn, Worker};
 
+/// The name the GIL's lock is registered under.
+pub const GIL_LOCK_NAME: &str = "GIL";
+
 /// No worker holds the GIL yet.
 const NOBODY: usize = usize::MAX;
 

@@ -5,6 +5,7 @@
 //! so a reader can check it against the panels.
 
 use corescope_demos::catalog::Mode;
+use corescope_demos::gil::GIL_LOCK_NAME;
 use corescope_demos::run::DemoSample;
 
 use super::Model;
@@ -70,7 +71,16 @@ fn demo_warnings(model: &Model, demo: &DemoSample, found: &mut Vec<Warning>) {
             continue;
         }
         let pct = lock.contended as f64 * 100.0 / lock.acquires as f64;
-        if pct >= CONTENDED_PCT {
+        if lock.name == GIL_LOCK_NAME {
+            // Waiting is what a GIL is for: the lesson, not a fault.
+            found.push(Warning {
+                severity: Severity::Info,
+                text: format!(
+                    "GIL: {pct:.0}% of {} takes waited for another worker to hand it over",
+                    lock.acquires
+                ),
+            });
+        } else if pct >= CONTENDED_PCT {
             found.push(Warning {
                 severity: if pct >= CONVOY_PCT {
                     Severity::Alert

@@ -108,7 +108,10 @@ impl Scaling {
                 .spec
                 .param("switch-ms")
                 .map_or(5, |_| ctx.config.get("switch-ms"));
-            Gil::new(ctx.registry.lock("GIL"), Duration::from_millis(switch))
+            Gil::new(
+                ctx.registry.lock(crate::gil::GIL_LOCK_NAME),
+                Duration::from_millis(switch),
+            )
         });
         Self { gil }
     }
