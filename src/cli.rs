@@ -11,6 +11,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::DemoRequest;
+use corescope_demos::process::Fault;
 
 use crate::sampler::INTERVAL_RANGE_MS;
 
@@ -49,6 +50,23 @@ pub enum Command {
     Watch(WatchArgs),
     /// Start a command and watch it until it exits.
     Run(RunArgs),
+    /// A demo's worker process (started by corescope itself, not by hand).
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+/// `corescope worker`: the internal command a worker process runs.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The shared region's descriptor, inherited from the parent.
+    #[arg(long)]
+    pub fd: i32,
+    /// The parent's process id, to check it is still there.
+    #[arg(long)]
+    pub parent: i32,
+    /// The job, as JSON.
+    #[arg(long)]
+    pub spec: String,
 }
 
 /// Options shared by every command that can run without a screen.
@@ -85,6 +103,13 @@ pub struct DemoArgs {
     /// The demo's numeric options.
     #[command(flatten)]
     pub numbers: DemoNumbers,
+    /// Crash worker N (processes mode) after its first task, to see a failure
+    /// reported (a drill; repeatable).
+    #[arg(long, value_name = "N", hide = true)]
+    pub crash_worker: Vec<usize>,
+    /// Make worker N (processes mode) hang until the demo stops it.
+    #[arg(long, value_name = "N", hide = true)]
+    pub hang_worker: Vec<usize>,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,
@@ -183,6 +208,12 @@ impl DemoArgs {
             kind: self.kind,
             variant: self.variant.clone(),
             values: self.numbers.given(),
+            faults: self
+                .crash_worker
+                .iter()
+                .map(|slot| (*slot, Fault::Crash))
+                .chain(self.hang_worker.iter().map(|slot| (*slot, Fault::Hang)))
+                .collect(),
         }
     }
 }

@@ -50,6 +50,14 @@ pub fn main_entry() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Some(Command::Worker(worker)) = &cli.command {
+        // A worker process: nothing else of the dashboard starts here.
+        std::process::exit(corescope_demos::process::child_main(
+            worker.fd,
+            worker.parent,
+            &worker.spec,
+        ));
+    }
     sampler::raise_open_file_limit();
     let interval = Duration::from_millis(cli.interval);
     match cli.command {
@@ -85,6 +93,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Compare(_)) => bail!("`compare` is not implemented yet"),
         Some(Command::Run(_)) => bail!("`run` is not implemented yet"),
+        Some(Command::Worker(_)) => Ok(()),
     }
 }
 

@@ -274,7 +274,7 @@ fn bad_demo_input_is_a_usage_error_with_one_clear_line() {
         ),
         (
             &["demo", "race", "--mode", "async", "--headless"],
-            "demo `race` runs in threads, not in async",
+            "demo `race` runs in threads or processes mode, not in async",
         ),
     ] {
         let out = corescope(args);

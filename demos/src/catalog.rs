@@ -5,7 +5,7 @@
 //! against it, and the runner starts demos by name. A demo appears here only
 //! once it runs.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a demo's workers run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -44,7 +44,7 @@ impl Mode {
 }
 
 /// What a task does with its time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Computes: needs a CPU the whole time.
@@ -181,7 +181,7 @@ pub const CATALOG: &[DemoSpec] = &[
         look_for: "Unsynchronized: two workers read the same value, both add one, both write: one \
                    update is lost. The actual count falls short of the expected one. The locked \
                    and atomic counters always match, and the lock shows its contention.",
-        modes: &[Mode::Threads],
+        modes: &[Mode::Threads, Mode::Processes],
         kind: None,
         params: &[
             workers(2),
@@ -222,7 +222,7 @@ pub const CATALOG: &[DemoSpec] = &[
         summary: "N workers, one lock: waits grow with the critical section",
         look_for: "Workers queue for the lock (red in their lanes). The longer the critical \
                    section, the higher the wait p99 and the fewer cores stay busy: a convoy.",
-        modes: &[Mode::Threads],
+        modes: &[Mode::Threads, Mode::Processes],
         kind: None,
         params: &[
             workers(4),
@@ -324,7 +324,7 @@ pub const CATALOG: &[DemoSpec] = &[
         look_for: "The queue depth gauge: when consumers are slower, it fills and producers block \
                    (back-pressure). One sentinel per consumer ends the run; join waits until every \
                    item is marked done.",
-        modes: &[Mode::Threads],
+        modes: &[Mode::Threads, Mode::Processes],
         kind: None,
         params: &[
             param("producers", "producer threads", 2, 1, MAX_WORKERS),
@@ -348,7 +348,7 @@ pub const CATALOG: &[DemoSpec] = &[
         look_for: "CPU-bound tasks keep one core per worker busy and scale with threads (no GIL); \
                    with the GIL they share one core. I/O-bound tasks overlap in every mode: the \
                    cores stay idle and the run takes about one task's time per round.",
-        modes: &[Mode::Threads, Mode::Gil, Mode::Async],
+        modes: &[Mode::Threads, Mode::Gil, Mode::Processes, Mode::Async],
         kind: Some(Kind::Cpu),
         params: &[workers(2), tasks(8), work_ms(250)],
         variants: &[],

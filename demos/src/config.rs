@@ -5,6 +5,8 @@
 //! lists the known ones, a value out of range states the range.
 
 use crate::catalog::{self, DemoSpec, Kind, Mode};
+use crate::process::Faults;
+use crate::shm::{MAX_PROCESSES, MAX_QUEUE_CAPACITY};
 
 /// Why a configuration was refused. Each is a usage error (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +42,7 @@ pub enum ConfigError {
         value: u64,
     },
     /// The demo does not run in this mode.
-    #[error("demo `{demo}` runs in {}, not in {mode}", names(.modes))]
+    #[error("demo `{demo}` runs in {} mode, not in {mode}", either(.modes))]
     UnsupportedMode {
         /// The demo.
         demo: &'static str,
@@ -55,6 +57,14 @@ pub enum ConfigError {
         /// The demo.
         demo: &'static str,
     },
+    /// More worker processes than the shared region has slots for.
+    #[error("processes mode runs at most {max} worker processes, asked for {asked}")]
+    TooManyProcesses {
+        /// Processes asked for.
+        asked: u64,
+        /// The limit.
+        max: u64,
+    },
     /// An unknown `--variant`.
     #[error("demo `{demo}` has no variant `{variant}`{}", variants_list(.variants))]
     UnknownVariant {
@@ -67,8 +77,41 @@ pub enum ConfigError {
     },
 }
 
-fn names(list: &[&str]) -> String {
-    list.join(", ")
+/// Worker processes report through fixed-size slots in shared memory: their
+/// number and the queue's capacity have smaller limits than threads'.
+fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigError> {
+    let processes: u64 = values
+        .iter()
+        .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
+        .map(|(_, v)| *v)
+        .sum();
+    let max_processes = MAX_PROCESSES as u64;
+    if processes > max_processes {
+        return Err(ConfigError::TooManyProcesses {
+            asked: processes,
+            max: max_processes,
+        });
+    }
+    if let Some((_, capacity)) = values.iter().find(|(name, _)| *name == "capacity")
+        && *capacity > MAX_QUEUE_CAPACITY as u64
+    {
+        return Err(ConfigError::OutOfRange {
+            option: "capacity",
+            min: 1,
+            max: MAX_QUEUE_CAPACITY as u64,
+            value: *capacity,
+        });
+    }
+    Ok(())
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either(list: &[&str]) -> String {
+    match list {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 fn accepted_list(accepted: &[&str]) -> String {
@@ -101,6 +144,9 @@ pub struct DemoRequest {
     pub variant: Option<String>,
     /// Numeric options given, by name without dashes.
     pub values: Vec<(String, u64)>,
+    /// Faults to inject into worker processes, by worker index (hidden
+    /// options, for failure drills and tests).
+    pub faults: Faults,
 }
 
 /// A checked configuration, ready to run.
@@ -114,6 +160,8 @@ pub struct DemoConfig {
     pub kind: Option<Kind>,
     /// The one variant to run; `None` runs them all.
     pub variant: Option<&'static str>,
+    /// Faults to inject into worker processes, by worker index.
+    pub faults: Faults,
     values: Vec<(&'static str, u64)>,
 }
 
@@ -172,11 +220,15 @@ impl DemoConfig {
                 slot.1 = *value;
             }
         }
+        if mode == Mode::Processes {
+            check_process_limits(&values)?;
+        }
         Ok(Self {
             spec,
             mode,
             kind,
             variant,
+            faults: request.faults.clone(),
             values,
         })
     }
@@ -189,6 +241,7 @@ impl DemoConfig {
             mode: spec.default_mode(),
             kind: spec.kind,
             variant: None,
+            faults: Faults::new(),
             values: spec.params.iter().map(|p| (p.name, p.default)).collect(),
         }
     }
@@ -318,7 +371,7 @@ mod tests {
             DemoConfig::new(&r)
                 .expect_err("mode")
                 .to_string()
-                .contains("runs in threads")
+                .contains("runs in threads or processes mode, not in async")
         );
         let mut r = request("race", &[]);
         r.kind = Some(Kind::Io);

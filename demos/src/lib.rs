@@ -12,6 +12,7 @@ pub mod gil;
 pub mod outcome;
 pub mod pool;
 pub mod probes;
+pub mod process;
 pub mod run;
 pub mod shm;
 pub mod worker;

@@ -95,8 +95,10 @@ fn spawn_worker<'scope, 'env, F>(
 where
     F: Fn(&Worker, u64) -> bool + Sync,
 {
+    let asked = Instant::now();
     let body = move || {
         let worker = Worker::start(index, ctx.registry.worker(index), Arc::clone(&ctx.controls));
+        ctx.status.worker_started(asked.elapsed());
         loop {
             // A worker beyond the wanted count retires between tasks.
             if index >= ctx.controls.workers() || !worker.checkpoint() {

@@ -19,6 +19,7 @@ use crate::config::DemoConfig;
 use crate::control::Controls;
 use crate::outcome::Outcome;
 use crate::probes::{ProbeRef, ProbeRegistry, ProbeReport, TaskStats};
+use crate::shm::{RegionClaim, SharedRegion};
 
 /// The pause between two rounds in the dashboard, so the result can be read.
 const BETWEEN_ROUNDS: Duration = Duration::from_millis(1500);
@@ -42,6 +43,16 @@ pub struct RunContext {
     pub tasks: ProbeRef<TaskStats>,
     /// Progress the dashboard shows.
     pub status: RunStatus,
+    /// The shared region, held for this run in process mode.
+    pub region: Option<RegionClaim>,
+}
+
+impl RunContext {
+    /// The shared region in process mode; `None` in the other modes.
+    #[must_use]
+    pub fn region(&self) -> Option<&'static SharedRegion> {
+        self.region.as_ref().map(RegionClaim::region)
+    }
 }
 
 /// How a run progresses, as the dashboard sees it.
@@ -52,14 +63,48 @@ pub struct RunStatus {
     /// The last finished round's number and outcome.
     outcome: Mutex<Option<(u64, Outcome)>>,
     error: Mutex<Option<String>>,
+    /// Workers that failed (a crashed process) without ending the run.
+    failures: Mutex<Vec<String>>,
+    /// Worker start latencies: count, sum and max, nanoseconds.
+    starts: Mutex<(u64, u64, u64)>,
     ended: Mutex<Option<Instant>>,
 }
+
+/// Most worker failures kept for the screen and the report (the rest are
+/// counted, not listed): memory must not grow with a crashing worker.
+const MAX_FAILURES: usize = 32;
 
 impl RunStatus {
     /// Records a failure that ends the run; the first one wins.
     pub fn fail(&self, message: String) {
         self.error.lock().get_or_insert(message);
     }
+
+    /// Records a worker that failed while the run goes on.
+    pub fn worker_failed(&self, message: String) {
+        let mut failures = self.failures.lock();
+        if failures.len() < MAX_FAILURES {
+            failures.push(message);
+        }
+    }
+
+    /// Records how long a worker took from being asked for to being ready.
+    pub fn worker_started(&self, latency: std::time::Duration) {
+        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        let mut starts = self.starts.lock();
+        *starts = (starts.0 + 1, starts.1.saturating_add(ns), starts.2.max(ns));
+    }
+}
+
+/// How long workers took to start, from being asked for to running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StartLatency {
+    /// Workers measured.
+    pub workers: u64,
+    /// Mean, nanoseconds.
+    pub mean_ns: u64,
+    /// Longest, nanoseconds.
+    pub max_ns: u64,
 }
 
 /// Whether the rounds repeat.
@@ -100,6 +145,10 @@ pub struct DemoSample {
     pub outcome_round: u64,
     /// Why the run failed, if it did.
     pub error: Option<String>,
+    /// Workers that failed while the run went on (crashed processes).
+    pub failures: Vec<String>,
+    /// How long workers took to start.
+    pub start_latency: Option<StartLatency>,
 }
 
 /// A demo running on its own thread. Dropping it stops the demo and waits
@@ -115,7 +164,14 @@ impl DemoRun {
     /// Builds the demo and starts its first round.
     pub fn start(config: DemoConfig, rounds: Rounds) -> std::io::Result<Self> {
         let registry = Arc::new(ProbeRegistry::new());
-        let tasks = registry.tasks();
+        // Worker processes count tasks in the region; threads in the heap.
+        let region = (config.mode == Mode::Processes)
+            .then(SharedRegion::claim)
+            .transpose()?;
+        let tasks = match &region {
+            Some(claim) => registry.register_tasks_shared(&claim.region().tasks),
+            None => registry.tasks(),
+        };
         let workers = config.scaled_param().map_or(1, |name| config.count(name));
         let ctx = Arc::new(RunContext {
             controls: Arc::new(Controls::new(workers)),
@@ -123,6 +179,7 @@ impl DemoRun {
             registry,
             tasks,
             status: RunStatus::default(),
+            region,
         });
         let demo_ctx = Arc::clone(&ctx);
         let thread = std::thread::Builder::new()
@@ -181,6 +238,15 @@ impl DemoRun {
             outcome,
             outcome_round,
             error: status.error.lock().clone(),
+            failures: status.failures.lock().clone(),
+            start_latency: {
+                let (workers, sum, max) = *status.starts.lock();
+                (workers > 0).then(|| StartLatency {
+                    workers,
+                    mean_ns: sum / workers,
+                    max_ns: max,
+                })
+            },
         }
     }
 

@@ -249,6 +249,8 @@ pub(crate) mod fixtures {
             })),
             outcome_round: 1,
             error: None,
+            failures: Vec::new(),
+            start_latency: None,
         });
         snap
     }

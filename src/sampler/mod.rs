@@ -101,7 +101,12 @@ impl Sampler {
         // close in time as one tick allows.
         let demo = self.demo.as_ref().map(DemoHost::sample);
         let cores = self.cpu.sample();
-        let target = self.tree.sample();
+        let mut target = self.tree.sample();
+        // Readings taken microseconds apart can add up to a hair more than
+        // the machine has; no tree keeps more cores busy than there are.
+        if !cores.is_empty() {
+            target.parallelism = target.parallelism.map(|p| p.min(cores.len() as f64));
+        }
         let memory = self.system.as_mut().map(|system| {
             system.refresh_memory();
             MemorySample {

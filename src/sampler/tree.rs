@@ -38,8 +38,7 @@ pub struct TreeReader {
     processes_peak: usize,
     /// The tree's CPU time at the previous tick, for parallelism.
     previous_cpu: Option<(u64, Instant)>,
-    /// The root's own ticks this tick (replaced by `getrusage` for ourselves).
-    root_stat_ticks: Option<u64>,
+
     buf: Vec<u8>,
     page_kib: u64,
     ns_per_tick: u64,
@@ -57,7 +56,7 @@ impl TreeReader {
             threads_peak: 0,
             processes_peak: 0,
             previous_cpu: None,
-            root_stat_ticks: None,
+
             buf: Vec::with_capacity(4096),
             page_kib: page_kib(),
             ns_per_tick: 1_000_000_000 / ticks_per_second(),
@@ -75,7 +74,10 @@ impl TreeReader {
         let mut threads = Vec::new();
         let mut seen_pids = HashSet::new();
         let mut live_tids = HashSet::new();
+        // The tree's CPU time, two ways: every process's stat ticks (10 ms
+        // granularity, any process), and for our own tree the precise parts.
         let mut cpu_ticks: u64 = 0;
+        let (mut descendants_ns, mut zombie_ticks) = (0_u64, 0_u64);
         // Each queued process remembers which thread listed it as a child.
         let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
 
@@ -90,10 +92,17 @@ impl TreeReader {
                 continue;
             };
             cpu_ticks += ticks;
-            if process.state != 'Z' {
+            if process.state == 'Z' {
+                if pid != self.root {
+                    zombie_ticks += ticks;
+                }
+            } else {
                 for tid in self.list_tasks(pid) {
                     if let Some(thread) = self.read_thread(pid, tid, lost_threads, &mut queue) {
                         live_tids.insert(tid);
+                        if pid != self.root {
+                            descendants_ns += thread.cpu_time_ns.unwrap_or(0);
+                        }
                         threads.push(thread);
                     }
                 }
@@ -117,7 +126,16 @@ impl TreeReader {
             }
         }
         let root_state = root.map(|p| p.state);
-        let cpu_time_ns = root_state.map(|_| self.tree_cpu_ns(cpu_ticks));
+        let cpu_time_ns = root_state.map(|_| {
+            if self.root == own_pid() {
+                // Ourselves and our reaped children to the microsecond
+                // (getrusage), live children to the nanosecond (their threads'
+                // schedstat), zombies by the only figure left (their stat).
+                own_rusage_ns() + descendants_ns + zombie_ticks * self.ns_per_tick
+            } else {
+                cpu_ticks * self.ns_per_tick
+            }
+        });
         let now = Instant::now();
         let parallelism = cpu_time_ns
             .zip(self.previous_cpu)
@@ -147,18 +165,6 @@ impl TreeReader {
         }
     }
 
-    /// The tree's CPU time from the ticks its processes report. For our own
-    /// process `getrusage` gives the same sum (itself, its exited threads,
-    /// its reaped children) to the microsecond instead of the 10 ms tick.
-    fn tree_cpu_ns(&self, stat_ticks: u64) -> u64 {
-        let stat_ns = stat_ticks * self.ns_per_tick;
-        if self.root != own_pid() {
-            return stat_ns;
-        }
-        let root_stat_ns = self.root_stat_ticks.unwrap_or(0) * self.ns_per_tick;
-        stat_ns.saturating_sub(root_stat_ns) + own_rusage_ns()
-    }
-
     /// The process now, whether it has fewer threads than last tick, and the
     /// clock ticks it and its reaped children have used.
     fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool, u64)> {
@@ -175,10 +181,8 @@ impl TreeReader {
             self.processes.remove(&pid);
             return None;
         };
+        // Counted once: a reaped child's time moves into its parent's cutime.
         let ticks = stat.utime + stat.stime + stat.cutime + stat.cstime;
-        if pid == self.root {
-            self.root_stat_ticks = Some(ticks);
-        }
         let threads = usize::try_from(stat.num_threads).unwrap_or(0);
         let lost_threads = threads < reader.threads_before;
         reader.threads_before = threads;

@@ -14,8 +14,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::outcome::{Outcome, ResultLine};
-use crate::probes::{BoundedQueue, WorkerState};
+use crate::probes::{BoundedQueue, ProbeRef, WorkerState};
+use crate::process::{PoolPlan, Role, run_process_pool, value};
 use crate::run::{Demo, RunContext};
+use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
 /// What went through the queue in a round.
@@ -81,6 +83,9 @@ impl QueueOutcome {
     }
 }
 
+/// The name the queue is shown under.
+const QUEUE_NAME: &str = "items";
+
 /// The queue, kept across rounds. `None` is the sentinel.
 pub struct ProducerConsumer {
     queue: BoundedQueue<Option<u64>>,
@@ -91,10 +96,66 @@ impl ProducerConsumer {
     #[must_use]
     pub fn new(ctx: &RunContext) -> Self {
         let capacity = ctx.config.count("capacity").max(1);
-        let stats = ctx.registry.queue("items", capacity);
+        // In processes mode the queue is the region's; the in-process one is
+        // then a one-slot stand-in, never used and never listed.
+        let (capacity, stats) = match ctx.region() {
+            Some(region) => {
+                ctx.registry
+                    .register_queue_shared(QUEUE_NAME, region.queue.stats());
+                (1, ProbeRef::default())
+            }
+            None => (capacity, ctx.registry.queue(QUEUE_NAME, capacity)),
+        };
         Self {
             queue: BoundedQueue::new(capacity, stats)
                 .unwrap_or_else(|| unreachable!("capacity >= 1")),
+        }
+    }
+
+    /// The round on producer and consumer processes around the region's queue.
+    fn round_in_processes(ctx: &RunContext, region: &'static SharedRegion) -> QueueOutcome {
+        let producers = ctx.config.count("producers");
+        let consumers = ctx.controls.workers();
+        let total = ctx.config.get("tasks");
+        region.queue.reset_with(ctx.config.count("capacity"));
+        region.next_task.store(0, Ordering::Relaxed);
+        for counter in [value::PRODUCERS_DONE, value::PRODUCED] {
+            region.values[counter].store(0, Ordering::Relaxed);
+        }
+        let (produce_ms, work_ms) = (ctx.config.get("produce-ms"), ctx.config.get("work-ms"));
+        let role = |slot: usize| {
+            if slot < producers {
+                Role::Producer {
+                    total,
+                    produce_ms,
+                    producers: producers as u64,
+                    consumers: consumers as u64,
+                }
+            } else {
+                Role::Consumer { work_ms }
+            }
+        };
+        let more = |_: &SharedRegion| true;
+        let plan = PoolPlan {
+            role: &role,
+            more: &more,
+            first_slot: 0,
+            fixed: Some(producers + consumers),
+        };
+        run_process_pool(ctx, region, &plan);
+        let report = region.queue.stats().report(QUEUE_NAME);
+        let produced = region.values[value::PRODUCED].load(Ordering::Relaxed);
+        QueueOutcome {
+            producers,
+            consumers,
+            capacity: report.capacity,
+            produced,
+            consumed: ctx.tasks.report().done,
+            sentinels: report.sent.saturating_sub(produced),
+            peak_depth: report.peak_depth,
+            joined: report.unfinished == 0,
+            producers_blocked_ms: report.send_blocked_ns / 1_000_000,
+            consumers_blocked_ms: report.recv_blocked_ns / 1_000_000,
         }
     }
 
@@ -139,6 +200,10 @@ impl ProducerConsumer {
 
 impl Demo for ProducerConsumer {
     fn round(&mut self, ctx: &RunContext) -> Outcome {
+        if let Some(region) = ctx.region() {
+            ctx.tasks.start_round(ctx.config.get("tasks"));
+            return Outcome::Queue(Self::round_in_processes(ctx, region));
+        }
         let producers = ctx.config.count("producers");
         let consumers = ctx.controls.workers();
         let items = ctx.config.get("tasks");
@@ -189,7 +254,7 @@ impl Demo for ProducerConsumer {
             self.queue.join();
             joined = true;
         });
-        let report = self.queue.stats().report("items");
+        let report = self.queue.stats().report(QUEUE_NAME);
         Outcome::Queue(QueueOutcome {
             producers,
             consumers,

@@ -14,8 +14,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::outcome::{Outcome, ResultLine};
-use crate::probes::{InstrumentedMutex, WorkerState};
+use crate::probes::{InstrumentedMutex, ProbeRef, WorkerState};
+use crate::process::{PoolPlan, Role, run_process_pool, value};
 use crate::run::{Demo, RunContext};
+use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
 /// The three ways to count.
@@ -65,7 +67,7 @@ impl RaceOutcome {
 /// bytecodes between `LOAD` and `STORE` of `counter += 1` in Python: a few
 /// dozen nanoseconds that widen the window in which an update can be lost.
 /// Every variant does it, so their times compare fairly. Always returns 1.
-fn think(seed: u64) -> u64 {
+pub(crate) fn think(seed: u64) -> u64 {
     let mut x = seed | 1;
     for _ in 0..8 {
         x ^= x << 13;
@@ -74,6 +76,9 @@ fn think(seed: u64) -> u64 {
     }
     u64::from(std::hint::black_box(x) != 0)
 }
+
+/// The name the locked counter's lock is shown under.
+const LOCK_NAME: &str = "counter (locked)";
 
 /// The demo's shared state, kept across rounds.
 pub struct Race {
@@ -84,9 +89,60 @@ impl Race {
     /// Registers the locked counter's probe.
     #[must_use]
     pub fn new(ctx: &RunContext) -> Self {
+        // In processes mode the counters and the lock are the region's.
+        let stats = match ctx.region() {
+            Some(region) => {
+                ctx.registry
+                    .register_lock_shared(LOCK_NAME, region.locks[1].stats());
+                ProbeRef::default()
+            }
+            None => ctx.registry.lock(LOCK_NAME),
+        };
         Self {
-            locked: InstrumentedMutex::new(0, ctx.registry.lock("counter (locked)")),
+            locked: InstrumentedMutex::new(0, stats),
         }
+    }
+
+    /// One variant on `workers` worker processes sharing a counter in the
+    /// region: the same read, work, write as the threads do.
+    fn count_in_processes(
+        ctx: &RunContext,
+        region: &'static SharedRegion,
+        variant: &'static str,
+    ) -> Option<RaceVariant> {
+        let workers = ctx.controls.workers();
+        let iterations = ctx.config.get("iterations");
+        let counter = match variant {
+            "unsynchronized" => value::RACE_UNSYNCHRONIZED,
+            "locked" => value::RACE_LOCKED,
+            _ => value::RACE_ATOMIC,
+        };
+        region.values[counter].store(0, Ordering::Relaxed);
+        let started = Instant::now();
+        let role = |_| Role::Race {
+            variant: variant.to_owned(),
+            iterations,
+        };
+        let more = |_: &SharedRegion| true;
+        let plan = PoolPlan {
+            role: &role,
+            more: &more,
+            first_slot: 0,
+            fixed: Some(workers),
+        };
+        run_process_pool(ctx, region, &plan);
+        if ctx.controls.is_stopping() {
+            return None;
+        }
+        let expected = workers as u64 * iterations;
+        let actual = region.values[counter].load(Ordering::Relaxed);
+        Some(RaceVariant {
+            variant,
+            expected,
+            actual,
+            lost_updates: expected.saturating_sub(actual),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        })
     }
 
     fn count(&mut self, ctx: &RunContext, variant: &'static str) -> Option<RaceVariant> {
@@ -179,7 +235,10 @@ impl Demo for Race {
             .start_round((chosen.len() * ctx.controls.workers()) as u64);
         let variants = chosen
             .into_iter()
-            .map_while(|variant| self.count(ctx, variant))
+            .map_while(|variant| match ctx.region() {
+                Some(region) => Self::count_in_processes(ctx, region, variant),
+                None => self.count(ctx, variant),
+            })
             .collect();
         Outcome::Race(RaceOutcome { variants })
     }

@@ -18,7 +18,9 @@ use crate::gil::Gil;
 use crate::outcome::{Outcome, ResultLine};
 use crate::pool::run_pool;
 use crate::probes::WorkerState;
+use crate::process::{PoolPlan, Role, run_process_pool, value};
 use crate::run::{Demo, RunContext};
+use crate::shm::SharedRegion;
 use crate::worker::{CpuBurn, Worker, thread_cpu_time};
 
 /// How often async tasks look at the controls while paused.
@@ -153,6 +155,9 @@ impl Demo for Scaling {
                 .map(|_| ctx.config.count("permits"));
             let run = run_async(ctx, kind, tasks, work, permits, &work_ns);
             (run.wall, run.done, 1, Some(run.max_concurrent))
+        } else if let Some(region) = ctx.region() {
+            let (wall, done) = run_processes(ctx, region, kind, tasks, work, &work_ns);
+            (wall, done, ctx.controls.workers(), None)
         } else {
             let run = run_pool(ctx, tasks, |worker, _| {
                 self.task(worker, kind, work, &work_ns)
@@ -182,6 +187,39 @@ impl Demo for Scaling {
             max_concurrent,
         })
     }
+}
+
+/// Runs the tasks on a pool of worker processes; each one adds the work it
+/// measured to the region, from where it joins `work_ns`.
+fn run_processes(
+    ctx: &RunContext,
+    region: &'static SharedRegion,
+    kind: Kind,
+    tasks: u64,
+    work: Duration,
+    work_ns: &AtomicU64,
+) -> (Duration, u64) {
+    region.next_task.store(0, Ordering::Relaxed);
+    region.values[value::WORK_NS].store(0, Ordering::Relaxed);
+    let work_ms = u64::try_from(work.as_millis()).unwrap_or(u64::MAX);
+    let role = |_| Role::Pool {
+        kind,
+        work_ms,
+        total: tasks,
+    };
+    let more = |r: &SharedRegion| r.next_task.load(Ordering::Relaxed) < tasks;
+    let plan = PoolPlan {
+        role: &role,
+        more: &more,
+        first_slot: 0,
+        fixed: None,
+    };
+    let run = run_process_pool(ctx, region, &plan);
+    work_ns.store(
+        region.values[value::WORK_NS].load(Ordering::Relaxed),
+        Ordering::Relaxed,
+    );
+    (run.wall, ctx.tasks.report().done)
 }
 
 /// What an async round did.

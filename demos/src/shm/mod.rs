@@ -19,7 +19,8 @@ mod region;
 pub use lock::{ProcessGuard, ProcessLock};
 pub use queue::{MAX_QUEUE_CAPACITY, ProcessQueue};
 pub use region::{
-    ARRAY_LEN, MAX_PROCESSES, REGION_LOCKS, SharedControls, SharedRegion, VALUES, WorkerSlot,
+    ARRAY_LEN, MAX_PROCESSES, REGION_LOCKS, RegionClaim, SharedControls, SharedRegion, VALUES,
+    WorkerSlot,
 };
 
 use std::sync::atomic::AtomicU32;

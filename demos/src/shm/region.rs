@@ -11,7 +11,7 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
 use nix::sys::mman::{MapFlags, ProtFlags, mmap};
 
@@ -125,10 +125,50 @@ struct Owned {
 
 static GLOBAL: OnceLock<Result<Owned, String>> = OnceLock::new();
 
+/// True while a run uses this process's region.
+static CLAIMED: AtomicBool = AtomicBool::new(false);
+
+/// One run's exclusive use of this process's region; released when dropped.
+#[derive(Debug)]
+pub struct RegionClaim {
+    region: &'static SharedRegion,
+}
+
+impl RegionClaim {
+    /// The claimed region.
+    #[must_use]
+    pub const fn region(&self) -> &'static SharedRegion {
+        self.region
+    }
+}
+
+impl Drop for RegionClaim {
+    fn drop(&mut self) {
+        CLAIMED.store(false, Ordering::Release);
+    }
+}
+
 impl SharedRegion {
     /// This process's region, created on first use.
     pub fn global() -> io::Result<&'static Self> {
         Self::owned().map(|owned| owned.region)
+    }
+
+    /// Takes this process's region for one run and empties it. One run at a
+    /// time: a second claim fails until the first is dropped (its workers
+    /// stopped), so a run never sees another's numbers.
+    pub fn claim() -> io::Result<RegionClaim> {
+        let region = Self::global()?;
+        if CLAIMED
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(io::Error::other(
+                "another process-mode demo is using the shared region",
+            ));
+        }
+        region.reset();
+        Ok(RegionClaim { region })
     }
 
     /// The descriptor of this process's region, for a child to inherit.

@@ -1,0 +1,12 @@
+//! Worker processes: the parent's launcher and pool, the child's main, and
+//! the message between them.
+
+mod child;
+mod launcher;
+mod pool;
+mod spec;
+
+pub use child::{BAD_START, ORPHANED, child_main};
+pub use launcher::{Exit, Launcher};
+pub use pool::{Faults, PoolPlan, ProcessRun, STOP_GRACE, run_process_pool};
+pub use spec::{ChildSpec, Fault, Role, SENTINEL, value};

@@ -1,0 +1,159 @@
+//! What a worker process is asked to do: the one message from parent to
+//! child, passed as a single JSON argument of the hidden `worker` command.
+//!
+//! Both sides of the protocol are here, so they cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Kind;
+
+/// One worker process's job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildSpec {
+    /// Its slot in the shared region (its worker index).
+    pub slot: usize,
+    /// What it does.
+    pub role: Role,
+    /// A fault to inject, for the failure demos and tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+}
+
+/// The jobs a worker process can do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "kebab-case")]
+pub enum Role {
+    /// Takes task numbers from the shared counter until `total`, each one
+    /// `work_ms` of computing or waiting; records each task's completion
+    /// order in the shared array (a process pool's results).
+    Pool {
+        /// Computing or waiting.
+        kind: Kind,
+        /// Milliseconds of work per task.
+        work_ms: u64,
+        /// Tasks in the round.
+        total: u64,
+    },
+    /// Tasks of `work_ms` outside and `critical_ms` inside the region's
+    /// first cross-process lock.
+    Contention {
+        /// Milliseconds outside the lock.
+        work_ms: u64,
+        /// Milliseconds inside it.
+        critical_ms: u64,
+        /// Tasks in the round.
+        total: u64,
+    },
+    /// Adds 1 to a counter in shared memory `iterations` times.
+    Race {
+        /// `unsynchronized`, `locked` or `atomic`.
+        variant: String,
+        /// Increments.
+        iterations: u64,
+    },
+    /// Puts item numbers below `total` on the shared queue, one every
+    /// `produce_ms`. The last producer to finish sends one sentinel per
+    /// consumer, as the main program does after joining its producers.
+    Producer {
+        /// Items in the round (shared by all producers).
+        total: u64,
+        /// Milliseconds to produce one.
+        produce_ms: u64,
+        /// Producers in the round.
+        producers: u64,
+        /// Consumers to send a sentinel to.
+        consumers: u64,
+    },
+    /// Takes items off the shared queue until a sentinel, working
+    /// `work_ms` on each.
+    Consumer {
+        /// Milliseconds of computing per item.
+        work_ms: u64,
+    },
+}
+
+/// A fault a worker injects on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// Crashes (SIGSEGV) after its first task.
+    Crash,
+    /// Stops answering: sleeps forever, ignoring the controls, until killed.
+    Hang,
+}
+
+/// The queue item that tells a consumer to stop (Python's sentinel `None`).
+pub const SENTINEL: u64 = u64::MAX;
+
+/// What each of the region's shared values holds: parent and children must
+/// agree, so the indices are named here, beside the rest of the protocol.
+pub mod value {
+    /// Pool tasks finished so far: the next finishing task's place.
+    pub const PLACES: usize = 0;
+    /// The race's unsynchronized counter.
+    pub const RACE_UNSYNCHRONIZED: usize = 1;
+    /// The race's locked counter.
+    pub const RACE_LOCKED: usize = 2;
+    /// The race's atomic counter.
+    pub const RACE_ATOMIC: usize = 3;
+    /// Producers that have finished.
+    pub const PRODUCERS_DONE: usize = 4;
+    /// Work the pool's tasks measured, nanoseconds (CPU time or waiting).
+    pub const WORK_NS: usize = 5;
+    /// Items the producers put on the queue (sentinels not counted).
+    pub const PRODUCED: usize = 6;
+}
+
+impl ChildSpec {
+    /// The JSON argument for the child's command line.
+    #[must_use]
+    pub fn to_arg(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads the spec a parent passed.
+    pub fn from_arg(arg: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(arg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_survives_the_command_line() {
+        let roles = [
+            Role::Pool {
+                kind: Kind::Io,
+                work_ms: 5,
+                total: 9,
+            },
+            Role::Contention {
+                work_ms: 1,
+                critical_ms: 2,
+                total: 3,
+            },
+            Role::Race {
+                variant: "locked".to_owned(),
+                iterations: 10,
+            },
+            Role::Producer {
+                total: 4,
+                produce_ms: 1,
+                producers: 2,
+                consumers: 1,
+            },
+            Role::Consumer { work_ms: 2 },
+        ];
+        for (slot, role) in roles.into_iter().enumerate() {
+            let spec = ChildSpec {
+                slot,
+                role,
+                fault: (slot == 2).then_some(Fault::Hang),
+            };
+            assert_eq!(ChildSpec::from_arg(&spec.to_arg()).expect("parse"), spec);
+        }
+        assert!(ChildSpec::from_arg("{\"slot\":1}").is_err());
+    }
+}
