@@ -21,10 +21,11 @@ use crate::sampler::INTERVAL_RANGE_MS;
 #[command(name = "corescope", version, propagate_version = true)]
 #[command(after_help = "Run with no command to open the dashboard on corescope itself.")]
 pub struct Cli {
-    /// Sampling interval in milliseconds (50 to 10000).
-    #[arg(long, global = true, value_name = "MS", default_value_t = 500,
+    /// Sampling interval in milliseconds (50 to 10000). Default 500; 100 for
+    /// headless demos, which often last under a second.
+    #[arg(long, global = true, value_name = "MS",
           value_parser = clap::value_parser!(u64).range(*INTERVAL_RANGE_MS.start()..=*INTERVAL_RANGE_MS.end()))]
-    pub interval: u64,
+    pub interval: Option<u64>,
 
     /// What to do; without one, the dashboard opens.
     #[command(subcommand)]
@@ -294,7 +295,7 @@ mod tests {
     fn no_arguments_opens_the_dashboard_at_the_default_interval() {
         let cli = parse(&[]).expect("parse");
         assert!(cli.command.is_none());
-        assert_eq!(cli.interval, 500);
+        assert_eq!(cli.interval, None);
     }
 
     #[test]
@@ -303,7 +304,7 @@ mod tests {
             let err = parse(&["--interval", bad]).expect_err(bad);
             assert_eq!(err.exit_code(), 2, "{bad}");
         }
-        assert_eq!(parse(&["--interval", "50"]).expect("50").interval, 50);
+        assert_eq!(parse(&["--interval", "50"]).expect("50").interval, Some(50));
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
+/// The dashboard's (and `watch`'s) sampling interval unless `--interval` says.
+const DASHBOARD_MS: u64 = 500;
+/// A headless demo's: many last under a second, and a worker that lives a
+/// few hundred milliseconds must still be seen.
+const HEADLESS_DEMO_MS: u64 = 100;
+
 fn run(cli: Cli) -> Result<()> {
     if let Some(Command::Worker(worker)) = &cli.command {
         // A worker process: nothing else of the dashboard starts here.
@@ -59,15 +65,15 @@ fn run(cli: Cli) -> Result<()> {
         ));
     }
     sampler::raise_open_file_limit();
-    let interval = Duration::from_millis(cli.interval);
+    let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
     match cli.command {
-        None => event::run_dashboard(Sampler::for_own_process()?, interval),
+        None => event::run_dashboard(Sampler::for_own_process()?, interval(DASHBOARD_MS)),
         Some(Command::Watch(watch)) => {
             let sampler = Sampler::new(watch.pid)?;
             if watch.output.headless {
-                print_watch_report(sampler, interval, watch.output)
+                print_watch_report(sampler, interval(DASHBOARD_MS), watch.output)
             } else {
-                event::run_dashboard(sampler, interval)
+                event::run_dashboard(sampler, interval(DASHBOARD_MS))
             }
         }
         Some(Command::List { json }) => print(&list_text(json)?),
@@ -76,7 +82,7 @@ fn run(cli: Cli) -> Result<()> {
             if demo.output.headless {
                 let host = DemoHost::start(config, Rounds::Once)?;
                 let plan = HeadlessPlan {
-                    interval,
+                    interval: interval(HEADLESS_DEMO_MS),
                     duration: demo.output.duration,
                 };
                 let report = headless::demo(Sampler::for_demo(host)?, plan)?;
@@ -88,7 +94,7 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
-                event::run_dashboard(Sampler::for_demo(host)?, interval)
+                event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS))
             }
         }
         Some(Command::Compare(_)) => bail!("`compare` is not implemented yet"),

@@ -110,7 +110,7 @@ fn either(list: &[&str]) -> String {
     match list {
         [] => String::new(),
         [only] => (*only).to_owned(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        [rest @ .., final_one] => format!("{} or {final_one}", rest.join(", ")),
     }
 }
 

@@ -149,6 +149,8 @@ pub struct DemoSample {
     pub failures: Vec<String>,
     /// How long workers took to start.
     pub start_latency: Option<StartLatency>,
+    /// Bytes worker processes sent each other (processes mode).
+    pub ipc_bytes: Option<u64>,
 }
 
 /// A demo running on its own thread. Dropping it stops the demo and waits
@@ -239,6 +241,13 @@ impl DemoRun {
             outcome_round,
             error: status.error.lock().clone(),
             failures: status.failures.lock().clone(),
+            ipc_bytes: self.ctx.region().map(|region| {
+                region
+                    .workers
+                    .iter()
+                    .map(|slot| slot.bytes_sent.load(Ordering::Relaxed))
+                    .sum()
+            }),
             start_latency: {
                 let (workers, sum, max) = *status.starts.lock();
                 (workers > 0).then(|| StartLatency {

@@ -251,6 +251,7 @@ pub(crate) mod fixtures {
             error: None,
             failures: Vec::new(),
             start_latency: None,
+            ipc_bytes: None,
         });
         snap
     }

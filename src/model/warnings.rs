@@ -66,6 +66,44 @@ fn demo_warnings(model: &Model, demo: &DemoSample, found: &mut Vec<Warning>) {
             text: format!("demo failed: {error}"),
         });
     }
+    for failure in &demo.failures {
+        found.push(Warning {
+            severity: Severity::Alert,
+            text: format!("{failure}; the demo goes on without it"),
+        });
+    }
+    lock_warnings(demo, found);
+    queue_warnings(model, demo, found);
+    for semaphore in &demo.probes.semaphores {
+        if semaphore.permits > 0 && semaphore.in_use >= semaphore.permits && semaphore.waiters > 0 {
+            found.push(Warning {
+                severity: Severity::Info,
+                text: format!(
+                    "semaphore `{}`: all {} permits in use, {} waiting",
+                    semaphore.name, semaphore.permits, semaphore.waiters
+                ),
+            });
+        }
+    }
+    let parallelism = model.latest().and_then(|s| s.target.parallelism);
+    if demo.mode == Mode::Gil
+        && demo.workers >= 2
+        && !demo.paused
+        && parallelism.is_some_and(|p| p > 0.5 && p < 1.2)
+    {
+        found.push(Warning {
+            severity: Severity::Info,
+            text: format!(
+                "GIL: {} workers, parallelism {:.2}: one computes at a time",
+                demo.workers,
+                parallelism.unwrap_or_default()
+            ),
+        });
+    }
+}
+
+/// Locks most acquires waited for; the GIL's contention explained.
+fn lock_warnings(demo: &DemoSample, found: &mut Vec<Warning>) {
     for lock in &demo.probes.locks {
         if lock.acquires < MIN_ACQUIRES {
             continue;
@@ -95,6 +133,10 @@ fn demo_warnings(model: &Model, demo: &DemoSample, found: &mut Vec<Warning>) {
             });
         }
     }
+}
+
+/// Queues full (back-pressure) or empty (starved consumers) most of the time.
+fn queue_warnings(model: &Model, demo: &DemoSample, found: &mut Vec<Warning>) {
     for (index, queue) in demo.probes.queues.iter().enumerate() {
         let Some(history) = model.demo_history().queue_depth(index) else {
             continue;
@@ -132,32 +174,6 @@ fn demo_warnings(model: &Model, demo: &DemoSample, found: &mut Vec<Warning>) {
                 ),
             });
         }
-    }
-    for semaphore in &demo.probes.semaphores {
-        if semaphore.permits > 0 && semaphore.in_use >= semaphore.permits && semaphore.waiters > 0 {
-            found.push(Warning {
-                severity: Severity::Info,
-                text: format!(
-                    "semaphore `{}`: all {} permits in use, {} waiting",
-                    semaphore.name, semaphore.permits, semaphore.waiters
-                ),
-            });
-        }
-    }
-    let parallelism = model.latest().and_then(|s| s.target.parallelism);
-    if demo.mode == Mode::Gil
-        && demo.workers >= 2
-        && !demo.paused
-        && parallelism.is_some_and(|p| p > 0.5 && p < 1.2)
-    {
-        found.push(Warning {
-            severity: Severity::Info,
-            text: format!(
-                "GIL: {} workers, parallelism {:.2}: one computes at a time",
-                demo.workers,
-                parallelism.unwrap_or_default()
-            ),
-        });
     }
 }
 

@@ -11,7 +11,20 @@ use corescope_demos::outcome::{Outcome, Verdict};
 use corescope_demos::probes::{HistogramSummary, ProbeReport};
 use corescope_demos::run::DemoSample;
 
+use super::round2;
 use super::watch::{CpuSummary, Parallelism, WatchReport};
+
+/// Mean peak RSS of the tree's processes other than corescope itself (the
+/// worker processes); `None` when there were none.
+fn worker_rss_kib(tree: &WatchReport) -> Option<f64> {
+    let rss: Vec<u64> = tree
+        .per_process
+        .iter()
+        .filter(|p| p.pid != tree.pid)
+        .filter_map(|p| p.rss_kib_peak)
+        .collect();
+    (!rss.is_empty()).then(|| round2(rss.iter().sum::<u64>() as f64 / rss.len() as f64))
+}
 
 /// Total and finished tasks.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -140,6 +153,28 @@ pub struct DemoReport {
     /// Why the run failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Workers that failed while the run went on (a crashed process, with
+    /// its exit status or signal).
+    pub failures: Vec<String>,
+    /// What the workers cost.
+    pub overhead: Overhead,
+}
+
+/// What the workers cost: time to start one, memory each, bytes between
+/// processes. `null` where it does not apply or was not measured.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Overhead {
+    /// Workers whose start was timed.
+    pub workers_started: u64,
+    /// Mean time from asking for a worker to it running, microseconds.
+    pub start_us_per_worker: Option<f64>,
+    /// Longest such time, microseconds.
+    pub start_us_max: Option<f64>,
+    /// Mean of each worker process's peak resident memory, KiB (processes
+    /// mode; a thread's memory cannot be told apart from its process's).
+    pub rss_kib_per_worker: Option<f64>,
+    /// Bytes worker processes sent each other (processes mode).
+    pub ipc_bytes: Option<u64>,
 }
 
 impl DemoReport {
@@ -205,10 +240,19 @@ impl DemoReport {
                 .collect(),
             result: demo.outcome,
             error: demo.error,
+            failures: demo.failures,
+            overhead: Overhead {
+                workers_started: demo.start_latency.map_or(0, |s| s.workers),
+                start_us_per_worker: demo.start_latency.map(|s| round2(s.mean_ns as f64 / 1e3)),
+                start_us_max: demo.start_latency.map(|s| round2(s.max_ns as f64 / 1e3)),
+                rss_kib_per_worker: worker_rss_kib(tree),
+                ipc_bytes: demo.ipc_bytes,
+            },
         }
     }
 
     /// A short table for a terminal or a paste.
+    #[allow(clippy::too_many_lines)] // One table, line after line; splitting it would only scatter it.
     #[must_use]
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -277,6 +321,24 @@ impl DemoReport {
                     line.label, line.expected, line.actual, line.note
                 );
             }
+        }
+        let o = &self.overhead;
+        if let Some(start) = o.start_us_per_worker {
+            let _ = write!(
+                out,
+                "\nstart cost   {start:.0} µs per worker ({} started)",
+                o.workers_started
+            );
+            if let Some(rss) = o.rss_kib_per_worker {
+                let _ = write!(out, ", {rss:.0} KiB each");
+            }
+            if let Some(bytes) = o.ipc_bytes.filter(|b| *b > 0) {
+                let _ = write!(out, ", {bytes} bytes between processes");
+            }
+            let _ = writeln!(out);
+        }
+        for failure in &self.failures {
+            let _ = writeln!(out, "failed: {failure}");
         }
         if let Some(error) = &self.error {
             let _ = writeln!(out, "error: {error}");

@@ -69,6 +69,23 @@ pub struct ThreadReport {
     pub exited: bool,
 }
 
+/// One process of the tree over the window.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ProcessReport {
+    /// Process id.
+    pub pid: i32,
+    /// Parent process id.
+    pub ppid: i32,
+    /// Its name (`comm`) at its last sample.
+    pub name: String,
+    /// Most resident memory seen, KiB.
+    pub rss_kib_peak: Option<u64>,
+    /// Most threads seen.
+    pub threads_peak: usize,
+    /// True when it was gone (or a zombie) by the last sample.
+    pub exited: bool,
+}
+
 /// The whole `watch` report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct WatchReport {
@@ -90,6 +107,8 @@ pub struct WatchReport {
     pub cpu: CpuSummary,
     /// Every thread seen, by TID.
     pub per_thread: Vec<ThreadReport>,
+    /// Every process of the tree seen, by PID.
+    pub per_process: Vec<ProcessReport>,
     /// Exit status of the command, for `run`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
@@ -141,6 +160,7 @@ pub struct WatchReportBuilder {
     parallelism_max: f64,
     core_busy: BTreeMap<usize, (f64, f64)>,
     threads: BTreeMap<i32, ThreadTally>,
+    processes: BTreeMap<i32, ProcessReport>,
 }
 
 impl WatchReportBuilder {
@@ -168,6 +188,22 @@ impl WatchReportBuilder {
                 entry.0 += f64::from(busy) * weight;
                 entry.1 += weight;
             }
+        }
+        for process in &snapshot.target.processes {
+            let entry = self
+                .processes
+                .entry(process.pid)
+                .or_insert_with(|| ProcessReport {
+                    pid: process.pid,
+                    ppid: process.ppid,
+                    name: process.name.clone(),
+                    rss_kib_peak: None,
+                    threads_peak: 0,
+                    exited: false,
+                });
+            entry.name.clone_from(&process.name);
+            entry.rss_kib_peak = entry.rss_kib_peak.max(process.rss_kib);
+            entry.threads_peak = entry.threads_peak.max(process.threads);
         }
         for thread in &snapshot.target.threads {
             self.threads
@@ -246,6 +282,17 @@ impl WatchReportBuilder {
                     .collect(),
             },
             per_thread,
+            per_process: self
+                .processes
+                .into_values()
+                .map(|mut p| {
+                    p.exited = !target
+                        .processes
+                        .iter()
+                        .any(|now| now.pid == p.pid && now.state != 'Z');
+                    p
+                })
+                .collect(),
             exit_code,
         })
     }

@@ -14,11 +14,12 @@ use corescope_demos::outcome::Verdict;
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
     Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Severity, Stat,
-    StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes,
+    StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes, format_ns,
 };
 
 use super::chrome::{render_cores, render_footer, series, title_bar};
 use super::dashboard;
+use super::format;
 use crate::app::App;
 use crate::model::{self, Model, warnings};
 use crate::snapshot::Snapshot;
@@ -135,6 +136,36 @@ fn stats_of(snapshot: &Snapshot, demo: &DemoSample) -> Vec<Stat<'static>> {
         value: format!("{processes} (peak {})", snapshot.target.processes_peak),
         emphasis: false,
     });
+    if let Some(start) = demo.start_latency {
+        stats.push(Stat {
+            label: "start",
+            value: format!("{} per worker", format_ns(start.mean_ns)),
+            emphasis: false,
+        });
+    }
+    // Memory per worker process: what each child holds, as sampled now.
+    let children: Vec<u64> = snapshot
+        .target
+        .processes
+        .iter()
+        .filter(|p| p.pid != snapshot.target.root_pid && p.state != 'Z')
+        .filter_map(|p| p.rss_kib)
+        .collect();
+    if !children.is_empty() {
+        let mean_kib = children.iter().sum::<u64>() / children.len() as u64;
+        stats.push(Stat {
+            label: "memory",
+            value: format!("{} per worker", format::bytes(mean_kib * 1024)),
+            emphasis: false,
+        });
+    }
+    if let Some(bytes) = demo.ipc_bytes.filter(|b| *b > 0) {
+        stats.push(Stat {
+            label: "IPC",
+            value: format::bytes(bytes),
+            emphasis: false,
+        });
+    }
     stats
 }
 

@@ -244,3 +244,32 @@ pub fn children_named(pid: u32, name: &str) -> Vec<u32> {
         .filter_map(|p| p.parse().ok())
         .collect()
 }
+
+/// Worker processes started by the corescope process `parent`.
+pub fn workers_of(parent: u32) -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .args([
+            "-f",
+            &format!("^corescope worker --fd [0-9]+ --parent {parent} "),
+        ])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// The names in `/dev/shm` now (corescope must never leave anything there).
+pub fn dev_shm() -> Vec<String> {
+    std::fs::read_dir("/dev/shm").map_or_else(
+        |_| Vec::new(),
+        |entries| {
+            let mut names: Vec<String> = entries
+                .filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+                .collect();
+            names.sort();
+            names
+        },
+    )
+}

@@ -51,6 +51,11 @@ pub fn child_main(fd: i32, parent: i32, spec: &str) -> i32 {
     else {
         return BAD_START;
     };
+    // The name the thread table shows, as a worker thread's would be (the
+    // kernel named us `exe`, after `/proc/self/exe`). Cosmetic if it fails.
+    if let Ok(name) = std::ffi::CString::new(format!("worker-{}", spec.slot)) {
+        let _ = nix::sys::prctl::set_name(&name);
+    }
     let controls = Arc::new(Controls::new(1));
     region.controls.apply_to(&controls);
     follow_controls(region, Arc::clone(&controls));
@@ -81,7 +86,7 @@ fn follow_controls(region: &'static SharedRegion, controls: Arc<Controls>) {
 
 fn hang() -> ! {
     loop {
-        std::thread::sleep(Duration::from_secs(3600));
+        std::thread::sleep(Duration::from_hours(1));
     }
 }
 
@@ -98,138 +103,168 @@ fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
 }
 
 fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: bool) {
-    let stopping = || worker.controls().is_stopping();
     match role {
         Role::Pool {
             kind,
             work_ms,
             total,
-        } => {
-            let work = Duration::from_millis(*work_ms);
-            while take_turn(worker) {
-                let task = region.next_task.fetch_add(1, Ordering::Relaxed);
-                if task >= *total {
-                    break;
-                }
-                let (finished, spent) = match kind {
-                    Kind::Cpu => {
-                        let before = thread_cpu_time();
-                        (
-                            worker.compute(work),
-                            thread_cpu_time().saturating_sub(before),
-                        )
-                    }
-                    Kind::Io => {
-                        let before = std::time::Instant::now();
-                        (worker.sleep_io(work), before.elapsed())
-                    }
-                };
-                let spent_ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
-                region.values[value::WORK_NS].fetch_add(spent_ns, Ordering::Relaxed);
-                if !finished {
-                    break;
-                }
-                // The pool's results: which place this task finished in.
-                let place = region.values[value::PLACES].fetch_add(1, Ordering::Relaxed);
-                if let Some(result) = region
-                    .array
-                    .get(usize::try_from(task).unwrap_or(usize::MAX))
-                {
-                    result.store(place + 1, Ordering::Relaxed);
-                }
-                task_done(region, worker, crash);
-            }
-        }
+        } => pool(region, worker, *kind, *work_ms, *total, crash),
         Role::Contention {
             work_ms,
             critical_ms,
             total,
         } => {
-            while take_turn(worker) {
-                if region.next_task.fetch_add(1, Ordering::Relaxed) >= *total
-                    || !worker.compute(Duration::from_millis(*work_ms))
-                {
-                    break;
-                }
-                let guard = region.locks[0].lock();
-                let finished = worker.compute(Duration::from_millis(*critical_ms));
-                drop(guard);
-                if !finished {
-                    break;
-                }
-                task_done(region, worker, crash);
-            }
+            contention(region, worker, *work_ms, *critical_ms, *total, crash);
         }
         Role::Race {
             variant,
             iterations,
-        } => {
-            worker.set_state(WorkerState::Computing);
-            for i in 0..*iterations {
-                if i % 65_536 == 0 && !worker.checkpoint() {
-                    return;
-                }
-                match variant.as_str() {
-                    // The same read, work, write as the thread version.
-                    "unsynchronized" => {
-                        let seen =
-                            region.values[value::RACE_UNSYNCHRONIZED].load(Ordering::Relaxed);
-                        region.values[value::RACE_UNSYNCHRONIZED]
-                            .store(seen + think(seen), Ordering::Relaxed);
-                    }
-                    "locked" => {
-                        let _guard = region.locks[1].lock();
-                        let seen = region.values[value::RACE_LOCKED].load(Ordering::Relaxed);
-                        region.values[value::RACE_LOCKED]
-                            .store(seen + think(seen), Ordering::Relaxed);
-                    }
-                    _ => {
-                        region.values[value::RACE_ATOMIC].fetch_add(think(i), Ordering::Relaxed);
-                    }
-                }
-            }
-            task_done(region, worker, crash);
-        }
+        } => race(region, worker, variant, *iterations, crash),
         Role::Producer {
             total,
             produce_ms,
             producers,
             consumers,
         } => {
-            while take_turn(worker) {
-                let item = region.next_task.fetch_add(1, Ordering::Relaxed);
-                if item >= *total || !worker.sleep_io(Duration::from_millis(*produce_ms)) {
-                    break;
-                }
-                worker.set_state(WorkerState::Idle);
-                if !region.queue.send(item, stopping) {
-                    break;
-                }
-                bytes_sent(region, worker.index(), 8);
-                region.values[value::PRODUCED].fetch_add(1, Ordering::Relaxed);
-                worker.task_done();
+            produce(region, worker, *total, *produce_ms, *producers, *consumers);
+        }
+        Role::Consumer { work_ms } => consume(region, worker, *work_ms, crash),
+    }
+}
+
+/// A process pool's worker: tasks from the shared counter; each task's
+/// finishing place goes to the shared array (the pool's results).
+fn pool(region: &SharedRegion, worker: &Worker, kind: Kind, work_ms: u64, total: u64, crash: bool) {
+    let work = Duration::from_millis(work_ms);
+    while take_turn(worker) {
+        let task = region.next_task.fetch_add(1, Ordering::Relaxed);
+        if task >= total {
+            break;
+        }
+        let (finished, spent) = match kind {
+            Kind::Cpu => {
+                let before = thread_cpu_time();
+                (
+                    worker.compute(work),
+                    thread_cpu_time().saturating_sub(before),
+                )
             }
-            // The last producer out stops the consumers.
-            if region.values[value::PRODUCERS_DONE].fetch_add(1, Ordering::AcqRel) + 1 == *producers
-            {
-                for _ in 0..*consumers {
-                    if !region.queue.send(SENTINEL, stopping) {
-                        break;
-                    }
-                }
+            Kind::Io => {
+                let before = std::time::Instant::now();
+                (worker.sleep_io(work), before.elapsed())
+            }
+        };
+        let spent_ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        region.values[value::WORK_NS].fetch_add(spent_ns, Ordering::Relaxed);
+        if !finished {
+            break;
+        }
+        let place = region.values[value::PLACES].fetch_add(1, Ordering::Relaxed);
+        if let Some(result) = region
+            .array
+            .get(usize::try_from(task).unwrap_or(usize::MAX))
+        {
+            result.store(place + 1, Ordering::Relaxed);
+        }
+        task_done(region, worker, crash);
+    }
+}
+
+/// Tasks with a critical section under the region's first lock.
+fn contention(
+    region: &SharedRegion,
+    worker: &Worker,
+    work_ms: u64,
+    critical_ms: u64,
+    total: u64,
+    crash: bool,
+) {
+    while take_turn(worker) {
+        if region.next_task.fetch_add(1, Ordering::Relaxed) >= total
+            || !worker.compute(Duration::from_millis(work_ms))
+        {
+            break;
+        }
+        let guard = region.locks[0].lock();
+        let finished = worker.compute(Duration::from_millis(critical_ms));
+        drop(guard);
+        if !finished {
+            break;
+        }
+        task_done(region, worker, crash);
+    }
+}
+
+/// Increments a shared counter: the same read, work, write as the threads.
+fn race(region: &SharedRegion, worker: &Worker, variant: &str, iterations: u64, crash: bool) {
+    worker.set_state(WorkerState::Computing);
+    for i in 0..iterations {
+        if i % 65_536 == 0 && !worker.checkpoint() {
+            return;
+        }
+        match variant {
+            "unsynchronized" => {
+                let counter = &region.values[value::RACE_UNSYNCHRONIZED];
+                let seen = counter.load(Ordering::Relaxed);
+                counter.store(seen + think(seen), Ordering::Relaxed);
+            }
+            "locked" => {
+                let _guard = region.locks[1].lock();
+                let counter = &region.values[value::RACE_LOCKED];
+                let seen = counter.load(Ordering::Relaxed);
+                counter.store(seen + think(seen), Ordering::Relaxed);
+            }
+            _ => {
+                region.values[value::RACE_ATOMIC].fetch_add(think(i), Ordering::Relaxed);
             }
         }
-        Role::Consumer { work_ms } => {
-            while let Some(item) = region.queue.recv(stopping) {
-                if item == SENTINEL {
-                    region.queue.task_done();
-                    break;
-                }
-                worker.compute(Duration::from_millis(*work_ms));
-                region.queue.task_done();
-                task_done(region, worker, crash);
+    }
+    task_done(region, worker, crash);
+}
+
+/// Puts items on the shared queue; the last producer out stops the consumers.
+fn produce(
+    region: &SharedRegion,
+    worker: &Worker,
+    total: u64,
+    produce_ms: u64,
+    producers: u64,
+    consumers: u64,
+) {
+    let stopping = || worker.controls().is_stopping();
+    while take_turn(worker) {
+        let item = region.next_task.fetch_add(1, Ordering::Relaxed);
+        if item >= total || !worker.sleep_io(Duration::from_millis(produce_ms)) {
+            break;
+        }
+        worker.set_state(WorkerState::Idle);
+        if !region.queue.send(item, stopping) {
+            break;
+        }
+        bytes_sent(region, worker.index(), 8);
+        region.values[value::PRODUCED].fetch_add(1, Ordering::Relaxed);
+        worker.task_done();
+    }
+    if region.values[value::PRODUCERS_DONE].fetch_add(1, Ordering::AcqRel) + 1 == producers {
+        for _ in 0..consumers {
+            if !region.queue.send(SENTINEL, stopping) {
+                break;
             }
         }
+    }
+}
+
+/// Takes items off the shared queue until a sentinel.
+fn consume(region: &SharedRegion, worker: &Worker, work_ms: u64, crash: bool) {
+    let stopping = || worker.controls().is_stopping();
+    while let Some(item) = region.queue.recv(stopping) {
+        if item == SENTINEL {
+            region.queue.task_done();
+            break;
+        }
+        worker.compute(Duration::from_millis(work_ms));
+        region.queue.task_done();
+        task_done(region, worker, crash);
     }
 }
 

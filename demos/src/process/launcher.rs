@@ -64,6 +64,8 @@ impl Launcher {
             .store(now_ns(), std::sync::atomic::Ordering::Relaxed);
         let mut command = Command::new("/proc/self/exe");
         command
+            // Named as a person would look for it: `pgrep -f corescope`.
+            .arg0("corescope")
             .arg("worker")
             .arg("--fd")
             .arg(SharedRegion::global_fd_number()?.to_string())

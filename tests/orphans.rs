@@ -1,0 +1,177 @@
+//! No worker process outlives the dashboard, however it ends: `q`, SIGTERM,
+//! SIGINT, SIGHUP, and SIGKILL (which no handler sees: the workers' own
+//! parent-death signal takes them down). Nothing is left in /dev/shm.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{
+    Guarded, Tmux, bin, children_named, dev_shm, one_at_a_time, tmux_available, wait_until,
+    workers_of,
+};
+
+/// A process-mode demo with work for minutes, in a real terminal. Returns
+/// the dashboard's pid once its two workers run.
+fn start_demo(tmux: &Tmux) -> u32 {
+    tmux.type_line(&format!(
+        "{} demo cpu-vs-io --mode processes --workers 2 --tasks 100000 --work-ms 100",
+        bin()
+    ));
+    let mut dashboard = Vec::new();
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            dashboard = children_named(tmux.shell_pid(), "corescope");
+            dashboard.len() == 1 && workers_of(dashboard[0]).len() == 2
+        }),
+        "the demo never had two workers:\n{}",
+        tmux.screen()
+    );
+    dashboard[0]
+}
+
+fn assert_no_worker_left(dashboard: u32) {
+    assert!(
+        wait_until(Duration::from_secs(2), || workers_of(dashboard).is_empty()),
+        "workers of {dashboard} still alive 2 s after it ended: {:?}",
+        workers_of(dashboard)
+    );
+}
+
+#[test]
+fn every_way_out_of_the_dashboard_takes_the_workers_with_it() {
+    let _cores = one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let shm_before = dev_shm();
+    for how in ["q", "TERM", "INT", "HUP", "KILL"] {
+        let tmux = Tmux::start(&format!("orphans-{how}"), 120, 40);
+        let dashboard = start_demo(&tmux);
+        if how == "q" {
+            tmux.send(&["q"]);
+        } else {
+            let status = Command::new("kill")
+                .args([&format!("-{how}"), &dashboard.to_string()])
+                .status()
+                .expect("kill");
+            assert!(status.success());
+        }
+        assert_no_worker_left(dashboard);
+    }
+    assert_eq!(
+        dev_shm(),
+        shm_before,
+        "corescope left something in /dev/shm"
+    );
+}
+
+#[test]
+fn a_killed_headless_run_leaves_no_worker_either() {
+    let _cores = one_at_a_time();
+    let run = Guarded(
+        Command::new(bin())
+            .args([
+                "demo",
+                "cpu-vs-io",
+                "--mode",
+                "processes",
+                "--workers",
+                "2",
+                "--tasks",
+                "100000",
+                "--headless",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("corescope"),
+    );
+    let pid = run.0.id();
+    assert!(
+        wait_until(Duration::from_secs(5), || workers_of(pid).len() == 2),
+        "no workers started"
+    );
+    drop(run); // SIGKILL, then reaped
+    assert_no_worker_left(pid);
+}
+
+#[test]
+fn a_hung_worker_is_killed_when_the_demo_stops() {
+    let _cores = one_at_a_time();
+    let out = Command::new(bin())
+        .args([
+            "demo",
+            "cpu-vs-io",
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+            "--tasks",
+            "4",
+            "--work-ms",
+            "20",
+            "--hang-worker",
+            "1",
+            "--headless",
+            "--duration",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("corescope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let failures = report["failures"].as_array().expect("failures");
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.as_str().is_some_and(|f| f.contains("SIGKILL"))),
+        "the hung worker is reported killed: {failures:?}"
+    );
+}
+
+#[test]
+fn a_crashed_worker_is_reported_and_the_demo_finishes() {
+    let _cores = one_at_a_time();
+    let out = Command::new(bin())
+        .args([
+            "demo",
+            "cpu-vs-io",
+            "--mode",
+            "processes",
+            "--workers",
+            "2",
+            "--tasks",
+            "6",
+            "--work-ms",
+            "20",
+            "--crash-worker",
+            "0",
+            "--headless",
+            "--json",
+        ])
+        .output()
+        .expect("corescope");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        report["tasks"]["done"], 6,
+        "the other worker (or a restart) finishes the work"
+    );
+    let failures = report["failures"].as_array().expect("failures");
+    assert!(
+        failures.iter().any(|f| f
+            .as_str()
+            .is_some_and(|f| f.contains("worker 0") && f.contains("SIGSEGV"))),
+        "{failures:?}"
+    );
+}
