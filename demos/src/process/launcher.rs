@@ -17,6 +17,7 @@
 
 use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,16 +43,33 @@ pub struct Exit {
 }
 
 /// The worker processes of one run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Launcher {
+    executable: PathBuf,
     running: Vec<(usize, Child)>,
 }
 
+impl Default for Launcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Launcher {
-    /// No processes yet.
+    /// No processes yet; workers will be this very executable.
     #[must_use]
     pub fn new() -> Self {
-        Self::default()
+        Self::with_executable(PathBuf::from("/proc/self/exe"))
+    }
+
+    /// Workers will be `executable`, a corescope binary: for a benchmark or
+    /// test that is not corescope itself.
+    #[must_use]
+    pub fn with_executable(executable: PathBuf) -> Self {
+        Self {
+            executable,
+            running: Vec::new(),
+        }
     }
 
     /// Starts a worker for `spec`, recording in the region when it was asked for.
@@ -62,7 +80,7 @@ impl Launcher {
         })?;
         slot.spawned_ns
             .store(now_ns(), std::sync::atomic::Ordering::Relaxed);
-        let mut command = Command::new("/proc/self/exe");
+        let mut command = Command::new(&self.executable);
         command
             // Named as a person would look for it: `pgrep -f corescope`.
             .arg0("corescope")
