@@ -82,14 +82,14 @@ fn probe_updates(c: &mut Criterion) {
         b.iter(|| region.workers[1].probe.set_state(WorkerState::Computing));
     });
     group.bench_function("worker_state_on_the_heap", |b| {
-        b.iter(|| heap.set_state(WorkerState::Computing))
+        b.iter(|| heap.set_state(WorkerState::Computing));
     });
     group.bench_function("uncontended_process_lock", |b| {
-        b.iter(|| drop(region.locks[0].lock()))
+        b.iter(|| drop(region.locks[0].lock()));
     });
     let mutex = InstrumentedMutex::new((), ProbeRef::new(LockStats::new()));
     group.bench_function("uncontended_instrumented_mutex", |b| {
-        b.iter(|| drop(mutex.lock()))
+        b.iter(|| drop(mutex.lock()));
     });
     group.finish();
 }
