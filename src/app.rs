@@ -179,10 +179,19 @@ impl App {
         Action::Redraw
     }
 
-    /// True when corescope runs a demo (its snapshots carry one).
+    /// True when corescope runs a demo the keys may steer (its snapshots
+    /// carry one, outside a comparison, whose modes run as planned).
     #[must_use]
     pub fn runs_demo(&self) -> bool {
-        self.model.latest().is_some_and(|s| s.demo.is_some())
+        self.model
+            .latest()
+            .is_some_and(|s| s.demo.is_some() && s.compare.is_none())
+    }
+
+    /// True when corescope runs a comparison.
+    #[must_use]
+    pub fn runs_compare(&self) -> bool {
+        self.model.latest().is_some_and(|s| s.compare.is_some())
     }
 
     /// The commands that apply now, in key-table order: the demo's only while

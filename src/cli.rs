@@ -13,6 +13,8 @@ use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::DemoRequest;
 use corescope_demos::process::Fault;
 
+use crate::compare::ComparePlan;
+
 use crate::sampler::INTERVAL_RANGE_MS;
 
 /// corescope: see concurrency happen. Per-core load, threads, processes, lock
@@ -222,9 +224,39 @@ impl DemoArgs {
 /// `corescope compare ...`
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// What each task does: compute (cpu) or wait (io).
+    #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "io"])
+          .map(|k| Kind::from_name(&k).unwrap_or(Kind::Cpu)))]
+    pub kind: Kind,
+    /// Workers in the concurrent modes (1 to 64); default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub workers: Option<u64>,
+    /// Tasks, the same in every mode (1 to 100000); default: two per worker.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub tasks: Option<u64>,
+    /// Milliseconds of work per task (0 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub work_ms: u64,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,
+}
+
+impl CompareArgs {
+    /// The workload, with the defaults filled in.
+    #[must_use]
+    pub fn plan(&self) -> ComparePlan {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = self
+            .workers
+            .map_or(cores.min(64), |w| usize::try_from(w).unwrap_or(64));
+        ComparePlan {
+            kind: self.kind,
+            workers,
+            tasks: self.tasks.unwrap_or(2 * workers as u64),
+            work_ms: self.work_ms,
+        }
+    }
 }
 
 /// `corescope watch PID ...`

@@ -12,6 +12,8 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, sleep_until};
 
+use crate::compare::{ComparePlan, Comparison};
+use crate::report::compare::CompareReport;
 use crate::report::demo::DemoReport;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::Sampler;
@@ -28,6 +30,43 @@ pub struct HeadlessPlan {
     /// Stop after this long; `None` runs until the target exits (or the demo
     /// finishes) or a signal.
     pub duration: Option<Duration>,
+}
+
+/// How often a headless comparison looks at its mode under way.
+const COMPARE_POLL: Duration = Duration::from_millis(50);
+
+/// Runs `plan` in every mode, one after the other, and returns the report.
+/// Ctrl-C or SIGTERM stops it; the modes done so far are reported.
+pub fn compare(plan: ComparePlan) -> Result<CompareReport> {
+    let mut comparison = Comparison::new(plan)?;
+    let mut sampler = Sampler::for_own_process()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the comparison loop")?;
+    runtime.block_on(async {
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut interrupted = None;
+        while !comparison.is_finished() {
+            comparison.step(&sampler.sample());
+            tokio::select! {
+                () = tokio::time::sleep(COMPARE_POLL) => {}
+                _ = interrupt.recv() => interrupted = Some("interrupted"),
+                _ = terminate.recv() => interrupted = Some("terminated"),
+            }
+            if let Some(why) = interrupted {
+                comparison.stop();
+                return Ok(CompareReport::new(
+                    plan,
+                    comparison.rows().to_vec(),
+                    Some(why.to_owned()),
+                ));
+            }
+        }
+        let error = comparison.sample().error;
+        Ok(CompareReport::new(plan, comparison.rows().to_vec(), error))
+    })
 }
 
 /// Samples `sampler`'s target per `plan` and returns the report.

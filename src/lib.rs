@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod event;
 pub mod headless;
 pub mod keymap;
@@ -51,6 +52,9 @@ pub fn main_entry() -> ExitCode {
 
 /// The dashboard's (and `watch`'s) sampling interval unless `--interval` says.
 const DASHBOARD_MS: u64 = 500;
+/// The compare screen's: a mode's end is noticed at the next tick, so the
+/// next mode starts sooner; a mode's own figures do not depend on it.
+const COMPARE_MS: u64 = 200;
 /// A headless demo's: many last under a second, and a worker that lives a
 /// few hundred milliseconds must still be seen.
 const HEADLESS_DEMO_MS: u64 = 100;
@@ -97,7 +101,20 @@ fn run(cli: Cli) -> Result<()> {
                 event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS))
             }
         }
-        Some(Command::Compare(_)) => bail!("`compare` is not implemented yet"),
+        Some(Command::Compare(compare)) => {
+            if compare.output.headless {
+                let report = headless::compare(compare.plan())?;
+                print(&if compare.output.json {
+                    serde_json::to_string_pretty(&report)? + "\n"
+                } else {
+                    report.to_text()
+                })
+            } else {
+                event::require_terminal()?;
+                let comparison = compare::Comparison::new(compare.plan())?;
+                event::run_dashboard(Sampler::for_comparison(comparison)?, interval(COMPARE_MS))
+            }
+        }
         Some(Command::Run(_)) => bail!("`run` is not implemented yet"),
         Some(Command::Worker(_)) => Ok(()),
     }

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use corescope_demos::run::DemoSample;
 
+use crate::compare::CompareSample;
+
 /// Everything measured at one tick.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
@@ -28,6 +30,8 @@ pub struct Snapshot {
     pub target: TargetSample,
     /// The demo running inside corescope, if any: its probes and progress.
     pub demo: Option<DemoSample>,
+    /// The comparison running inside corescope, if any.
+    pub compare: Option<CompareSample>,
 }
 
 /// Load of one logical CPU over the last interval.

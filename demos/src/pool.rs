@@ -116,6 +116,9 @@ where
             ctx.tasks.done();
             done.fetch_add(1, Ordering::Relaxed);
         }
+        if let Some(kib) = crate::worker::own_stack_resident_kib() {
+            ctx.status.worker_memory(kib);
+        }
         worker.finish();
         slot.store(false, Ordering::Release);
     };

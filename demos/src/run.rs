@@ -20,6 +20,7 @@ use crate::control::Controls;
 use crate::outcome::Outcome;
 use crate::probes::{ProbeRef, ProbeRegistry, ProbeReport, TaskStats};
 use crate::shm::{RegionClaim, SharedRegion};
+use crate::worker::process_cpu_time;
 
 /// The pause between two rounds in the dashboard, so the result can be read.
 const BETWEEN_ROUNDS: Duration = Duration::from_millis(1500);
@@ -67,8 +68,16 @@ pub struct RunStatus {
     failures: Mutex<Vec<String>>,
     /// Worker start latencies: count, sum and max, nanoseconds.
     starts: Mutex<(u64, u64, u64)>,
+    /// Worker threads' resident stacks: count and sum, KiB.
+    stacks: Mutex<(u64, u64)>,
+    /// The process's CPU time and the clock when the rounds began and ended:
+    /// the run's own parallelism, exact whatever the sampling interval.
+        cpu_window: Mutex<(Option<CpuMark>, Option<CpuMark>)>,
     ended: Mutex<Option<Instant>>,
 }
+
+/// The process's CPU time at an instant.
+type CpuMark = (Duration, Instant);
 
 /// Most worker failures kept for the screen and the report (the rest are
 /// counted, not listed): memory must not grow with a crashing worker.
@@ -86,6 +95,24 @@ impl RunStatus {
         if failures.len() < MAX_FAILURES {
             failures.push(message);
         }
+    }
+
+    /// Records `count` workers started as one batch that took `span` from the
+    /// first request to the last one running: each is counted at the mean.
+    pub fn workers_started_together(&self, count: u64, span: std::time::Duration) {
+        let ns = u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
+        let mut starts = self.starts.lock();
+        *starts = (
+            starts.0 + count,
+            starts.1.saturating_add(ns),
+            starts.2.max(ns / count.max(1)),
+        );
+    }
+
+    /// Records a worker thread's resident stack, KiB, as it ends.
+    pub fn worker_memory(&self, kib: u64) {
+        let mut stacks = self.stacks.lock();
+        *stacks = (stacks.0 + 1, stacks.1.saturating_add(kib));
     }
 
     /// Records how long a worker took from being asked for to being ready.
@@ -151,6 +178,12 @@ pub struct DemoSample {
     pub start_latency: Option<StartLatency>,
     /// Bytes worker processes sent each other (processes mode).
     pub ipc_bytes: Option<u64>,
+    /// Mean resident stack of the worker threads that ended, KiB.
+    pub thread_stack_kib: Option<f64>,
+    /// Cores the whole process (and its reaped workers) kept busy from the
+    /// first round's start to the last one's end; `None` until the run ends.
+    /// Exact: CPU time from `getrusage` over the run's own wall time.
+    pub run_parallelism: Option<f64>,
 }
 
 /// A demo running on its own thread. Dropping it stops the demo and waits
@@ -241,6 +274,17 @@ impl DemoRun {
             outcome_round,
             error: status.error.lock().clone(),
             failures: status.failures.lock().clone(),
+            thread_stack_kib: {
+                let (threads, kib) = *status.stacks.lock();
+                (threads > 0).then(|| kib as f64 / threads as f64)
+            },
+            run_parallelism: match *status.cpu_window.lock() {
+                (Some((cpu_start, start)), Some((cpu_end, end))) => {
+                    let wall = end.duration_since(start).as_secs_f64();
+                    (wall > 0.0).then(|| cpu_end.saturating_sub(cpu_start).as_secs_f64() / wall)
+                }
+                _ => None,
+            },
             ipc_bytes: self.ctx.region().map(|region| {
                 region
                     .workers
@@ -278,6 +322,7 @@ impl Drop for DemoRun {
 
 fn run_rounds(ctx: &RunContext, rounds: Rounds) {
     let mut demo = crate::demos::build(ctx);
+    ctx.status.cpu_window.lock().0 = Some((process_cpu_time(), Instant::now()));
     loop {
         let round = ctx.status.round.fetch_add(1, Ordering::Relaxed) + 1;
         let outcome = demo.round(ctx);
@@ -287,6 +332,7 @@ fn run_rounds(ctx: &RunContext, rounds: Rounds) {
             break;
         }
     }
+    ctx.status.cpu_window.lock().1 = Some((process_cpu_time(), Instant::now()));
     *ctx.status.ended.lock() = Some(Instant::now());
     ctx.status.finished.store(true, Ordering::Release);
 }

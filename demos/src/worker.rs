@@ -119,6 +119,49 @@ impl Worker {
     }
 }
 
+/// CPU time of this whole process so far: every thread, exited ones
+/// included, and every child it has reaped (`getrusage`, microseconds).
+#[must_use]
+pub fn process_cpu_time() -> Duration {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let used = |who| {
+        getrusage(who).map_or(Duration::ZERO, |usage| {
+            let total = usage.user_time() + usage.system_time();
+            Duration::new(
+                u64::try_from(total.tv_sec()).unwrap_or(0),
+                u32::try_from(total.tv_usec()).unwrap_or(0) * 1_000,
+            )
+        })
+    };
+    used(UsageWho::RUSAGE_SELF) + used(UsageWho::RUSAGE_CHILDREN)
+}
+
+/// How much of the calling thread's stack is resident, KiB: the `Rss` of the
+/// mapping in `/proc/self/smaps` that holds this function's own frame. A
+/// thread's memory is its stack (the rest it shares with its process), and
+/// this is measured on the stack itself, whatever stacks glibc recycles.
+#[must_use]
+pub fn own_stack_resident_kib() -> Option<u64> {
+    let marker = 0_u8;
+    let here = (&raw const marker) as usize;
+    let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+    let mut inside = false;
+    for line in smaps.lines() {
+        let first = line.split_ascii_whitespace().next().unwrap_or_default();
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) = (
+                usize::from_str_radix(start, 16),
+                usize::from_str_radix(end, 16),
+            )
+        {
+            inside = (start..end).contains(&here);
+        } else if inside && let Some(rss) = line.strip_prefix("Rss:") {
+            return rss.trim().trim_end_matches("kB").trim().parse().ok();
+        }
+    }
+    None
+}
+
 /// This thread's CPU time so far.
 #[must_use]
 pub fn thread_cpu_time() -> Duration {

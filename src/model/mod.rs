@@ -252,6 +252,8 @@ pub(crate) mod fixtures {
             failures: Vec::new(),
             start_latency: None,
             ipc_bytes: None,
+            run_parallelism: None,
+            thread_stack_kib: None,
         });
         snap
     }
@@ -305,6 +307,7 @@ pub(crate) mod fixtures {
                 threads,
             },
             demo: None,
+            compare: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Headless reports: what a run measured, as JSON with the DESIGN's stable
 //! keys or as a short table a student can paste.
 
+pub mod compare;
 pub mod demo;
 pub mod watch;
 

@@ -23,8 +23,9 @@ use tokio::sync::mpsc::error::TrySendError;
 pub use demo::{DemoCommand, DemoHost};
 pub use proc_file::raise_open_file_limit;
 
+use crate::compare::Comparison;
 use crate::snapshot::{MemorySample, Snapshot};
-use cpu::CpuReader;
+pub(crate) use cpu::CpuReader;
 use tree::TreeReader;
 
 /// The shortest and longest tick the sampler accepts, in milliseconds.
@@ -36,6 +37,7 @@ pub struct Sampler {
     tree: TreeReader,
     system: Option<sysinfo::System>,
     demo: Option<DemoHost>,
+    compare: Option<Comparison>,
     started: Instant,
     last: Option<Instant>,
     seq: u64,
@@ -59,6 +61,7 @@ impl Sampler {
             // Memory is a nice-to-have: without it the header shows "?".
             system: sysinfo::System::new().ok(),
             demo: None,
+            compare: None,
             started: Instant::now(),
             last: None,
             seq: 0,
@@ -74,6 +77,14 @@ impl Sampler {
     pub fn for_demo(demo: DemoHost) -> Result<Self> {
         let mut sampler = Self::for_own_process()?;
         sampler.demo = Some(demo);
+        Ok(sampler)
+    }
+
+    /// A sampler for corescope's own tree, running `comparison` inside it,
+    /// one mode after the other, advanced at every sample.
+    pub fn for_comparison(comparison: Comparison) -> Result<Self> {
+        let mut sampler = Self::for_own_process()?;
+        sampler.compare = Some(comparison);
         Ok(sampler)
     }
 
@@ -99,7 +110,10 @@ impl Sampler {
         let now = Instant::now();
         // The demo first: its probes and the threads they name should be as
         // close in time as one tick allows.
-        let demo = self.demo.as_ref().map(DemoHost::sample);
+        let demo = match &self.compare {
+            Some(comparison) => comparison.demo_sample(),
+            None => self.demo.as_ref().map(DemoHost::sample),
+        };
         let cores = self.cpu.sample();
         let mut target = self.tree.sample();
         // Readings taken microseconds apart can add up to a hair more than
@@ -126,10 +140,22 @@ impl Sampler {
             load_average,
             target,
             demo,
+            compare: None,
         };
         self.seq += 1;
         self.last = Some(now);
-        snapshot
+        match &mut self.compare {
+            // The comparison sees this snapshot's memory figures and may end
+            // one mode and start the next; the snapshot then says where it is.
+            Some(comparison) => {
+                comparison.step(&snapshot);
+                Snapshot {
+                    compare: Some(comparison.sample()),
+                    ..snapshot
+                }
+            }
+            None => snapshot,
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, page_kib, ticks_per_second};
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
+use corescope_demos::worker::process_cpu_time;
 
 /// Kept-open files of one process.
 #[derive(Debug)]
@@ -131,7 +132,9 @@ impl TreeReader {
                 // Ourselves and our reaped children to the microsecond
                 // (getrusage), live children to the nanosecond (their threads'
                 // schedstat), zombies by the only figure left (their stat).
-                own_rusage_ns() + descendants_ns + zombie_ticks * self.ns_per_tick
+                u64::try_from(process_cpu_time().as_nanos()).unwrap_or(u64::MAX)
+                    + descendants_ns
+                    + zombie_ticks * self.ns_per_tick
             } else {
                 cpu_ticks * self.ns_per_tick
             }
@@ -257,20 +260,6 @@ impl ProcessReader {
 /// This process's id.
 fn own_pid() -> i32 {
     nix::unistd::getpid().as_raw()
-}
-
-/// CPU time of this process (every thread, exited ones included) and of the
-/// children it has reaped, in nanoseconds (microsecond precision).
-fn own_rusage_ns() -> u64 {
-    use nix::sys::resource::{UsageWho, getrusage};
-    let ns = |who| {
-        getrusage(who).map_or(0, |usage| {
-            let total = usage.user_time() + usage.system_time();
-            u64::try_from(total.tv_sec()).unwrap_or(0) * 1_000_000_000
-                + u64::try_from(total.tv_usec()).unwrap_or(0) * 1_000
-        })
-    };
-    ns(UsageWho::RUSAGE_SELF) + ns(UsageWho::RUSAGE_CHILDREN)
 }
 
 /// The command line, arguments joined by spaces; `None` for kernel threads,

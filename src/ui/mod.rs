@@ -2,6 +2,7 @@
 //! no I/O, no locks, no `/proc` here.
 
 mod chrome;
+mod compare;
 mod dashboard;
 mod demo;
 mod format;
@@ -27,7 +28,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
         return;
     }
-    if app.runs_demo() {
+    if app.runs_compare() {
+        compare::render(app, frame, area);
+    } else if app.runs_demo() {
         demo::render(app, frame, area);
     } else {
         dashboard::render(app, frame, area);
@@ -152,6 +155,43 @@ mod tests {
         };
         assert!(text(&mut demo_app()).contains("one more worker"));
         assert!(!text(&mut app()).contains("one more worker"));
+    }
+
+    #[test]
+    fn compare_screen_mid_run_at_100x32() {
+        use crate::compare::{ComparePlan, CompareRow, CompareSample};
+        use corescope_demos::catalog::Kind;
+        let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
+            mode,
+            wall_ms,
+            speedup: Some(speedup),
+            cpu_busy_pct: Some(parallelism * 50.0),
+            parallelism: Some(parallelism),
+            start_us_per_worker: Some(start_us),
+            rss_kib_per_worker: Some(kib),
+            tasks_done: 4,
+        };
+        let mut app = App::new(Duration::from_millis(200));
+        for seq in 0..20 {
+            let mut snap = snapshot(seq, [97.0, 95.0], vec![thread(10, "worker-0", 97.0, 'R')]);
+            snap.compare = Some(CompareSample {
+                plan: ComparePlan {
+                    kind: Kind::Cpu,
+                    workers: 2,
+                    tasks: 4,
+                    work_ms: 250,
+                },
+                rows: vec![
+                    row("sequential", 1006.0, 1.0, 1.0, 268.0, 8.0),
+                    row("threads", 516.0, 1.95, 1.95, 305.0, 8.0),
+                    row("gil", 1013.0, 0.99, 1.0, 351.0, 8.0),
+                ],
+                running: Some("processes"),
+                error: None,
+            });
+            app.ingest(Arc::new(snap));
+        }
+        insta::assert_snapshot!(draw(&app, 100, 32).backend());
     }
 
     #[test]

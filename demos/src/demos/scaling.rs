@@ -259,6 +259,10 @@ fn run_async(
     let limit = tokio::sync::Semaphore::new(permits.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS));
     let work = ctx.controls.stretch(work);
     runtime.block_on(async {
+        // A task's start cost: creating it, timed over the whole batch. (Its
+        // wait for its first run is queueing behind the others, not a cost:
+        // behind computing tasks it is their whole run time.)
+        let batch_started = Instant::now();
         let mut handles = Vec::with_capacity(usize::try_from(tasks).unwrap_or(0));
         for _ in 0..tasks {
             let (worker, in_flight, max_concurrent, done, limit) =
@@ -302,6 +306,8 @@ fn run_async(
                 ctx.tasks.done();
             });
         }
+        ctx.status
+            .workers_started_together(tasks, batch_started.elapsed());
         // One watcher for a stop, instead of every task polling: when the run
         // stops, dropping the batch cancels every task at its next await.
         let stop = async {

@@ -1,0 +1,190 @@
+//! The compare screen: the same workload as sequential, threads, gil,
+//! processes and async. While a mode runs: which one, and the cores live;
+//! then every mode's row and a chart of the speedups.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Row, Table};
+
+use corescope_widgets::{Notes, Theme};
+
+use super::chrome::{render_cores, render_footer, title_bar};
+use crate::app::App;
+use crate::compare::{CompareRow, CompareSample, MODES};
+use crate::snapshot::Snapshot;
+
+/// What a room should notice, whatever the workload.
+const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker busy; the GIL \
+    and async keep to one, so their speedup stays near 1. Processes pay milliseconds and \
+    megabytes per worker where threads pay microseconds and a stack of kilobytes. With \
+    --kind io every mode overlaps its waits, and async does it on one thread.";
+
+/// Draws the compare screen into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &Theme::default();
+    let model = app.visible_model();
+    let Some((snapshot, compare)) = model.latest().and_then(|s| Some((s, s.compare.as_ref()?)))
+    else {
+        return;
+    };
+    let core_rows = (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3));
+    let table_rows = MODES.len() as u16 + 3;
+    let [header, cores, table, chart, notes, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(core_rows),
+        Constraint::Length(table_rows),
+        Constraint::Length(MODES.len() as u16 + 2),
+        Constraint::Min(2),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(title_bar(app, model, Some(title(compare)), theme), header);
+    render_cores(model, snapshot, frame, cores, theme);
+    render_table(snapshot, compare, frame, table, theme);
+    render_chart(compare, frame, chart, theme);
+    frame.render_widget(
+        Notes::new("What to look for", LOOK_FOR).theme(*theme),
+        notes,
+    );
+    render_footer(app, frame, footer, theme);
+}
+
+fn title(compare: &CompareSample) -> String {
+    let plan = compare.plan;
+    let state = match (compare.running, &compare.error) {
+        (_, Some(error)) => format!("stopped: {error}"),
+        (Some(mode), None) => format!("mode {} of {}: {mode}", compare.rows.len() + 1, MODES.len()),
+        (None, None) => "done".to_owned(),
+    };
+    format!(
+        " compare · {} × {} ms {} tasks · {} workers · {state} ",
+        plan.tasks,
+        plan.work_ms,
+        plan.kind.name(),
+        plan.workers
+    )
+}
+
+fn render_table(
+    snapshot: &Snapshot,
+    compare: &CompareSample,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let unknown = || "?".to_owned();
+    let header = Row::new([
+        "MODE",
+        "WALL",
+        "SPEEDUP",
+        "CORES USED",
+        "CPU BUSY",
+        "START/WORKER",
+        "MEM/WORKER",
+    ])
+    .style(theme.dim);
+    let rows = MODES.iter().map(|mode| {
+        if let Some(row) = compare.rows.iter().find(|r| r.mode == *mode) {
+            finished_row(row, theme)
+        } else if compare.running == Some(*mode) {
+            let now = snapshot
+                .target
+                .parallelism
+                .map_or_else(unknown, |p| format!("{p:.2} now"));
+            Row::new(vec![
+                Cell::from(format!("▶ {mode}")),
+                Cell::from("running…"),
+                Cell::from(""),
+                Cell::from(now),
+            ])
+            .style(theme.accent)
+        } else {
+            Row::new(vec![Cell::from(format!("  {mode}"))]).style(theme.dim)
+        }
+    });
+    let widths = [
+        Constraint::Length(13),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Length(11),
+        Constraint::Length(9),
+        Constraint::Length(13),
+        Constraint::Length(11),
+    ];
+    let table = Table::new(rows, widths).header(header).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(" Each mode, measured in turn "),
+    );
+    frame.render_widget(table, area);
+}
+
+fn finished_row<'a>(row: &CompareRow, theme: &Theme) -> Row<'a> {
+    let unknown = || "?".to_owned();
+    Row::new(vec![
+        Cell::from(format!("✓ {}", row.mode)),
+        Cell::from(format!("{:.0} ms", row.wall_ms)),
+        Cell::from(row.speedup.map_or_else(unknown, |s| format!("{s:.2}x")))
+            .style(theme.accent.add_modifier(Modifier::BOLD)),
+        Cell::from(row.parallelism.map_or_else(unknown, |p| format!("{p:.2}"))),
+        Cell::from(
+            row.cpu_busy_pct
+                .map_or_else(unknown, |b| format!("{b:.0}%")),
+        ),
+        Cell::from(row.start_us_per_worker.map_or_else(unknown, format_us)),
+        Cell::from(row.rss_kib_per_worker.map_or_else(unknown, format_kib)),
+    ])
+    .style(theme.text)
+}
+
+fn format_us(us: f64) -> String {
+    if us >= 1000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn format_kib(kib: f64) -> String {
+    if kib >= 1024.0 {
+        format!("{:.1} MiB", kib / 1024.0)
+    } else {
+        format!("{kib:.0} KiB")
+    }
+}
+
+/// Speedup over sequential, one horizontal bar per finished mode.
+fn render_chart(compare: &CompareSample, frame: &mut Frame, area: Rect, theme: &Theme) {
+    if area.height < 4 {
+        return;
+    }
+    let bars: Vec<Bar<'_>> = compare
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let speedup = row.speedup?;
+            Some(
+                Bar::default()
+                    .label(Line::from(row.mode))
+                    .value((speedup * 100.0).round().max(0.0) as u64)
+                    .text_value(format!("{speedup:.2}x"))
+                    .style(theme.load_low),
+            )
+        })
+        .collect();
+    let chart = BarChart::default()
+        .direction(Direction::Horizontal)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(" Speedup over sequential (higher is faster) "),
+        )
+        .bar_width(1)
+        .bar_gap(0)
+        .data(BarGroup::default().bars(&bars));
+    frame.render_widget(chart, area);
+}
