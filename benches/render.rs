@@ -68,6 +68,7 @@ fn snapshot(seq: u64) -> Snapshot {
         },
         demo: None,
         compare: None,
+        notice: None,
     }
 }
 

@@ -10,13 +10,16 @@ use std::time::Duration;
 use corescope_widgets::ThreadColumn;
 use crossterm::event::{Event, KeyEvent};
 
-use crate::keymap::{Command, DEMO_SECTION, Keymap};
+use corescope_demos::config::DemoConfig;
+
+use crate::keymap::{Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION};
 use crate::model::Model;
+use crate::picker::Picker;
 use crate::sampler::DemoCommand;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// What the event loop must do after an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Nothing changed on screen.
     None,
@@ -28,6 +31,10 @@ pub enum Action {
     Suspend,
     /// Steer the running demo (sent to the sampler, which owns it).
     Demo(DemoCommand),
+    /// Run this demo now, in place of any other.
+    Start(Box<DemoConfig>),
+    /// Stop the demo running (back in the picker).
+    StopDemo,
 }
 
 /// How the thread table is ordered.
@@ -76,6 +83,9 @@ pub struct App {
     sort: ThreadSort,
     selected_tid: Option<i32>,
     interval: Duration,
+    /// Lessons and demos to choose from; `None` when corescope was started
+    /// on one thing (`demo`, `watch`, `compare`).
+    picker: Option<Picker>,
 }
 
 impl App {
@@ -90,7 +100,29 @@ impl App {
             sort: ThreadSort::default(),
             selected_tid: None,
             interval,
+            picker: None,
         }
+    }
+
+    /// A dashboard that opens on the lessons and demos to choose from.
+    #[must_use]
+    pub fn with_picker(interval: Duration, picker: Picker) -> Self {
+        Self {
+            picker: Some(picker),
+            ..Self::new(interval)
+        }
+    }
+
+    /// The picker, when there is one.
+    #[must_use]
+    pub const fn picker(&self) -> Option<&Picker> {
+        self.picker.as_ref()
+    }
+
+    /// True while the picker is on screen.
+    #[must_use]
+    pub fn picking(&self) -> bool {
+        self.picker.as_ref().is_some_and(Picker::is_open)
     }
 
     /// Takes in a snapshot. While paused the live model keeps its history
@@ -130,8 +162,13 @@ impl App {
         let Some(command) = command else {
             return Action::None;
         };
-        if command.section() == DEMO_SECTION && !self.runs_demo() {
+        if !self.applies(command) {
             return Action::None;
+        }
+        if self.picking()
+            && let Some(action) = self.picker_key(command)
+        {
+            return action;
         }
         match command {
             Command::Quit => return Action::Quit,
@@ -175,8 +212,54 @@ impl App {
                 };
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
+            Command::Start => {}
+            Command::Back => {
+                if let Some(picker) = &mut self.picker {
+                    picker.back();
+                    return Action::StopDemo;
+                }
+            }
+            Command::NextStep | Command::PreviousStep => {
+                let by = if command == Command::NextStep { 1 } else { -1 };
+                if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
+                    return Action::Start(Box::new(config));
+                }
+            }
         }
         Action::Redraw
+    }
+
+    /// What the navigation keys do in the picker: move its cursor, and Enter
+    /// starts the entry. Other keys act as anywhere else (`None`).
+    fn picker_key(&mut self, command: Command) -> Option<Action> {
+        let picker = self.picker.as_mut()?;
+        let by = match command {
+            Command::Up => -1,
+            Command::Down => 1,
+            Command::PageUp => -(PAGE_ROWS as isize),
+            Command::PageDown => PAGE_ROWS as isize,
+            Command::Top => isize::MIN,
+            Command::Bottom => isize::MAX,
+            Command::Start => return picker.start().map(|config| Action::Start(Box::new(config))),
+            _ => return None,
+        };
+        picker.move_by(by);
+        Some(Action::Redraw)
+    }
+
+    /// Whether a command means anything now: demo keys while a demo runs,
+    /// the picker's in the picker, a lesson's in a lesson.
+    fn applies(&self, command: Command) -> bool {
+        match command.section() {
+            DEMO_SECTION => self.runs_demo() && !self.picking(),
+            PICKER_SECTION => self.picking(),
+            LESSON_SECTION if command == Command::Back => self.picker.is_some() && !self.picking(),
+            LESSON_SECTION => self
+                .picker
+                .as_ref()
+                .is_some_and(|p| p.current_step().is_some()),
+            _ => true,
+        }
     }
 
     /// True when corescope runs a demo the keys may steer (its snapshots
@@ -195,13 +278,13 @@ impl App {
     }
 
     /// The commands that apply now, in key-table order: the demo's only while
-    /// a demo runs. The footer and the help overlay show exactly these.
+    /// a demo runs, the picker's in the picker, a lesson's in a lesson. The
+    /// footer and the help overlay show exactly these.
     pub fn active_commands(&self) -> impl Iterator<Item = Command> + '_ {
-        let demo = self.runs_demo();
         self.keymap
             .bindings()
             .map(|(command, _)| command)
-            .filter(move |command| demo || command.section() != DEMO_SECTION)
+            .filter(move |command| self.applies(*command))
     }
 
     /// The model to draw: the frozen one while paused, else the live one.

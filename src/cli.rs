@@ -29,6 +29,10 @@ pub struct Cli {
           value_parser = clap::value_parser!(u64).range(*INTERVAL_RANGE_MS.start()..=*INTERVAL_RANGE_MS.end()))]
     pub interval: Option<u64>,
 
+    /// A lesson file (TOML) to add to the picker, first in the list.
+    #[arg(long, value_name = "FILE")]
+    pub lesson: Option<std::path::PathBuf>,
+
     /// What to do; without one, the dashboard opens.
     #[command(subcommand)]
     pub command: Option<Command>,

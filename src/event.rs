@@ -17,6 +17,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::{Action, App};
 use crate::cli::UsageError;
+use crate::picker::Picker;
 use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
 use crate::terminal::TerminalSession;
 use crate::ui;
@@ -25,13 +26,13 @@ use crate::ui;
 const SNAPSHOT_BUFFER: usize = 16;
 
 /// Opens the dashboard on `sampler`'s target until the user quits.
-pub fn run_dashboard(sampler: Sampler, interval: Duration) -> Result<()> {
+pub fn run_dashboard(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
     require_terminal()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the event loop")?;
-    runtime.block_on(event_loop(sampler, interval))
+    runtime.block_on(event_loop(sampler, interval, picker))
 }
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
@@ -86,13 +87,16 @@ impl Signals {
     }
 }
 
-async fn event_loop(sampler: Sampler, interval: Duration) -> Result<()> {
+async fn event_loop(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
     let mut signals = Signals::install()?;
     let (tx, mut snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
     let sampler = SamplerHandle::spawn(sampler, interval, tx)?;
     let mut session = TerminalSession::enter()?;
     let mut events = EventStream::new();
-    let mut app = App::new(interval);
+    let mut app = match picker {
+        Some(picker) => App::with_picker(interval, picker),
+        None => App::new(interval),
+    };
     let mut dirty = true;
 
     loop {
@@ -132,6 +136,14 @@ async fn event_loop(sampler: Sampler, interval: Duration) -> Result<()> {
             }
             Action::Demo(command) => {
                 sampler.send(SamplerCommand::Demo(command));
+                dirty = true;
+            }
+            Action::Start(config) => {
+                sampler.send(SamplerCommand::Start(config));
+                dirty = true;
+            }
+            Action::StopDemo => {
+                sampler.send(SamplerCommand::Stop);
                 dirty = true;
             }
         }

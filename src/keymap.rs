@@ -42,6 +42,14 @@ pub enum Command {
     Slower,
     /// Twice as fast (up to real time).
     Faster,
+    /// Start the lesson or demo chosen in the picker.
+    Start,
+    /// Back to the picker.
+    Back,
+    /// The lesson's next step.
+    NextStep,
+    /// The lesson's previous step.
+    PreviousStep,
 }
 
 impl Command {
@@ -67,6 +75,10 @@ impl Command {
             Self::Restart => "restart the demo",
             Self::Slower => "slow motion: twice as slow",
             Self::Faster => "twice as fast (up to real time)",
+            Self::Start => "start the chosen lesson or demo",
+            Self::Back => "back to the lessons and demos",
+            Self::NextStep => "next step of the lesson",
+            Self::PreviousStep => "previous step of the lesson",
         }
     }
 
@@ -86,7 +98,36 @@ impl Command {
             Self::Restart => Some("restart"),
             Self::Slower => Some("slower"),
             Self::Faster => Some("faster"),
+            Self::Start => Some("start"),
+            Self::Back => Some("back"),
+            Self::NextStep => Some("next"),
+            Self::PreviousStep => Some("previous"),
             _ => None,
+        }
+    }
+
+    /// Where the command's hint stands in the footer, most needed first: when
+    /// the width runs out, the last hints are the ones dropped.
+    #[must_use]
+    pub const fn hint_rank(self) -> u8 {
+        match self {
+            Self::Quit => 0,
+            Self::Help => 1,
+            Self::Start => 2,
+            Self::NextStep => 3,
+            Self::PreviousStep => 4,
+            Self::Back => 5,
+            Self::Pause => 6,
+            Self::MoreWorkers => 7,
+            Self::FewerWorkers => 8,
+            Self::NextMode => 9,
+            Self::Restart => 10,
+            Self::Slower => 11,
+            Self::Faster => 12,
+            Self::Down => 13,
+            Self::SortNext => 14,
+            Self::Suspend => 15,
+            _ => u8::MAX,
         }
     }
 
@@ -109,12 +150,19 @@ impl Command {
             | Self::Restart
             | Self::Slower
             | Self::Faster => DEMO_SECTION,
+            Self::Start => PICKER_SECTION,
+            Self::Back | Self::NextStep | Self::PreviousStep => LESSON_SECTION,
         }
     }
 }
 
 /// The help section of the keys that steer a demo, shown only while one runs.
 pub const DEMO_SECTION: &str = "Demo";
+/// The help section of the picker's keys, shown only in the picker.
+pub const PICKER_SECTION: &str = "Lessons and demos";
+/// The help section of a lesson's keys, shown only while a lesson runs (and
+/// `b` whenever there is a picker to go back to).
+pub const LESSON_SECTION: &str = "Lesson";
 
 /// One key, with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +262,10 @@ impl Default for Keymap {
                 (Command::Restart, vec![p(Char('r'))]),
                 (Command::Slower, vec![p(Char('<')), p(Char(','))]),
                 (Command::Faster, vec![p(Char('>')), p(Char('.'))]),
+                (Command::Start, vec![p(KeyCode::Enter)]),
+                (Command::Back, vec![p(Char('b')), p(KeyCode::Backspace)]),
+                (Command::NextStep, vec![p(Char('n'))]),
+                (Command::PreviousStep, vec![p(Char('p'))]),
             ],
         }
     }

@@ -11,7 +11,9 @@ pub mod compare;
 pub mod event;
 pub mod headless;
 pub mod keymap;
+pub mod lesson;
 pub mod model;
+pub mod picker;
 pub mod report;
 pub mod sampler;
 pub mod snapshot;
@@ -71,13 +73,29 @@ fn run(cli: Cli) -> Result<()> {
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
     match cli.command {
-        None => event::run_dashboard(Sampler::for_own_process()?, interval(DASHBOARD_MS)),
+        None => {
+            let mut lessons = lesson::built_in()
+                .map_err(|e| anyhow::anyhow!("a built-in lesson is broken: {e}"))?;
+            if let Some(path) = &cli.lesson {
+                lessons.insert(
+                    0,
+                    lesson::load(path).map_err(|e| UsageError(e.to_string()))?,
+                );
+            }
+            event::require_terminal()?;
+            let picker = picker::Picker::new(lessons);
+            event::run_dashboard(
+                Sampler::for_own_process()?,
+                interval(DASHBOARD_MS),
+                Some(picker),
+            )
+        }
         Some(Command::Watch(watch)) => {
             let sampler = Sampler::new(watch.pid)?;
             if watch.output.headless {
                 print_watch_report(sampler, interval(DASHBOARD_MS), watch.output)
             } else {
-                event::run_dashboard(sampler, interval(DASHBOARD_MS))
+                event::run_dashboard(sampler, interval(DASHBOARD_MS), None)
             }
         }
         Some(Command::List { json }) => print(&list_text(json)?),
@@ -98,7 +116,7 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
-                event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS))
+                event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS), None)
             }
         }
         Some(Command::Compare(compare)) => {
@@ -112,7 +130,11 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;
-                event::run_dashboard(Sampler::for_comparison(comparison)?, interval(COMPARE_MS))
+                event::run_dashboard(
+                    Sampler::for_comparison(comparison)?,
+                    interval(COMPARE_MS),
+                    None,
+                )
             }
         }
         Some(Command::Run(_)) => bail!("`run` is not implemented yet"),

@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub demo: Option<DemoSample>,
     /// The comparison running inside corescope, if any.
     pub compare: Option<CompareSample>,
+    /// Something the screen must say: why a demo asked for did not start.
+    pub notice: Option<String>,
 }
 
 /// Load of one logical CPU over the last interval.

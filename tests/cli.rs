@@ -157,3 +157,23 @@ fn the_human_report_is_a_short_table() {
         "{text}"
     );
 }
+
+#[test]
+fn a_broken_lesson_file_is_named_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("corescope-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("broken.toml");
+    std::fs::write(
+        &file,
+        "title = \"mine\"\n\n[[step]]\ntitle = \"typo\"\ndemo = \"raec\"\nnotes = \"a\\nb\"\n",
+    )
+    .expect("write");
+    let out = corescope(&["--lesson", file.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("broken.toml: line 3: step `typo`: unknown demo `raec`"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -166,3 +166,35 @@ fn plus_adds_a_worker_row_to_a_running_demo() {
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }
+
+#[test]
+fn the_default_lesson_can_be_walked_from_first_step_to_last() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let lessons = corescope::lesson::built_in().expect("lessons");
+    let steps = &lessons[0].steps;
+    let tmux = Tmux::start("lesson", 120, 40);
+    start(&tmux, "");
+    tmux.wait_for("choose a lesson or a demo", Duration::from_secs(3));
+    tmux.send(&["Enter"]);
+    for (number, step) in steps.iter().enumerate() {
+        let heading = format!("Step {} of {}: {}", number + 1, steps.len(), step.title);
+        tmux.wait_for(&heading, Duration::from_secs(5));
+        tmux.wait_for(
+            &format!("demo {}", step.config.spec.name),
+            Duration::from_secs(5),
+        );
+        tmux.send(&["n"]);
+    }
+    tmux.send(&["p"]);
+    tmux.wait_for(
+        &format!("Step {} of", steps.len() - 1),
+        Duration::from_secs(5),
+    );
+    tmux.send(&["b"]);
+    tmux.wait_for("choose a lesson or a demo", Duration::from_secs(5));
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}

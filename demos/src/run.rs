@@ -72,7 +72,7 @@ pub struct RunStatus {
     stacks: Mutex<(u64, u64)>,
     /// The process's CPU time and the clock when the rounds began and ended:
     /// the run's own parallelism, exact whatever the sampling interval.
-        cpu_window: Mutex<(Option<CpuMark>, Option<CpuMark>)>,
+    cpu_window: Mutex<(Option<CpuMark>, Option<CpuMark>)>,
     ended: Mutex<Option<Instant>>,
 }
 

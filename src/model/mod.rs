@@ -308,6 +308,7 @@ pub(crate) mod fixtures {
             },
             demo: None,
             compare: None,
+            notice: None,
         }
     }
 }

@@ -51,6 +51,12 @@ pub fn warnings(model: &Model) -> Vec<Warning> {
         return Vec::new();
     };
     let mut found = Vec::new();
+    if let Some(notice) = &snapshot.notice {
+        found.push(Warning {
+            severity: Severity::Alert,
+            text: notice.clone(),
+        });
+    }
     if let Some(demo) = &snapshot.demo {
         demo_warnings(model, demo, &mut found);
     }

@@ -23,6 +23,9 @@ use tokio::sync::mpsc::error::TrySendError;
 pub use demo::{DemoCommand, DemoHost};
 pub use proc_file::raise_open_file_limit;
 
+use corescope_demos::config::DemoConfig;
+use corescope_demos::run::Rounds;
+
 use crate::compare::Comparison;
 use crate::snapshot::{MemorySample, Snapshot};
 pub(crate) use cpu::CpuReader;
@@ -37,6 +40,8 @@ pub struct Sampler {
     tree: TreeReader,
     system: Option<sysinfo::System>,
     demo: Option<DemoHost>,
+    /// Why the last demo asked for could not start.
+    start_error: Option<String>,
     compare: Option<Comparison>,
     started: Instant,
     last: Option<Instant>,
@@ -61,6 +66,7 @@ impl Sampler {
             // Memory is a nice-to-have: without it the header shows "?".
             system: sysinfo::System::new().ok(),
             demo: None,
+            start_error: None,
             compare: None,
             started: Instant::now(),
             last: None,
@@ -86,6 +92,24 @@ impl Sampler {
         let mut sampler = Self::for_own_process()?;
         sampler.compare = Some(comparison);
         Ok(sampler)
+    }
+
+    /// Runs `config` from now on (round after round), stopping any demo that
+    /// ran before; a demo that cannot start shows as a failed run.
+    pub fn start_demo(&mut self, config: DemoConfig) {
+        self.stop_demo();
+        match DemoHost::start(config, Rounds::Repeat) {
+            Ok(host) => self.demo = Some(host),
+            Err(err) => self.start_error = Some(format!("{err:#}")),
+        }
+    }
+
+    /// Stops the demo running, if any; its threads and processes end first.
+    pub fn stop_demo(&mut self) {
+        if let Some(mut demo) = self.demo.take() {
+            demo.stop();
+        }
+        self.start_error = None;
     }
 
     /// The demo this sampler runs, if any.
@@ -141,6 +165,7 @@ impl Sampler {
             target,
             demo,
             compare: None,
+            notice: self.start_error.clone(),
         };
         self.seq += 1;
         self.last = Some(now);
@@ -160,12 +185,16 @@ impl Sampler {
 }
 
 /// What the UI may ask of a running sampler thread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SamplerCommand {
     /// Tick at this interval from now on.
     SetInterval(Duration),
     /// Steer the demo, if one runs.
     Demo(DemoCommand),
+    /// Run this demo (round after round), stopping any other first.
+    Start(Box<DemoConfig>),
+    /// Stop the demo running, if any.
+    Stop,
 }
 
 /// The running sampler thread. Dropping it stops the thread.
@@ -249,6 +278,8 @@ fn tick_loop(
                     next = next.checked_sub(interval).unwrap_or(next) + new;
                     interval = new;
                 }
+                Ok(SamplerCommand::Start(config)) => sampler.start_demo(*config),
+                Ok(SamplerCommand::Stop) => sampler.stop_demo(),
                 Ok(SamplerCommand::Demo(command)) => {
                     // The effect shows at the next tick: an extra snapshot now
                     // would make the history's time axis uneven.

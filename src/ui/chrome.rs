@@ -87,8 +87,10 @@ pub fn render_cores(
 /// Draws the keys that apply now, as far as the width allows.
 pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let keymap = app.keymap();
-    let labels: Vec<(String, &'static str)> = app
-        .active_commands()
+    let mut commands: Vec<_> = app.active_commands().collect();
+    commands.sort_by_key(|c| c.hint_rank());
+    let labels: Vec<(String, &'static str)> = commands
+        .into_iter()
         .filter_map(|command| {
             let hint = command.hint()?;
             Some((keymap.first_key_label(command)?, hint))

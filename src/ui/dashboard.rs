@@ -52,7 +52,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     render_footer(app, frame, footer, theme);
 }
 
-fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
+/// The stat line: parallelism, threads, processes, memory, load.
+pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     let target = &snapshot.target;
     let live_processes = target.processes.iter().filter(|p| p.state != 'Z').count();
     let mut stats = Vec::new();

@@ -22,6 +22,7 @@ use super::dashboard;
 use super::format;
 use crate::app::App;
 use crate::model::{self, Model, warnings};
+use crate::picker::Picker;
 use crate::snapshot::Snapshot;
 
 /// Below this width the panels stack instead of sitting side by side.
@@ -55,7 +56,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let stat_values = stats_of(snapshot, demo);
     frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
     render_body(app, snapshot, demo, frame, body, theme);
-    if let Some(spec) = catalog::find(demo.name) {
+    // In a lesson, the step's own notes; otherwise the demo's.
+    if let Some((_, number, steps, step)) = app.picker().and_then(Picker::current_step) {
+        let title = format!("Step {number} of {steps}: {}", step.title);
+        frame.render_widget(Notes::new(&title, &step.notes).theme(*theme), notes);
+    } else if let Some(spec) = catalog::find(demo.name) {
         frame.render_widget(
             Notes::new("What to look for", spec.look_for).theme(*theme),
             notes,

@@ -7,6 +7,7 @@ mod dashboard;
 mod demo;
 mod format;
 mod help;
+mod picker;
 
 use ratatui::Frame;
 use ratatui::layout::Size;
@@ -28,7 +29,9 @@ pub fn render(app: &App, frame: &mut Frame) {
         frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
         return;
     }
-    if app.runs_compare() {
+    if let Some(chooser) = app.picker().filter(|p| p.is_open()) {
+        picker::render(app, chooser, frame, area);
+    } else if app.runs_compare() {
         compare::render(app, frame, area);
     } else if app.runs_demo() {
         demo::render(app, frame, area);
