@@ -1,7 +1,8 @@
-//! What a worker process costs against a worker thread, measured in the same
-//! run: the time from asking for a worker to its first report (a process
-//! maps the shared region and writes its ready time; a thread binds its
-//! probe), and a probe update in shared memory against one on the heap.
+//! What a worker process costs against a worker thread and a tokio task,
+//! measured in the same run: the time from asking for a worker to its first
+//! report (a process maps the shared region and writes its ready time; a
+//! thread binds its probe; a task sets a flag), and a probe update in shared
+//! memory against one on the heap.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,6 +69,28 @@ fn start_cost(c: &mut Criterion) {
                 thread.join().expect("join");
             }
             total
+        });
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    group.bench_function("tokio_task", |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let ready = Arc::new(AtomicBool::new(false));
+                    let flag = Arc::clone(&ready);
+                    let asked = Instant::now();
+                    let task = tokio::spawn(async move { flag.store(true, Ordering::Release) });
+                    while !ready.load(Ordering::Acquire) {
+                        tokio::task::yield_now().await;
+                    }
+                    total += asked.elapsed();
+                    task.await.expect("task");
+                }
+                total
+            })
         });
     });
     group.finish();
