@@ -57,6 +57,14 @@ pub enum Command {
     Watch(WatchArgs),
     /// Start a command and watch it until it exits.
     Run(RunArgs),
+    /// Print a shell completion script: `corescope completions bash > ...`.
+    Completions {
+        /// The shell.
+        #[arg(value_parser = PossibleValuesParser::new(["bash", "zsh", "fish", "elvish", "powershell"]))]
+        shell: String,
+    },
+    /// Print the manual page (roff): `corescope man | man -l -`.
+    Man,
     /// A demo's worker process (started by corescope itself, not by hand).
     #[command(hide = true)]
     Worker(WorkerArgs),

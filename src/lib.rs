@@ -139,6 +139,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Run(_)) => bail!("`run` is not implemented yet"),
         Some(Command::Worker(_)) => Ok(()),
+        Some(Command::Completions { shell }) => print(&completions(&shell)?),
+        Some(Command::Man) => print(&man_page()?),
     }
 }
 
@@ -153,6 +155,32 @@ fn print_watch_report(sampler: Sampler, interval: Duration, output: HeadlessArgs
     } else {
         report.to_text()
     })
+}
+
+/// The completion script for `shell`, generated from the CLI definition.
+fn completions(shell: &str) -> Result<String> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell: Shell = shell.parse().map_err(|e: String| UsageError(e))?;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "corescope", &mut out);
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The manual page (roff), generated from the CLI definition, with a section
+/// for every subcommand.
+fn man_page() -> Result<String> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("corescope-{}", sub.get_name());
+        clap_mangen::Man::new(sub.clone())
+            .title(name)
+            .render(&mut out)?;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `corescope list`: one line per demo, or the whole catalogue as JSON.

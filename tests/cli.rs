@@ -177,3 +177,28 @@ fn a_broken_lesson_file_is_named_with_its_line() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = corescope(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            script.contains("corescope") && script.contains("compare"),
+            "{shell}: {script}"
+        );
+    }
+    assert_eq!(corescope(&["completions", "tcsh"]).status.code(), Some(2));
+    let man = corescope(&["man"]);
+    assert!(man.status.success());
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.contains(".TH corescope") && page.contains(".TH corescope-demo"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("corescope-worker"),
+        "the internal worker command is not documented"
+    );
+}
