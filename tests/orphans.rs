@@ -1,6 +1,7 @@
 //! No worker process outlives the dashboard, however it ends: `q`, SIGTERM,
 //! SIGINT, SIGHUP, and SIGKILL (which no handler sees: the workers' own
-//! parent-death signal takes them down). Nothing is left in /dev/shm.
+//! parent-death signal takes them down). Nothing is left in /dev/shm, and
+//! every way out but SIGKILL leaves the terminal's settings as they were.
 
 mod common;
 
@@ -15,9 +16,12 @@ use common::{
 /// A process-mode demo with work for minutes, in a real terminal. Returns
 /// the dashboard's pid once its two workers run.
 fn start_demo(tmux: &Tmux) -> u32 {
+    // The shell records the terminal's settings before and after corescope.
     tmux.type_line(&format!(
-        "{} demo cpu-vs-io --mode processes --workers 2 --tasks 100000 --work-ms 100",
-        bin()
+        "stty -g > {}; {} demo cpu-vs-io --mode processes --workers 2 --tasks 100000 --work-ms 100; stty -g > {}",
+        tmux.file("before").display(),
+        bin(),
+        tmux.file("after").display()
     ));
     let mut dashboard = Vec::new();
     assert!(
@@ -59,6 +63,12 @@ fn every_way_out_of_the_dashboard_takes_the_workers_with_it() {
             assert!(status.success());
         }
         assert_no_worker_left(dashboard);
+        // SIGKILL cannot be caught: no program restores a terminal after it.
+        if how != "KILL" {
+            let after = tmux.read_when_written(&tmux.file("after"), Duration::from_secs(10));
+            let before = std::fs::read_to_string(tmux.file("before")).expect("before");
+            assert_eq!(before, after, "terminal settings differ after {how}");
+        }
     }
     assert_eq!(
         dev_shm(),

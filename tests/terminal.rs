@@ -198,3 +198,33 @@ fn the_default_lesson_can_be_walked_from_first_step_to_last() {
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }
+
+#[test]
+fn resizing_to_40x12_and_back_redraws_and_ctrl_z_then_fg_resumes() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("resize", 120, 40);
+    start(&tmux, "demo gil --tasks 1000 --work-ms 50");
+    tmux.wait_for("Workers", Duration::from_secs(5));
+    tmux.resize(40, 12);
+    // 40x12 is the smallest the dashboard draws in: a real screen, not the notice.
+    let small = tmux.wait_for("corescope", Duration::from_secs(3));
+    assert!(!small.contains("too small"), "{small}");
+    tmux.resize(30, 8);
+    tmux.wait_for("need 40x12", Duration::from_secs(3));
+    tmux.resize(120, 40);
+    tmux.wait_for("What to look for", Duration::from_secs(3));
+
+    tmux.send(&["C-z"]);
+    tmux.wait_for("Stopped", Duration::from_secs(3));
+    tmux.type_line("fg");
+    let resumed = tmux.wait_for("What to look for", Duration::from_secs(3));
+    assert!(
+        resumed.contains("Workers"),
+        "a full redraw after fg:\n{resumed}"
+    );
+    tmux.send(&["q"]);
+    assert_terminal_restored(&tmux);
+}

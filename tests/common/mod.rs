@@ -273,3 +273,23 @@ pub fn dev_shm() -> Vec<String> {
         },
     )
 }
+
+impl Tmux {
+    /// Resizes the session's window, as a person dragging the terminal would.
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "-f",
+                "/dev/null",
+                "resize-window",
+                "-t",
+                "t",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .expect("resize-window");
+        assert!(status.success(), "tmux resize-window failed");
+    }
+}
