@@ -106,8 +106,8 @@ fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigErro
 }
 
 /// `a`, `a or b`, `a, b or c`.
-fn either(list: &[&str]) -> String {
-    match list {
+fn either(names: &[&str]) -> String {
+    match names {
         [] => String::new(),
         [only] => (*only).to_owned(),
         [rest @ .., last] => format!("{} or {last}", rest.join(", ")),

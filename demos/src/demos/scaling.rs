@@ -201,10 +201,10 @@ fn run_processes(
 ) -> (Duration, u64) {
     region.next_task.store(0, Ordering::Relaxed);
     region.values[value::WORK_NS].store(0, Ordering::Relaxed);
-    let work_ms = u64::try_from(work.as_millis()).unwrap_or(u64::MAX);
+    let millis = u64::try_from(work.as_millis()).unwrap_or(u64::MAX);
     let role = |_| Role::Pool {
         kind,
-        work_ms,
+        work_ms: millis,
         total: tasks,
     };
     let more = |r: &SharedRegion| r.next_task.load(Ordering::Relaxed) < tasks;

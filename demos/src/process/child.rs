@@ -81,7 +81,7 @@ fn follow_controls(region: &'static SharedRegion, controls: Arc<Controls>) {
 
 fn hang() -> ! {
     loop {
-        std::thread::sleep(Duration::from_secs(3600));
+        std::thread::sleep(Duration::from_hours(1));
     }
 }
 

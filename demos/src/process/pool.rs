@@ -56,7 +56,7 @@ pub fn run_process_pool(
     let mut launcher = Launcher::new();
     let mut run = ProcessRun::default();
     let started = Instant::now();
-    let mut first_spawn = vec![true; MAX_PROCESSES];
+    let mut first_spawn = [true; MAX_PROCESSES];
     loop {
         region.controls.publish(&ctx.controls);
         for exit in launcher.reap() {
@@ -68,11 +68,16 @@ pub fn run_process_pool(
             .unwrap_or_else(|| ctx.controls.workers())
             .min(MAX_PROCESSES - plan.first_slot);
         if !stopping && (plan.more)(region) {
-            for slot in plan.first_slot..plan.first_slot + wanted {
-                if launcher.is_running(slot) || (plan.fixed.is_some() && !first_spawn[slot]) {
+            let slots = first_spawn
+                .iter_mut()
+                .enumerate()
+                .skip(plan.first_slot)
+                .take(wanted);
+            for (slot, first) in slots {
+                if launcher.is_running(slot) || (plan.fixed.is_some() && !*first) {
                     continue;
                 }
-                let fault = std::mem::replace(&mut first_spawn[slot], false)
+                let fault = std::mem::replace(first, false)
                     .then(|| ctx.config.faults.get(&slot).copied())
                     .flatten();
                 let spec = ChildSpec {
