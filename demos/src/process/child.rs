@@ -92,7 +92,19 @@ fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
     worker.task_done();
     region.tasks.done();
     if crash {
-        // A real crash, as a bug would cause one: the parent sees SIGSEGV.
+        crash_now();
+    }
+}
+
+/// Crashes this process as a bug would: the parent sees SIGSEGV.
+///
+/// Rust's runtime catches SIGSEGV to report stack overflows; for any other
+/// fault its handler restores the default action and returns, so that the
+/// faulting instruction runs again and kills. A raised signal has no
+/// instruction to run again: the first one is absorbed, and only the next
+/// finds the default action. Hence the loop.
+pub(super) fn crash_now() -> ! {
+    loop {
         let _ = nix::sys::signal::raise(Signal::SIGSEGV);
     }
 }
