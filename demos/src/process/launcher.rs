@@ -62,6 +62,7 @@ impl Launcher {
         })?;
         slot.spawned_ns
             .store(now_ns(), std::sync::atomic::Ordering::Relaxed);
+        slot.ended_ns.store(0, std::sync::atomic::Ordering::Release);
         let mut command = Command::new("/proc/self/exe");
         command
             .arg("worker")

@@ -1,7 +1,8 @@
-//! Worker processes: the parent's launcher and pool, the child's main, and
-//! the message between them.
+//! Worker processes: the parent's launcher and pool, the child's main, the
+//! message between them, and the sockets some of them talk over.
 
 mod child;
+pub mod ipc;
 mod launcher;
 mod pool;
 mod spec;
