@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use super::spec::{ChildSpec, Fault, Role, SENTINEL, value};
-use crate::catalog::Kind;
+use super::roles;
+use super::spec::{ChildSpec, Fault, Role};
 use crate::control::Controls;
-use crate::demos::race::think;
 use crate::probes::clock::now_ns;
 use crate::probes::{ProbeRef, WorkerState};
 use crate::shm::{MAX_PROCESSES, SharedRegion};
-use crate::worker::{Worker, thread_cpu_time};
+use crate::worker::Worker;
 
 /// How often a worker process copies the run's controls from the region.
 const FOLLOW_EVERY: Duration = Duration::from_millis(10);
@@ -87,7 +86,7 @@ fn hang() -> ! {
 
 /// One finished task: counted in the probe and the run's totals; the fault
 /// crashes the process right after the first.
-fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
+pub(super) fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
     worker.set_state(WorkerState::Idle);
     worker.task_done();
     region.tasks.done();
@@ -109,149 +108,63 @@ pub(super) fn crash_now() -> ! {
     }
 }
 
+/// Does the role.
 fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: bool) {
-    let stopping = || worker.controls().is_stopping();
     match role {
         Role::Pool {
             kind,
             work_ms,
             total,
         } => {
-            let work = Duration::from_millis(*work_ms);
-            while take_turn(worker) {
-                let task = region.next_task.fetch_add(1, Ordering::Relaxed);
-                if task >= *total {
-                    break;
-                }
-                let (finished, spent) = match kind {
-                    Kind::Cpu => {
-                        let before = thread_cpu_time();
-                        (
-                            worker.compute(work),
-                            thread_cpu_time().saturating_sub(before),
-                        )
-                    }
-                    Kind::Io => {
-                        let before = std::time::Instant::now();
-                        (worker.sleep_io(work), before.elapsed())
-                    }
-                };
-                let spent_ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
-                region.values[value::WORK_NS].fetch_add(spent_ns, Ordering::Relaxed);
-                if !finished {
-                    break;
-                }
-                // The pool's results: which place this task finished in.
-                let place = region.values[value::PLACES].fetch_add(1, Ordering::Relaxed);
-                if let Some(result) = region
-                    .array
-                    .get(usize::try_from(task).unwrap_or(usize::MAX))
-                {
-                    result.store(place + 1, Ordering::Relaxed);
-                }
-                task_done(region, worker, crash);
-            }
+            let tasks = roles::pool::Tasks {
+                kind: *kind,
+                work: Duration::from_millis(*work_ms),
+                total: *total,
+            };
+            roles::pool::pool(region, worker, &tasks, crash);
         }
         Role::Contention {
             work_ms,
             critical_ms,
             total,
-        } => {
-            while take_turn(worker) {
-                if region.next_task.fetch_add(1, Ordering::Relaxed) >= *total
-                    || !worker.compute(Duration::from_millis(*work_ms))
-                {
-                    break;
-                }
-                let guard = region.locks[0].lock();
-                let finished = worker.compute(Duration::from_millis(*critical_ms));
-                drop(guard);
-                if !finished {
-                    break;
-                }
-                task_done(region, worker, crash);
-            }
-        }
+        } => roles::pool::contention(
+            region,
+            worker,
+            Duration::from_millis(*work_ms),
+            Duration::from_millis(*critical_ms),
+            *total,
+            crash,
+        ),
         Role::Race {
             variant,
             iterations,
-        } => {
-            worker.set_state(WorkerState::Computing);
-            for i in 0..*iterations {
-                if i % 65_536 == 0 && !worker.checkpoint() {
-                    return;
-                }
-                match variant.as_str() {
-                    // The same read, work, write as the thread version.
-                    "unsynchronized" => {
-                        let seen =
-                            region.values[value::RACE_UNSYNCHRONIZED].load(Ordering::Relaxed);
-                        region.values[value::RACE_UNSYNCHRONIZED]
-                            .store(seen + think(seen), Ordering::Relaxed);
-                    }
-                    "locked" => {
-                        let _guard = region.locks[1].lock();
-                        let seen = region.values[value::RACE_LOCKED].load(Ordering::Relaxed);
-                        region.values[value::RACE_LOCKED]
-                            .store(seen + think(seen), Ordering::Relaxed);
-                    }
-                    _ => {
-                        region.values[value::RACE_ATOMIC].fetch_add(think(i), Ordering::Relaxed);
-                    }
-                }
-            }
-            task_done(region, worker, crash);
-        }
+        } => roles::memory::race(region, worker, variant, *iterations, crash),
         Role::Producer {
             total,
             produce_ms,
             producers,
             consumers,
-        } => {
-            while take_turn(worker) {
-                let item = region.next_task.fetch_add(1, Ordering::Relaxed);
-                if item >= *total || !worker.sleep_io(Duration::from_millis(*produce_ms)) {
-                    break;
-                }
-                worker.set_state(WorkerState::Idle);
-                if !region.queue.send(item, stopping) {
-                    break;
-                }
-                bytes_sent(region, worker.index(), 8);
-                region.values[value::PRODUCED].fetch_add(1, Ordering::Relaxed);
-                worker.task_done();
-            }
-            // The last producer out stops the consumers.
-            if region.values[value::PRODUCERS_DONE].fetch_add(1, Ordering::AcqRel) + 1 == *producers
-            {
-                for _ in 0..*consumers {
-                    if !region.queue.send(SENTINEL, stopping) {
-                        break;
-                    }
-                }
-            }
-        }
+        } => roles::queue::producer(
+            region,
+            worker,
+            *total,
+            Duration::from_millis(*produce_ms),
+            (*producers, *consumers),
+        ),
         Role::Consumer { work_ms } => {
-            while let Some(item) = region.queue.recv(stopping) {
-                if item == SENTINEL {
-                    region.queue.task_done();
-                    break;
-                }
-                worker.compute(Duration::from_millis(*work_ms));
-                region.queue.task_done();
-                task_done(region, worker, crash);
-            }
+            roles::queue::consumer(region, worker, Duration::from_millis(*work_ms), crash);
         }
     }
 }
 
 /// A pool worker's step boundary: paused here while the run is paused;
 /// false when the run stops or this slot is beyond the wanted worker count.
-fn take_turn(worker: &Worker) -> bool {
+pub(super) fn take_turn(worker: &Worker) -> bool {
     worker.checkpoint() && worker.index() < worker.controls().workers()
 }
 
-fn bytes_sent(region: &SharedRegion, slot: usize, bytes: u64) {
+/// Counts `bytes` sent to another process in `slot`.
+pub(super) fn bytes_sent(region: &SharedRegion, slot: usize, bytes: u64) {
     if let Some(slot) = region.workers.get(slot) {
         slot.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
     }

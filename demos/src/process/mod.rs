@@ -5,6 +5,7 @@ mod child;
 pub mod ipc;
 mod launcher;
 mod pool;
+mod roles;
 mod spec;
 
 pub use child::{BAD_START, ORPHANED, child_main};
