@@ -6,7 +6,7 @@
 
 use crate::catalog::{self, DemoSpec, Kind, Mode};
 use crate::process::Faults;
-use crate::shm::{MAX_PROCESSES, MAX_QUEUE_CAPACITY};
+use crate::shm::{ARRAY_LEN, MAX_PROCESSES, MAX_QUEUE_CAPACITY};
 
 /// Why a configuration was refused. Each is a usage error (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,9 +77,16 @@ pub enum ConfigError {
     },
 }
 
+/// Demos whose processes put one result per task in the region's array.
+const RESULT_PER_TASK: &[&str] = &["thread-pool"];
+
 /// Worker processes report through fixed-size slots in shared memory: their
-/// number and the queue's capacity have smaller limits than threads'.
-fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigError> {
+/// number, the queue's capacity and the results they can leave have smaller
+/// limits than threads'.
+fn check_process_limits(
+    spec: &DemoSpec,
+    values: &[(&'static str, u64)],
+) -> Result<(), ConfigError> {
     let processes: u64 = values
         .iter()
         .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
@@ -100,6 +107,17 @@ fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigErro
             min: 1,
             max: MAX_QUEUE_CAPACITY as u64,
             value: *capacity,
+        });
+    }
+    if RESULT_PER_TASK.contains(&spec.name)
+        && let Some((_, tasks)) = values.iter().find(|(name, _)| *name == "tasks")
+        && *tasks > ARRAY_LEN as u64
+    {
+        return Err(ConfigError::OutOfRange {
+            option: "tasks",
+            min: 1,
+            max: ARRAY_LEN as u64,
+            value: *tasks,
         });
     }
     Ok(())
@@ -221,7 +239,7 @@ impl DemoConfig {
             }
         }
         if mode == Mode::Processes {
-            check_process_limits(&values)?;
+            check_process_limits(spec, &values)?;
         }
         Ok(Self {
             spec,
@@ -391,6 +409,24 @@ mod tests {
                 .expect_err("typo")
                 .to_string()
                 .contains("unsynchronized, locked, atomic")
+        );
+    }
+
+    #[test]
+    fn a_process_pool_keeps_one_result_per_task_in_the_region() {
+        let mut r = request("thread-pool", &[("tasks", 1024)]);
+        r.mode = Some(Mode::Processes);
+        assert!(DemoConfig::new(&r).is_ok());
+        r.values = vec![("tasks".to_owned(), 1025)];
+        assert_eq!(
+            DemoConfig::new(&r)
+                .expect_err("one cell per task")
+                .to_string(),
+            "--tasks must be between 1 and 1024, got 1025"
+        );
+        assert!(
+            DemoConfig::new(&request("thread-pool", &[("tasks", 5000)])).is_ok(),
+            "threads keep their results on the heap"
         );
     }
 

@@ -115,11 +115,13 @@ fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: 
             kind,
             work_ms,
             total,
+            uneven,
         } => {
             let tasks = roles::pool::Tasks {
                 kind: *kind,
                 work: Duration::from_millis(*work_ms),
                 total: *total,
+                uneven: *uneven,
             };
             roles::pool::pool(region, worker, &tasks, crash);
         }

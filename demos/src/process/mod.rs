@@ -11,4 +11,4 @@ mod spec;
 pub use child::{BAD_START, ORPHANED, child_main};
 pub use launcher::{Exit, Launcher};
 pub use pool::{Faults, PoolPlan, ProcessRun, STOP_GRACE, run_process_pool};
-pub use spec::{ChildSpec, Fault, Role, SENTINEL, value};
+pub use spec::{ChildSpec, Fault, PoolResult, Role, SENTINEL, value};

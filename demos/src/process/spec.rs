@@ -33,6 +33,10 @@ pub enum Role {
         work_ms: u64,
         /// Tasks in the round.
         total: u64,
+        /// Task t does `work_ms` x (total - t) / total instead: later tasks
+        /// are shorter, so they finish out of input order.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        uneven: bool,
     },
     /// Tasks of `work_ms` outside and `critical_ms` inside the region's
     /// first cross-process lock.
@@ -104,6 +108,41 @@ pub mod value {
     pub const PRODUCED: usize = 6;
 }
 
+/// One task's result in a process pool, as a worker stores it in
+/// `region.array[task]`: which task it is and the place it finished in.
+/// Carrying the task's id lets the parent check that the result it gathers
+/// at position i really is task i's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolResult {
+    /// The task's id (its position in the input).
+    pub task: u64,
+    /// Its finishing place, from 0.
+    pub place: u64,
+}
+
+impl PoolResult {
+    /// The cell's value: id + 1 in the high half, place + 1 in the low half,
+    /// so an empty cell (0) reads as no result.
+    #[must_use]
+    pub const fn to_cell(self) -> u64 {
+        ((self.task + 1) << 32) | ((self.place + 1) & 0xFFFF_FFFF)
+    }
+
+    /// The result a cell holds, if any.
+    #[must_use]
+    pub const fn from_cell(cell: u64) -> Option<Self> {
+        let (task, place) = (cell >> 32, cell & 0xFFFF_FFFF);
+        if task == 0 || place == 0 {
+            None
+        } else {
+            Some(Self {
+                task: task - 1,
+                place: place - 1,
+            })
+        }
+    }
+}
+
 impl ChildSpec {
     /// The JSON argument for the child's command line.
     #[must_use]
@@ -128,6 +167,7 @@ mod tests {
                 kind: Kind::Io,
                 work_ms: 5,
                 total: 9,
+                uneven: true,
             },
             Role::Contention {
                 work_ms: 1,
@@ -155,5 +195,24 @@ mod tests {
             assert_eq!(ChildSpec::from_arg(&spec.to_arg()).expect("parse"), spec);
         }
         assert!(ChildSpec::from_arg("{\"slot\":1}").is_err());
+    }
+
+    #[test]
+    fn an_even_pool_spec_reads_as_before() {
+        let spec = ChildSpec::from_arg(
+            r#"{"slot":0,"role":{"role":"pool","kind":"cpu","work_ms":1,"total":2}}"#,
+        )
+        .expect("parse");
+        assert!(matches!(spec.role, Role::Pool { uneven: false, .. }));
+        assert!(!spec.to_arg().contains("uneven"));
+    }
+
+    #[test]
+    fn pool_results_carry_task_and_place() {
+        assert_eq!(PoolResult::from_cell(0), None);
+        for (task, place) in [(0, 0), (5, 2), (1023, 1023)] {
+            let result = PoolResult { task, place };
+            assert_eq!(PoolResult::from_cell(result.to_cell()), Some(result));
+        }
     }
 }

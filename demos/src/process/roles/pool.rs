@@ -1,13 +1,14 @@
 //! Pools of worker processes taking numbered tasks from the region's
-//! counter: `cpu-vs-io` (plain tasks, each one's finishing place in the
-//! shared array) and `lock-contention` (tasks around the region's lock).
+//! counter: `cpu-vs-io` and `thread-pool` (plain tasks, each result in the
+//! shared array), and `lock-contention` (tasks around the region's lock).
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::super::child::{take_turn, task_done};
-use super::super::spec::value;
+use super::super::spec::{PoolResult, value};
 use crate::catalog::Kind;
+use crate::demos::thread_pool::task_length;
 use crate::shm::SharedRegion;
 use crate::worker::{Worker, thread_cpu_time};
 
@@ -15,22 +16,28 @@ use crate::worker::{Worker, thread_cpu_time};
 pub(in crate::process) struct Tasks {
     /// Computing or waiting.
     pub kind: Kind,
-    /// Work per task.
+    /// Work per task (the first task's, when uneven).
     pub work: Duration,
     /// Tasks in the round.
     pub total: u64,
+    /// Later tasks shorter (`thread-pool`'s unequal tasks).
+    pub uneven: bool,
 }
 
 /// Takes tasks until none is left, adding the work each measured to the
-/// region, and records each task's finishing place in its cell of the
-/// shared array.
+/// region, and records each task's result (its finishing place) in its cell
+/// of the shared array.
 pub(in crate::process) fn pool(region: &SharedRegion, worker: &Worker, tasks: &Tasks, crash: bool) {
     while take_turn(worker) {
         let task = region.next_task.fetch_add(1, Ordering::Relaxed);
         if task >= tasks.total {
             break;
         }
-        let work = tasks.work;
+        let work = if tasks.uneven {
+            task_length(tasks.work, task, tasks.total)
+        } else {
+            tasks.work
+        };
         let (finished, spent) = match tasks.kind {
             Kind::Cpu => {
                 let before = thread_cpu_time();
@@ -55,7 +62,7 @@ pub(in crate::process) fn pool(region: &SharedRegion, worker: &Worker, tasks: &T
             .array
             .get(usize::try_from(task).unwrap_or(usize::MAX))
         {
-            result.store(place + 1, Ordering::Relaxed);
+            result.store(PoolResult { task, place }.to_cell(), Ordering::Relaxed);
         }
         task_done(region, worker, crash);
     }
