@@ -128,6 +128,17 @@ const fn work_ms(default: u64) -> ParamSpec {
     )
 }
 
+/// `iterations` for the demos that count in a loop.
+const fn iterations(default: u64) -> ParamSpec {
+    param(
+        "iterations",
+        "increments per worker",
+        default,
+        1,
+        100_000_000,
+    )
+}
+
 /// One demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DemoSpec {
@@ -183,16 +194,7 @@ pub const CATALOG: &[DemoSpec] = &[
                    and atomic counters always match, and the lock shows its contention.",
         modes: &[Mode::Threads, Mode::Processes],
         kind: None,
-        params: &[
-            workers(2),
-            param(
-                "iterations",
-                "increments per worker",
-                1_000_000,
-                1,
-                100_000_000,
-            ),
-        ],
+        params: &[workers(2), iterations(1_000_000)],
         variants: &["unsynchronized", "locked", "atomic"],
     },
     DemoSpec {
@@ -374,6 +376,30 @@ pub const CATALOG: &[DemoSpec] = &[
                 1000,
             ),
         ],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "separate-memory",
+        summary: "A child process counts in its own copy of memory; the parent's counter stays 0",
+        look_for: "Each worker process adds to the program's counter and reports what its copy \
+                   reached: every child counted to the full number, yet the parent's counter is \
+                   still 0. A process has memory of its own. The same counting on threads does \
+                   change the parent's counter: threads share its memory.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(2), iterations(1_000_000)],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "shared-value",
+        summary: "multiprocessing.Value and Array: shared memory between processes, and its lock",
+        look_for: "Worker processes add 1 to a value in shared memory. Without its lock, the \
+                   read-add-write steps of two processes interleave and updates are lost; with \
+                   get_lock() the count is exact, and the lock's waits show. Each process fills \
+                   its own stripe of a shared array; the parent checks every cell.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(2), iterations(200_000)],
         variants: &[],
     },
     DemoSpec {

@@ -413,13 +413,15 @@ mod tests {
     }
 
     #[test]
-    fn a_process_pool_keeps_one_result_per_task_in_the_region() {
-        let mut r = request("thread-pool", &[("tasks", 1024)]);
-        r.mode = Some(Mode::Processes);
-        assert!(DemoConfig::new(&r).is_ok());
-        r.values = vec![("tasks".to_owned(), 1025)];
-        assert_eq!(
+    fn processes_mode_has_the_region_s_limits() {
+        let in_processes = |name: &str, values: &[(&str, u64)]| {
+            let mut r = request(name, values);
+            r.mode = Some(Mode::Processes);
             DemoConfig::new(&r)
+        };
+        assert!(in_processes("thread-pool", &[("tasks", 1024)]).is_ok());
+        assert_eq!(
+            in_processes("thread-pool", &[("tasks", 1025)])
                 .expect_err("one cell per task")
                 .to_string(),
             "--tasks must be between 1 and 1024, got 1025"
@@ -428,6 +430,24 @@ mod tests {
             DemoConfig::new(&request("thread-pool", &[("tasks", 5000)])).is_ok(),
             "threads keep their results on the heap"
         );
+        assert!(in_processes("separate-memory", &[("workers", 64)]).is_ok());
+    }
+
+    #[test]
+    fn process_only_demos_default_to_processes() {
+        for name in ["separate-memory", "shared-value"] {
+            let config = DemoConfig::new(&request(name, &[])).expect(name);
+            assert_eq!(config.mode, Mode::Processes, "{name}");
+            let mut threads = request(name, &[]);
+            threads.mode = Some(Mode::Threads);
+            assert!(
+                DemoConfig::new(&threads)
+                    .expect_err(name)
+                    .to_string()
+                    .contains("runs in processes mode, not in threads"),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -11,9 +11,9 @@ use crate::demos::{
     bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
     lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
     rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
+    separate_memory::SeparateMemoryOutcome, shared_value::SharedValueOutcome,
     thread_pool::PoolOutcome, threads::ThreadsOutcome,
 };
-
 /// Whether a line of the result panel shows the concept's good or bad case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -104,6 +104,10 @@ pub enum Outcome {
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
     Scaling(ScalingOutcome),
+    /// `separate-memory`.
+    SeparateMemory(SeparateMemoryOutcome),
+    /// `shared-value`.
+    SharedValue(SharedValueOutcome),
 }
 
 impl Outcome {
@@ -123,6 +127,8 @@ impl Outcome {
             Self::Semaphore(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
+            Self::SeparateMemory(o) => o.lines(),
+            Self::SharedValue(o) => o.lines(),
         }
     }
 }

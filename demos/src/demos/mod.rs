@@ -11,6 +11,8 @@ pub mod race;
 pub mod rlock;
 pub mod scaling;
 pub mod semaphore;
+pub mod separate_memory;
+pub mod shared_value;
 mod start;
 pub mod thread_pool;
 pub mod threads;
@@ -34,6 +36,8 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "semaphore" => Box::new(semaphore::Semaphore::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
+        "separate-memory" => Box::new(separate_memory::SeparateMemory::new(ctx)),
+        "shared-value" => Box::new(shared_value::SharedValue::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
     }
 }

@@ -156,6 +156,13 @@ fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: 
         Role::Consumer { work_ms } => {
             roles::queue::consumer(region, worker, Duration::from_millis(*work_ms), crash);
         }
+        Role::OwnCounter { iterations } => {
+            roles::memory::own_counter(region, worker, *iterations, crash);
+        }
+        Role::SharedValue {
+            iterations,
+            workers,
+        } => roles::memory::shared_value(region, worker, *iterations, *workers, crash),
     }
 }
 

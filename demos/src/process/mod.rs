@@ -1,5 +1,5 @@
-//! Worker processes: the parent's launcher and pool, the child's main, the
-//! message between them, and the sockets some of them talk over.
+//! Worker processes: the parent's launcher and pool, the child's main and
+//! roles, the message between them, and the sockets some of them talk over.
 
 mod child;
 pub mod ipc;

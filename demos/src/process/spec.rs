@@ -74,6 +74,23 @@ pub enum Role {
         /// Milliseconds of computing per item.
         work_ms: u64,
     },
+    /// Adds 1 to this process's own copy of a global counter `iterations`
+    /// times, then reports the copy's value in `array[slot]`.
+    OwnCounter {
+        /// Increments.
+        iterations: u64,
+    },
+    /// `multiprocessing.Value` and `Array`: adds 1 to a shared value
+    /// `iterations` times without a lock, then as many times to another
+    /// under the region's first lock, then fills its stripe of the shared
+    /// array with its slot number.
+    SharedValue {
+        /// Increments of each value.
+        iterations: u64,
+        /// Workers in the round: they start counting together, and the
+        /// array is cut into this many stripes.
+        workers: u64,
+    },
 }
 
 /// A fault a worker injects on purpose.
@@ -106,6 +123,27 @@ pub mod value {
     pub const WORK_NS: usize = 5;
     /// Items the producers put on the queue (sentinels not counted).
     pub const PRODUCED: usize = 6;
+    /// `shared-value`: the value added to without a lock.
+    pub const SHARED_UNLOCKED: usize = 7;
+    /// `shared-value`: the value added to under the lock.
+    pub const SHARED_LOCKED: usize = 8;
+    /// `shared-value`: workers at the start line.
+    pub const SHARED_ARRIVED: usize = 9;
+
+    /// Every index above, for the test that keeps them apart.
+    #[cfg(test)]
+    pub(super) const ALL: [usize; 10] = [
+        PLACES,
+        RACE_UNSYNCHRONIZED,
+        RACE_LOCKED,
+        RACE_ATOMIC,
+        PRODUCERS_DONE,
+        WORK_NS,
+        PRODUCED,
+        SHARED_UNLOCKED,
+        SHARED_LOCKED,
+        SHARED_ARRIVED,
+    ];
 }
 
 /// One task's result in a process pool, as a worker stores it in
@@ -185,6 +223,11 @@ mod tests {
                 consumers: 1,
             },
             Role::Consumer { work_ms: 2 },
+            Role::OwnCounter { iterations: 7 },
+            Role::SharedValue {
+                iterations: 8,
+                workers: 2,
+            },
         ];
         for (slot, role) in roles.into_iter().enumerate() {
             let spec = ChildSpec {
@@ -205,6 +248,14 @@ mod tests {
         .expect("parse");
         assert!(matches!(spec.role, Role::Pool { uneven: false, .. }));
         assert!(!spec.to_arg().contains("uneven"));
+    }
+
+    #[test]
+    fn value_indices_are_distinct_and_inside_the_region() {
+        for (i, index) in value::ALL.iter().enumerate() {
+            assert!(*index < crate::shm::VALUES, "index {index}");
+            assert!(!value::ALL[i + 1..].contains(index), "index {index} twice");
+        }
     }
 
     #[test]

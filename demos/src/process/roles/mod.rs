@@ -1,5 +1,5 @@
 //! What worker processes do, one module per concept: pools of tasks, memory
-//! shared between processes, the queue. `child.rs` dispatches to them.
+//! (shared or not), the queue. `child.rs` dispatches to them.
 
 pub(super) mod memory;
 pub(super) mod pool;
