@@ -391,6 +391,21 @@ pub const CATALOG: &[DemoSpec] = &[
         variants: &[],
     },
     DemoSpec {
+        name: "pipe",
+        summary: "A two-way pipe between two processes: each message sent there and back, timed",
+        look_for: "Two worker processes hold the ends of a pipe (connected sockets, like \
+                   multiprocessing.Pipe()). One sends a message and waits; the other sends it \
+                   back. Each round trip passes through the kernel twice: its latency is the \
+                   price of talking instead of sharing memory. Bytes moved count both ways.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[
+            param("tasks", "round trips to make", 2_000, 1, 1_000_000),
+            param("amount", "bytes in each message", 256, 1, 1 << 20),
+        ],
+        variants: &[],
+    },
+    DemoSpec {
         name: "shared-value",
         summary: "multiprocessing.Value and Array: shared memory between processes, and its lock",
         look_for: "Worker processes add 1 to a value in shared memory. Without its lock, the \
@@ -400,6 +415,18 @@ pub const CATALOG: &[DemoSpec] = &[
         modes: &[Mode::Processes],
         kind: None,
         params: &[workers(2), iterations(200_000)],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "manager",
+        summary: "A manager process serves a dictionary; worker processes update it by request",
+        look_for: "Worker 0 is the manager: it holds the dictionary, and nobody else can touch \
+                   it. The clients send it requests over a socket (incr KEY) and wait for each \
+                   reply: the request latency is what sharing through a server costs. The final \
+                   counts add up to every request made: the server applies them one at a time.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(3), tasks(500)],
         variants: &[],
     },
     DemoSpec {

@@ -77,6 +77,14 @@ pub enum ConfigError {
     },
 }
 
+/// Processes a demo starts besides its workers, producers and consumers.
+const EXTRA_PROCESSES: &[(&str, u64)] = &[
+    // The manager's server.
+    ("manager", 1),
+    // The two ends of the pipe (it has no worker count).
+    ("pipe", 2),
+];
+
 /// Demos whose processes put one result per task in the region's array.
 const RESULT_PER_TASK: &[&str] = &["thread-pool"];
 
@@ -87,11 +95,16 @@ fn check_process_limits(
     spec: &DemoSpec,
     values: &[(&'static str, u64)],
 ) -> Result<(), ConfigError> {
-    let processes: u64 = values
+    let extra = EXTRA_PROCESSES
         .iter()
-        .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
-        .map(|(_, v)| *v)
-        .sum();
+        .find(|(name, _)| *name == spec.name)
+        .map_or(0, |(_, n)| *n);
+    let processes: u64 = extra
+        + values
+            .iter()
+            .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
+            .map(|(_, v)| *v)
+            .sum::<u64>();
     let max_processes = MAX_PROCESSES as u64;
     if processes > max_processes {
         return Err(ConfigError::TooManyProcesses {
@@ -430,12 +443,20 @@ mod tests {
             DemoConfig::new(&request("thread-pool", &[("tasks", 5000)])).is_ok(),
             "threads keep their results on the heap"
         );
+        assert!(in_processes("manager", &[("workers", 63)]).is_ok());
+        assert_eq!(
+            in_processes("manager", &[("workers", 64)])
+                .expect_err("and the server")
+                .to_string(),
+            "processes mode runs at most 64 worker processes, asked for 65"
+        );
         assert!(in_processes("separate-memory", &[("workers", 64)]).is_ok());
+        assert!(in_processes("pipe", &[]).is_ok());
     }
 
     #[test]
     fn process_only_demos_default_to_processes() {
-        for name in ["separate-memory", "shared-value"] {
+        for name in ["separate-memory", "pipe", "shared-value", "manager"] {
             let config = DemoConfig::new(&request(name, &[])).expect(name);
             assert_eq!(config.mode, Mode::Processes, "{name}");
             let mut threads = request(name, &[]);

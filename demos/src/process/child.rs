@@ -25,6 +25,9 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(10);
 pub const ORPHANED: i32 = 3;
 /// Exit code: the region or the spec could not be read.
 pub const BAD_START: i32 = 4;
+/// Exit code: the role could not do its job (its peer never came, its
+/// socket name was taken, its peer broke the protocol).
+pub const ROLE_FAILED: i32 = 5;
 
 /// Runs a worker process to the end and returns its exit code.
 #[must_use]
@@ -59,9 +62,10 @@ pub fn child_main(fd: i32, parent: i32, spec: &str) -> i32 {
         hang();
     }
     let crash_after_first = spec.fault == Some(Fault::Crash);
-    run_role(region, &worker, &spec.role, crash_after_first);
+    let done = run_role(region, &worker, &spec.role, crash_after_first);
+    let failed = done.is_err() && !worker.controls().is_stopping();
     worker.finish();
-    0
+    if failed { ROLE_FAILED } else { 0 }
 }
 
 /// A thread that keeps this process's controls in step with the region's.
@@ -108,8 +112,13 @@ pub(super) fn crash_now() -> ! {
     }
 }
 
-/// Does the role.
-fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: bool) {
+/// Does the role; an error when it could not (not when the run stopped).
+fn run_role(
+    region: &'static SharedRegion,
+    worker: &Worker,
+    role: &Role,
+    crash: bool,
+) -> std::io::Result<()> {
     match role {
         Role::Pool {
             kind,
@@ -163,7 +172,22 @@ fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: 
             iterations,
             workers,
         } => roles::memory::shared_value(region, worker, *iterations, *workers, crash),
+        Role::PipeCaller {
+            socket,
+            messages,
+            bytes,
+        } => return roles::pipe::caller(region, worker, socket, *messages, *bytes, crash),
+        Role::PipeEcho { socket, bytes } => {
+            return roles::pipe::echo_end(region, worker, socket, *bytes, crash);
+        }
+        Role::ManagerServer { socket } => {
+            return roles::manager::server(region, worker, socket, crash);
+        }
+        Role::ManagerClient { socket, requests } => {
+            return roles::manager::client(region, worker, socket, *requests, crash);
+        }
     }
+    Ok(())
 }
 
 /// A pool worker's step boundary: paused here while the run is paused;

@@ -91,6 +91,36 @@ pub enum Role {
         /// array is cut into this many stripes.
         workers: u64,
     },
+    /// One end of a two-way pipe: connects to `socket`, sends `messages`
+    /// messages of `bytes` bytes and times each round trip.
+    PipeCaller {
+        /// Abstract socket name.
+        socket: String,
+        /// Round trips to make.
+        messages: u64,
+        /// Bytes in each message.
+        bytes: u64,
+    },
+    /// The other end: listens on `socket` and sends every message back.
+    PipeEcho {
+        /// Abstract socket name.
+        socket: String,
+        /// Bytes in each message.
+        bytes: u64,
+    },
+    /// A manager: serves a dictionary on `socket` until asked to shut down.
+    ManagerServer {
+        /// Abstract socket name.
+        socket: String,
+    },
+    /// Updates the manager's dictionary with `requests` increments, timing
+    /// each request.
+    ManagerClient {
+        /// Abstract socket name.
+        socket: String,
+        /// Requests to make.
+        requests: u64,
+    },
 }
 
 /// A fault a worker injects on purpose.
@@ -129,10 +159,18 @@ pub mod value {
     pub const SHARED_LOCKED: usize = 8;
     /// `shared-value`: workers at the start line.
     pub const SHARED_ARRIVED: usize = 9;
+    /// `pipe`: round trips completed.
+    pub const PIPE_ROUND_TRIPS: usize = 10;
+    /// `pipe`: replies that came back byte for byte as sent.
+    pub const PIPE_INTACT: usize = 11;
+    /// `manager`: requests the clients made and saw answered.
+    pub const MANAGER_REQUESTS: usize = 12;
+    /// `manager`: data requests (`incr`, `get`) the server answered.
+    pub const MANAGER_SERVED: usize = 13;
 
     /// Every index above, for the test that keeps them apart.
     #[cfg(test)]
-    pub(super) const ALL: [usize; 10] = [
+    pub(super) const ALL: [usize; 14] = [
         PLACES,
         RACE_UNSYNCHRONIZED,
         RACE_LOCKED,
@@ -143,7 +181,21 @@ pub mod value {
         SHARED_UNLOCKED,
         SHARED_LOCKED,
         SHARED_ARRIVED,
+        PIPE_ROUND_TRIPS,
+        PIPE_INTACT,
+        MANAGER_REQUESTS,
+        MANAGER_SERVED,
     ];
+}
+
+/// Which slot plays which part, where a demo's processes are not all alike.
+pub mod slot {
+    /// `pipe`: the end that sends and times the round trips.
+    pub const PIPE_CALLER: usize = 0;
+    /// `pipe`: the end that echoes.
+    pub const PIPE_ECHO: usize = 1;
+    /// `manager`: the server; the clients take the slots after it.
+    pub const MANAGER_SERVER: usize = 0;
 }
 
 /// One task's result in a process pool, as a worker stores it in
@@ -227,6 +279,22 @@ mod tests {
             Role::SharedValue {
                 iterations: 8,
                 workers: 2,
+            },
+            Role::PipeCaller {
+                socket: "corescope-1-pipe-0".to_owned(),
+                messages: 3,
+                bytes: 64,
+            },
+            Role::PipeEcho {
+                socket: "corescope-1-pipe-0".to_owned(),
+                bytes: 64,
+            },
+            Role::ManagerServer {
+                socket: "corescope-1-manager-0".to_owned(),
+            },
+            Role::ManagerClient {
+                socket: "corescope-1-manager-0".to_owned(),
+                requests: 5,
             },
         ];
         for (slot, role) in roles.into_iter().enumerate() {
