@@ -90,7 +90,7 @@ impl SeparateMemoryOutcome {
             ),
             ResultLine::compare(
                 "each child's copy",
-                self.iterations,
+                format!("{} each", self.iterations),
                 children.join(" "),
                 children_full,
                 "each child saw only its own increments".to_owned(),
