@@ -27,8 +27,13 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// giving up (a peer that crashed before it got there).
 pub const PEER_DEADLINE: Duration = Duration::from_secs(10);
 
-/// The pause between two tries to connect or accept.
+/// The first pause between two tries to connect or accept; each pause
+/// doubles, up to `RETRY_MAX`: a peer that is about to come is met within a
+/// millisecond, and one that takes long costs few wake-ups (a server waits
+/// in `accept` for the whole run).
 const RETRY: Duration = Duration::from_millis(1);
+/// The longest pause between two tries.
+const RETRY_MAX: Duration = Duration::from_millis(16);
 
 /// The longest line a peer may send (a manager request or reply).
 const MAX_LINE: u64 = 64 * 1024;
@@ -69,6 +74,7 @@ pub fn listen(name: &str) -> io::Result<UnixListener> {
 
 /// Waits for the next connection to `listener`.
 pub fn accept(listener: &UnixListener, keep_going: &dyn Fn() -> bool) -> io::Result<UnixStream> {
+    let mut pause = RETRY;
     loop {
         match listener.accept() {
             Ok((stream, _)) => return with_timeouts(stream),
@@ -76,7 +82,8 @@ pub fn accept(listener: &UnixListener, keep_going: &dyn Fn() -> bool) -> io::Res
                 if !keep_going() {
                     return Err(gave_up());
                 }
-                std::thread::sleep(RETRY);
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(RETRY_MAX);
             }
             Err(err) if err.kind() == ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
@@ -88,6 +95,7 @@ pub fn accept(listener: &UnixListener, keep_going: &dyn Fn() -> bool) -> io::Res
 /// there yet (the peer is still starting).
 pub fn connect(name: &str, keep_going: &dyn Fn() -> bool) -> io::Result<UnixStream> {
     let address = address(name)?;
+    let mut pause = RETRY;
     loop {
         match UnixStream::connect_addr(&address) {
             Ok(stream) => return with_timeouts(stream),
@@ -100,7 +108,8 @@ pub fn connect(name: &str, keep_going: &dyn Fn() -> bool) -> io::Result<UnixStre
                 if !keep_going() {
                     return Err(gave_up());
                 }
-                std::thread::sleep(RETRY);
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(RETRY_MAX);
             }
             Err(err) => return Err(err),
         }

@@ -34,7 +34,7 @@ use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
 /// The keys the clients update, in turn.
-pub const KEYS: [&str; 4] = ["apples", "pears", "plums", "figs"];
+pub(crate) const KEYS: [&str; 4] = ["apples", "pears", "plums", "figs"];
 
 /// The server's dictionary and whether it was asked to shut down.
 #[derive(Debug, Default)]
