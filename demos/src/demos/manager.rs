@@ -124,7 +124,10 @@ impl Manager {
         for index in [value::MANAGER_REQUESTS, value::MANAGER_SERVED] {
             region.values[index].store(0, Ordering::Relaxed);
         }
-        for slot in &region.workers[SERVER..=clients.min(region.workers.len() - 1)] {
+        // The server's slot and its clients' (the config keeps them within
+        // the region).
+        let slots = &region.workers[SERVER..=clients.min(region.workers.len() - 1)];
+        for slot in slots {
             slot.bytes_sent.store(0, Ordering::Relaxed);
         }
         let socket = ipc::socket_name("manager");
@@ -168,7 +171,7 @@ impl Manager {
             dictionary_total: dictionary.values().sum(),
             dictionary,
             request: region.latency.summary().into(),
-            bytes_moved: region.workers[SERVER..=clients.min(region.workers.len() - 1)]
+            bytes_moved: slots
                 .iter()
                 .map(|slot| slot.bytes_sent.load(Ordering::Relaxed))
                 .sum(),
