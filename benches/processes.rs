@@ -28,6 +28,7 @@ fn start_cost(c: &mut Criterion) {
             kind: Kind::Cpu,
             work_ms: 0,
             total: 0,
+            uneven: false,
         },
         fault: None,
     };

@@ -128,6 +128,17 @@ const fn work_ms(default: u64) -> ParamSpec {
     )
 }
 
+/// `iterations` for the demos that count in a loop.
+const fn iterations(default: u64) -> ParamSpec {
+    param(
+        "iterations",
+        "increments per worker",
+        default,
+        1,
+        100_000_000,
+    )
+}
+
 /// One demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DemoSpec {
@@ -183,16 +194,7 @@ pub const CATALOG: &[DemoSpec] = &[
                    and atomic counters always match, and the lock shows its contention.",
         modes: &[Mode::Threads, Mode::Processes],
         kind: None,
-        params: &[
-            workers(2),
-            param(
-                "iterations",
-                "increments per worker",
-                1_000_000,
-                1,
-                100_000_000,
-            ),
-        ],
+        params: &[workers(2), iterations(1_000_000)],
         variants: &["unsynchronized", "locked", "atomic"],
     },
     DemoSpec {
@@ -297,8 +299,9 @@ pub const CATALOG: &[DemoSpec] = &[
         summary: "A fixed pool: map returns results in input order, as-completed in finish order",
         look_for: "Tasks take different times. `map` hands back results in the order given; \
                    `as completed` hands each back when it finishes. A rayon pool and a pool of \
-                   plain threads run the same tasks side by side.",
-        modes: &[Mode::Threads],
+                   plain threads run the same tasks side by side. In processes mode a pool of \
+                   worker processes maps them: results still come back in input order.",
+        modes: &[Mode::Threads, Mode::Processes],
         kind: Some(Kind::Cpu),
         params: &[workers(4), tasks(12), work_ms(60)],
         variants: &[],
@@ -373,6 +376,57 @@ pub const CATALOG: &[DemoSpec] = &[
                 1000,
             ),
         ],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "separate-memory",
+        summary: "A child process counts in its own copy of memory; the parent's counter stays 0",
+        look_for: "Each worker process adds to the program's counter and reports what its copy \
+                   reached: every child counted to the full number, yet the parent's counter is \
+                   still 0. A process has memory of its own. The same counting on threads does \
+                   change the parent's counter: threads share its memory.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(2), iterations(1_000_000)],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "pipe",
+        summary: "A two-way pipe between two processes: each message sent there and back, timed",
+        look_for: "Two worker processes hold the ends of a pipe (connected sockets, like \
+                   multiprocessing.Pipe()). One sends a message and waits; the other sends it \
+                   back. Each round trip passes through the kernel twice: its latency is the \
+                   price of talking instead of sharing memory. Bytes moved count both ways.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[
+            param("tasks", "round trips to make", 2_000, 1, 1_000_000),
+            param("amount", "bytes in each message", 256, 1, 1 << 20),
+        ],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "shared-value",
+        summary: "multiprocessing.Value and Array: shared memory between processes, and its lock",
+        look_for: "Worker processes add 1 to a value in shared memory. Without its lock, the \
+                   read-add-write steps of two processes interleave and updates are lost; with \
+                   get_lock() the count is exact, and the lock's waits show. Each process fills \
+                   its own stripe of a shared array; the parent checks every cell.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(2), iterations(200_000)],
+        variants: &[],
+    },
+    DemoSpec {
+        name: "manager",
+        summary: "A manager process serves a dictionary; worker processes update it by request",
+        look_for: "Worker 0 is the manager: it holds the dictionary, and nobody else can touch \
+                   it. The clients send it requests over a socket (incr KEY) and wait for each \
+                   reply: the request latency is what sharing through a server costs. The final \
+                   counts add up to every request made: the server applies them one at a time.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[workers(3), tasks(500)],
         variants: &[],
     },
     DemoSpec {

@@ -6,7 +6,7 @@
 
 use crate::catalog::{self, DemoSpec, Kind, Mode};
 use crate::process::Faults;
-use crate::shm::{MAX_PROCESSES, MAX_QUEUE_CAPACITY};
+use crate::shm::{ARRAY_LEN, MAX_PROCESSES, MAX_QUEUE_CAPACITY};
 
 /// Why a configuration was refused. Each is a usage error (exit code 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,14 +77,34 @@ pub enum ConfigError {
     },
 }
 
+/// Processes a demo starts besides its workers, producers and consumers.
+const EXTRA_PROCESSES: &[(&str, u64)] = &[
+    // The manager's server.
+    ("manager", 1),
+    // The two ends of the pipe (it has no worker count).
+    ("pipe", 2),
+];
+
+/// Demos whose processes put one result per task in the region's array.
+const RESULT_PER_TASK: &[&str] = &["thread-pool"];
+
 /// Worker processes report through fixed-size slots in shared memory: their
-/// number and the queue's capacity have smaller limits than threads'.
-fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigError> {
-    let processes: u64 = values
+/// number, the queue's capacity and the results they can leave have smaller
+/// limits than threads'.
+fn check_process_limits(
+    spec: &DemoSpec,
+    values: &[(&'static str, u64)],
+) -> Result<(), ConfigError> {
+    let extra = EXTRA_PROCESSES
         .iter()
-        .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
-        .map(|(_, v)| *v)
-        .sum();
+        .find(|(name, _)| *name == spec.name)
+        .map_or(0, |(_, n)| *n);
+    let processes: u64 = extra
+        + values
+            .iter()
+            .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
+            .map(|(_, v)| *v)
+            .sum::<u64>();
     let max_processes = MAX_PROCESSES as u64;
     if processes > max_processes {
         return Err(ConfigError::TooManyProcesses {
@@ -102,12 +122,23 @@ fn check_process_limits(values: &[(&'static str, u64)]) -> Result<(), ConfigErro
             value: *capacity,
         });
     }
+    if RESULT_PER_TASK.contains(&spec.name)
+        && let Some((_, tasks)) = values.iter().find(|(name, _)| *name == "tasks")
+        && *tasks > ARRAY_LEN as u64
+    {
+        return Err(ConfigError::OutOfRange {
+            option: "tasks",
+            min: 1,
+            max: ARRAY_LEN as u64,
+            value: *tasks,
+        });
+    }
     Ok(())
 }
 
 /// `a`, `a or b`, `a, b or c`.
-fn either(list: &[&str]) -> String {
-    match list {
+fn either(names: &[&str]) -> String {
+    match names {
         [] => String::new(),
         [only] => (*only).to_owned(),
         [rest @ .., final_one] => format!("{} or {final_one}", rest.join(", ")),
@@ -221,7 +252,7 @@ impl DemoConfig {
             }
         }
         if mode == Mode::Processes {
-            check_process_limits(&values)?;
+            check_process_limits(spec, &values)?;
         }
         Ok(Self {
             spec,
@@ -392,6 +423,52 @@ mod tests {
                 .to_string()
                 .contains("unsynchronized, locked, atomic")
         );
+    }
+
+    #[test]
+    fn processes_mode_has_the_region_s_limits() {
+        let in_processes = |name: &str, values: &[(&str, u64)]| {
+            let mut r = request(name, values);
+            r.mode = Some(Mode::Processes);
+            DemoConfig::new(&r)
+        };
+        assert!(in_processes("thread-pool", &[("tasks", 1024)]).is_ok());
+        assert_eq!(
+            in_processes("thread-pool", &[("tasks", 1025)])
+                .expect_err("one cell per task")
+                .to_string(),
+            "--tasks must be between 1 and 1024, got 1025"
+        );
+        assert!(
+            DemoConfig::new(&request("thread-pool", &[("tasks", 5000)])).is_ok(),
+            "threads keep their results on the heap"
+        );
+        assert!(in_processes("manager", &[("workers", 63)]).is_ok());
+        assert_eq!(
+            in_processes("manager", &[("workers", 64)])
+                .expect_err("and the server")
+                .to_string(),
+            "processes mode runs at most 64 worker processes, asked for 65"
+        );
+        assert!(in_processes("separate-memory", &[("workers", 64)]).is_ok());
+        assert!(in_processes("pipe", &[]).is_ok());
+    }
+
+    #[test]
+    fn process_only_demos_default_to_processes() {
+        for name in ["separate-memory", "pipe", "shared-value", "manager"] {
+            let config = DemoConfig::new(&request(name, &[])).expect(name);
+            assert_eq!(config.mode, Mode::Processes, "{name}");
+            let mut threads = request(name, &[]);
+            threads.mode = Some(Mode::Threads);
+            assert!(
+                DemoConfig::new(&threads)
+                    .expect_err(name)
+                    .to_string()
+                    .contains("runs in processes mode, not in threads"),
+                "{name}"
+            );
+        }
     }
 
     #[test]

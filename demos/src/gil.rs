@@ -125,8 +125,11 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-        // Fair hand-offs every ~2 ms: many switches, not one or two.
-        assert!(gil.switches() >= 20, "only {} switches", gil.switches());
-        assert!(stats.report("gil").contended >= 20);
+        // Fair hand-offs every ~2 ms: many switches, not one or two. About
+        // 100 on an idle machine; on a busy one a worker that lost the GIL
+        // may wait for a CPU before it queues for the GIL again, and the
+        // holder keeps it until someone queues: slices grow, to ~11 ms seen.
+        assert!(gil.switches() >= 10, "only {} switches", gil.switches());
+        assert!(stats.report("gil").contended >= 10);
     }
 }

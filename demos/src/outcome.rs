@@ -9,10 +9,48 @@ use serde::Serialize;
 
 use crate::demos::{
     bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
-    lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
-    thread_pool::PoolOutcome, threads::ThreadsOutcome,
+    lock_contention::ContentionOutcome, manager::ManagerOutcome, pipe::PipeOutcome,
+    producer_consumer::QueueOutcome, race::RaceOutcome, rlock::RLockOutcome,
+    scaling::ScalingOutcome, semaphore::SemaphoreOutcome, separate_memory::SeparateMemoryOutcome,
+    shared_value::SharedValueOutcome, thread_pool::PoolOutcome, threads::ThreadsOutcome,
 };
+use crate::probes::HistogramSummary;
+
+/// A distribution of latencies in an outcome, in microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Latency {
+    /// Values measured.
+    pub count: u64,
+    /// Mean, microseconds.
+    pub mean_us: f64,
+    /// Median, microseconds (within 6.25%).
+    pub p50_us: f64,
+    /// 99th percentile, microseconds (within 6.25%).
+    pub p99_us: f64,
+    /// Longest, microseconds.
+    pub max_us: f64,
+}
+
+impl From<HistogramSummary> for Latency {
+    fn from(h: HistogramSummary) -> Self {
+        let us = |ns: u64| ns as f64 / 1e3;
+        Self {
+            count: h.count,
+            mean_us: us(h.mean_ns),
+            p50_us: us(h.p50_ns),
+            p99_us: us(h.p99_ns),
+            max_us: us(h.max_ns),
+        }
+    }
+}
+
+impl Latency {
+    /// `mean / p99 us`, for a result line.
+    #[must_use]
+    pub fn mean_and_p99(&self) -> String {
+        format!("{:.1} / {:.1} us", self.mean_us, self.p99_us)
+    }
+}
 
 /// Whether a line of the result panel shows the concept's good or bad case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +142,14 @@ pub enum Outcome {
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
     Scaling(ScalingOutcome),
+    /// `separate-memory`.
+    SeparateMemory(SeparateMemoryOutcome),
+    /// `pipe`.
+    Pipe(PipeOutcome),
+    /// `shared-value`.
+    SharedValue(SharedValueOutcome),
+    /// `manager`.
+    Manager(ManagerOutcome),
 }
 
 impl Outcome {
@@ -123,6 +169,10 @@ impl Outcome {
             Self::Semaphore(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
+            Self::SeparateMemory(o) => o.lines(),
+            Self::Pipe(o) => o.lines(),
+            Self::SharedValue(o) => o.lines(),
+            Self::Manager(o) => o.lines(),
         }
     }
 }

@@ -245,18 +245,41 @@ pub fn children_named(pid: u32, name: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Worker processes started by the corescope process `parent`.
+/// Runs corescope with `args` and waits for it, returning its process id
+/// too, so that a test can look for worker processes it left behind.
+pub fn corescope_with_pid(args: &[&str]) -> (u32, Output) {
+    let child = Command::new(bin())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run corescope");
+    let pid = child.id();
+    (pid, child.wait_with_output().expect("corescope output"))
+}
+
+/// Live worker processes that the corescope process `parent` started: those
+/// whose command line is `... worker ... --parent PARENT ...`. (`pgrep -f
+/// "corescope worker"` would find none: a worker re-executes
+/// `/proc/self/exe`, so its argv[0] does not say corescope. A zombie's
+/// command line is empty, so only processes still running count.)
 pub fn workers_of(parent: u32) -> Vec<u32> {
-    let out = Command::new("pgrep")
-        .args([
-            "-f",
-            &format!("^corescope worker --fd [0-9]+ --parent {parent} "),
-        ])
-        .output()
-        .expect("pgrep");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
+    let parent = parent.to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+            let worker = args.get(1).is_some_and(|a| *a == b"worker");
+            let ours = args
+                .windows(2)
+                .any(|w| w[0] == b"--parent" && w[1] == parent.as_bytes());
+            (worker && ours).then_some(pid)
+        })
         .collect()
 }
 

@@ -6,11 +6,15 @@ pub mod barrier;
 pub mod condition;
 pub mod event;
 pub mod lock_contention;
+pub mod manager;
+pub mod pipe;
 pub mod producer_consumer;
 pub mod race;
 pub mod rlock;
 pub mod scaling;
 pub mod semaphore;
+pub mod separate_memory;
+pub mod shared_value;
 mod start;
 pub mod thread_pool;
 pub mod threads;
@@ -34,6 +38,10 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "semaphore" => Box::new(semaphore::Semaphore::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
+        "separate-memory" => Box::new(separate_memory::SeparateMemory::new(ctx)),
+        "pipe" => Box::new(pipe::Pipe::new(ctx)),
+        "shared-value" => Box::new(shared_value::SharedValue::new(ctx)),
+        "manager" => Box::new(manager::Manager::new(ctx)),
         other => unreachable!("the catalogue lists `{other}` but no code runs it"),
     }
 }

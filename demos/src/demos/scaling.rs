@@ -206,6 +206,7 @@ fn run_processes(
         kind,
         work_ms: millis_per_task,
         total: tasks,
+        uneven: false,
     };
     let more = |r: &SharedRegion| r.next_task.load(Ordering::Relaxed) < tasks;
     let plan = PoolPlan {

@@ -16,7 +16,14 @@
 //! Rayon threads are workers 0..workers (by `rayon::current_thread_index`);
 //! the plain pool's are numbered from `PLAIN_POOL_FIRST`, so that the two
 //! pools never share a worker row.
+//!
+//! In processes mode the same tasks run on a live pool of worker processes
+//! (`multiprocessing.Pool.map`): each writes its task's result, the task id
+//! and its finishing place, into the task's cell of the shared array; the
+//! parent gathers the cells in input order, checking that cell i holds task
+//! i's result, and sorts them by place for the order they finished in.
 
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -25,10 +32,12 @@ use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
 use serde::Serialize;
 
 use super::start::spawn;
-use crate::catalog::{Kind, MAX_WORKERS};
+use crate::catalog::{Kind, MAX_WORKERS, Mode};
 use crate::outcome::{Outcome, ResultLine};
 use crate::probes::WorkerState;
+use crate::process::{PoolPlan, PoolResult, Role, run_process_pool, value};
 use crate::run::{Demo, RunContext};
+use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
 /// The worker index of the plain pool's first thread: above any rayon
@@ -38,50 +47,80 @@ const PLAIN_POOL_FIRST: usize = MAX_WORKERS as usize;
 /// Task ids shown in a result line before the rest is cut.
 const SHOWN_IDS: usize = 8;
 
-/// What the two pools returned in a round.
+/// What the two pools (in processes mode, the process pool) returned in a
+/// round.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PoolOutcome {
+    /// `threads` or `processes`.
+    pub mode: Mode,
     /// `cpu` or `io`.
     pub kind: Kind,
-    /// Threads in each pool.
+    /// Threads in each pool, or worker processes.
     pub workers: usize,
     /// Tasks given to each pool.
     pub tasks: u64,
-    /// Task ids in the order rayon's `map` returned their results.
+    /// Task ids in the order the map returned their results (rayon's, or
+    /// the cells of the shared array gathered in input order).
     pub map_order: Vec<u64>,
     /// True when `map_order` is the input order (checked, id by id).
     pub order_preserved: bool,
-    /// Task ids in the order the rayon pool finished them.
+    /// Task ids in the order the map's pool finished them.
     pub map_finish_order: Vec<u64>,
     /// Wall time of the map, milliseconds.
     pub map_wall_ms: f64,
-    /// Task ids in the order the plain pool handed back their results, as
-    /// each finished ("as completed").
+    /// Task ids in the order they completed: as the plain pool handed back
+    /// their results ("as completed"); in processes mode, by the finishing
+    /// place each worker recorded.
     pub completion_order: Vec<u64>,
-    /// Wall time of the plain pool, milliseconds.
-    pub completed_wall_ms: f64,
+    /// Wall time of the plain pool, milliseconds (threads mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_wall_ms: Option<f64>,
+    /// Mean start cost of a worker process, from being asked for to ready,
+    /// milliseconds (processes mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process_start_ms: Option<f64>,
 }
 
 impl PoolOutcome {
     /// The map's order against the input's; the finish order; wall times.
     #[must_use]
     pub fn lines(&self) -> Vec<ResultLine> {
-        vec![
-            ResultLine::compare(
-                "map order",
-                "input order",
-                if self.order_preserved {
-                    "input order"
-                } else {
-                    "another order"
-                },
-                self.order_preserved,
-                format!(
-                    "results {}; finished {}",
-                    ids(&self.map_order),
-                    ids(&self.map_finish_order)
-                ),
+        let mut lines = vec![ResultLine::compare(
+            "map order",
+            "input order",
+            if self.order_preserved {
+                "input order"
+            } else {
+                "another order"
+            },
+            self.order_preserved,
+            format!(
+                "results {}; finished {}",
+                ids(&self.map_order),
+                ids(&self.map_finish_order)
             ),
+        )];
+        if self.mode == Mode::Processes {
+            lines.push(ResultLine::figure(
+                "finish order",
+                ids(&self.completion_order),
+                "by the place each worker process recorded: shorter tasks first".to_owned(),
+            ));
+            lines.push(ResultLine::figure(
+                "wall time",
+                format!("{:.0} ms", self.map_wall_ms),
+                format!("process pool map, {} worker processes", self.workers),
+            ));
+            if let Some(start) = self.process_start_ms {
+                lines.push(ResultLine::figure(
+                    "process start",
+                    format!("{start:.2} ms"),
+                    "mean, from spawn to ready to work".to_owned(),
+                ));
+            }
+            return lines;
+        }
+        lines.extend([
             ResultLine::figure(
                 "as completed",
                 ids(&self.completion_order),
@@ -89,10 +128,15 @@ impl PoolOutcome {
             ),
             ResultLine::figure(
                 "wall time",
-                format!("{:.0} / {:.0} ms", self.map_wall_ms, self.completed_wall_ms),
+                format!(
+                    "{:.0} / {:.0} ms",
+                    self.map_wall_ms,
+                    self.completed_wall_ms.unwrap_or(0.0)
+                ),
                 format!("rayon map / plain pool, {} workers each", self.workers),
             ),
-        ]
+        ]);
+        lines
     }
 }
 
@@ -122,14 +166,14 @@ impl ThreadPool {
 }
 
 /// Task `id`'s length: later tasks are shorter.
-fn length(work: Duration, id: u64, tasks: u64) -> Duration {
+pub(crate) fn task_length(work: Duration, id: u64, tasks: u64) -> Duration {
     let share = work.as_nanos() * u128::from(tasks - id) / u128::from(tasks.max(1));
     Duration::from_nanos(u64::try_from(share).unwrap_or(u64::MAX))
 }
 
 /// Runs task `id` on `worker` and counts it; false if the run stopped first.
 fn run_task(ctx: &RunContext, worker: &Worker, kind: Kind, id: u64, tasks: u64) -> bool {
-    let work = length(Duration::from_millis(ctx.config.get("work-ms")), id, tasks);
+    let work = task_length(Duration::from_millis(ctx.config.get("work-ms")), id, tasks);
     let finished = match kind {
         Kind::Cpu => worker.compute(work),
         Kind::Io => worker.sleep_io(work),
@@ -246,11 +290,77 @@ fn as_completed(ctx: &RunContext, workers: usize, kind: Kind, tasks: u64) -> (Ve
     (completion_order, started.elapsed())
 }
 
+/// The map on a live pool of worker processes (`multiprocessing.Pool.map`).
+fn map_in_processes(
+    ctx: &RunContext,
+    region: &'static SharedRegion,
+    kind: Kind,
+    tasks: u64,
+) -> PoolOutcome {
+    // The config keeps `tasks` within the array in processes mode.
+    let cells = &region.array[..usize::try_from(tasks)
+        .unwrap_or(usize::MAX)
+        .min(region.array.len())];
+    region.next_task.store(0, Ordering::Relaxed);
+    region.values[value::PLACES].store(0, Ordering::Relaxed);
+    for cell in cells {
+        cell.store(0, Ordering::Relaxed);
+    }
+    let work_ms = ctx.config.get("work-ms");
+    let role = |_| Role::Pool {
+        kind,
+        work_ms,
+        total: tasks,
+        uneven: true,
+    };
+    let more = |r: &SharedRegion| r.next_task.load(Ordering::Relaxed) < tasks;
+    let run = run_process_pool(
+        ctx,
+        region,
+        &PoolPlan {
+            role: &role,
+            more: &more,
+            first_slot: 0,
+            fixed: None,
+        },
+    );
+    // Gathered in input order, as `map` returns them; a task that never
+    // finished leaves a gap, and `order_preserved` says so.
+    let gathered: Vec<PoolResult> = cells
+        .iter()
+        .filter_map(|cell| PoolResult::from_cell(cell.load(Ordering::Relaxed)))
+        .collect();
+    let map_order: Vec<u64> = gathered.iter().map(|r| r.task).collect();
+    let mut by_place = gathered;
+    by_place.sort_by_key(|r| r.place);
+    let finish_order: Vec<u64> = by_place.iter().map(|r| r.task).collect();
+    let starts = &run.start_latency;
+    PoolOutcome {
+        mode: Mode::Processes,
+        kind,
+        workers: ctx.controls.workers(),
+        tasks,
+        order_preserved: map_order.iter().copied().eq(0..tasks),
+        map_order,
+        map_finish_order: finish_order.clone(),
+        map_wall_ms: run.wall.as_secs_f64() * 1e3,
+        completion_order: finish_order,
+        completed_wall_ms: None,
+        process_start_ms: (!starts.is_empty()).then(|| {
+            starts.iter().map(Duration::as_secs_f64).sum::<f64>() * 1e3 / starts.len() as f64
+        }),
+    }
+}
+
 impl Demo for ThreadPool {
     fn round(&mut self, ctx: &RunContext) -> Outcome {
         let workers = ctx.controls.workers();
         let tasks = ctx.config.get("tasks");
         let kind = ctx.config.kind.unwrap_or(Kind::Cpu);
+        if let Some(region) = ctx.region() {
+            ctx.tasks.start_round(tasks);
+            return Outcome::ThreadPool(map_in_processes(ctx, region, kind, tasks));
+        }
         ctx.tasks.start_round(2 * tasks);
         let mapped = map(ctx, workers, kind, tasks);
         let (completion_order, completed_wall) = if ctx.controls.is_stopping() {
@@ -263,6 +373,7 @@ impl Demo for ThreadPool {
                 (run.order, run.finish_order, run.wall)
             });
         Outcome::ThreadPool(PoolOutcome {
+            mode: Mode::Threads,
             kind,
             workers,
             tasks,
@@ -271,7 +382,8 @@ impl Demo for ThreadPool {
             map_finish_order,
             map_wall_ms: map_wall.as_secs_f64() * 1e3,
             completion_order,
-            completed_wall_ms: completed_wall.as_secs_f64() * 1e3,
+            completed_wall_ms: Some(completed_wall.as_secs_f64() * 1e3),
+            process_start_ms: None,
         })
     }
 }

@@ -10,14 +10,13 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use super::spec::{ChildSpec, Fault, Role, SENTINEL, value};
-use crate::catalog::Kind;
+use super::roles;
+use super::spec::{ChildSpec, Fault, Role};
 use crate::control::Controls;
-use crate::demos::race::think;
 use crate::probes::clock::now_ns;
 use crate::probes::{ProbeRef, WorkerState};
 use crate::shm::{MAX_PROCESSES, SharedRegion};
-use crate::worker::{Worker, thread_cpu_time};
+use crate::worker::Worker;
 
 /// How often a worker process copies the run's controls from the region.
 const FOLLOW_EVERY: Duration = Duration::from_millis(10);
@@ -26,6 +25,9 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(10);
 pub const ORPHANED: i32 = 3;
 /// Exit code: the region or the spec could not be read.
 pub const BAD_START: i32 = 4;
+/// Exit code: the role could not do its job (its peer never came, its
+/// socket name was taken, its peer broke the protocol).
+pub const ROLE_FAILED: i32 = 5;
 
 /// Runs a worker process to the end and returns its exit code.
 #[must_use]
@@ -65,9 +67,10 @@ pub fn child_main(fd: i32, parent: i32, spec: &str) -> i32 {
         hang();
     }
     let crash_after_first = spec.fault == Some(Fault::Crash);
-    run_role(region, &worker, &spec.role, crash_after_first);
+    let done = run_role(region, &worker, &spec.role, crash_after_first);
+    let failed = done.is_err() && !worker.controls().is_stopping();
     worker.finish();
-    0
+    if failed { ROLE_FAILED } else { 0 }
 }
 
 /// A thread that keeps this process's controls in step with the region's.
@@ -92,189 +95,114 @@ fn hang() -> ! {
 
 /// One finished task: counted in the probe and the run's totals; the fault
 /// crashes the process right after the first.
-fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
+pub(super) fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
     worker.set_state(WorkerState::Idle);
     worker.task_done();
     region.tasks.done();
     if crash {
-        // A real crash, as a bug would cause one: the parent sees SIGSEGV.
+        crash_now();
+    }
+}
+
+/// Crashes this process as a bug would: the parent sees SIGSEGV.
+///
+/// Rust's runtime catches SIGSEGV to report stack overflows; for any other
+/// fault its handler restores the default action and returns, so that the
+/// faulting instruction runs again and kills. A raised signal has no
+/// instruction to run again: the first one is absorbed, and only the next
+/// finds the default action. Hence the loop.
+pub(super) fn crash_now() -> ! {
+    loop {
         let _ = nix::sys::signal::raise(Signal::SIGSEGV);
     }
 }
 
-fn run_role(region: &'static SharedRegion, worker: &Worker, role: &Role, crash: bool) {
+/// Does the role; an error when it could not (not when the run stopped).
+fn run_role(
+    region: &'static SharedRegion,
+    worker: &Worker,
+    role: &Role,
+    crash: bool,
+) -> std::io::Result<()> {
     match role {
         Role::Pool {
             kind,
             work_ms,
             total,
-        } => pool(region, worker, *kind, *work_ms, *total, crash),
+            uneven,
+        } => {
+            let tasks = roles::pool::Tasks {
+                kind: *kind,
+                work: Duration::from_millis(*work_ms),
+                total: *total,
+                uneven: *uneven,
+            };
+            roles::pool::pool(region, worker, &tasks, crash);
+        }
         Role::Contention {
             work_ms,
             critical_ms,
             total,
-        } => {
-            contention(region, worker, *work_ms, *critical_ms, *total, crash);
-        }
+        } => roles::pool::contention(
+            region,
+            worker,
+            Duration::from_millis(*work_ms),
+            Duration::from_millis(*critical_ms),
+            *total,
+            crash,
+        ),
         Role::Race {
             variant,
             iterations,
-        } => race(region, worker, variant, *iterations, crash),
+        } => roles::memory::race(region, worker, variant, *iterations, crash),
         Role::Producer {
             total,
             produce_ms,
             producers,
             consumers,
-        } => {
-            produce(region, worker, *total, *produce_ms, *producers, *consumers);
+        } => roles::queue::producer(
+            region,
+            worker,
+            *total,
+            Duration::from_millis(*produce_ms),
+            (*producers, *consumers),
+        ),
+        Role::Consumer { work_ms } => {
+            roles::queue::consumer(region, worker, Duration::from_millis(*work_ms), crash);
         }
-        Role::Consumer { work_ms } => consume(region, worker, *work_ms, crash),
-    }
-}
-
-/// A process pool's worker: tasks from the shared counter; each task's
-/// finishing place goes to the shared array (the pool's results).
-fn pool(region: &SharedRegion, worker: &Worker, kind: Kind, work_ms: u64, total: u64, crash: bool) {
-    let work = Duration::from_millis(work_ms);
-    while take_turn(worker) {
-        let task = region.next_task.fetch_add(1, Ordering::Relaxed);
-        if task >= total {
-            break;
+        Role::OwnCounter { iterations } => {
+            roles::memory::own_counter(region, worker, *iterations, crash);
         }
-        let (finished, spent) = match kind {
-            Kind::Cpu => {
-                let before = thread_cpu_time();
-                (
-                    worker.compute(work),
-                    thread_cpu_time().saturating_sub(before),
-                )
-            }
-            Kind::Io => {
-                let before = std::time::Instant::now();
-                (worker.sleep_io(work), before.elapsed())
-            }
-        };
-        let spent_ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
-        region.values[value::WORK_NS].fetch_add(spent_ns, Ordering::Relaxed);
-        if !finished {
-            break;
+        Role::SharedValue {
+            iterations,
+            workers,
+        } => roles::memory::shared_value(region, worker, *iterations, *workers, crash),
+        Role::PipeCaller {
+            socket,
+            messages,
+            bytes,
+        } => return roles::pipe::caller(region, worker, socket, *messages, *bytes, crash),
+        Role::PipeEcho { socket, bytes } => {
+            return roles::pipe::echo_end(region, worker, socket, *bytes, crash);
         }
-        let place = region.values[value::PLACES].fetch_add(1, Ordering::Relaxed);
-        if let Some(result) = region
-            .array
-            .get(usize::try_from(task).unwrap_or(usize::MAX))
-        {
-            result.store(place + 1, Ordering::Relaxed);
+        Role::ManagerServer { socket } => {
+            return roles::manager::server(region, worker, socket, crash);
         }
-        task_done(region, worker, crash);
-    }
-}
-
-/// Tasks with a critical section under the region's first lock.
-fn contention(
-    region: &SharedRegion,
-    worker: &Worker,
-    work_ms: u64,
-    critical_ms: u64,
-    total: u64,
-    crash: bool,
-) {
-    while take_turn(worker) {
-        if region.next_task.fetch_add(1, Ordering::Relaxed) >= total
-            || !worker.compute(Duration::from_millis(work_ms))
-        {
-            break;
-        }
-        let guard = region.locks[0].lock();
-        let finished = worker.compute(Duration::from_millis(critical_ms));
-        drop(guard);
-        if !finished {
-            break;
-        }
-        task_done(region, worker, crash);
-    }
-}
-
-/// Increments a shared counter: the same read, work, write as the threads.
-fn race(region: &SharedRegion, worker: &Worker, variant: &str, iterations: u64, crash: bool) {
-    worker.set_state(WorkerState::Computing);
-    for i in 0..iterations {
-        if i % 65_536 == 0 && !worker.checkpoint() {
-            return;
-        }
-        match variant {
-            "unsynchronized" => {
-                let counter = &region.values[value::RACE_UNSYNCHRONIZED];
-                let seen = counter.load(Ordering::Relaxed);
-                counter.store(seen + think(seen), Ordering::Relaxed);
-            }
-            "locked" => {
-                let _guard = region.locks[1].lock();
-                let counter = &region.values[value::RACE_LOCKED];
-                let seen = counter.load(Ordering::Relaxed);
-                counter.store(seen + think(seen), Ordering::Relaxed);
-            }
-            _ => {
-                region.values[value::RACE_ATOMIC].fetch_add(think(i), Ordering::Relaxed);
-            }
+        Role::ManagerClient { socket, requests } => {
+            return roles::manager::client(region, worker, socket, *requests, crash);
         }
     }
-    task_done(region, worker, crash);
-}
-
-/// Puts items on the shared queue; the last producer out stops the consumers.
-fn produce(
-    region: &SharedRegion,
-    worker: &Worker,
-    total: u64,
-    produce_ms: u64,
-    producers: u64,
-    consumers: u64,
-) {
-    let stopping = || worker.controls().is_stopping();
-    while take_turn(worker) {
-        let item = region.next_task.fetch_add(1, Ordering::Relaxed);
-        if item >= total || !worker.sleep_io(Duration::from_millis(produce_ms)) {
-            break;
-        }
-        worker.set_state(WorkerState::Idle);
-        if !region.queue.send(item, stopping) {
-            break;
-        }
-        bytes_sent(region, worker.index(), 8);
-        region.values[value::PRODUCED].fetch_add(1, Ordering::Relaxed);
-        worker.task_done();
-    }
-    if region.values[value::PRODUCERS_DONE].fetch_add(1, Ordering::AcqRel) + 1 == producers {
-        for _ in 0..consumers {
-            if !region.queue.send(SENTINEL, stopping) {
-                break;
-            }
-        }
-    }
-}
-
-/// Takes items off the shared queue until a sentinel.
-fn consume(region: &SharedRegion, worker: &Worker, work_ms: u64, crash: bool) {
-    let stopping = || worker.controls().is_stopping();
-    while let Some(item) = region.queue.recv(stopping) {
-        if item == SENTINEL {
-            region.queue.task_done();
-            break;
-        }
-        worker.compute(Duration::from_millis(work_ms));
-        region.queue.task_done();
-        task_done(region, worker, crash);
-    }
+    Ok(())
 }
 
 /// A pool worker's step boundary: paused here while the run is paused;
 /// false when the run stops or this slot is beyond the wanted worker count.
-fn take_turn(worker: &Worker) -> bool {
+pub(super) fn take_turn(worker: &Worker) -> bool {
     worker.checkpoint() && worker.index() < worker.controls().workers()
 }
 
-fn bytes_sent(region: &SharedRegion, slot: usize, bytes: u64) {
+/// Counts `bytes` sent to another process in `slot`.
+pub(super) fn bytes_sent(region: &SharedRegion, slot: usize, bytes: u64) {
     if let Some(slot) = region.workers.get(slot) {
         slot.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
     }

@@ -1,12 +1,15 @@
-//! Worker processes: the parent's launcher and pool, the child's main, and
-//! the message between them.
+//! Worker processes: the parent's launcher and pool, the child's main and
+//! roles, the message between them, and the sockets some of them talk over.
 
 mod child;
+pub mod ipc;
 mod launcher;
 mod pool;
+mod roles;
 mod spec;
 
-pub use child::{BAD_START, ORPHANED, child_main};
+pub use child::{BAD_START, ORPHANED, ROLE_FAILED, child_main};
 pub use launcher::{Exit, Launcher};
 pub use pool::{Faults, PoolPlan, ProcessRun, STOP_GRACE, run_process_pool};
-pub use spec::{ChildSpec, Fault, Role, SENTINEL, value};
+pub use roles::manager::Connection as ManagerConnection;
+pub use spec::{ChildSpec, Fault, PoolResult, Role, SENTINEL, slot, value};

@@ -6,12 +6,15 @@
 //! A worker that crashes is reported (slot, pid, signal) and its slot is
 //! started again, as `multiprocessing.Pool` replaces a dead worker; the run
 //! goes on. On a stop, workers get a moment to finish their step, then the
-//! ones left are killed.
+//! ones left are killed. Every end is marked in the slot (`ended_ns`), so
+//! that a worker waiting for a peer learns it is gone.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::launcher::{Exit, Launcher};
 use super::spec::{ChildSpec, Fault, Role};
+use crate::probes::clock::now_ns;
 use crate::run::RunContext;
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 
@@ -37,7 +40,8 @@ pub struct ProcessRun {
 pub struct PoolPlan<'a> {
     /// The role of the worker in each slot.
     pub role: &'a dyn Fn(usize) -> Role,
-    /// True while more workers should be started (work is left).
+    /// True while more workers should be started (work is left). Asked at
+    /// every supervisor tick while the run goes on.
     pub more: &'a dyn Fn(&SharedRegion) -> bool,
     /// Slots start from this one (a second pool in the same run).
     pub first_slot: usize,
@@ -57,6 +61,14 @@ pub fn run_process_pool(
     let mut run = ProcessRun::default();
     let started = Instant::now();
     let mut first_spawn = [true; MAX_PROCESSES];
+    if let Some(fixed) = plan.fixed {
+        // A fixed set's workers may wait for each other: none may read a
+        // slot as ended because a previous round's process ended there.
+        let last = (plan.first_slot + fixed).min(MAX_PROCESSES);
+        for slot in &region.workers[plan.first_slot.min(last)..last] {
+            slot.ended_ns.store(0, Ordering::Release);
+        }
+    }
     loop {
         region.controls.publish(&ctx.controls);
         for exit in launcher.reap() {
@@ -119,14 +131,15 @@ pub fn run_process_pool(
 /// a clean exit.
 fn note_exit(ctx: &RunContext, region: &SharedRegion, run: &mut ProcessRun, exit: Exit) {
     let slot = &region.workers[exit.slot];
+    slot.ended_ns.store(now_ns().max(1), Ordering::Release);
     let (asked, ready) = (
-        slot.spawned_ns.load(std::sync::atomic::Ordering::Relaxed),
-        slot.ready_ns.load(std::sync::atomic::Ordering::Relaxed),
+        slot.spawned_ns.load(Ordering::Relaxed),
+        slot.ready_ns.load(Ordering::Relaxed),
     );
     if ready > asked {
         let latency = Duration::from_nanos(ready - asked);
-        ctx.status.worker_started(latency);
         run.start_latency.push(latency);
+        ctx.status.worker_started(latency);
     }
     if !exit.clean {
         ctx.status.worker_failed(format!(

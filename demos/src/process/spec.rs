@@ -33,6 +33,10 @@ pub enum Role {
         work_ms: u64,
         /// Tasks in the round.
         total: u64,
+        /// Task t does `work_ms` x (total - t) / total instead: later tasks
+        /// are shorter, so they finish out of input order.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        uneven: bool,
     },
     /// Tasks of `work_ms` outside and `critical_ms` inside the region's
     /// first cross-process lock.
@@ -70,6 +74,53 @@ pub enum Role {
         /// Milliseconds of computing per item.
         work_ms: u64,
     },
+    /// Adds 1 to this process's own copy of a global counter `iterations`
+    /// times, then reports the copy's value in `array[slot]`.
+    OwnCounter {
+        /// Increments.
+        iterations: u64,
+    },
+    /// `multiprocessing.Value` and `Array`: adds 1 to a shared value
+    /// `iterations` times without a lock, then as many times to another
+    /// under the region's first lock, then fills its stripe of the shared
+    /// array with its slot number.
+    SharedValue {
+        /// Increments of each value.
+        iterations: u64,
+        /// Workers in the round: they start counting together, and the
+        /// array is cut into this many stripes.
+        workers: u64,
+    },
+    /// One end of a two-way pipe: connects to `socket`, sends `messages`
+    /// messages of `bytes` bytes and times each round trip.
+    PipeCaller {
+        /// Abstract socket name.
+        socket: String,
+        /// Round trips to make.
+        messages: u64,
+        /// Bytes in each message.
+        bytes: u64,
+    },
+    /// The other end: listens on `socket` and sends every message back.
+    PipeEcho {
+        /// Abstract socket name.
+        socket: String,
+        /// Bytes in each message.
+        bytes: u64,
+    },
+    /// A manager: serves a dictionary on `socket` until asked to shut down.
+    ManagerServer {
+        /// Abstract socket name.
+        socket: String,
+    },
+    /// Updates the manager's dictionary with `requests` increments, timing
+    /// each request.
+    ManagerClient {
+        /// Abstract socket name.
+        socket: String,
+        /// Requests to make.
+        requests: u64,
+    },
 }
 
 /// A fault a worker injects on purpose.
@@ -102,6 +153,84 @@ pub mod value {
     pub const WORK_NS: usize = 5;
     /// Items the producers put on the queue (sentinels not counted).
     pub const PRODUCED: usize = 6;
+    /// `shared-value`: the value added to without a lock.
+    pub const SHARED_UNLOCKED: usize = 7;
+    /// `shared-value`: the value added to under the lock.
+    pub const SHARED_LOCKED: usize = 8;
+    /// `shared-value`: workers at the start line.
+    pub const SHARED_ARRIVED: usize = 9;
+    /// `pipe`: round trips completed.
+    pub const PIPE_ROUND_TRIPS: usize = 10;
+    /// `pipe`: replies that came back byte for byte as sent.
+    pub const PIPE_INTACT: usize = 11;
+    /// `manager`: requests the clients made and saw answered.
+    pub const MANAGER_REQUESTS: usize = 12;
+    /// `manager`: data requests (`incr`, `get`) the server answered.
+    pub const MANAGER_SERVED: usize = 13;
+
+    /// Every index above, for the test that keeps them apart.
+    #[cfg(test)]
+    pub(super) const ALL: [usize; 14] = [
+        PLACES,
+        RACE_UNSYNCHRONIZED,
+        RACE_LOCKED,
+        RACE_ATOMIC,
+        PRODUCERS_DONE,
+        WORK_NS,
+        PRODUCED,
+        SHARED_UNLOCKED,
+        SHARED_LOCKED,
+        SHARED_ARRIVED,
+        PIPE_ROUND_TRIPS,
+        PIPE_INTACT,
+        MANAGER_REQUESTS,
+        MANAGER_SERVED,
+    ];
+}
+
+/// Which slot plays which part, where a demo's processes are not all alike.
+pub mod slot {
+    /// `pipe`: the end that sends and times the round trips.
+    pub const PIPE_CALLER: usize = 0;
+    /// `pipe`: the end that echoes.
+    pub const PIPE_ECHO: usize = 1;
+    /// `manager`: the server; the clients take the slots after it.
+    pub const MANAGER_SERVER: usize = 0;
+}
+
+/// One task's result in a process pool, as a worker stores it in
+/// `region.array[task]`: which task it is and the place it finished in.
+/// Carrying the task's id lets the parent check that the result it gathers
+/// at position i really is task i's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolResult {
+    /// The task's id (its position in the input).
+    pub task: u64,
+    /// Its finishing place, from 0.
+    pub place: u64,
+}
+
+impl PoolResult {
+    /// The cell's value: id + 1 in the high half, place + 1 in the low half,
+    /// so an empty cell (0) reads as no result.
+    #[must_use]
+    pub const fn to_cell(self) -> u64 {
+        ((self.task + 1) << 32) | ((self.place + 1) & 0xFFFF_FFFF)
+    }
+
+    /// The result a cell holds, if any.
+    #[must_use]
+    pub const fn from_cell(cell: u64) -> Option<Self> {
+        let (task, place) = (cell >> 32, cell & 0xFFFF_FFFF);
+        if task == 0 || place == 0 {
+            None
+        } else {
+            Some(Self {
+                task: task - 1,
+                place: place - 1,
+            })
+        }
+    }
 }
 
 impl ChildSpec {
@@ -128,6 +257,7 @@ mod tests {
                 kind: Kind::Io,
                 work_ms: 5,
                 total: 9,
+                uneven: true,
             },
             Role::Contention {
                 work_ms: 1,
@@ -145,6 +275,27 @@ mod tests {
                 consumers: 1,
             },
             Role::Consumer { work_ms: 2 },
+            Role::OwnCounter { iterations: 7 },
+            Role::SharedValue {
+                iterations: 8,
+                workers: 2,
+            },
+            Role::PipeCaller {
+                socket: "corescope-1-pipe-0".to_owned(),
+                messages: 3,
+                bytes: 64,
+            },
+            Role::PipeEcho {
+                socket: "corescope-1-pipe-0".to_owned(),
+                bytes: 64,
+            },
+            Role::ManagerServer {
+                socket: "corescope-1-manager-0".to_owned(),
+            },
+            Role::ManagerClient {
+                socket: "corescope-1-manager-0".to_owned(),
+                requests: 5,
+            },
         ];
         for (slot, role) in roles.into_iter().enumerate() {
             let spec = ChildSpec {
@@ -155,5 +306,32 @@ mod tests {
             assert_eq!(ChildSpec::from_arg(&spec.to_arg()).expect("parse"), spec);
         }
         assert!(ChildSpec::from_arg("{\"slot\":1}").is_err());
+    }
+
+    #[test]
+    fn an_even_pool_spec_reads_as_before() {
+        let spec = ChildSpec::from_arg(
+            r#"{"slot":0,"role":{"role":"pool","kind":"cpu","work_ms":1,"total":2}}"#,
+        )
+        .expect("parse");
+        assert!(matches!(spec.role, Role::Pool { uneven: false, .. }));
+        assert!(!spec.to_arg().contains("uneven"));
+    }
+
+    #[test]
+    fn value_indices_are_distinct_and_inside_the_region() {
+        for (i, index) in value::ALL.iter().enumerate() {
+            assert!(*index < crate::shm::VALUES, "index {index}");
+            assert!(!value::ALL[i + 1..].contains(index), "index {index} twice");
+        }
+    }
+
+    #[test]
+    fn pool_results_carry_task_and_place() {
+        assert_eq!(PoolResult::from_cell(0), None);
+        for (task, place) in [(0, 0), (5, 2), (1023, 1023)] {
+            let result = PoolResult { task, place };
+            assert_eq!(PoolResult::from_cell(result.to_cell()), Some(result));
+        }
     }
 }

@@ -17,14 +17,15 @@ use nix::sys::mman::{MapFlags, ProtFlags, mmap};
 
 use super::{ProcessLock, ProcessQueue};
 use crate::control::Controls;
-use crate::probes::{TaskStats, WorkerProbe};
+use crate::probes::{Histogram, TaskStats, WorkerProbe};
 
 /// Most worker processes one run may have.
 pub const MAX_PROCESSES: usize = 64;
 /// Cross-process locks in the region.
 pub const REGION_LOCKS: usize = 2;
-/// Shared values (a `multiprocessing.Value` each).
-pub const VALUES: usize = 8;
+/// Shared values (a `multiprocessing.Value` each). Each demo names the ones
+/// it uses in `process::value`, so no two meanings share an index.
+pub const VALUES: usize = 16;
 /// Length of the shared array (a `multiprocessing.Array`), also used for
 /// per-task results.
 pub const ARRAY_LEN: usize = 1024;
@@ -92,6 +93,18 @@ pub struct WorkerSlot {
     pub ready_ns: AtomicU64,
     /// Bytes the worker sent to other processes (pipes, queue items).
     pub bytes_sent: AtomicU64,
+    /// When the parent saw the process end (`CLOCK_MONOTONIC` ns); 0 while
+    /// it runs. How a peer learns that the other end is gone, even one that
+    /// crashed: only the parent, which reaps it, can know.
+    pub ended_ns: AtomicU64,
+}
+
+impl WorkerSlot {
+    /// True once the parent has seen this slot's process end.
+    #[must_use]
+    pub fn has_ended(&self) -> bool {
+        self.ended_ns.load(Ordering::Acquire) != 0
+    }
 }
 
 /// Everything corescope and its worker processes share.
@@ -115,6 +128,9 @@ pub struct SharedRegion {
     pub values: [AtomicU64; VALUES],
     /// A shared array (and per-task results).
     pub array: [AtomicU64; ARRAY_LEN],
+    /// Durations the workers timed, nanoseconds: a pipe's round trips, a
+    /// manager's requests. One demo uses it at a time.
+    pub latency: Histogram,
 }
 
 /// The parent's region and the descriptor children inherit.
@@ -221,7 +237,12 @@ impl SharedRegion {
         self.next_task.store(0, Ordering::Relaxed);
         for slot in &self.workers {
             slot.probe.reset();
-            for field in [&slot.spawned_ns, &slot.ready_ns, &slot.bytes_sent] {
+            for field in [
+                &slot.spawned_ns,
+                &slot.ready_ns,
+                &slot.bytes_sent,
+                &slot.ended_ns,
+            ] {
                 field.store(0, Ordering::Relaxed);
             }
         }
@@ -232,6 +253,7 @@ impl SharedRegion {
         for value in self.values.iter().chain(&self.array) {
             value.store(0, Ordering::Relaxed);
         }
+        self.latency.reset();
         self.magic.store(MAGIC, Ordering::Release);
     }
 
@@ -280,8 +302,10 @@ mod tests {
         assert_eq!(region.tasks.report().done, 0);
         assert_eq!(region.workers[0].probe.read().tid, 0);
         region.values[3].store(7, Ordering::Relaxed);
+        region.latency.record(1_000);
         region.reset();
         assert_eq!(region.values[3].load(Ordering::Relaxed), 0);
+        assert_eq!(region.latency.count(), 0);
         assert_eq!(region.magic.load(Ordering::Acquire), MAGIC);
     }
 
