@@ -180,9 +180,15 @@ pub struct DemoNumbers {
     /// Milliseconds to produce an item (producer-consumer).
     #[arg(long, value_name = "MS")]
     pub produce_ms: Option<u64>,
-    /// GIL switch interval in milliseconds (gil).
+        /// GIL switch interval in milliseconds (gil).
     #[arg(long, value_name = "MS")]
     pub switch_ms: Option<u64>,
+    /// Messages (round trips) to send (pipe).
+    #[arg(long, value_name = "N")]
+    pub messages: Option<u64>,
+    /// Bytes in each message (pipe).
+    #[arg(long, value_name = "N")]
+    pub bytes: Option<u64>,
 }
 
 impl DemoNumbers {
@@ -205,7 +211,9 @@ impl DemoNumbers {
             ("producers", self.producers),
             ("consumers", self.consumers),
             ("produce-ms", self.produce_ms),
-            ("switch-ms", self.switch_ms),
+                        ("switch-ms", self.switch_ms),
+            ("messages", self.messages),
+            ("bytes", self.bytes),
         ]
         .into_iter()
         .filter_map(|(name, value)| Some((name.to_owned(), value?)))

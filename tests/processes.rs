@@ -237,7 +237,7 @@ fn a_child_counts_in_its_own_memory_and_threads_in_the_parent_s() {
 #[test]
 fn a_pipe_carries_every_message_there_and_back() {
     let _cores = one_at_a_time();
-    let r = report(&["pipe", "--tasks", "500", "--amount", "1000"]);
+    let r = report(&["pipe", "--messages", "500", "--bytes", "1000"]);
     let result = &r["result"];
     assert_eq!(result["round_trips"], 500, "{result}");
     assert_eq!(result["intact"], 500, "{result}");

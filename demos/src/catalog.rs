@@ -400,8 +400,8 @@ pub const CATALOG: &[DemoSpec] = &[
         modes: &[Mode::Processes],
         kind: None,
         params: &[
-            param("tasks", "round trips to make", 2_000, 1, 1_000_000),
-            param("amount", "bytes in each message", 256, 1, 1 << 20),
+            param("messages", "round trips to make", 2_000, 1, 1_000_000),
+            param("bytes", "bytes in each message", 256, 1, 1 << 20),
         ],
         variants: &[],
     },

@@ -87,8 +87,8 @@ impl Pipe {
     }
 
     fn round_in_processes(ctx: &RunContext, region: &'static SharedRegion) -> PipeOutcome {
-        let messages = ctx.config.get("tasks");
-        let bytes = ctx.config.get("amount");
+        let messages = ctx.config.get("messages");
+        let bytes = ctx.config.get("bytes");
         region.latency.reset();
         for index in [value::PIPE_ROUND_TRIPS, value::PIPE_INTACT] {
             region.values[index].store(0, Ordering::Relaxed);
@@ -139,7 +139,7 @@ impl Pipe {
 
 impl Demo for Pipe {
     fn round(&mut self, ctx: &RunContext) -> Outcome {
-        ctx.tasks.start_round(ctx.config.get("tasks"));
+        ctx.tasks.start_round(ctx.config.get("messages"));
         let Some(region) = ctx.region() else {
             ctx.status
                 .fail("pipe runs only in processes mode".to_owned());
