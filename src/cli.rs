@@ -180,7 +180,7 @@ pub struct DemoNumbers {
     /// Milliseconds to produce an item (producer-consumer).
     #[arg(long, value_name = "MS")]
     pub produce_ms: Option<u64>,
-        /// GIL switch interval in milliseconds (gil).
+    /// GIL switch interval in milliseconds (gil).
     #[arg(long, value_name = "MS")]
     pub switch_ms: Option<u64>,
     /// Messages (round trips) to send (pipe).
@@ -211,7 +211,7 @@ impl DemoNumbers {
             ("producers", self.producers),
             ("consumers", self.consumers),
             ("produce-ms", self.produce_ms),
-                        ("switch-ms", self.switch_ms),
+            ("switch-ms", self.switch_ms),
             ("messages", self.messages),
             ("bytes", self.bytes),
         ]

@@ -401,3 +401,29 @@ fn the_catalogue_lists_the_process_demos() {
             .contains(&Value::from("processes"))
     );
 }
+
+#[test]
+fn combining_overlaps_computing_and_waiting_and_reduces_exactly() {
+    let _cores = one_at_a_time();
+    let r = report(&[
+        "combine",
+        "--tasks",
+        "6",
+        "--work-ms",
+        "100",
+        "--delay-ms",
+        "100",
+    ]);
+    let result = &r["result"];
+    assert_eq!(result["reduced"], result["expected"], "{result}");
+    assert_eq!(result["missing"], 0);
+    let overlap = result["overlap"].as_f64().expect("overlap");
+    assert!(
+        overlap > 1.3,
+        "computing and waiting overlapped only {overlap}x: {result}"
+    );
+    assert_eq!(
+        r["tasks"]["done"], 24,
+        "mapped and fetched, alone and together"
+    );
+}

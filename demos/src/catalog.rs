@@ -444,6 +444,22 @@ pub const CATALOG: &[DemoSpec] = &[
         ],
         variants: &[],
     },
+    DemoSpec {
+        name: "combine",
+        summary: "CPU work in worker processes while a thread waits on I/O; then map and reduce",
+        look_for: "The worker processes compute (their lanes green, the cores busy) while the \
+                   I/O thread waits (blue), at the same time. Alone they take their sum; together \
+                   about the longer of the two. The reduce adds up what the processes mapped.",
+        modes: &[Mode::Processes],
+        kind: None,
+        params: &[
+            workers(2),
+            param("tasks", "tasks mapped and fetches made", 8, 1, 1024),
+            work_ms(250),
+            param("delay-ms", "milliseconds each fetch waits", 250, 0, 60_000),
+        ],
+        variants: &[],
+    },
 ];
 
 /// The demo named `name`.

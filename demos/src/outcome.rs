@@ -8,11 +8,12 @@
 use serde::Serialize;
 
 use crate::demos::{
-    bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
-    lock_contention::ContentionOutcome, manager::ManagerOutcome, pipe::PipeOutcome,
-    producer_consumer::QueueOutcome, race::RaceOutcome, rlock::RLockOutcome,
-    scaling::ScalingOutcome, semaphore::SemaphoreOutcome, separate_memory::SeparateMemoryOutcome,
-    shared_value::SharedValueOutcome, thread_pool::PoolOutcome, threads::ThreadsOutcome,
+    bank::BankOutcome, barrier::BarrierOutcome, combine::CombineOutcome,
+    condition::ConditionOutcome, event::EventOutcome, lock_contention::ContentionOutcome,
+    manager::ManagerOutcome, pipe::PipeOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
+    separate_memory::SeparateMemoryOutcome, shared_value::SharedValueOutcome,
+    thread_pool::PoolOutcome, threads::ThreadsOutcome,
 };
 use crate::probes::HistogramSummary;
 
@@ -142,6 +143,8 @@ pub enum Outcome {
     Queue(QueueOutcome),
     /// `cpu-vs-io`, `gil`, `async`.
     Scaling(ScalingOutcome),
+    /// `combine`.
+    Combine(CombineOutcome),
     /// `separate-memory`.
     SeparateMemory(SeparateMemoryOutcome),
     /// `pipe`.
@@ -169,6 +172,7 @@ impl Outcome {
             Self::Semaphore(o) => o.lines(),
             Self::Queue(o) => o.lines(),
             Self::Scaling(o) => o.lines(),
+            Self::Combine(o) => o.lines(),
             Self::SeparateMemory(o) => o.lines(),
             Self::Pipe(o) => o.lines(),
             Self::SharedValue(o) => o.lines(),

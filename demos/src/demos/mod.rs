@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod barrier;
+pub mod combine;
 pub mod condition;
 pub mod event;
 pub mod lock_contention;
@@ -38,6 +39,7 @@ pub fn build(ctx: &RunContext) -> Box<dyn Demo> {
         "semaphore" => Box::new(semaphore::Semaphore::new(ctx)),
         "producer-consumer" => Box::new(producer_consumer::ProducerConsumer::new(ctx)),
         "cpu-vs-io" | "gil" | "async" => Box::new(scaling::Scaling::new(ctx)),
+        "combine" => Box::new(combine::Combine),
         "separate-memory" => Box::new(separate_memory::SeparateMemory::new(ctx)),
         "pipe" => Box::new(pipe::Pipe::new(ctx)),
         "shared-value" => Box::new(shared_value::SharedValue::new(ctx)),

@@ -191,6 +191,15 @@ fn run_role(
         Role::ManagerClient { socket, requests } => {
             return roles::manager::client(region, worker, socket, *requests, crash);
         }
+        Role::MapSquares { work_ms, total } => {
+            roles::pool::map_squares(
+                region,
+                worker,
+                Duration::from_millis(*work_ms),
+                *total,
+                crash,
+            );
+        }
     }
     Ok(())
 }

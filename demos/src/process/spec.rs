@@ -121,6 +121,15 @@ pub enum Role {
         /// Requests to make.
         requests: u64,
     },
+    /// A map step: takes task numbers below `total` from the shared counter,
+    /// computes `work_ms` for each, and writes its result (`task² + 1`, so 0
+    /// means never written) to its cell of the shared array.
+    MapSquares {
+        /// Milliseconds of computing per task.
+        work_ms: u64,
+        /// Tasks in the round.
+        total: u64,
+    },
 }
 
 /// A fault a worker injects on purpose.
@@ -295,6 +304,10 @@ mod tests {
             Role::ManagerClient {
                 socket: "corescope-1-manager-0".to_owned(),
                 requests: 5,
+            },
+            Role::MapSquares {
+                work_ms: 3,
+                total: 7,
             },
         ];
         for (slot, role) in roles.into_iter().enumerate() {

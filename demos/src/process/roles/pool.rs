@@ -90,3 +90,28 @@ pub(in crate::process) fn contention(
         task_done(region, worker, crash);
     }
 }
+
+/// A map step: computes each task and writes its result, `task² + 1`, to the
+/// task's cell of the shared array (0 means no result), for the parent to
+/// reduce.
+pub(in crate::process) fn map_squares(
+    region: &SharedRegion,
+    worker: &Worker,
+    work: Duration,
+    total: u64,
+    crash: bool,
+) {
+    while take_turn(worker) {
+        let task = region.next_task.fetch_add(1, Ordering::Relaxed);
+        if task >= total || !worker.compute(work) {
+            break;
+        }
+        if let Some(cell) = region
+            .array
+            .get(usize::try_from(task).unwrap_or(usize::MAX))
+        {
+            cell.store(task * task + 1, Ordering::Relaxed);
+        }
+        task_done(region, worker, crash);
+    }
+}
