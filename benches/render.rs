@@ -67,6 +67,7 @@ fn snapshot(seq: u64) -> Snapshot {
             parallelism: Some(1.5),
         },
         demo: None,
+        run: None,
     }
 }
 

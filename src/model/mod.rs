@@ -305,6 +305,7 @@ pub(crate) mod fixtures {
                 threads,
             },
             demo: None,
+            run: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! keys or as a short table a student can paste.
 
 pub mod demo;
+pub mod run;
 pub mod watch;
 
 /// Rounds for a report: two decimals are all any figure here can honestly claim.

@@ -1,4 +1,4 @@
-//! The report of `watch PID --headless` (and later `run -- CMD --headless`).
+//! The report of `watch PID --headless` and `run --headless -- CMD`.
 //!
 //! Built from the snapshots of a run. Per-thread figures cover the watch
 //! window: CPU percent, context switches and run-queue wait are what happened
@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::round2;
+use super::run::RunOutcome;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Now and peak of a count.
@@ -78,6 +79,9 @@ pub struct ProcessReport {
     pub ppid: i32,
     /// Its name (`comm`) at its last sample.
     pub name: String,
+    /// Its state letter at its last sample (`Z`: a zombie, exited but not
+    /// yet reaped by its parent).
+    pub state: String,
     /// Most resident memory seen, KiB.
     pub rss_kib_peak: Option<u64>,
     /// Most threads seen.
@@ -109,9 +113,10 @@ pub struct WatchReport {
     pub per_thread: Vec<ThreadReport>,
     /// Every process of the tree seen, by PID.
     pub per_process: Vec<ProcessReport>,
-    /// Exit status of the command, for `run`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<i32>,
+    /// How the command ended, for `run` (`exit_code`, `signal`, `stopped`,
+    /// `log` at the top level of the JSON); absent for `watch`.
+    #[serde(flatten)]
+    pub run: Option<RunOutcome>,
 }
 
 /// Cumulative counters of a thread at its first and latest sample.
@@ -197,11 +202,13 @@ impl WatchReportBuilder {
                     pid: process.pid,
                     ppid: process.ppid,
                     name: process.name.clone(),
+                    state: String::new(),
                     rss_kib_peak: None,
                     threads_peak: 0,
                     exited: false,
                 });
             entry.name.clone_from(&process.name);
+            entry.state = process.state.to_string();
             entry.rss_kib_peak = entry.rss_kib_peak.max(process.rss_kib);
             entry.threads_peak = entry.threads_peak.max(process.threads);
         }
@@ -227,7 +234,7 @@ impl WatchReportBuilder {
 
     /// The report over everything added. `None` if nothing was.
     #[must_use]
-    pub fn finish(self, exit_code: Option<i32>) -> Option<WatchReport> {
+    pub fn finish(self, run: Option<RunOutcome>) -> Option<WatchReport> {
         let last = self.last?;
         let window = last.elapsed.saturating_sub(self.first?);
         let window_s = window.as_secs_f64();
@@ -293,7 +300,7 @@ impl WatchReportBuilder {
                     p
                 })
                 .collect(),
-            exit_code,
+            run,
         })
     }
 }
@@ -332,8 +339,11 @@ impl WatchReport {
             self.samples,
             self.duration_ms as f64 / 1000.0
         );
-        if let Some(code) = self.exit_code {
-            let _ = writeln!(out, "exit code    {code}");
+        if let Some(run) = &self.run {
+            let _ = writeln!(out, "command      {}", run.describe());
+            if let Some(log) = &run.log {
+                let _ = writeln!(out, "output       {log}");
+            }
         }
         let _ = writeln!(
             out,
@@ -447,12 +457,11 @@ mod tests {
             vec![thread(1, "a", 0.0, 'S'), thread(2, "b", 0.0, 'S')],
         ));
         builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
-        let report = builder.finish(Some(0)).expect("report");
+        let report = builder.finish(None).expect("report");
         assert_eq!(report.per_thread.len(), 2);
         assert!(!report.per_thread[0].exited);
         assert!(report.per_thread[1].exited);
         assert_eq!(report.threads.now, 1);
-        assert_eq!(report.exit_code, Some(0));
     }
 
     #[test]
@@ -477,6 +486,7 @@ mod tests {
             json.get("exit_code").is_none(),
             "only `run` reports an exit code"
         );
+        assert_eq!(json["per_process"][0]["state"], "S");
         let row = &json["per_thread"][0];
         for key in [
             "tid",

@@ -23,6 +23,7 @@ use tokio::sync::mpsc::error::TrySendError;
 pub use demo::{DemoCommand, DemoHost};
 pub use proc_file::raise_open_file_limit;
 
+use crate::launch::Launched;
 use crate::snapshot::{MemorySample, Snapshot};
 use cpu::CpuReader;
 use tree::TreeReader;
@@ -36,6 +37,7 @@ pub struct Sampler {
     tree: TreeReader,
     system: Option<sysinfo::System>,
     demo: Option<DemoHost>,
+    run: Option<Launched>,
     started: Instant,
     last: Option<Instant>,
     seq: u64,
@@ -59,6 +61,7 @@ impl Sampler {
             // Memory is a nice-to-have: without it the header shows "?".
             system: sysinfo::System::new().ok(),
             demo: None,
+            run: None,
             started: Instant::now(),
             last: None,
             seq: 0,
@@ -75,6 +78,19 @@ impl Sampler {
         let mut sampler = Self::for_own_process()?;
         sampler.demo = Some(demo);
         Ok(sampler)
+    }
+
+    /// A sampler for the tree of a command corescope started, which it
+    /// owns from now on (dropping the sampler stops the command).
+    pub fn for_command(launched: Launched) -> Result<Self> {
+        let mut sampler = Self::new(launched.pid())?;
+        sampler.run = Some(launched);
+        Ok(sampler)
+    }
+
+    /// The command this sampler watches, if corescope started it.
+    pub fn command_mut(&mut self) -> Option<&mut Launched> {
+        self.run.as_mut()
     }
 
     /// The demo this sampler runs, if any.
@@ -102,6 +118,9 @@ impl Sampler {
         let demo = self.demo.as_ref().map(DemoHost::sample);
         let cores = self.cpu.sample();
         let mut target = self.tree.sample();
+        // After the tree: a command that just ended was seen as a zombie, with
+        // its CPU time, before this reaps it.
+        let run = self.run.as_mut().map(Launched::poll);
         // Readings taken microseconds apart can add up to a hair more than
         // the machine has; no tree keeps more cores busy than there are.
         if !cores.is_empty() {
@@ -126,6 +145,7 @@ impl Sampler {
             load_average,
             target,
             demo,
+            run,
         };
         self.seq += 1;
         self.last = Some(now);

@@ -32,6 +32,12 @@ pub struct TreeReader {
     /// The root's command line, with the `comm` it had when read: an exec
     /// changes `comm`, and then the command line is read again.
     command: Option<(String, String)>,
+    /// The root's executable (`/proc/PID/exe`), when readable. When it
+    /// changes the root has exec'd another program: the command line is read
+    /// again and the peaks start over, so that a launcher (`env`, a pyenv
+    /// shim, a shell that execs) and the helpers it forked before becoming
+    /// the program are not counted as the program's.
+    exe: Option<PathBuf>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -51,6 +57,7 @@ impl TreeReader {
         Ok(Self {
             root,
             command: None,
+            exe: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -113,14 +120,24 @@ impl TreeReader {
         self.threads.retain(|tid, _| live_tids.contains(tid));
 
         let live_processes = processes.iter().filter(|p| p.state != 'Z').count();
+        let root = processes.first().filter(|p| p.pid == self.root);
+        let exe = root
+            .filter(|p| p.state != 'Z')
+            .and_then(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)).ok());
+        let exec_seen = exe.is_some() && exe != self.exe;
+        if exec_seen {
+            self.exe = exe;
+            self.threads_peak = 0;
+            self.processes_peak = 0;
+        }
         self.threads_peak = self.threads_peak.max(threads.len());
         self.processes_peak = self.processes_peak.max(live_processes);
-        let root = processes.first().filter(|p| p.pid == self.root);
         if let Some(root) = root {
-            let stale = self
-                .command
-                .as_ref()
-                .is_none_or(|(_, comm)| *comm != root.name);
+            let stale = exec_seen
+                || self
+                    .command
+                    .as_ref()
+                    .is_none_or(|(_, comm)| *comm != root.name);
             if stale && let Some(command) = read_command(self.root) {
                 self.command = Some((command, root.name.clone()));
             }
