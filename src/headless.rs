@@ -42,9 +42,7 @@ pub fn watch(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
 /// command ended.
 pub fn run_command(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
     let (builder, _) = run(&mut sampler, plan)?;
-    let command = sampler
-        .command_mut()
-        .context("no command was started")?;
+    let command = sampler.command_mut().context("no command was started")?;
     let outcome = RunOutcome::after_stop(command);
     builder.finish(Some(outcome)).context("no sample was taken")
 }

@@ -93,6 +93,9 @@ pub struct TargetSample {
     pub command: String,
     /// False once the root process has exited (or become a zombie).
     pub alive: bool,
+    /// True when the kernel withholds part of the tree from us (another
+    /// user's process): wait channels, and so futex waits, are unknown.
+    pub restricted: bool,
     /// Processes of the tree, root first, then in discovery order.
     pub processes: Vec<ProcessSample>,
     /// Threads of every process of the tree.

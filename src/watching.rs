@@ -109,9 +109,8 @@ fn dashboard_then_report(
     })?;
     // The dashboard is closed and its sampler thread gone: a command it
     // started has been stopped, and how it ended is known.
-    let outcome = ending.map(|ending| {
-        RunOutcome::new(ending.exit.get(), !root_exited, ending.log.as_deref())
-    });
+    let outcome = ending
+        .map(|ending| RunOutcome::new(ending.exit.get(), !root_exited, ending.log.as_deref()));
     match builder.finish(outcome) {
         Some(report) => print_report(&report, false),
         None => Ok(()),

@@ -83,7 +83,9 @@ impl Launched {
             .arg("--")
             .args(command)
             .stdin(Stdio::from(status_write))
-            .stdout(Stdio::from(out.try_clone().context("cannot share the output")?))
+            .stdout(Stdio::from(
+                out.try_clone().context("cannot share the output")?,
+            ))
             .stderr(Stdio::from(out))
             .process_group(0);
         let spawned = spawn.spawn();
@@ -286,7 +288,10 @@ fn descendants(root: i32) -> Vec<i32> {
             let Ok(children) = std::fs::read_to_string(task.path().join("children")) else {
                 continue;
             };
-            for child in children.split_ascii_whitespace().filter_map(|p| p.parse().ok()) {
+            for child in children
+                .split_ascii_whitespace()
+                .filter_map(|p| p.parse().ok())
+            {
                 if !found.contains(&child) && child != root {
                     found.push(child);
                     queue.push(child);

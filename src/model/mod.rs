@@ -281,6 +281,7 @@ pub(crate) mod fixtures {
                 root_pid: 4242,
                 command: "python3 busy.py".to_owned(),
                 alive: true,
+                restricted: false,
                 processes: vec![ProcessSample {
                     pid: 4242,
                     ppid: 1,

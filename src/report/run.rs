@@ -79,7 +79,10 @@ mod tests {
             signal: Some("SIGTERM".to_owned()),
         };
         let outcome = RunOutcome::new(Some(&killed), true, None);
-        assert_eq!(outcome.describe(), "killed by SIGTERM (stopped by corescope)");
+        assert_eq!(
+            outcome.describe(),
+            "killed by SIGTERM (stopped by corescope)"
+        );
         let json = serde_json::to_value(&outcome).expect("json");
         assert!(json["exit_code"].is_null() && json["log"].is_null());
     }

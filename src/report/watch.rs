@@ -6,7 +6,6 @@
 //! thread born during the window counts from its start, which lies inside it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -66,6 +65,10 @@ pub struct ThreadReport {
     pub runq_wait_ms: Option<f64>,
     /// Kernel wait channel at its last sample, when sleeping and readable.
     pub wchan: Option<String>,
+    /// Percent of the samples that saw the thread in which it was asleep in a
+    /// futex wait (a lock, a condition, a join: also a GIL wait); `null`
+    /// when its wait channel could never be read (another user's process).
+    pub futex_wait_pct: Option<f64>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
 }
@@ -105,6 +108,9 @@ pub struct WatchReport {
     pub threads: NowPeak,
     /// Processes of the tree.
     pub processes: NowPeak,
+    /// True when the kernel withheld part of the tree (another user's
+    /// process): wait channels and futex waits are `null`, never guessed.
+    pub restricted: bool,
     /// Cores kept busy.
     pub parallelism: Parallelism,
     /// Machine load.
@@ -125,6 +131,17 @@ struct ThreadTally {
     baseline: Counters,
     latest: ThreadSample,
     seen_at: u64,
+    /// Samples that saw the thread.
+    samples: u32,
+    /// Samples that saw it in a futex wait.
+    futex_samples: u32,
+}
+
+impl ThreadTally {
+    fn count(&mut self, thread: &ThreadSample) {
+        self.samples += 1;
+        self.futex_samples += u32::from(thread.blocked_on_futex());
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +179,7 @@ pub struct WatchReportBuilder {
     first_cpu_ns: Option<u64>,
     last: Option<Snapshot>,
     samples: u64,
+    restricted: bool,
     parallelism_max: f64,
     core_busy: BTreeMap<usize, (f64, f64)>,
     threads: BTreeMap<i32, ThreadTally>,
@@ -183,6 +201,7 @@ impl WatchReportBuilder {
             self.first_cpu_ns = snapshot.target.cpu_time_ns;
         }
         self.samples += 1;
+        self.restricted |= snapshot.target.restricted;
         if let Some(p) = snapshot.target.parallelism {
             self.parallelism_max = self.parallelism_max.max(p);
         }
@@ -227,7 +246,10 @@ impl WatchReportBuilder {
                     },
                     latest: thread.clone(),
                     seen_at: snapshot.seq,
-                });
+                    samples: 0,
+                    futex_samples: 0,
+                })
+                .count(thread);
         }
         self.last = Some(snapshot);
     }
@@ -241,7 +263,7 @@ impl WatchReportBuilder {
         let per_thread: Vec<ThreadReport> = self
             .threads
             .values()
-            .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq))
+            .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq, self.restricted))
             .collect();
         // The tree's own CPU time counts threads that started and ended
         // between two samples, which per-thread figures cannot see.
@@ -270,6 +292,7 @@ impl WatchReportBuilder {
                 now: target.processes.iter().filter(|p| p.state != 'Z').count(),
                 peak: target.processes_peak,
             },
+            restricted: self.restricted,
             parallelism: Parallelism {
                 mean: round2(mean),
                 max: round2(self.parallelism_max),
@@ -305,7 +328,12 @@ impl WatchReportBuilder {
     }
 }
 
-fn thread_report(tally: &ThreadTally, window_s: f64, exited: bool) -> ThreadReport {
+fn thread_report(
+    tally: &ThreadTally,
+    window_s: f64,
+    exited: bool,
+    restricted: bool,
+) -> ThreadReport {
     let t = &tally.latest;
     let b = tally.baseline;
     let delta = |now: Option<u64>, then: Option<u64>| now?.checked_sub(then?);
@@ -322,74 +350,11 @@ fn thread_report(tally: &ThreadTally, window_s: f64, exited: bool) -> ThreadRepo
         nonvoluntary_ctxt: delta(t.nonvoluntary_ctxt, b.nonvoluntary),
         runq_wait_ms: delta(t.runq_wait_ns, b.runq_ns).map(|ns| round2(ns as f64 / 1e6)),
         wchan: t.wchan.clone(),
+        // Without wait channels (another user's process) a futex wait cannot
+        // be told from any other sleep: unknown, not zero.
+        futex_wait_pct: (!restricted && tally.samples > 0)
+            .then(|| round2(f64::from(tally.futex_samples) * 100.0 / f64::from(tally.samples))),
         exited,
-    }
-}
-
-impl WatchReport {
-    /// A short table for a terminal or a paste.
-    #[must_use]
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "PID {} ({}): {} samples over {:.2} s",
-            self.pid,
-            self.command,
-            self.samples,
-            self.duration_ms as f64 / 1000.0
-        );
-        if let Some(run) = &self.run {
-            let _ = writeln!(out, "command      {}", run.describe());
-            if let Some(log) = &run.log {
-                let _ = writeln!(out, "output       {log}");
-            }
-        }
-        let _ = writeln!(
-            out,
-            "threads      {} now, {} peak",
-            self.threads.now, self.threads.peak
-        );
-        let _ = writeln!(
-            out,
-            "processes    {} now, {} peak",
-            self.processes.now, self.processes.peak
-        );
-        let _ = writeln!(
-            out,
-            "parallelism  {:.2} cores mean, {:.2} max",
-            self.parallelism.mean, self.parallelism.max
-        );
-        let busy: Vec<String> = self
-            .cpu
-            .busy_pct
-            .iter()
-            .enumerate()
-            .map(|(i, b)| format!("cpu{i} {b:.0}%"))
-            .collect();
-        let _ = writeln!(out, "cpu busy     {}", busy.join("  "));
-        let _ = writeln!(
-            out,
-            "\n{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}",
-            "TID", "NAME", "S", "CPU", "CPU%", "VCSW", "IVCSW", "RUNQ ms"
-        );
-        let unknown = || "?".to_owned();
-        for t in &self.per_thread {
-            let _ = writeln!(
-                out,
-                "{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}{}",
-                t.tid,
-                t.name,
-                t.state,
-                t.last_cpu.map_or_else(unknown, |c| c.to_string()),
-                t.cpu_pct.map_or_else(unknown, |c| format!("{c:.1}")),
-                t.voluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
-                t.nonvoluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
-                t.runq_wait_ms.map_or_else(unknown, |c| format!("{c:.1}")),
-                if t.exited { "  (exited)" } else { "" },
-            );
-        }
-        out
     }
 }
 
@@ -502,6 +467,34 @@ mod tests {
         }
         assert!(json["threads"].get("now").is_some() && json["threads"].get("peak").is_some());
         assert!(json["cpu"]["busy_pct"].is_array());
+    }
+
+    #[test]
+    fn a_run_report_says_how_the_command_ended_and_counts_futex_waits() {
+        let mut builder = WatchReportBuilder::new();
+        let mut waiting = thread(1, "a", 0.0, 'S');
+        waiting.wchan = Some("futex_do_wait".to_owned());
+        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
+        builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        builder.add(snapshot(
+            2,
+            [1.0, 1.0],
+            vec![waiting, thread(2, "b", 9.0, 'R')],
+        ));
+        let exit = crate::snapshot::RunExit {
+            code: None,
+            signal: Some("SIGKILL".to_owned()),
+        };
+        let outcome = RunOutcome::new(Some(&exit), false, None);
+        let report = builder.finish(Some(outcome)).expect("report");
+        assert_eq!(report.per_thread[0].futex_wait_pct, Some(66.67));
+        assert_eq!(report.per_thread[1].futex_wait_pct, Some(0.0));
+        assert!(!report.restricted);
+        let json = serde_json::to_value(&report).expect("json");
+        assert!(json["exit_code"].is_null() && json.get("exit_code").is_some());
+        assert_eq!(json["signal"], "SIGKILL");
+        assert_eq!(json["stopped"], false);
+        assert!(report.to_text().contains("killed by SIGKILL"));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use anyhow::{Context, Result, bail};
 use tokio::sync::mpsc::error::TrySendError;
 
 pub use demo::{DemoCommand, DemoHost};
+use proc_file::ReadError;
 pub use proc_file::raise_open_file_limit;
 
 use crate::launch::Launched;
@@ -50,8 +51,7 @@ impl Sampler {
         if pid <= 0 {
             bail!("PID must be a positive number, got {pid}");
         }
-        let tree = TreeReader::new(pid)
-            .map_err(|_| anyhow::anyhow!("no process with PID {pid} (it may have exited)"))?;
+        let tree = TreeReader::new(pid).map_err(|err| unreadable(pid, err))?;
         let cpu = CpuReader::open()
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .context("cannot read /proc/stat: corescope needs Linux with /proc mounted")?;
@@ -150,6 +150,17 @@ impl Sampler {
         self.seq += 1;
         self.last = Some(now);
         snapshot
+    }
+}
+
+/// Why the tree under `pid` cannot be watched, in one line.
+fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
+    match err {
+        ReadError::Gone => anyhow::anyhow!("no process with PID {pid} (it may have exited)"),
+        ReadError::Unreadable => anyhow::anyhow!(
+            "cannot read process {pid}: permission denied (it belongs to another user, \
+             and /proc hides it from us)"
+        ),
     }
 }
 
@@ -270,6 +281,17 @@ mod tests {
         );
         assert!(Sampler::new(0).is_err());
         assert!(Sampler::new(-5).is_err());
+    }
+
+    #[test]
+    fn a_hidden_process_is_reported_as_permission_denied_not_gone() {
+        // Only a /proc mounted with hidepid can refuse a whole process, which
+        // a test cannot arrange: the message is checked at its source.
+        let err = unreadable(1, ReadError::Unreadable).to_string();
+        assert!(
+            err.starts_with("cannot read process 1: permission denied"),
+            "{err}"
+        );
     }
 
     #[test]

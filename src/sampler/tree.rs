@@ -123,7 +123,12 @@ impl TreeReader {
         let root = processes.first().filter(|p| p.pid == self.root);
         let exe = root
             .filter(|p| p.state != 'Z')
-            .and_then(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)).ok());
+            .map(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)));
+        // The kernel shows the executable, like the wait channels, only to
+        // those who may trace the process: a refusal means another user's.
+        let restricted =
+            matches!(&exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        let exe = exe.and_then(Result::ok);
         let exec_seen = exe.is_some() && exe != self.exe;
         if exec_seen {
             self.exe = exe;
@@ -173,6 +178,7 @@ impl TreeReader {
                 .or_else(|| processes.first().map(|p| p.name.clone()))
                 .unwrap_or_default(),
             alive: root_state.is_some_and(|s| s != 'Z' && s != 'X'),
+            restricted,
             processes,
             threads,
             threads_peak: self.threads_peak,

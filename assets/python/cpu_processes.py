@@ -1,0 +1,61 @@
+"""The same CPU-bound work as cpu_threads.py, in processes: each has its own GIL.
+
+PROCESSES worker processes (default 4) each count as fast as they can for
+SECONDS (default 4) and send their count back through a pipe. Every process
+has its own interpreter and its own GIL, so they run at the same time: on a
+machine with two cores or more corescope shows parallelism near the number of
+cores (up to 4 here), and the total count is that many times what
+cpu_threads.py reaches.
+
+The price shows too: five processes in the tree instead of one, each with
+its own memory (the RSS column of the process panel).
+
+    corescope run -- python3 assets/python/cpu_processes.py [PROCESSES] [SECONDS]
+
+Only what the work needs is used: `multiprocessing.Process` and a one-way
+`Pipe` per worker. No pool, no queue and no shared value, so no helper thread
+(a Queue's feeder) and, with the "fork" start method (Linux's default before
+Python 3.14), no resource tracker or fork server process: the tree is the
+main process and its workers, nothing else.
+"""
+
+import multiprocessing
+import sys
+import time
+
+
+def count(seconds, pipe):
+    """Counts loop steps until `seconds` have passed, then sends the count."""
+    deadline = time.monotonic() + seconds
+    steps = 0
+    while time.monotonic() < deadline:
+        for _ in range(10_000):
+            steps += 1
+    pipe.send(steps)
+    pipe.close()
+
+
+def main():
+    processes = int(sys.argv[1]) if len(sys.argv) > 1 else 4
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
+    pipes = []
+    workers = []
+    started = time.monotonic()
+    for i in range(processes):
+        receive, send = multiprocessing.Pipe(duplex=False)
+        worker = multiprocessing.Process(target=count, args=(seconds, send), name=f"worker-{i}")
+        worker.start()
+        send.close()  # the worker has its copy; ours would keep the pipe open
+        pipes.append(receive)
+        workers.append(worker)
+    results = [pipe.recv() for pipe in pipes]
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    for i, steps in enumerate(results):
+        print(f"process {i}: {steps:,} steps")
+    print(f"total: {sum(results):,} steps in {elapsed:.1f} s on {processes} processes")
+
+
+if __name__ == "__main__":
+    main()
