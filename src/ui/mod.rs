@@ -6,6 +6,7 @@ mod dashboard;
 mod demo;
 mod format;
 mod help;
+mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::Size;
@@ -30,7 +31,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     if app.runs_demo() {
         demo::render(app, frame, area);
     } else {
-        dashboard::render(app, frame, area);
+        watch::render(app, frame, area);
     }
     if app.help_visible() {
         help::render(app, frame, area);
