@@ -14,7 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use corescope_widgets::{
     BigNumber, CoreMapRow, CoreSeries, ProcessRow, ProcessTree, StatLine, Theme, ThreadCoreMap,
@@ -33,6 +33,8 @@ const LARGE_FROM_HEIGHT: u16 = 50;
 const LARGE_FROM_WIDTH: u16 = 120;
 /// From this width the thread table and the process tree sit side by side.
 const SIDE_BY_SIDE_FROM: u16 = 80;
+/// Fewest rows worth a parallelism history chart (its borders included).
+const HISTORY_MIN_ROWS: u16 = 6;
 /// Most lines of a `run` command's output shown.
 const OUTPUT_LINES: u16 = 6;
 
@@ -44,6 +46,8 @@ struct Areas {
     stats: Rect,
     threads: Rect,
     tree: Rect,
+    /// The parallelism over time, under the tree when there is room.
+    history: Rect,
     map: Rect,
     output: Rect,
     legend: Rect,
@@ -85,12 +89,23 @@ impl Areas {
         let map_rows = (threads + 2).clamp(3, (body.height * 9 / 20).max(3));
         let [tables, map] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(map_rows)]).areas(body);
-        let [threads, tree] = if area.width >= SIDE_BY_SIDE_FROM {
+        let processes = snapshot.target.processes.len() as u16 + 3;
+        let (threads, tree, history) = if area.width >= SIDE_BY_SIDE_FROM {
             let width = (area.width * 2 / 5).clamp(30, 60);
-            Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(tables)
+            let [threads, right] =
+                Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(tables);
+            // The tree takes what it needs; the history what is left, if enough.
+            let rows = processes.max(4);
+            let chart = right.height.saturating_sub(rows);
+            let chart = if chart >= HISTORY_MIN_ROWS { chart } else { 0 };
+            let [tree, history] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(chart)]).areas(right);
+            (threads, tree, history)
         } else {
-            let rows = (snapshot.target.processes.len() as u16 + 3).min(tables.height / 2);
-            Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables)
+            let rows = processes.min(tables.height / 2);
+            let [threads, tree] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables);
+            (threads, tree, Rect::default())
         };
         Self {
             header,
@@ -99,6 +114,7 @@ impl Areas {
             stats,
             threads,
             tree,
+            history,
             map,
             output,
             legend,
@@ -143,6 +159,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let threads_title = Line::from(" Threads ");
     render_thread_table(app, snapshot, frame, areas.threads, theme, threads_title);
     render_tree(snapshot, frame, areas.tree, theme);
+    render_history(model, snapshot, frame, areas.history, theme);
     render_map(app, model, snapshot, frame, areas.map, theme);
     if let Some(run) = &snapshot.run {
         render_output(run, frame, areas.output, theme);
@@ -185,6 +202,42 @@ fn render_parallelism(
         .style(theme.accent.add_modifier(Modifier::BOLD))
         .theme(*theme);
     frame.render_widget(&number, area);
+}
+
+/// The cores in use over time, on a fixed scale of the machine's cores, the
+/// newest at the right edge (as every history on screen).
+fn render_history(
+    model: &Model,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    if area.is_empty() {
+        return;
+    }
+    let cores = snapshot.cores.len().max(1);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(format!(" Cores in use over time, 0 to {cores} → "));
+    let width = usize::from(block.inner(area).width);
+    let history = model.parallelism_history();
+    // Hundredths of a core: two decimals of resolution; a gap stays blank.
+    let data: Vec<Option<u64>> = std::iter::repeat_n(None, width.saturating_sub(history.len()))
+        .chain(
+            history
+                .iter()
+                .skip(history.len().saturating_sub(width))
+                .map(|p| p.map(|p| (p.max(0.0) * 100.0).round() as u64)),
+        )
+        .collect();
+    let chart = Sparkline::default()
+        .block(block)
+        .data(data)
+        .max(cores as u64 * 100)
+        .style(theme.accent);
+    frame.render_widget(chart, area);
 }
 
 /// The processes of `snapshot` in tree order, each with its depth: the root
