@@ -330,3 +330,66 @@ fn another_users_process_is_watched_with_its_secrets_unknown() {
     assert!(thread["wchan"].is_null() && thread["futex_wait_pct"].is_null());
     assert!(thread["cpu_pct"].is_number(), "what may be read still is");
 }
+
+/// The PID after `run PID ` in the dashboard's title.
+fn run_pid(screen: &str) -> i64 {
+    screen
+        .split("run PID ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no `run PID` in:\n{screen}"))
+}
+
+#[test]
+fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
+    let _cores = one_at_a_time();
+    if !common::tmux_available() {
+        return;
+    }
+    let tmux = common::Tmux::start("run-quit", 100, 30);
+    tmux.type_line(&format!(
+        "cd {} && {} run -- sh -c 'echo hello-$((6 * 7)); sleep 60 & sleep 60'",
+        tmux.dir.display(),
+        bin()
+    ));
+    // `hello-42` is on screen only once the command printed it.
+    let screen = tmux.wait_for("hello-42", Duration::from_secs(5));
+    let pid = run_pid(&screen);
+    assert!(
+        screen.contains(&format!("corescope-run-{pid}.log")),
+        "{screen}"
+    );
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("(stopped by corescope)", Duration::from_secs(5));
+    assert!(screen.contains("killed by SIGTERM"), "{screen}");
+    assert!(
+        wait_until(Duration::from_secs(2), || !group_alive(pid)),
+        "the command's processes outlived the dashboard"
+    );
+    let log = std::fs::read_to_string(tmux.file(&format!("corescope-run-{pid}.log")));
+    assert_eq!(log.expect("log").trim(), "hello-42");
+}
+
+#[test]
+fn the_dashboard_closes_with_a_report_when_the_command_exits() {
+    let _cores = one_at_a_time();
+    if !common::tmux_available() {
+        return;
+    }
+    let tmux = common::Tmux::start("run-exit", 100, 30);
+    tmux.type_line(&format!(
+        "cd {} && {} run --interval 100 -- sh -c 'sleep 1; exit 4'; echo status=$?",
+        tmux.dir.display(),
+        bin()
+    ));
+    tmux.wait_for("run PID", Duration::from_secs(5));
+    let screen = tmux.wait_for("status=0", Duration::from_secs(5));
+    assert!(
+        screen.contains("command      exited with code 4"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("processes    0 now, 2 peak"),
+        "sh and its sleep: {screen}"
+    );
+}

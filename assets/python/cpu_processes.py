@@ -12,11 +12,11 @@ its own memory (the RSS column of the process panel).
 
     corescope run -- python3 assets/python/cpu_processes.py [PROCESSES] [SECONDS]
 
-Only what the work needs is used: `multiprocessing.Process` and a one-way
-`Pipe` per worker. No pool, no queue and no shared value, so no helper thread
-(a Queue's feeder) and, with the "fork" start method (Linux's default before
-Python 3.14), no resource tracker or fork server process: the tree is the
-main process and its workers, nothing else.
+Only what the work needs is used: `multiprocessing.Process`, a one-way `Pipe`
+per worker and an `Array` without a lock for the progress line. No pool and no
+queue, so no helper thread (a Queue's feeder) and, with the "fork" start
+method (Linux's default before Python 3.14), no resource tracker or fork
+server process: the tree is the main process and its workers, nothing else.
 """
 
 import multiprocessing
@@ -24,30 +24,50 @@ import sys
 import time
 
 
-def count(seconds, pipe):
+def count(seconds, pipe, progress, index):
     """Counts loop steps until `seconds` have passed, then sends the count."""
     deadline = time.monotonic() + seconds
     steps = 0
     while time.monotonic() < deadline:
         for _ in range(10_000):
             steps += 1
+        progress[index] = steps  # for the progress line
     pipe.send(steps)
     pipe.close()
+
+
+def report_progress(workers, progress, started):
+    """Prints the total so far once a second while the workers run; it looks
+    20 times a second whether they are done, so the program ends with them."""
+    next_line = started + 1.0
+    while any(worker.is_alive() for worker in workers):
+        time.sleep(0.05)
+        if time.monotonic() >= next_line:
+            next_line += 1.0
+            total = sum(progress)
+            elapsed = time.monotonic() - started
+            print(f"{elapsed:4.1f} s: {total:,} steps ({total / elapsed:,.0f} per second)", flush=True)
 
 
 def main():
     processes = int(sys.argv[1]) if len(sys.argv) > 1 else 4
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
+    # Shared memory without a lock (each worker writes its own slot): no
+    # helper process or thread comes with it.
+    progress = multiprocessing.Array("q", processes, lock=False)
     pipes = []
     workers = []
     started = time.monotonic()
     for i in range(processes):
         receive, send = multiprocessing.Pipe(duplex=False)
-        worker = multiprocessing.Process(target=count, args=(seconds, send), name=f"worker-{i}")
+        worker = multiprocessing.Process(
+            target=count, args=(seconds, send, progress, i), name=f"worker-{i}"
+        )
         worker.start()
         send.close()  # the worker has its copy; ours would keep the pipe open
         pipes.append(receive)
         workers.append(worker)
+    report_progress(workers, progress, started)
     results = [pipe.recv() for pipe in pipes]
     for worker in workers:
         worker.join()

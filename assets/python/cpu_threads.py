@@ -26,7 +26,20 @@ def count(seconds, results, index):
         # The clock is read once every 10,000 steps, so the work is the loop.
         for _ in range(10_000):
             steps += 1
-    results[index] = steps
+        results[index] = steps  # for the progress line
+
+
+def report_progress(workers, results, started):
+    """Prints the total so far once a second while the workers run; it looks
+    20 times a second whether they are done, so the program ends with them."""
+    next_line = started + 1.0
+    while any(worker.is_alive() for worker in workers):
+        time.sleep(0.05)
+        if time.monotonic() >= next_line:
+            next_line += 1.0
+            total = sum(results)
+            elapsed = time.monotonic() - started
+            print(f"{elapsed:4.1f} s: {total:,} steps ({total / elapsed:,.0f} per second)", flush=True)
 
 
 def main():
@@ -40,6 +53,7 @@ def main():
     started = time.monotonic()
     for worker in workers:
         worker.start()
+    report_progress(workers, results, started)  # the main thread, not a fifth worker
     for worker in workers:
         worker.join()
     elapsed = time.monotonic() - started
