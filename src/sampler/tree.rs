@@ -23,6 +23,11 @@ struct ProcessReader {
     /// Thread count at the previous tick: when it drops, the kernel may have
     /// handed the exited thread's children to a sibling.
     threads_before: usize,
+    /// The threads read at the previous tick. While the process still counts
+    /// that many and none of them has vanished, no other thread can exist, and
+    /// `task/` need not be listed (at 1,000 threads the listing is a tenth of
+    /// a tick).
+    tids: Vec<i32>,
 }
 
 /// Samples one process tree, tick after tick.
@@ -104,14 +109,13 @@ impl TreeReader {
                     zombie_ticks += ticks;
                 }
             } else {
-                for tid in self.list_tasks(pid) {
-                    if let Some(thread) = self.read_thread(pid, tid, lost_threads, &mut queue) {
-                        live_tids.insert(tid);
-                        if pid != self.root {
-                            descendants_ns += thread.cpu_time_ns.unwrap_or(0);
-                        }
-                        threads.push(thread);
+                let read = self.read_threads(pid, process.threads, lost_threads, &mut queue);
+                for thread in read {
+                    live_tids.insert(thread.tid);
+                    if pid != self.root {
+                        descendants_ns += thread.cpu_time_ns.unwrap_or(0);
                     }
+                    threads.push(thread);
                 }
             }
             processes.push(process);
@@ -220,6 +224,48 @@ impl TreeReader {
         Some((sample, lost_threads, ticks))
     }
 
+    /// The threads of process `pid`, which counts `count` of them now. The
+    /// threads known from the last tick are read without listing `task/`
+    /// while their number still matches; the directory is listed again only
+    /// if it may hold a thread we do not know (the count changed, or one of
+    /// the known threads vanished).
+    fn read_threads(
+        &mut self,
+        pid: i32,
+        count: usize,
+        lost_threads: bool,
+        queue: &mut VecDeque<(i32, Option<i32>)>,
+    ) -> Vec<ThreadSample> {
+        let known = self
+            .processes
+            .get(&pid)
+            .map(|r| r.tids.clone())
+            .filter(|tids| !tids.is_empty() && tids.len() == count);
+        let listed = known.is_none();
+        let tids = known.unwrap_or_else(|| self.list_tasks(pid));
+        let mut vanished = false;
+        let mut read = Vec::with_capacity(tids.len());
+        for tid in tids {
+            match self.read_thread(pid, tid, lost_threads, queue) {
+                Some(thread) => read.push(thread),
+                None => vanished = true,
+            }
+        }
+        if vanished && !listed {
+            for tid in self.list_tasks(pid) {
+                if read.iter().all(|t| t.tid != tid)
+                    && let Some(thread) = self.read_thread(pid, tid, lost_threads, queue)
+                {
+                    read.push(thread);
+                }
+            }
+        }
+        if let Some(reader) = self.processes.get_mut(&pid) {
+            reader.tids = read.iter().map(|t| t.tid).collect();
+        }
+        read
+    }
+
     fn list_tasks(&self, pid: i32) -> Vec<i32> {
         let Some(reader) = self.processes.get(&pid) else {
             return Vec::new();
@@ -273,6 +319,7 @@ impl ProcessReader {
             stat: ProcFile::open(dir.join("stat"))?,
             task_dir: dir.join("task"),
             threads_before: 0,
+            tids: Vec::new(),
         })
     }
 }
@@ -356,6 +403,41 @@ mod tests {
         let after = reader.sample();
         assert!(after.processes.iter().all(|p| p.pid != child_pid));
         assert!(after.processes_peak >= 2);
+    }
+
+    /// A thread that reports its TID and lives until told to stop.
+    fn parked_thread() -> (
+        i32,
+        std::sync::mpsc::Sender<()>,
+        std::thread::JoinHandle<()>,
+    ) {
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let handle = std::thread::spawn(move || {
+            tid_tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            let _ = stop_rx.recv();
+        });
+        (tid_rx.recv().expect("tid"), stop_tx, handle)
+    }
+
+    #[test]
+    fn threads_are_found_without_relisting_only_while_none_came_or_went() {
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        reader.sample();
+        let (a, stop_a, join_a) = parked_thread();
+        assert!(
+            reader.sample().threads.iter().any(|t| t.tid == a),
+            "a new thread"
+        );
+        // One ends and another starts between two ticks: the count may not
+        // change, the set does.
+        stop_a.send(()).expect("stop");
+        join_a.join().expect("join");
+        let (b, stop_b, join_b) = parked_thread();
+        let tids: Vec<i32> = reader.sample().threads.iter().map(|t| t.tid).collect();
+        stop_b.send(()).expect("stop");
+        join_b.join().expect("join");
+        assert!(tids.contains(&b) && !tids.contains(&a), "{tids:?}");
     }
 
     #[test]
