@@ -3,11 +3,15 @@
 //! run: the straightforward procfs way (open, parse and close stat, schedstat
 //! and status per thread) and `ps -L -p PID` reading the same fields.
 //!
-//! Two cases per size. `idle`: every thread stays asleep between ticks, so
-//! only what must be read every tick is read. `all_ran`: every thread woke up
-//! and ran since the previous tick (as a busy pool does within a 500 ms
-//! interval), so every thread's `status`, wait channel and children are
-//! re-read too: the worst case, and the one the 10 ms target is about.
+//! Three cases per size. `sleepers`: every thread sleeps 50 ms in a loop, as
+//! a pool of mostly idle workers (the case of the earlier 200-thread figure).
+//! `idle`: every thread stays asleep between ticks, so only what must be read
+//! every tick is read. `all_ran`: every thread woke up and ran since the
+//! previous tick (as a busy pool does within a 500 ms interval), so every
+//! thread's `status`, wait channel and children are re-read too: the worst
+//! case. Each corescope case is measured twice: in wall time, and in the
+//! sampling thread's own CPU time (`*_cpu`), which the other programs of a
+//! shared machine inflate far less.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +21,7 @@ use std::time::{Duration, Instant};
 use corescope::sampler::Sampler;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-/// Threads that sleep until woken, then run briefly and sleep again.
+/// Threads that sleep until woken (or for 50 ms), then run briefly and sleep again.
 struct Pool {
     stop: Arc<AtomicBool>,
     woken: Arc<AtomicUsize>,
@@ -25,7 +29,9 @@ struct Pool {
 }
 
 impl Pool {
-    fn start(count: usize) -> Self {
+    /// `count` threads, each sleeping until woken, or for 50 ms at a time
+    /// when `timed`.
+    fn start(count: usize, timed: bool) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let woken = Arc::new(AtomicUsize::new(0));
         let threads = (0..count)
@@ -33,7 +39,11 @@ impl Pool {
                 let (stop, woken) = (stop.clone(), woken.clone());
                 std::thread::spawn(move || {
                     while !stop.load(Ordering::Relaxed) {
-                        std::thread::park();
+                        if timed {
+                            std::thread::sleep(Duration::from_millis(50));
+                        } else {
+                            std::thread::park();
+                        }
                         woken.fetch_add(1, Ordering::Release);
                     }
                 })
@@ -71,52 +81,81 @@ impl Pool {
     }
 }
 
+/// This thread's CPU time.
+fn cpu_now() -> Duration {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(Duration::ZERO, Duration::from)
+}
+
+/// Times `iters` ticks, each after `before` (untimed), in wall or CPU time.
+fn ticks(sampler: &mut Sampler, iters: u64, cpu: bool, mut before: impl FnMut()) -> Duration {
+    let now = || if cpu { cpu_now() } else { Duration::ZERO };
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        before();
+        let (wall, cpu_start) = (Instant::now(), now());
+        std::hint::black_box(sampler.sample());
+        total += if cpu {
+            now().saturating_sub(cpu_start)
+        } else {
+            wall.elapsed()
+        };
+    }
+    total
+}
+
 fn sampler_tick(c: &mut Criterion) {
     let pid = std::process::id();
     corescope::sampler::raise_open_file_limit();
     for size in [200, 1000] {
-        // The main thread and criterion's make up the rest.
-        let pool = Pool::start(size - 1);
         let mut group = c.benchmark_group(format!("tick_{size}_threads"));
-        let mut sampler = Sampler::for_own_process().expect("sampler");
-        let threads = sampler.sample().target.threads.len();
-        assert!(threads >= size, "expected {size} threads, saw {threads}");
-
-        group.bench_function(BenchmarkId::new("corescope_sampler", "idle"), |b| {
-            b.iter(|| sampler.sample());
-        });
-        group.bench_function(BenchmarkId::new("corescope_sampler", "all_ran"), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    pool.wake_all();
-                    let start = Instant::now();
-                    std::hint::black_box(sampler.sample());
-                    total += start.elapsed();
-                }
-                total
-            });
-        });
-        group.bench_function("procfs_open_parse_close_per_thread", |b| {
-            b.iter(|| {
-                let process = procfs::process::Process::new(pid as i32).expect("self");
-                let tasks = process.tasks().expect("tasks");
-                tasks
-                    .flatten()
-                    .filter_map(|t| Some((t.stat().ok()?, t.schedstat().ok()?, t.status().ok()?)))
-                    .count()
-            });
-        });
-        group.bench_function("ps_threads_of_pid", |b| {
-            b.iter(|| {
-                std::process::Command::new("ps")
-                    .args(["-L", "-o", "tid,stat,psr,pcpu,comm", "-p", &pid.to_string()])
-                    .output()
-                    .expect("ps")
-            });
-        });
+        // The main thread and criterion's make up the rest.
+        for case in ["sleepers", "idle", "all_ran"] {
+            let pool = Pool::start(size - 1, case == "sleepers");
+            let mut sampler = Sampler::for_own_process().expect("sampler");
+            let threads = sampler.sample().target.threads.len();
+            assert!(threads >= size, "expected {size} threads, saw {threads}");
+            for cpu in [false, true] {
+                let name = if cpu {
+                    format!("{case}_cpu")
+                } else {
+                    case.to_owned()
+                };
+                group.bench_function(BenchmarkId::new("corescope_sampler", name), |b| {
+                    b.iter_custom(|iters| {
+                        ticks(&mut sampler, iters, cpu, || {
+                            if case == "all_ran" {
+                                pool.wake_all();
+                            }
+                        })
+                    });
+                });
+            }
+            if case == "sleepers" {
+                group.bench_function("procfs_open_parse_close_per_thread", |b| {
+                    b.iter(|| {
+                        let process = procfs::process::Process::new(pid as i32).expect("self");
+                        let tasks = process.tasks().expect("tasks");
+                        tasks
+                            .flatten()
+                            .filter_map(|t| {
+                                Some((t.stat().ok()?, t.schedstat().ok()?, t.status().ok()?))
+                            })
+                            .count()
+                    });
+                });
+                group.bench_function("ps_threads_of_pid", |b| {
+                    b.iter(|| {
+                        std::process::Command::new("ps")
+                            .args(["-L", "-o", "tid,stat,psr,pcpu,comm", "-p", &pid.to_string()])
+                            .output()
+                            .expect("ps")
+                    });
+                });
+            }
+            pool.stop();
+        }
         group.finish();
-        pool.stop();
     }
 }
 

@@ -348,7 +348,7 @@ fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
     }
     let tmux = common::Tmux::start("run-quit", 100, 30);
     tmux.type_line(&format!(
-        "cd {} && {} run -- sh -c 'echo hello-$((6 * 7)); sleep 60 & sleep 60'",
+        "cd {} && {} run -- sh -c 'echo hello-$((6 * 7)); echo tty-$((6 * 7)) >/dev/tty; sleep 60 & sleep 60'",
         tmux.dir.display(),
         bin()
     ));
@@ -367,7 +367,12 @@ fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
         "the command's processes outlived the dashboard"
     );
     let log = std::fs::read_to_string(tmux.file(&format!("corescope-run-{pid}.log")));
-    assert_eq!(log.expect("log").trim(), "hello-42");
+    let log = log.expect("log");
+    assert!(log.starts_with("hello-42\n"), "{log}");
+    assert!(
+        log.contains("/dev/tty"),
+        "sh says it could not open it: {log}"
+    );
 }
 
 #[test]

@@ -6,6 +6,10 @@
 //! - arms its parent-death signal, so that even a SIGKILL of corescope ends
 //!   the command, and checks that its parent is still the corescope that
 //!   started it (one that died before the signal was armed is caught here);
+//! - starts a session of its own: its own process group (corescope stops the
+//!   command by signalling it), no controlling terminal (nothing it runs can
+//!   write across the dashboard, not even through `/dev/tty`, and the
+//!   terminal's Ctrl-C or hang-up reach corescope, which decides);
 //! - reports the outcome of the exec on its status pipe, which corescope gave
 //!   it as stdin: a close-on-exec copy closes unread on success (corescope
 //!   reads end of file, and only then samples the tree, so no sample catches
@@ -33,6 +37,9 @@ pub fn exec_main(parent: i32, command: &[OsString]) -> i32 {
     {
         // Nobody is left to read the status; there is nothing to run for.
         return CANNOT_EXECUTE;
+    }
+    if let Err(errno) = nix::unistd::setsid() {
+        return report(&status, errno);
     }
     let null = match std::fs::File::open("/dev/null") {
         Ok(null) => null,

@@ -4,11 +4,12 @@
 //! The command starts as `corescope exec` (see [`exec`]), which arms a
 //! parent-death signal and then execs the command in place; corescope waits
 //! for that exec before the first sample, and learns from it whether the
-//! command could run at all. The command gets its own process group, stdin
-//! from `/dev/null` (the dashboard owns the terminal, and a headless run has
-//! nothing to give it), and its stdout and stderr in one file, or on
-//! corescope's stderr for a headless run without `--log`: never across the
-//! dashboard, never into the JSON on stdout.
+//! command could run at all. The command gets a session of its own (so its
+//! own process group, and no controlling terminal), stdin from `/dev/null`
+//! (the dashboard owns the terminal, and a headless run has nothing to give
+//! it), and its stdout and stderr in one file, or on corescope's stderr for a
+//! headless run without `--log`: never across the dashboard, never into the
+//! JSON on stdout.
 //!
 //! Every way out ends what it started: [`Launched::stop`] (and `Drop`) sends
 //! SIGTERM to the process group and to every descendant still found under the
@@ -86,8 +87,7 @@ impl Launched {
             .stdout(Stdio::from(
                 out.try_clone().context("cannot share the output")?,
             ))
-            .stderr(Stdio::from(out))
-            .process_group(0);
+            .stderr(Stdio::from(out));
         let spawned = spawn.spawn();
         // Our copy of the pipe's write end must close, or its end never comes.
         drop(spawn);

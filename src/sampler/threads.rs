@@ -4,8 +4,9 @@
 //! 10 ms a tick. Files are kept open (about 1 us a re-read against 10 us an
 //! open), and `status` (the only universal source of context-switch counts,
 //! about 9 us to read) is re-read only for threads that ran since the last tick:
-//! a thread whose count of CPU slices (schedstat) did not move cannot have
-//! switched context or changed its wait channel. That is exact, not a guess.
+//! a thread whose schedstat (CPU time, run-queue wait, slices) did not move
+//! cannot have switched context, forked or changed its wait channel. That is
+//! exact, not a guess.
 //!
 //! `stat` (state, last CPU, name: about 5 us, the dearest file a thread reads
 //! every tick) is skipped too for a thread whose schedstat did not move at all,
@@ -128,10 +129,11 @@ impl ThreadReader {
             }
         };
 
-        let ran = match (sched, self.previous) {
-            (Some(s), Some(p)) => p.slices != Some(s.slices),
-            _ => true,
-        };
+        // Any of the three moving counts as running. The slice count alone
+        // misses a thread read while on a CPU that then forks and sleeps in
+        // the same slice: its slice count stays, but its CPU time (brought up
+        // to date when it leaves the CPU) moves.
+        let ran = !still;
         let (voluntary, nonvoluntary) = match (ran, self.previous) {
             (false, Some(p)) => (p.voluntary, p.nonvoluntary),
             _ => self.read_switches(buf),
