@@ -52,6 +52,7 @@ fn snapshot(seq: u64) -> Snapshot {
             root_pid: 1000,
             command: "bench".to_owned(),
             alive: true,
+            restricted: false,
             processes: vec![ProcessSample {
                 pid: 1000,
                 ppid: 1,
@@ -69,6 +70,7 @@ fn snapshot(seq: u64) -> Snapshot {
         demo: None,
         compare: None,
         notice: None,
+        run: None,
     }
 }
 

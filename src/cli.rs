@@ -5,6 +5,7 @@
 //! 0 success, 2 a usage error (clap's own, or a `UsageError`), 1 a runtime error.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -68,6 +69,9 @@ pub enum Command {
     /// A demo's worker process (started by corescope itself, not by hand).
     #[command(hide = true)]
     Worker(WorkerArgs),
+    /// The first moments of a `run` command (started by corescope itself).
+    #[command(hide = true)]
+    Exec(ExecArgs),
 }
 
 /// `corescope worker`: the internal command a worker process runs.
@@ -82,6 +86,18 @@ pub struct WorkerArgs {
     /// The job, as JSON.
     #[arg(long)]
     pub spec: String,
+}
+
+/// `corescope exec`: ties itself to corescope's life, then becomes the
+/// command of `run` (see `launch`).
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The process id of the corescope that started it.
+    #[arg(long)]
+    pub parent: i32,
+    /// The command and its arguments.
+    #[arg(last = true, required = true)]
+    pub command: Vec<OsString>,
 }
 
 /// Options shared by every command that can run without a screen.
@@ -285,6 +301,10 @@ pub struct WatchArgs {
     /// The process to watch, with its threads and descendants.
     #[arg(value_parser = clap::value_parser!(i32).range(1..))]
     pub pid: i32,
+    /// Keep the dashboard open after the process exits (it closes, printing
+    /// a report, without this).
+    #[arg(long, conflicts_with = "headless")]
+    pub stay: bool,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,
@@ -293,6 +313,15 @@ pub struct WatchArgs {
 /// `corescope run -- CMD ARGS...`
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Write the command's output (stdout and stderr) to FILE. Default: in the
+    /// dashboard `corescope-run-PID.log` in the current directory; headless,
+    /// corescope's stderr (the report alone goes to stdout).
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Keep the dashboard open after the command exits (it closes, printing
+    /// a report, without this).
+    #[arg(long, conflicts_with = "headless")]
+    pub stay: bool,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,
@@ -443,6 +472,20 @@ mod tests {
             panic!("run")
         };
         assert_eq!(run.command, ["python3", "-c", "print(1)"]);
+        assert!(!run.stay && run.log.is_none());
         assert!(parse(&["run"]).is_err(), "a command is required");
+    }
+
+    #[test]
+    fn run_takes_a_log_file_and_stay_only_with_a_screen() {
+        let cli = parse(&["run", "--stay", "--log", "out.txt", "--", "ls"]).expect("parse");
+        let Some(Command::Run(run)) = cli.command else {
+            panic!("run")
+        };
+        assert!(run.stay);
+        assert_eq!(run.log, Some(PathBuf::from("out.txt")));
+        let err = parse(&["run", "--stay", "--headless", "--", "ls"]).expect_err("conflict");
+        assert_eq!(err.exit_code(), 2);
+        assert!(parse(&["watch", "1", "--stay"]).is_ok());
     }
 }

@@ -19,20 +19,41 @@ use crate::app::{Action, App};
 use crate::cli::UsageError;
 use crate::picker::Picker;
 use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
+use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
 use crate::ui;
 
 /// Snapshots buffered between the sampler and the screen.
 const SNAPSHOT_BUFFER: usize = 16;
 
+/// What the dashboard does after a snapshot, as its caller decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep going.
+    Continue,
+    /// Close the dashboard, as if the user quit.
+    Stop,
+}
+
 /// Opens the dashboard on `sampler`'s target until the user quits.
 pub fn run_dashboard(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
+    run_dashboard_with(sampler, interval, picker, |_| Flow::Continue)
+}
+
+/// Opens the dashboard on `sampler`'s target until the user quits or
+/// `observe`, shown every snapshot as it arrives, says stop.
+pub fn run_dashboard_with(
+    sampler: Sampler,
+    interval: Duration,
+    picker: Option<Picker>,
+    observe: impl FnMut(&Snapshot) -> Flow,
+) -> Result<()> {
     require_terminal()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the event loop")?;
-    runtime.block_on(event_loop(sampler, interval, picker))
+    runtime.block_on(event_loop(sampler, interval, picker, observe))
 }
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
@@ -87,7 +108,12 @@ impl Signals {
     }
 }
 
-async fn event_loop(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
+async fn event_loop(
+    sampler: Sampler,
+    interval: Duration,
+    picker: Option<Picker>,
+    mut observe: impl FnMut(&Snapshot) -> Flow,
+) -> Result<()> {
     let mut signals = Signals::install()?;
     let (tx, mut snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
     let sampler = SamplerHandle::spawn(sampler, interval, tx)?;
@@ -109,7 +135,11 @@ async fn event_loop(sampler: Sampler, interval: Duration, picker: Option<Picker>
         }
         let action = tokio::select! {
             snapshot = snapshots.recv() => match snapshot {
-                Some(snapshot) => app.ingest(snapshot),
+                Some(snapshot) => {
+                    let flow = observe(&snapshot);
+                    let action = app.ingest(snapshot);
+                    if flow == Flow::Stop { Action::Quit } else { action }
+                }
                 None => bail!("the sampler stopped unexpectedly"),
             },
             event = events.next() => match event {

@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::compare::{ComparePlan, Comparison};
 use crate::report::compare::CompareReport;
 use crate::report::demo::DemoReport;
+use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::Sampler;
 use crate::snapshot::Snapshot;
@@ -70,20 +71,30 @@ pub fn compare(plan: ComparePlan) -> Result<CompareReport> {
 }
 
 /// Samples `sampler`'s target per `plan` and returns the report.
-pub fn watch(sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _) = run(sampler, plan)?;
+pub fn watch(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _) = run(&mut sampler, plan)?;
     builder.finish(None).context("no sample was taken")
 }
 
+/// Samples the tree of the command `sampler` started until it exits (or per
+/// `plan`), stops what is left of it, and returns the report with how the
+/// command ended.
+pub fn run_command(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _) = run(&mut sampler, plan)?;
+    let command = sampler.command_mut().context("no command was started")?;
+    let outcome = RunOutcome::after_stop(command);
+    builder.finish(Some(outcome)).context("no sample was taken")
+}
+
 /// Runs the sampler's demo per `plan` and returns the report.
-pub fn demo(sampler: Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
-    let (builder, last) = run(sampler, plan)?;
+pub fn demo(mut sampler: Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
+    let (builder, last) = run(&mut sampler, plan)?;
     let demo = last.demo.context("the demo reported nothing")?;
     let tree = builder.finish(None).context("no sample was taken")?;
     Ok(DemoReport::new(demo, &tree))
 }
 
-fn run(sampler: Sampler, plan: HeadlessPlan) -> Result<(WatchReportBuilder, Snapshot)> {
+fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<(WatchReportBuilder, Snapshot)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -100,7 +111,7 @@ enum End {
 }
 
 async fn sample_until_done(
-    mut sampler: Sampler,
+    sampler: &mut Sampler,
     plan: HeadlessPlan,
 ) -> Result<(WatchReportBuilder, Snapshot)> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
@@ -123,7 +134,7 @@ async fn sample_until_done(
         let demo_running = sampler.demo().is_some();
         let ended = tokio::select! {
             () = sleep_until(wake) => None,
-            () = demo_finished(&sampler), if demo_running => Some(End::Done),
+            () = demo_finished(sampler), if demo_running => Some(End::Done),
             _ = interrupt.recv() => Some(End::Interrupted),
             _ = terminate.recv() => Some(End::Interrupted),
         };
@@ -147,7 +158,7 @@ async fn demo_finished(sampler: &Sampler) {
 /// Stops the demo if it still runs (an interrupted or timed-out run), then
 /// records the final snapshot, taken after it stopped.
 fn finish(
-    mut sampler: Sampler,
+    sampler: &mut Sampler,
     mut builder: WatchReportBuilder,
     snapshot: Snapshot,
 ) -> (WatchReportBuilder, Snapshot) {

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod event;
 pub mod headless;
 pub mod keymap;
+pub mod launch;
 pub mod lesson;
 pub mod model;
 pub mod picker;
@@ -19,20 +20,21 @@ pub mod sampler;
 pub mod snapshot;
 pub mod terminal;
 pub mod ui;
+pub mod watching;
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
 use corescope_demos::catalog;
 use corescope_demos::config::DemoConfig;
 use corescope_demos::run::Rounds;
 
-use cli::{Cli, Command, HeadlessArgs, UsageError};
+use cli::{Cli, Command, UsageError};
 use headless::HeadlessPlan;
 use sampler::{DemoHost, Sampler};
 
@@ -70,6 +72,14 @@ fn run(cli: Cli) -> Result<()> {
             &worker.spec,
         ));
     }
+    if let Some(Command::Exec(exec)) = &cli.command {
+        // About to become a `run` command: it must not inherit anything of ours.
+        std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
+    }
+    if let Some(Command::Run(args)) = &cli.command {
+        // Raises the open-file limit itself, after the command has started.
+        return watching::run(args, cli.interval);
+    }
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
     match cli.command {
@@ -90,14 +100,7 @@ fn run(cli: Cli) -> Result<()> {
                 Some(picker),
             )
         }
-        Some(Command::Watch(watch)) => {
-            let sampler = Sampler::new(watch.pid)?;
-            if watch.output.headless {
-                print_watch_report(sampler, interval(DASHBOARD_MS), watch.output)
-            } else {
-                event::run_dashboard(sampler, interval(DASHBOARD_MS), None)
-            }
-        }
+        Some(Command::Watch(watch)) => watching::watch(&watch, cli.interval),
         Some(Command::List { json }) => print(&list_text(json)?),
         Some(Command::Demo(demo)) => {
             let config = DemoConfig::new(&demo.request()).map_err(|e| UsageError(e.to_string()))?;
@@ -137,24 +140,10 @@ fn run(cli: Cli) -> Result<()> {
                 )
             }
         }
-        Some(Command::Run(_)) => bail!("`run` is not implemented yet"),
-        Some(Command::Worker(_)) => Ok(()),
+        Some(Command::Run(_) | Command::Worker(_) | Command::Exec(_)) => Ok(()),
         Some(Command::Completions { shell }) => print(&completions(&shell)?),
         Some(Command::Man) => print(&man_page()?),
     }
-}
-
-fn print_watch_report(sampler: Sampler, interval: Duration, output: HeadlessArgs) -> Result<()> {
-    let plan = HeadlessPlan {
-        interval,
-        duration: output.duration,
-    };
-    let report = headless::watch(sampler, plan)?;
-    print(&if output.json {
-        serde_json::to_string_pretty(&report)? + "\n"
-    } else {
-        report.to_text()
-    })
 }
 
 /// The completion script for `shell`, generated from the CLI definition.
@@ -208,7 +197,7 @@ fn list_text(json: bool) -> Result<String> {
 }
 
 /// Writes `text` to stdout.
-fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is the reader's choice, not our error.
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {

@@ -5,6 +5,8 @@
 //! time since the previous snapshot. A value the kernel would not give us is
 //! `None` ("unknown"), never zero.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use corescope_demos::run::DemoSample;
@@ -34,6 +36,40 @@ pub struct Snapshot {
     pub compare: Option<CompareSample>,
     /// Something the screen must say: why a demo asked for did not start.
     pub notice: Option<String>,
+    /// The command `corescope run` started, if any: its output and its end.
+    pub run: Option<RunSample>,
+}
+
+/// The command of `corescope run` at one tick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSample {
+    /// The file its output goes to; `None` when it goes to corescope's stderr.
+    pub log: Option<PathBuf>,
+    /// The last lines of its output, oldest first, cleaned for the screen.
+    pub output: Arc<[String]>,
+    /// How it ended; `None` while it runs.
+    pub exit: Option<RunExit>,
+}
+
+/// How a command ended: its exit code, or the signal that killed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunExit {
+    /// The exit code, when it exited.
+    pub code: Option<i32>,
+    /// The signal's name (`SIGKILL`), when a signal killed it.
+    pub signal: Option<String>,
+}
+
+impl RunExit {
+    /// In words: `exited with code 0`, `killed by SIGKILL`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match (self.code, &self.signal) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(signal)) => format!("killed by {signal}"),
+            (None, None) => "ended".to_owned(),
+        }
+    }
 }
 
 /// Load of one logical CPU over the last interval.
@@ -63,6 +99,9 @@ pub struct TargetSample {
     pub command: String,
     /// False once the root process has exited (or become a zombie).
     pub alive: bool,
+    /// True when the kernel withholds part of the tree from us (another
+    /// user's process): wait channels, and so futex waits, are unknown.
+    pub restricted: bool,
     /// Processes of the tree, root first, then in discovery order.
     pub processes: Vec<ProcessSample>,
     /// Threads of every process of the tree.

@@ -3,12 +3,14 @@
 //! The model only changes when a snapshot is ingested. It never reads `/proc`
 //! and never draws; the view borrows it.
 
+mod core_map;
 mod demo;
 mod ring;
 pub mod warnings;
 
 use std::sync::Arc;
 
+pub use core_map::{CORE_MAP_LEN, CoreLane, CoreMap};
 pub use demo::{DemoHistory, Lane, activity};
 pub use ring::RingBuffer;
 pub use warnings::Severity;
@@ -29,6 +31,7 @@ pub struct Model {
     core_history: Vec<(usize, PercentHistory)>,
     parallelism_history: RingBuffer<Option<f32>>,
     demo: DemoHistory,
+    core_map: CoreMap,
     missed_ticks: u64,
 }
 
@@ -47,6 +50,7 @@ impl Model {
             core_history: Vec::new(),
             parallelism_history: RingBuffer::new(HISTORY_LEN),
             demo: DemoHistory::default(),
+            core_map: CoreMap::default(),
             missed_ticks: 0,
         }
     }
@@ -86,6 +90,9 @@ impl Model {
             .push(snapshot.target.parallelism.map(|p| p as f32));
         if let Some(demo) = &snapshot.demo {
             self.demo.ingest(demo, gaps);
+        } else {
+            // Only the watch screen draws the map.
+            self.core_map.ingest(&snapshot, gaps);
         }
         self.latest = Some(snapshot);
     }
@@ -115,6 +122,12 @@ impl Model {
     #[must_use]
     pub const fn demo_history(&self) -> &DemoHistory {
         &self.demo
+    }
+
+    /// Where each thread of the tree ran, tick by tick.
+    #[must_use]
+    pub const fn core_map(&self) -> &CoreMap {
+        &self.core_map
     }
 
     /// Ticks the sampler made that never reached the model (screen too slow).
@@ -283,6 +296,7 @@ pub(crate) mod fixtures {
                 root_pid: 4242,
                 command: "python3 busy.py".to_owned(),
                 alive: true,
+                restricted: false,
                 processes: vec![ProcessSample {
                     pid: 4242,
                     ppid: 1,
@@ -309,6 +323,7 @@ pub(crate) mod fixtures {
             demo: None,
             compare: None,
             notice: None,
+            run: None,
         }
     }
 }

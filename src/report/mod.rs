@@ -3,7 +3,9 @@
 
 pub mod compare;
 pub mod demo;
+pub mod run;
 pub mod watch;
+mod watch_text;
 
 /// Rounds for a report: two decimals are all any figure here can honestly claim.
 #[must_use]

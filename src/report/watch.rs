@@ -1,4 +1,4 @@
-//! The report of `watch PID --headless` (and later `run -- CMD --headless`).
+//! The report of `watch PID --headless` and `run --headless -- CMD`.
 //!
 //! Built from the snapshots of a run. Per-thread figures cover the watch
 //! window: CPU percent, context switches and run-queue wait are what happened
@@ -6,12 +6,12 @@
 //! thread born during the window counts from its start, which lies inside it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::round2;
+use super::run::RunOutcome;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Now and peak of a count.
@@ -65,6 +65,10 @@ pub struct ThreadReport {
     pub runq_wait_ms: Option<f64>,
     /// Kernel wait channel at its last sample, when sleeping and readable.
     pub wchan: Option<String>,
+    /// Percent of the samples that saw the thread in which it was asleep in a
+    /// futex wait (a lock, a condition, a join: also a GIL wait); `null`
+    /// when its wait channel could never be read (another user's process).
+    pub futex_wait_pct: Option<f64>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
 }
@@ -78,6 +82,9 @@ pub struct ProcessReport {
     pub ppid: i32,
     /// Its name (`comm`) at its last sample.
     pub name: String,
+    /// Its state letter at its last sample (`Z`: a zombie, exited but not
+    /// yet reaped by its parent).
+    pub state: String,
     /// Most resident memory seen, KiB.
     pub rss_kib_peak: Option<u64>,
     /// Most threads seen.
@@ -101,6 +108,9 @@ pub struct WatchReport {
     pub threads: NowPeak,
     /// Processes of the tree.
     pub processes: NowPeak,
+    /// True when the kernel withheld part of the tree (another user's
+    /// process): wait channels and futex waits are `null`, never guessed.
+    pub restricted: bool,
     /// Cores kept busy.
     pub parallelism: Parallelism,
     /// Machine load.
@@ -109,9 +119,10 @@ pub struct WatchReport {
     pub per_thread: Vec<ThreadReport>,
     /// Every process of the tree seen, by PID.
     pub per_process: Vec<ProcessReport>,
-    /// Exit status of the command, for `run`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<i32>,
+    /// How the command ended, for `run` (`exit_code`, `signal`, `stopped`,
+    /// `log` at the top level of the JSON); absent for `watch`.
+    #[serde(flatten)]
+    pub run: Option<RunOutcome>,
 }
 
 /// Cumulative counters of a thread at its first and latest sample.
@@ -120,6 +131,17 @@ struct ThreadTally {
     baseline: Counters,
     latest: ThreadSample,
     seen_at: u64,
+    /// Samples that saw the thread.
+    samples: u32,
+    /// Samples that saw it in a futex wait.
+    futex_samples: u32,
+}
+
+impl ThreadTally {
+    fn count(&mut self, thread: &ThreadSample) {
+        self.samples += 1;
+        self.futex_samples += u32::from(thread.blocked_on_futex());
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -157,6 +179,7 @@ pub struct WatchReportBuilder {
     first_cpu_ns: Option<u64>,
     last: Option<Snapshot>,
     samples: u64,
+    restricted: bool,
     parallelism_max: f64,
     core_busy: BTreeMap<usize, (f64, f64)>,
     threads: BTreeMap<i32, ThreadTally>,
@@ -178,6 +201,7 @@ impl WatchReportBuilder {
             self.first_cpu_ns = snapshot.target.cpu_time_ns;
         }
         self.samples += 1;
+        self.restricted |= snapshot.target.restricted;
         if let Some(p) = snapshot.target.parallelism {
             self.parallelism_max = self.parallelism_max.max(p);
         }
@@ -197,11 +221,13 @@ impl WatchReportBuilder {
                     pid: process.pid,
                     ppid: process.ppid,
                     name: process.name.clone(),
+                    state: String::new(),
                     rss_kib_peak: None,
                     threads_peak: 0,
                     exited: false,
                 });
             entry.name.clone_from(&process.name);
+            entry.state = process.state.to_string();
             entry.rss_kib_peak = entry.rss_kib_peak.max(process.rss_kib);
             entry.threads_peak = entry.threads_peak.max(process.threads);
         }
@@ -220,21 +246,24 @@ impl WatchReportBuilder {
                     },
                     latest: thread.clone(),
                     seen_at: snapshot.seq,
-                });
+                    samples: 0,
+                    futex_samples: 0,
+                })
+                .count(thread);
         }
         self.last = Some(snapshot);
     }
 
     /// The report over everything added. `None` if nothing was.
     #[must_use]
-    pub fn finish(self, exit_code: Option<i32>) -> Option<WatchReport> {
+    pub fn finish(self, run: Option<RunOutcome>) -> Option<WatchReport> {
         let last = self.last?;
         let window = last.elapsed.saturating_sub(self.first?);
         let window_s = window.as_secs_f64();
         let per_thread: Vec<ThreadReport> = self
             .threads
             .values()
-            .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq))
+            .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq, self.restricted))
             .collect();
         // The tree's own CPU time counts threads that started and ended
         // between two samples, which per-thread figures cannot see.
@@ -263,6 +292,7 @@ impl WatchReportBuilder {
                 now: target.processes.iter().filter(|p| p.state != 'Z').count(),
                 peak: target.processes_peak,
             },
+            restricted: self.restricted,
             parallelism: Parallelism {
                 mean: round2(mean),
                 max: round2(self.parallelism_max),
@@ -293,12 +323,17 @@ impl WatchReportBuilder {
                     p
                 })
                 .collect(),
-            exit_code,
+            run,
         })
     }
 }
 
-fn thread_report(tally: &ThreadTally, window_s: f64, exited: bool) -> ThreadReport {
+fn thread_report(
+    tally: &ThreadTally,
+    window_s: f64,
+    exited: bool,
+    restricted: bool,
+) -> ThreadReport {
     let t = &tally.latest;
     let b = tally.baseline;
     let delta = |now: Option<u64>, then: Option<u64>| now?.checked_sub(then?);
@@ -315,71 +350,11 @@ fn thread_report(tally: &ThreadTally, window_s: f64, exited: bool) -> ThreadRepo
         nonvoluntary_ctxt: delta(t.nonvoluntary_ctxt, b.nonvoluntary),
         runq_wait_ms: delta(t.runq_wait_ns, b.runq_ns).map(|ns| round2(ns as f64 / 1e6)),
         wchan: t.wchan.clone(),
+        // Without wait channels (another user's process) a futex wait cannot
+        // be told from any other sleep: unknown, not zero.
+        futex_wait_pct: (!restricted && tally.samples > 0)
+            .then(|| round2(f64::from(tally.futex_samples) * 100.0 / f64::from(tally.samples))),
         exited,
-    }
-}
-
-impl WatchReport {
-    /// A short table for a terminal or a paste.
-    #[must_use]
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "PID {} ({}): {} samples over {:.2} s",
-            self.pid,
-            self.command,
-            self.samples,
-            self.duration_ms as f64 / 1000.0
-        );
-        if let Some(code) = self.exit_code {
-            let _ = writeln!(out, "exit code    {code}");
-        }
-        let _ = writeln!(
-            out,
-            "threads      {} now, {} peak",
-            self.threads.now, self.threads.peak
-        );
-        let _ = writeln!(
-            out,
-            "processes    {} now, {} peak",
-            self.processes.now, self.processes.peak
-        );
-        let _ = writeln!(
-            out,
-            "parallelism  {:.2} cores mean, {:.2} max",
-            self.parallelism.mean, self.parallelism.max
-        );
-        let busy: Vec<String> = self
-            .cpu
-            .busy_pct
-            .iter()
-            .enumerate()
-            .map(|(i, b)| format!("cpu{i} {b:.0}%"))
-            .collect();
-        let _ = writeln!(out, "cpu busy     {}", busy.join("  "));
-        let _ = writeln!(
-            out,
-            "\n{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}",
-            "TID", "NAME", "S", "CPU", "CPU%", "VCSW", "IVCSW", "RUNQ ms"
-        );
-        let unknown = || "?".to_owned();
-        for t in &self.per_thread {
-            let _ = writeln!(
-                out,
-                "{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9}{}",
-                t.tid,
-                t.name,
-                t.state,
-                t.last_cpu.map_or_else(unknown, |c| c.to_string()),
-                t.cpu_pct.map_or_else(unknown, |c| format!("{c:.1}")),
-                t.voluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
-                t.nonvoluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
-                t.runq_wait_ms.map_or_else(unknown, |c| format!("{c:.1}")),
-                if t.exited { "  (exited)" } else { "" },
-            );
-        }
-        out
     }
 }
 
@@ -447,12 +422,11 @@ mod tests {
             vec![thread(1, "a", 0.0, 'S'), thread(2, "b", 0.0, 'S')],
         ));
         builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
-        let report = builder.finish(Some(0)).expect("report");
+        let report = builder.finish(None).expect("report");
         assert_eq!(report.per_thread.len(), 2);
         assert!(!report.per_thread[0].exited);
         assert!(report.per_thread[1].exited);
         assert_eq!(report.threads.now, 1);
-        assert_eq!(report.exit_code, Some(0));
     }
 
     #[test]
@@ -477,6 +451,7 @@ mod tests {
             json.get("exit_code").is_none(),
             "only `run` reports an exit code"
         );
+        assert_eq!(json["per_process"][0]["state"], "S");
         let row = &json["per_thread"][0];
         for key in [
             "tid",
@@ -492,6 +467,34 @@ mod tests {
         }
         assert!(json["threads"].get("now").is_some() && json["threads"].get("peak").is_some());
         assert!(json["cpu"]["busy_pct"].is_array());
+    }
+
+    #[test]
+    fn a_run_report_says_how_the_command_ended_and_counts_futex_waits() {
+        let mut builder = WatchReportBuilder::new();
+        let mut waiting = thread(1, "a", 0.0, 'S');
+        waiting.wchan = Some("futex_do_wait".to_owned());
+        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
+        builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        builder.add(snapshot(
+            2,
+            [1.0, 1.0],
+            vec![waiting, thread(2, "b", 9.0, 'R')],
+        ));
+        let exit = crate::snapshot::RunExit {
+            code: None,
+            signal: Some("SIGKILL".to_owned()),
+        };
+        let outcome = RunOutcome::new(Some(&exit), false, None);
+        let report = builder.finish(Some(outcome)).expect("report");
+        assert_eq!(report.per_thread[0].futex_wait_pct, Some(66.67));
+        assert_eq!(report.per_thread[1].futex_wait_pct, Some(0.0));
+        assert!(!report.restricted);
+        let json = serde_json::to_value(&report).expect("json");
+        assert!(json["exit_code"].is_null() && json.get("exit_code").is_some());
+        assert_eq!(json["signal"], "SIGKILL");
+        assert_eq!(json["stopped"], false);
+        assert!(report.to_text().contains("killed by SIGKILL"));
     }
 
     #[test]

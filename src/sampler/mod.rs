@@ -21,12 +21,14 @@ use anyhow::{Context, Result, bail};
 use tokio::sync::mpsc::error::TrySendError;
 
 pub use demo::{DemoCommand, DemoHost};
+use proc_file::ReadError;
 pub use proc_file::raise_open_file_limit;
 
 use corescope_demos::config::DemoConfig;
 use corescope_demos::run::Rounds;
 
 use crate::compare::Comparison;
+use crate::launch::Launched;
 use crate::snapshot::{MemorySample, Snapshot};
 pub(crate) use cpu::CpuReader;
 use tree::TreeReader;
@@ -43,6 +45,7 @@ pub struct Sampler {
     /// Why the last demo asked for could not start.
     start_error: Option<String>,
     compare: Option<Comparison>,
+    run: Option<Launched>,
     started: Instant,
     last: Option<Instant>,
     seq: u64,
@@ -55,8 +58,7 @@ impl Sampler {
         if pid <= 0 {
             bail!("PID must be a positive number, got {pid}");
         }
-        let tree = TreeReader::new(pid)
-            .map_err(|_| anyhow::anyhow!("no process with PID {pid} (it may have exited)"))?;
+        let tree = TreeReader::new(pid).map_err(|err| unreadable(pid, err))?;
         let cpu = CpuReader::open()
             .map_err(|e| anyhow::anyhow!("{e:?}"))
             .context("cannot read /proc/stat: corescope needs Linux with /proc mounted")?;
@@ -68,6 +70,7 @@ impl Sampler {
             demo: None,
             start_error: None,
             compare: None,
+            run: None,
             started: Instant::now(),
             last: None,
             seq: 0,
@@ -112,6 +115,19 @@ impl Sampler {
         self.start_error = None;
     }
 
+    /// A sampler for the tree of a command corescope started, which it
+    /// owns from now on (dropping the sampler stops the command).
+    pub fn for_command(launched: Launched) -> Result<Self> {
+        let mut sampler = Self::new(launched.pid())?;
+        sampler.run = Some(launched);
+        Ok(sampler)
+    }
+
+    /// The command this sampler watches, if corescope started it.
+    pub fn command_mut(&mut self) -> Option<&mut Launched> {
+        self.run.as_mut()
+    }
+
     /// The demo this sampler runs, if any.
     #[must_use]
     pub fn demo(&self) -> Option<&DemoHost> {
@@ -140,6 +156,9 @@ impl Sampler {
         };
         let cores = self.cpu.sample();
         let mut target = self.tree.sample();
+        // After the tree: a command that just ended was seen as a zombie, with
+        // its CPU time, before this reaps it.
+        let run = self.run.as_mut().map(Launched::poll);
         // Readings taken microseconds apart can add up to a hair more than
         // the machine has; no tree keeps more cores busy than there are.
         if !cores.is_empty() {
@@ -166,6 +185,7 @@ impl Sampler {
             demo,
             compare: None,
             notice: self.start_error.clone(),
+            run,
         };
         self.seq += 1;
         self.last = Some(now);
@@ -181,6 +201,17 @@ impl Sampler {
             }
             None => snapshot,
         }
+    }
+}
+
+/// Why the tree under `pid` cannot be watched, in one line.
+fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
+    match err {
+        ReadError::Gone => anyhow::anyhow!("no process with PID {pid} (it may have exited)"),
+        ReadError::Unreadable => anyhow::anyhow!(
+            "cannot read process {pid}: permission denied (it belongs to another user, \
+             and /proc hides it from us)"
+        ),
     }
 }
 
@@ -307,6 +338,17 @@ mod tests {
         );
         assert!(Sampler::new(0).is_err());
         assert!(Sampler::new(-5).is_err());
+    }
+
+    #[test]
+    fn a_hidden_process_is_reported_as_permission_denied_not_gone() {
+        // Only a /proc mounted with hidepid can refuse a whole process, which
+        // a test cannot arrange: the message is checked at its source.
+        let err = unreadable(1, ReadError::Unreadable).to_string();
+        assert!(
+            err.starts_with("cannot read process 1: permission denied"),
+            "{err}"
+        );
     }
 
     #[test]

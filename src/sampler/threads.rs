@@ -4,8 +4,18 @@
 //! 10 ms a tick. Files are kept open (about 1 us a re-read against 10 us an
 //! open), and `status` (the only universal source of context-switch counts,
 //! about 9 us to read) is re-read only for threads that ran since the last tick:
-//! a thread whose count of CPU slices (schedstat) did not move cannot have
-//! switched context or changed its wait channel. That is exact, not a guess.
+//! a thread whose schedstat (CPU time, run-queue wait, slices) did not move
+//! cannot have switched context, forked or changed its wait channel. That is
+//! exact, not a guess.
+//!
+//! `stat` (state, last CPU, name: about 5 us, the dearest file a thread reads
+//! every tick) is skipped too for a thread whose schedstat did not move at all,
+//! up to [`STAT_REFRESH_TICKS`] ticks in a row. Without running a thread keeps
+//! its CPU time, its name and its last CPU (short of a migration while it
+//! waits), and its state, with one exception: a sleeper woken but not yet
+//! given a CPU reads `R` where the skipped stat still says `S`. So that case
+//! shows at most a few ticks late, and every thread's stat is read again at
+//! least every [`STAT_REFRESH_TICKS`] ticks (staggered, so the rereads spread).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,6 +35,9 @@ struct Counters {
     nonvoluntary: Option<u64>,
 }
 
+/// Most ticks in a row a thread's `stat` is reused while it does not run.
+pub const STAT_REFRESH_TICKS: u8 = 4;
+
 /// Kept-open files and the previous reading of one thread.
 #[derive(Debug)]
 pub struct ThreadReader {
@@ -39,6 +52,9 @@ pub struct ThreadReader {
     /// Start time in clock ticks after boot: tells a reused TID from the thread we knew.
     start_ticks: Option<u64>,
     previous: Option<Counters>,
+    /// The last `stat` read, and how many ticks in a row it was reused since.
+    stat_seen: Option<TaskStat>,
+    stat_reused: u8,
     wchan_seen: Option<String>,
     /// Child processes as last read; re-read only when they may have changed.
     children_seen: Vec<i32>,
@@ -69,6 +85,10 @@ impl ThreadReader {
             stat,
             start_ticks: None,
             previous: None,
+            stat_seen: None,
+            // Staggered by TID, so that the rereads of idle threads spread
+            // over the ticks instead of coming all at once.
+            stat_reused: u8::try_from(tid.rem_euclid(i32::from(STAT_REFRESH_TICKS))).unwrap_or(0),
             wchan_seen: None,
             children_seen: Vec::new(),
             children_stale: true,
@@ -83,15 +103,37 @@ impl ThreadReader {
             None => None,
         };
         let now = Instant::now();
-        let stat = TaskStat::parse(self.stat.read(buf)?).ok_or(ReadError::Gone)?;
-        if *self.start_ticks.get_or_insert(stat.start_ticks) != stat.start_ticks {
-            return Err(ReadError::Gone);
-        }
-
-        let ran = match (sched, self.previous) {
-            (Some(s), Some(p)) => p.slices != Some(s.slices),
-            _ => true,
+        // Schedstat unchanged to the nanosecond: the same thread, and it did
+        // not run (an exited thread's schedstat read fails: it is `Gone`).
+        let still = match (sched, self.previous) {
+            (Some(s), Some(p)) => {
+                p.cpu_ns == Some(s.cpu_ns)
+                    && p.runq_ns == Some(s.runq_ns)
+                    && p.slices == Some(s.slices)
+            }
+            _ => false,
         };
+        let stat = match &self.stat_seen {
+            Some(seen) if still && self.stat_reused < STAT_REFRESH_TICKS => {
+                self.stat_reused += 1;
+                seen.clone()
+            }
+            _ => {
+                let stat = TaskStat::parse(self.stat.read(buf)?).ok_or(ReadError::Gone)?;
+                if *self.start_ticks.get_or_insert(stat.start_ticks) != stat.start_ticks {
+                    return Err(ReadError::Gone);
+                }
+                self.stat_reused = 0;
+                self.stat_seen = Some(stat.clone());
+                stat
+            }
+        };
+
+        // Any of the three moving counts as running. The slice count alone
+        // misses a thread read while on a CPU that then forks and sleeps in
+        // the same slice: its slice count stays, but its CPU time (brought up
+        // to date when it leaves the CPU) moves.
+        let ran = !still;
         let (voluntary, nonvoluntary) = match (ran, self.previous) {
             (false, Some(p)) => (p.voluntary, p.nonvoluntary),
             _ => self.read_switches(buf),
@@ -298,6 +340,37 @@ mod tests {
         assert!(idle_now.cpu_pct.expect("rate") < 5.0, "{idle_now:?}");
         assert_eq!(idle_now.state, 'S');
         assert!(idle_now.voluntary_ctxt.is_some());
+    }
+
+    #[test]
+    fn an_idle_threads_stat_is_reused_a_few_ticks_then_read_again() {
+        let (tx, rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let sleeper = std::thread::spawn(move || {
+            tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            let _ = stop_rx.recv();
+        });
+        let tid = rx.recv().expect("tid");
+        std::thread::sleep(Duration::from_millis(20));
+        let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
+        reader.stat_reused = 0;
+        let mut buf = Vec::new();
+        let first = reader.read(&mut buf).expect("read");
+        let mut reused = Vec::new();
+        for _ in 0..=STAT_REFRESH_TICKS {
+            let again = reader.read(&mut buf).expect("read");
+            assert_eq!((again.state, again.last_cpu), (first.state, first.last_cpu));
+            assert_eq!(again.cpu_pct, Some(0.0), "it did not run");
+            reused.push(reader.stat_reused);
+        }
+        stop_tx.send(()).expect("stop");
+        sleeper.join().expect("join");
+        assert_eq!(first.state, 'S');
+        assert_eq!(
+            reused,
+            [1, 2, 3, 4, 0],
+            "read again after {STAT_REFRESH_TICKS}"
+        );
     }
 
     #[test]

@@ -24,6 +24,11 @@ struct ProcessReader {
     /// Thread count at the previous tick: when it drops, the kernel may have
     /// handed the exited thread's children to a sibling.
     threads_before: usize,
+    /// The threads read at the previous tick. While the process still counts
+    /// that many and none of them has vanished, no other thread can exist, and
+    /// `task/` need not be listed (at 1,000 threads the listing is a tenth of
+    /// a tick).
+    tids: Vec<i32>,
 }
 
 /// Samples one process tree, tick after tick.
@@ -33,6 +38,12 @@ pub struct TreeReader {
     /// The root's command line, with the `comm` it had when read: an exec
     /// changes `comm`, and then the command line is read again.
     command: Option<(String, String)>,
+    /// The root's executable (`/proc/PID/exe`), when readable. When it
+    /// changes the root has exec'd another program: the command line is read
+    /// again and the peaks start over, so that a launcher (`env`, a pyenv
+    /// shim, a shell that execs) and the helpers it forked before becoming
+    /// the program are not counted as the program's.
+    exe: Option<PathBuf>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -52,6 +63,7 @@ impl TreeReader {
         Ok(Self {
             root,
             command: None,
+            exe: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -98,14 +110,13 @@ impl TreeReader {
                     zombie_ticks += ticks;
                 }
             } else {
-                for tid in self.list_tasks(pid) {
-                    if let Some(thread) = self.read_thread(pid, tid, lost_threads, &mut queue) {
-                        live_tids.insert(tid);
-                        if pid != self.root {
-                            descendants_ns += thread.cpu_time_ns.unwrap_or(0);
-                        }
-                        threads.push(thread);
+                let read = self.read_threads(pid, process.threads, lost_threads, &mut queue);
+                for thread in read {
+                    live_tids.insert(thread.tid);
+                    if pid != self.root {
+                        descendants_ns += thread.cpu_time_ns.unwrap_or(0);
                     }
+                    threads.push(thread);
                 }
             }
             processes.push(process);
@@ -114,14 +125,29 @@ impl TreeReader {
         self.threads.retain(|tid, _| live_tids.contains(tid));
 
         let live_processes = processes.iter().filter(|p| p.state != 'Z').count();
+        let root = processes.first().filter(|p| p.pid == self.root);
+        let exe = root
+            .filter(|p| p.state != 'Z')
+            .map(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)));
+        // The kernel shows the executable, like the wait channels, only to
+        // those who may trace the process: a refusal means another user's.
+        let restricted =
+            matches!(&exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        let exe = exe.and_then(Result::ok);
+        let exec_seen = exe.is_some() && exe != self.exe;
+        if exec_seen {
+            self.exe = exe;
+            self.threads_peak = 0;
+            self.processes_peak = 0;
+        }
         self.threads_peak = self.threads_peak.max(threads.len());
         self.processes_peak = self.processes_peak.max(live_processes);
-        let root = processes.first().filter(|p| p.pid == self.root);
         if let Some(root) = root {
-            let stale = self
-                .command
-                .as_ref()
-                .is_none_or(|(_, comm)| *comm != root.name);
+            let stale = exec_seen
+                || self
+                    .command
+                    .as_ref()
+                    .is_none_or(|(_, comm)| *comm != root.name);
             if stale && let Some(command) = read_command(self.root) {
                 self.command = Some((command, root.name.clone()));
             }
@@ -159,6 +185,7 @@ impl TreeReader {
                 .or_else(|| processes.first().map(|p| p.name.clone()))
                 .unwrap_or_default(),
             alive: root_state.is_some_and(|s| s != 'Z' && s != 'X'),
+            restricted,
             processes,
             threads,
             threads_peak: self.threads_peak,
@@ -198,6 +225,48 @@ impl TreeReader {
             rss_kib: Some(stat.rss_pages * self.page_kib),
         };
         Some((sample, lost_threads, ticks))
+    }
+
+    /// The threads of process `pid`, which counts `count` of them now. The
+    /// threads known from the last tick are read without listing `task/`
+    /// while their number still matches; the directory is listed again only
+    /// if it may hold a thread we do not know (the count changed, or one of
+    /// the known threads vanished).
+    fn read_threads(
+        &mut self,
+        pid: i32,
+        count: usize,
+        lost_threads: bool,
+        queue: &mut VecDeque<(i32, Option<i32>)>,
+    ) -> Vec<ThreadSample> {
+        let known = self
+            .processes
+            .get(&pid)
+            .map(|r| r.tids.clone())
+            .filter(|tids| !tids.is_empty() && tids.len() == count);
+        let listed = known.is_none();
+        let tids = known.unwrap_or_else(|| self.list_tasks(pid));
+        let mut vanished = false;
+        let mut read = Vec::with_capacity(tids.len());
+        for tid in tids {
+            match self.read_thread(pid, tid, lost_threads, queue) {
+                Some(thread) => read.push(thread),
+                None => vanished = true,
+            }
+        }
+        if vanished && !listed {
+            for tid in self.list_tasks(pid) {
+                if read.iter().all(|t| t.tid != tid)
+                    && let Some(thread) = self.read_thread(pid, tid, lost_threads, queue)
+                {
+                    read.push(thread);
+                }
+            }
+        }
+        if let Some(reader) = self.processes.get_mut(&pid) {
+            reader.tids = read.iter().map(|t| t.tid).collect();
+        }
+        read
     }
 
     fn list_tasks(&self, pid: i32) -> Vec<i32> {
@@ -253,6 +322,7 @@ impl ProcessReader {
             stat: ProcFile::open(dir.join("stat"))?,
             task_dir: dir.join("task"),
             threads_before: 0,
+            tids: Vec::new(),
         })
     }
 }
@@ -322,6 +392,41 @@ mod tests {
         let after = reader.sample();
         assert!(after.processes.iter().all(|p| p.pid != child_pid));
         assert!(after.processes_peak >= 2);
+    }
+
+    /// A thread that reports its TID and lives until told to stop.
+    fn parked_thread() -> (
+        i32,
+        std::sync::mpsc::Sender<()>,
+        std::thread::JoinHandle<()>,
+    ) {
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let handle = std::thread::spawn(move || {
+            tid_tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            let _ = stop_rx.recv();
+        });
+        (tid_rx.recv().expect("tid"), stop_tx, handle)
+    }
+
+    #[test]
+    fn threads_are_found_without_relisting_only_while_none_came_or_went() {
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        reader.sample();
+        let (a, stop_a, join_a) = parked_thread();
+        assert!(
+            reader.sample().threads.iter().any(|t| t.tid == a),
+            "a new thread"
+        );
+        // One ends and another starts between two ticks: the count may not
+        // change, the set does.
+        stop_a.send(()).expect("stop");
+        join_a.join().expect("join");
+        let (b, stop_b, join_b) = parked_thread();
+        let tids: Vec<i32> = reader.sample().threads.iter().map(|t| t.tid).collect();
+        stop_b.send(()).expect("stop");
+        join_b.join().expect("join");
+        assert!(tids.contains(&b) && !tids.contains(&a), "{tids:?}");
     }
 
     #[test]

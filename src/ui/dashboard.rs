@@ -1,14 +1,13 @@
-//! The dashboard screen: header, per-core load with history, counts, the
-//! thread table and the key hints.
+//! What the dashboard's screens share about the watched tree: its headline
+//! numbers, the thread flags and the thread table.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders};
 
-use corescope_widgets::{Stat, StatLine, Theme, ThreadFlag, ThreadRow, ThreadTable};
+use corescope_widgets::{Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
-use super::chrome::{render_cores, render_footer, title_bar};
 use super::format;
 use crate::app::{App, sorted_threads};
 use crate::snapshot::{Snapshot, ThreadSample};
@@ -17,42 +16,7 @@ use crate::snapshot::{Snapshot, ThreadSample};
 /// running is flagged as waiting for a CPU.
 const RUNQ_WAIT_FLAG_PCT: f32 = 10.0;
 
-/// Draws the dashboard into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = &Theme::default();
-    let model = app.visible_model();
-    let core_rows = model.latest().map_or(1, |s| s.cores.len()) as u16;
-    // Cores get their rows (plus borders) but at most half of what is left
-    // after the fixed lines; the widget packs columns when that is too few.
-    let spare = area.height.saturating_sub(3);
-    let cores_height = (core_rows + 2).min((spare / 2).max(3));
-    let [header, cores, stats, threads, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(cores_height),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-
-    let detail = model
-        .latest()
-        .map(|s| format!(" PID {} {} ", s.target.root_pid, s.target.command));
-    frame.render_widget(title_bar(app, model, detail, theme), header);
-    let Some(snapshot) = model.latest() else {
-        let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
-        frame.render_widget(waiting, cores);
-        render_footer(app, frame, footer, theme);
-        return;
-    };
-    render_cores(model, snapshot, frame, cores, theme);
-    let stat_values = stats_of(snapshot);
-    frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
-    render_threads(app, snapshot, frame, threads, theme);
-    render_footer(app, frame, footer, theme);
-}
-
-/// The stat line: parallelism, threads, processes, memory, load.
+/// The headline numbers of the watched tree.
 pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     let target = &snapshot.target;
     let live_processes = target.processes.iter().filter(|p| p.state != 'Z').count();
@@ -106,7 +70,8 @@ pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     stats
 }
 
-fn flag_of(thread: &ThreadSample) -> ThreadFlag {
+/// Why a thread is worth a look: blocked on a futex, or waiting for a CPU.
+pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     if thread.blocked_on_futex() {
         ThreadFlag::BlockedOnLock
     } else if thread
@@ -119,13 +84,33 @@ fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     }
 }
 
-/// Draws the thread table, sorted and scrolled as the user chose.
+/// Draws the thread table, sorted and scrolled as the user chose, its title
+/// saying what its colours mean.
 pub fn render_threads(
     app: &App,
     snapshot: &Snapshot,
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
+) {
+    let title = Line::from(vec![
+        Span::raw(" Threads "),
+        Span::styled("yellow", theme.warn),
+        Span::raw(": waiting for a CPU  "),
+        Span::styled("red", theme.alert),
+        Span::raw(": blocked on a lock (futex) "),
+    ]);
+    render_thread_table(app, snapshot, frame, area, theme, title);
+}
+
+/// Draws the thread table, sorted and scrolled as the user chose, under `title`.
+pub fn render_thread_table(
+    app: &App,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    title: Line<'_>,
 ) {
     let sort = app.sort();
     let ordered = sorted_threads(snapshot, sort);
@@ -147,13 +132,6 @@ pub fn render_threads(
     let selected = app
         .selected_tid()
         .and_then(|tid| ordered.iter().position(|t| t.tid == tid));
-    let title = Line::from(vec![
-        Span::raw(" Threads "),
-        Span::styled("yellow", theme.warn),
-        Span::raw(": waiting for a CPU  "),
-        Span::styled("red", theme.alert),
-        Span::raw(": blocked on a lock (futex) "),
-    ]);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)

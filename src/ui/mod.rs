@@ -8,6 +8,7 @@ mod demo;
 mod format;
 mod help;
 mod picker;
+mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::Size;
@@ -36,7 +37,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     } else if app.runs_demo() {
         demo::render(app, frame, area);
     } else {
-        dashboard::render(app, frame, area);
+        watch::render(app, frame, area);
     }
     if app.help_visible() {
         help::render(app, frame, area);

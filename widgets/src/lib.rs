@@ -1,4 +1,6 @@
-//! Ratatui widgets that make concurrency visible: per-core load, threads, what each
+//! Ratatui widgets that make concurrency visible: per-core load, threads, which core
+//! each thread ran on tick by tick ([`ThreadCoreMap`]), a process tree
+//! ([`ProcessTree`]), a number drawn large for a projector ([`BigNumber`]), what each
 //! demo worker is doing ([`WorkerLanes`]), locks ([`LockTable`]), semaphore and queue
 //! levels ([`LevelGauge`]), a demo's result ([`Comparison`]), [`Warnings`] and
 //! [`Notes`], and the frame around them (title bar, key hints, help, a stat line, a
@@ -34,15 +36,18 @@
 //! ```
 
 pub mod activity;
+pub mod big_number;
 mod cells;
 pub mod comparison;
 pub mod core_load;
+pub mod core_map;
 pub mod duration;
 pub mod help;
 pub mod key_hints;
 pub mod level_gauge;
 pub mod lock_table;
 pub mod notes;
+pub mod process_tree;
 pub mod series;
 pub mod stat_line;
 pub mod theme;
@@ -56,14 +61,17 @@ pub mod worker_lanes;
 mod testing;
 
 pub use activity::Activity;
+pub use big_number::BigNumber;
 pub use comparison::{Comparison, ComparisonRow, Verdict};
 pub use core_load::{CoreLoad, CoreLoadPanel};
+pub use core_map::{CoreCell, CoreMapRow, CoreSeries, ThreadCoreMap};
 pub use duration::format_ns;
 pub use help::{HelpEntry, HelpOverlay, HelpSection};
 pub use key_hints::KeyHints;
 pub use level_gauge::LevelGauge;
 pub use lock_table::{LockRow, LockTable};
 pub use notes::Notes;
+pub use process_tree::{ProcessRow, ProcessTree};
 pub use series::{Series, SeriesIter};
 pub use stat_line::{Stat, StatLine};
 pub use theme::Theme;

@@ -1,0 +1,89 @@
+//! What a `run` report adds to a watch report: how the command ended, whether
+//! corescope ended it, and where its output went.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::launch::{Launched, STOP_GRACE};
+use crate::snapshot::RunExit;
+
+/// The end of a command corescope started.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RunOutcome {
+    /// Its exit code; `null` when a signal killed it (or it was not seen to end).
+    pub exit_code: Option<i32>,
+    /// The signal that killed it (`SIGKILL`); `null` when it exited.
+    pub signal: Option<String>,
+    /// True when corescope ended it (Ctrl-C, `--duration`, quitting the
+    /// dashboard); false when it ended on its own.
+    pub stopped: bool,
+    /// The file its output went to; `null` when it went to corescope's stderr.
+    pub log: Option<String>,
+}
+
+impl RunOutcome {
+    /// Ends the command if it still runs (and what it left behind either way)
+    /// and says how it ended.
+    pub fn after_stop(command: &mut Launched) -> Self {
+        let stopped = command.exit().is_none();
+        let exit = command.stop(STOP_GRACE);
+        Self::new(exit.as_ref(), stopped, command.log_path())
+    }
+
+    /// An outcome from its parts.
+    #[must_use]
+    pub fn new(exit: Option<&RunExit>, stopped: bool, log: Option<&Path>) -> Self {
+        Self {
+            exit_code: exit.and_then(|e| e.code),
+            signal: exit.and_then(|e| e.signal.clone()),
+            stopped,
+            log: log.map(|p| p.display().to_string()),
+        }
+    }
+
+    /// In words: `exited with code 0`, `killed by SIGTERM (stopped by corescope)`.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let how = RunExit {
+            code: self.exit_code,
+            signal: self.signal.clone(),
+        }
+        .describe();
+        if self.stopped {
+            format!("{how} (stopped by corescope)")
+        } else {
+            how
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_read_as_words_and_keep_both_keys() {
+        let exited = RunExit {
+            code: Some(0),
+            signal: None,
+        };
+        let outcome = RunOutcome::new(Some(&exited), false, Some(Path::new("x.log")));
+        assert_eq!(outcome.describe(), "exited with code 0");
+        let json = serde_json::to_value(&outcome).expect("json");
+        assert_eq!(json["exit_code"], 0);
+        assert!(json["signal"].is_null(), "present, and null");
+        assert_eq!(json["log"], "x.log");
+        let killed = RunExit {
+            code: None,
+            signal: Some("SIGTERM".to_owned()),
+        };
+        let outcome = RunOutcome::new(Some(&killed), true, None);
+        assert_eq!(
+            outcome.describe(),
+            "killed by SIGTERM (stopped by corescope)"
+        );
+        let json = serde_json::to_value(&outcome).expect("json");
+        assert!(json["exit_code"].is_null() && json["log"].is_null());
+    }
+}

@@ -1,0 +1,79 @@
+//! The `watch` and `run` report as a short table, for a terminal or a paste.
+
+use std::fmt::Write as _;
+
+use super::watch::WatchReport;
+
+impl WatchReport {
+    /// A short table for a terminal or a paste.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "PID {} ({}): {} samples over {:.2} s",
+            self.pid,
+            self.command,
+            self.samples,
+            self.duration_ms as f64 / 1000.0
+        );
+        if let Some(run) = &self.run {
+            let _ = writeln!(out, "command      {}", run.describe());
+            if let Some(log) = &run.log {
+                let _ = writeln!(out, "output       {log}");
+            }
+        }
+        if self.restricted {
+            let _ = writeln!(
+                out,
+                "restricted   another user's process: wait channels unreadable (shown ?)"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "threads      {} now, {} peak",
+            self.threads.now, self.threads.peak
+        );
+        let _ = writeln!(
+            out,
+            "processes    {} now, {} peak",
+            self.processes.now, self.processes.peak
+        );
+        let _ = writeln!(
+            out,
+            "parallelism  {:.2} cores mean, {:.2} max",
+            self.parallelism.mean, self.parallelism.max
+        );
+        let busy: Vec<String> = self
+            .cpu
+            .busy_pct
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("cpu{i} {b:.0}%"))
+            .collect();
+        let _ = writeln!(out, "cpu busy     {}", busy.join("  "));
+        let _ = writeln!(
+            out,
+            "\n{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9} {:>6}",
+            "TID", "NAME", "S", "CPU", "CPU%", "VCSW", "IVCSW", "RUNQ ms", "FUTEX%"
+        );
+        let unknown = || "?".to_owned();
+        for t in &self.per_thread {
+            let _ = writeln!(
+                out,
+                "{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9} {:>6}{}",
+                t.tid,
+                t.name,
+                t.state,
+                t.last_cpu.map_or_else(unknown, |c| c.to_string()),
+                t.cpu_pct.map_or_else(unknown, |c| format!("{c:.1}")),
+                t.voluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
+                t.nonvoluntary_ctxt.map_or_else(unknown, |c| c.to_string()),
+                t.runq_wait_ms.map_or_else(unknown, |c| format!("{c:.1}")),
+                t.futex_wait_pct.map_or_else(unknown, |c| format!("{c:.0}")),
+                if t.exited { "  (exited)" } else { "" },
+            );
+        }
+        out
+    }
+}

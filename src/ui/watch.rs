@@ -1,0 +1,411 @@
+//! The watch screen, for `watch PID`, `run -- CMD` and the bare dashboard:
+//! per-core load beside the parallelism drawn large, the headline numbers,
+//! the thread table beside the process tree, the thread-to-core map, the
+//! command's output (for `run`), the legend of the colours and the key hints.
+//!
+//! The parallelism is drawn as large as its panel allows (a projector's back
+//! row must read it). From 80 columns the table and the tree sit side by
+//! side; below, they stack. The map shares the table's order and selection,
+//! so a thread's row in one is found at the same place in the other.
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use corescope_widgets::{
+    BigNumber, CoreMapRow, CoreSeries, ProcessRow, ProcessTree, StatLine, Theme, ThreadCoreMap,
+    ThreadFlag,
+};
+
+use super::chrome::{render_cores, render_footer, title_bar};
+use super::dashboard::{flag_of, render_thread_table, stats_of};
+use crate::app::{App, sorted_threads};
+use crate::model::Model;
+use crate::snapshot::{ProcessSample, RunSample, Snapshot};
+
+/// From this height (and [`LARGE_FROM_WIDTH`]) the parallelism gets the large font.
+const LARGE_FROM_HEIGHT: u16 = 50;
+/// From this width (and [`LARGE_FROM_HEIGHT`]) the parallelism gets the large font.
+const LARGE_FROM_WIDTH: u16 = 120;
+/// From this width the thread table and the process tree sit side by side.
+const SIDE_BY_SIDE_FROM: u16 = 80;
+/// Fewest rows worth a parallelism history chart (its borders included).
+const HISTORY_MIN_ROWS: u16 = 6;
+/// Most lines of a `run` command's output shown.
+const OUTPUT_LINES: u16 = 6;
+
+/// Where each panel goes.
+struct Areas {
+    header: Rect,
+    cores: Rect,
+    parallelism: Rect,
+    stats: Rect,
+    threads: Rect,
+    tree: Rect,
+    /// The parallelism over time, under the tree when there is room.
+    history: Rect,
+    map: Rect,
+    output: Rect,
+    legend: Rect,
+    footer: Rect,
+}
+
+impl Areas {
+    /// The layout of `area` for `snapshot`.
+    fn of(area: Rect, snapshot: &Snapshot) -> Self {
+        let large = area.height >= LARGE_FROM_HEIGHT && area.width >= LARGE_FROM_WIDTH;
+        let (number_rows, number_width) = if large {
+            (7, 30)
+        } else if area.width >= SIDE_BY_SIDE_FROM {
+            (5, 24)
+        } else {
+            (5, 18)
+        };
+        // Header, stats, legend and footer take a line each.
+        let spare = area.height.saturating_sub(4);
+        let core_rows = snapshot.cores.len() as u16 + 2;
+        let top = core_rows.max(number_rows).min((spare / 3).max(3));
+        let output = snapshot.run.as_ref().map_or(0, |run| {
+            let lines = (run.output.len() as u16).clamp(1, OUTPUT_LINES);
+            (lines + 2).min(spare.saturating_sub(top) / 4)
+        });
+        let [header, top, stats, body, output, legend, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(top),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(output),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let [cores, parallelism] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(number_width)]).areas(top);
+        let threads = snapshot.target.threads.len() as u16;
+        let map_rows = (threads + 2).clamp(3, (body.height * 9 / 20).max(3));
+        let [tables, map] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(map_rows)]).areas(body);
+        let processes = snapshot.target.processes.len() as u16 + 3;
+        let (threads, tree, history) = if area.width >= SIDE_BY_SIDE_FROM {
+            let width = (area.width * 2 / 5).clamp(30, 60);
+            let [threads, right] =
+                Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(tables);
+            // The tree takes what it needs; the history what is left, if enough.
+            let rows = processes.max(4);
+            let chart = right.height.saturating_sub(rows);
+            let chart = if chart >= HISTORY_MIN_ROWS { chart } else { 0 };
+            let [tree, history] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(chart)]).areas(right);
+            (threads, tree, history)
+        } else {
+            let rows = processes.min(tables.height / 2);
+            let [threads, tree] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables);
+            (threads, tree, Rect::default())
+        };
+        Self {
+            header,
+            cores,
+            parallelism,
+            stats,
+            threads,
+            tree,
+            history,
+            map,
+            output,
+            legend,
+            footer,
+        }
+    }
+}
+
+/// Draws the watch screen into `area`.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &Theme::default();
+    let model = app.visible_model();
+    let Some(snapshot) = model.latest() else {
+        let [header, body, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        frame.render_widget(title_bar(app, model, None, theme), header);
+        let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
+        frame.render_widget(waiting, body);
+        render_footer(app, frame, footer, theme);
+        return;
+    };
+    let areas = Areas::of(area, snapshot);
+    let target = &snapshot.target;
+    let verb = if snapshot.run.is_some() { "run " } else { "" };
+    let detail = format!(" {verb}PID {} {} ", target.root_pid, target.command);
+    frame.render_widget(title_bar(app, model, Some(detail), theme), areas.header);
+    render_cores(model, snapshot, frame, areas.cores, theme);
+    render_parallelism(model, snapshot, frame, areas.parallelism, theme);
+    let mut stats = stats_of(snapshot);
+    if let Some(exit) = snapshot.run.as_ref().and_then(|run| run.exit.as_ref()) {
+        // What ended it says more than "exited".
+        if let Some(first) = stats.first_mut().filter(|s| s.label == "target") {
+            first.label = "command";
+            first.value = exit.describe();
+        }
+    }
+    frame.render_widget(StatLine::new(&stats).theme(*theme), areas.stats);
+    let threads_title = Line::from(" Threads ");
+    render_thread_table(app, snapshot, frame, areas.threads, theme, threads_title);
+    render_tree(snapshot, frame, areas.tree, theme);
+    render_history(model, snapshot, frame, areas.history, theme);
+    render_map(app, model, snapshot, frame, areas.map, theme);
+    if let Some(run) = &snapshot.run {
+        render_output(run, frame, areas.output, theme);
+    }
+    render_legend(snapshot, frame, areas.legend, theme);
+    render_footer(app, frame, areas.footer, theme);
+}
+
+/// The cores the tree keeps busy, large, with the machine's cores and the peak.
+fn render_parallelism(
+    model: &Model,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let history = model.parallelism_history();
+    let peak = history.iter().flatten().copied().reduce(f32::max);
+    // Once the tree has exited, the last value measured stands.
+    let shown = snapshot
+        .target
+        .parallelism
+        .map(|p| p as f32)
+        .or_else(|| history.iter().rev().flatten().next().copied());
+    let text = shown.map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
+    let title = if snapshot.target.alive {
+        " Cores in use "
+    } else {
+        " Cores in use (exited) "
+    };
+    let peak = peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
+    let bottom = format!(" of {} · peak {peak} ", snapshot.cores.len());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title)
+        .title_bottom(Line::styled(bottom, theme.dim));
+    let number = BigNumber::new(&text)
+        .block(block)
+        .style(theme.accent.add_modifier(Modifier::BOLD))
+        .theme(*theme);
+    frame.render_widget(&number, area);
+}
+
+/// The cores in use over time, on a fixed scale of the machine's cores, the
+/// newest at the right edge (as every history on screen).
+fn render_history(
+    model: &Model,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    if area.is_empty() {
+        return;
+    }
+    let cores = snapshot.cores.len().max(1);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(format!(" Cores in use over time, 0 to {cores} → "));
+    let width = usize::from(block.inner(area).width);
+    let history = model.parallelism_history();
+    // Hundredths of a core: two decimals of resolution; a gap stays blank.
+    let data: Vec<Option<u64>> = std::iter::repeat_n(None, width.saturating_sub(history.len()))
+        .chain(
+            history
+                .iter()
+                .skip(history.len().saturating_sub(width))
+                .map(|p| p.map(|p| (p.max(0.0) * 100.0).round() as u64)),
+        )
+        .collect();
+    let chart = Sparkline::default()
+        .block(block)
+        .data(data)
+        .max(cores as u64 * 100)
+        .style(theme.accent);
+    frame.render_widget(chart, area);
+}
+
+/// The processes of `snapshot` in tree order, each with its depth: the root
+/// first, every process after its parent, children by PID.
+fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
+    let processes = &snapshot.target.processes;
+    let mut children: HashMap<i32, Vec<&ProcessSample>> = HashMap::new();
+    for process in processes {
+        children.entry(process.ppid).or_default().push(process);
+    }
+    for list in children.values_mut() {
+        list.sort_by_key(|p| p.pid);
+    }
+    let mut ordered = Vec::with_capacity(processes.len());
+    let mut stack: Vec<(u16, &ProcessSample)> = processes
+        .iter()
+        .filter(|p| p.pid == snapshot.target.root_pid)
+        .map(|p| (0, p))
+        .collect();
+    while let Some((depth, process)) = stack.pop() {
+        ordered.push((depth, process));
+        if let Some(list) = children.get(&process.pid) {
+            stack.extend(list.iter().rev().map(|child| (depth + 1, *child)));
+        }
+    }
+    // Anything not reached from the root (never expected) still shows.
+    for process in processes {
+        if !ordered.iter().any(|(_, p)| p.pid == process.pid) {
+            ordered.push((0, process));
+        }
+    }
+    ordered
+}
+
+fn render_tree(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let rows: Vec<ProcessRow<'_>> = tree_order(snapshot)
+        .into_iter()
+        .map(|(depth, p)| ProcessRow {
+            depth,
+            pid: p.pid,
+            name: &p.name,
+            state: p.state,
+            threads: Some(p.threads),
+            rss_kib: p.rss_kib,
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Processes ");
+    frame.render_widget(ProcessTree::new(&rows).block(block).theme(*theme), area);
+}
+
+/// The map: live threads in the table's order, then those that exited.
+fn render_map(
+    app: &App,
+    model: &Model,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let map = model.core_map();
+    let live = sorted_threads(snapshot, app.sort());
+    let exited = map.exited();
+    let labels: Vec<(String, ThreadFlag, i32)> = live
+        .iter()
+        .map(|t| (format!("{} {}", t.tid, t.name), flag_of(t), t.tid))
+        .chain(
+            exited
+                .iter()
+                .map(|(tid, lane)| (format!("{tid} {} †", lane.name), ThreadFlag::None, *tid)),
+        )
+        .collect();
+    let rows: Vec<CoreMapRow<'_>> = labels
+        .iter()
+        .map(|(label, flag, tid)| CoreMapRow {
+            label,
+            flag: *flag,
+            cells: map.lane(*tid).map_or_else(CoreSeries::default, |lane| {
+                let (older, newer) = lane.cells.as_slices();
+                CoreSeries::from_parts(older, newer)
+            }),
+        })
+        .collect();
+    let selected = app
+        .selected_tid()
+        .and_then(|tid| labels.iter().position(|(_, _, t)| *t == tid));
+    let title = format!(
+        " Thread → core: the core each thread ran on, one column per {} ms → ",
+        app.interval().as_millis()
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(title)
+        .title_bottom(Line::styled(
+            " solid: ran most of the column · blank: did not run · †: exited ",
+            theme.dim,
+        ));
+    let widget = ThreadCoreMap::new(&rows)
+        .block(block)
+        .theme(*theme)
+        .selected(selected);
+    frame.render_widget(&widget, area);
+}
+
+/// The last lines of a `run` command's output.
+fn render_output(run: &RunSample, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let target = run
+        .log
+        .as_ref()
+        .map_or_else(|| "stderr".to_owned(), |p| p.display().to_string());
+    let state = run
+        .exit
+        .as_ref()
+        .map_or_else(String::new, |exit| format!(", {}", exit.describe()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(format!(" Output (in {target}{state}) "));
+    let rows = usize::from(block.inner(area).height);
+    let first = run.output.len().saturating_sub(rows);
+    let lines: Vec<Line<'_>> = run.output[first..]
+        .iter()
+        .map(|line| Line::raw(line.as_str()))
+        .collect();
+    let text = if lines.is_empty() {
+        Paragraph::new(Line::styled("no output yet", theme.dim))
+    } else {
+        Paragraph::new(lines).style(theme.text)
+    };
+    frame.render_widget(text.block(block), area);
+}
+
+/// What the colours mean, as far as the width allows (most important first).
+fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let mut items: Vec<Vec<Span<'_>>> = Vec::new();
+    if snapshot.target.restricted {
+        items.push(vec![Span::styled(
+            "another user's process: lock waits unknown (?)",
+            theme.warn,
+        )]);
+    }
+    items.push(vec![
+        Span::styled("■", theme.warn),
+        Span::styled(" waiting for a CPU (≥10% in the run queue)", theme.dim),
+    ]);
+    items.push(vec![
+        Span::styled("■", theme.alert),
+        Span::styled(
+            " asleep in a futex wait: a lock, a condition, the GIL",
+            theme.dim,
+        ),
+    ]);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for item in items {
+        let width: usize = item.iter().map(Span::width).sum::<usize>() + 2;
+        if used + width > usize::from(area.width) {
+            break;
+        }
+        used += width;
+        spans.extend(item);
+        spans.push(Span::raw("  "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,126 @@
+//! `watch PID` and `run -- CMD`: one process tree, on the dashboard or
+//! headless, until its root exits (or the user stops), then a report.
+//!
+//! The dashboard closes when the root exits, unless `--stay`, and then prints
+//! the same text report a headless run prints, so a watched program's figures
+//! stay on the terminal after the screen is gone. Only the time up to the
+//! root's exit counts in the report, also with `--stay`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
+use crate::event::{self, Flow};
+use crate::headless::{self, HeadlessPlan};
+use crate::launch::{Launched, OutputTo};
+use crate::report::run::RunOutcome;
+use crate::report::watch::{WatchReport, WatchReportBuilder};
+use crate::sampler::{self, Sampler};
+use crate::snapshot::RunExit;
+
+/// The sampling interval of the dashboard and of a headless `watch`.
+const DASHBOARD_MS: u64 = 500;
+/// A headless `run`'s: a thread or a child process that lives a few hundred
+/// milliseconds must still be counted.
+const HEADLESS_RUN_MS: u64 = 100;
+
+/// `corescope watch PID`.
+pub fn watch(args: &WatchArgs, interval: Option<u64>) -> Result<()> {
+    let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
+    let sampler = Sampler::new(args.pid)?;
+    if args.output.headless {
+        let report = headless::watch(sampler, plan(interval, args.output))?;
+        print_report(&report, args.output.json)
+    } else {
+        dashboard_then_report(sampler, interval, args.stay, None)
+    }
+}
+
+/// `corescope run -- CMD ARGS...`.
+pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
+    let headless = args.output.headless;
+    if !headless {
+        // Before the command starts: nothing should run for a screen that
+        // cannot open.
+        event::require_terminal()?;
+    }
+    let output = match (&args.log, headless) {
+        (Some(path), _) => OutputTo::File(path.clone()),
+        (None, true) => OutputTo::Stderr,
+        (None, false) => OutputTo::DefaultLog,
+    };
+    let launched = Launched::start(&args.command, &output)?;
+    // After the start: the command keeps the limits it was given.
+    sampler::raise_open_file_limit();
+    let ending = Ending {
+        exit: launched.final_exit(),
+        log: launched.log_path().map(PathBuf::from),
+    };
+    let sampler = Sampler::for_command(launched)?;
+    if headless {
+        let default = Duration::from_millis(interval.unwrap_or(HEADLESS_RUN_MS));
+        let report = headless::run_command(sampler, plan(default, args.output))?;
+        print_report(&report, args.output.json)
+    } else {
+        let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
+        dashboard_then_report(sampler, interval, args.stay, Some(ending))
+    }
+}
+
+/// What the dashboard's final report needs of a command it started: how it
+/// ended (known once the sampler thread, which owns it, has stopped it) and
+/// where its output went.
+struct Ending {
+    exit: Arc<OnceLock<RunExit>>,
+    log: Option<PathBuf>,
+}
+
+fn plan(interval: Duration, output: HeadlessArgs) -> HeadlessPlan {
+    HeadlessPlan {
+        interval,
+        duration: output.duration,
+    }
+}
+
+/// The dashboard until the user quits, or the root exits (without `stay`);
+/// then the text report of the time up to the exit.
+fn dashboard_then_report(
+    sampler: Sampler,
+    interval: Duration,
+    stay: bool,
+    ending: Option<Ending>,
+) -> Result<()> {
+    let mut builder = WatchReportBuilder::new();
+    let mut root_exited = false;
+    event::run_dashboard_with(sampler, interval, None, |snapshot| {
+        if root_exited {
+            return Flow::Continue;
+        }
+        root_exited = !snapshot.target.alive;
+        builder.add(snapshot.clone());
+        if root_exited && !stay {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    })?;
+    // The dashboard is closed and its sampler thread gone: a command it
+    // started has been stopped, and how it ended is known.
+    let outcome = ending
+        .map(|ending| RunOutcome::new(ending.exit.get(), !root_exited, ending.log.as_deref()));
+    match builder.finish(outcome) {
+        Some(report) => print_report(&report, false),
+        None => Ok(()),
+    }
+}
+
+fn print_report(report: &WatchReport, json: bool) -> Result<()> {
+    crate::print(&if json {
+        serde_json::to_string_pretty(report)? + "\n"
+    } else {
+        report.to_text()
+    })
+}

@@ -1,0 +1,188 @@
+//! The example programs of `assets/python/`, run as a user runs them:
+//! `corescope run --headless --json -- python3 PROGRAM ARGS`. Each must show
+//! its lesson in the numbers: the threads and processes it starts, and the
+//! cores it really keeps busy (the GIL holds CPU-bound threads to one core,
+//! processes get past it).
+//!
+//! Every test here measures CPU use, so they run one at a time. The real
+//! interpreter is run (not a `python3` launcher script), as in every
+//! end-to-end test.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{bin, one_at_a_time, python_executable};
+use serde_json::Value;
+
+/// The path of an example program.
+fn program(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/python")
+        .join(name)
+}
+
+/// Runs `program ARGS` under `corescope run --headless --json` and returns
+/// the report and what the program printed (corescope's stderr).
+fn run(name: &str, args: &[&str]) -> (Value, String) {
+    let out = Command::new(bin())
+        .args(["run", "--headless", "--json", "--", python_executable()])
+        .arg(program(name))
+        .args(args)
+        .output()
+        .expect("run corescope");
+    let printed = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{name}: {printed}");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{name}: stdout is not JSON ({e}): {printed}"));
+    assert_eq!(report["exit_code"], 0, "{name} failed: {printed}");
+    assert_eq!(report["stopped"], false);
+    (report, printed)
+}
+
+fn number(report: &Value, path: &[&str]) -> f64 {
+    path.iter()
+        .fold(report, |value, key| &value[key])
+        .as_f64()
+        .unwrap_or_else(|| panic!("no number at {path:?} in {report}"))
+}
+
+/// Cores the machine kept busy with work other than the program, on average
+/// over the run (its busy cores minus the program's parallelism).
+fn other_load(report: &Value) -> f64 {
+    let busy: f64 = report["cpu"]["busy_pct"]
+        .as_array()
+        .expect("busy_pct")
+        .iter()
+        .filter_map(Value::as_f64)
+        .sum::<f64>()
+        / 100.0;
+    busy - number(report, &["parallelism", "mean"])
+}
+
+/// Threads of the report's workers (every thread but the main one) seen in
+/// a futex wait in at least `pct` percent of their samples.
+fn futex_waiters(report: &Value, pct: f64) -> usize {
+    let main = report["pid"].as_i64();
+    report["per_thread"]
+        .as_array()
+        .expect("per_thread")
+        .iter()
+        .filter(|t| t["tid"].as_i64() != main)
+        .filter(|t| t["futex_wait_pct"].as_f64().is_some_and(|p| p >= pct))
+        .count()
+}
+
+#[test]
+fn cpu_bound_threads_stay_on_one_core_under_the_gil() {
+    let _cores = one_at_a_time();
+    let (report, printed) = run("cpu_threads.py", &["4", "2"]);
+    assert_eq!(report["threads"]["peak"], 5, "main + 4 workers");
+    assert_eq!(report["processes"]["peak"], 1);
+    let mean = number(&report, &["parallelism", "mean"]);
+    assert!(mean <= 1.2, "the GIL allows one core's worth: {mean}");
+    assert!(mean >= 0.3, "the threads did compute: {mean}");
+    assert!(printed.contains("on 4 threads"), "{printed}");
+    // Waiting for the GIL is a futex wait, seen from outside the program.
+    assert!(futex_waiters(&report, 10.0) >= 2, "{report}");
+}
+
+/// What `multiprocessing` starts besides the workers, by start method.
+/// Measured with this repository's `cpu_processes.py` (a Process and a one-way
+/// Pipe per worker, nothing else):
+/// - `fork` (Linux's default before Python 3.14): nothing; the workers are
+///   forked from the main process.
+/// - `spawn`: a resource tracker process (it cleans up named semaphores and
+///   shared memory after a crash), started before the first worker.
+/// - `forkserver` (the default from 3.14): the resource tracker and the fork
+///   server, which forks the workers (they are its children).
+fn helper_processes(start_method: &str) -> u64 {
+    match start_method {
+        "fork" => 0,
+        "spawn" => 1,
+        "forkserver" => 2,
+        other => panic!("unknown start method {other}"),
+    }
+}
+
+#[test]
+fn processes_get_past_the_gil() {
+    let _cores = one_at_a_time();
+    let method = Command::new(python_executable())
+        .args([
+            "-c",
+            "import multiprocessing; print(multiprocessing.get_start_method())",
+        ])
+        .output()
+        .expect("python");
+    let method = String::from_utf8_lossy(&method.stdout).trim().to_owned();
+    let (report, printed) = run("cpu_processes.py", &["4", "2"]);
+    let processes = 1 + 4 + helper_processes(&method);
+    assert_eq!(report["processes"]["peak"], processes, "{method}: {report}");
+    assert_eq!(report["threads"]["peak"], processes, "one thread each");
+    assert_eq!(
+        report["per_process"].as_array().map(Vec::len),
+        Some(processes as usize)
+    );
+    assert!(printed.contains("on 4 processes"), "{printed}");
+
+    let cores = number(&report, &["cpu", "cores"]);
+    let mean = number(&report, &["parallelism", "mean"]);
+    let others = other_load(&report);
+    if cores < 2.0 {
+        eprintln!("one core: parallelism {mean} cannot pass 1");
+    } else if others > 0.4 {
+        // Other programs held the cores: the workers could not have them all.
+        eprintln!(
+            "machine busy with other work ({others:.2} cores): parallelism {mean} \
+             not held to 1.6"
+        );
+        assert!(mean > 0.2, "{report}");
+    } else {
+        assert!(mean >= 1.6, "4 processes on {cores} cores: {mean}");
+    }
+}
+
+#[test]
+fn io_bound_threads_wait_together_on_no_cpu() {
+    let _cores = one_at_a_time();
+    let (report, printed) = run("io_threads.py", &["8", "5"]);
+    assert_eq!(report["threads"]["peak"], 9, "main + 8 clients");
+    assert_eq!(report["processes"]["peak"], 1);
+    let mean = number(&report, &["parallelism", "mean"]);
+    assert!(mean < 0.2, "waiting costs no CPU: {mean}");
+    // 8 x 5 waits of 0.2 s overlap into about 1 s, not 8.
+    assert!(number(&report, &["duration_ms"]) < 4000.0, "{report}");
+    assert!(printed.contains("40 requests on 8 threads"), "{printed}");
+}
+
+#[test]
+fn a_contended_lock_shows_as_futex_waits() {
+    let _cores = one_at_a_time();
+    let (report, printed) = run("lock_counter.py", &["4", "1.5"]);
+    assert_eq!(report["threads"]["peak"], 5, "main + 4 workers");
+    assert_eq!(report["processes"]["peak"], 1);
+    let mean = number(&report, &["parallelism", "mean"]);
+    assert!(mean < 0.6, "the lock serialises the work: {mean}");
+    // At any moment one worker holds the lock and the others sleep on it.
+    assert!(futex_waiters(&report, 30.0) >= 3, "{report}");
+    assert!(printed.contains("waited for the lock"), "{printed}");
+}
+
+#[test]
+fn a_queue_pipeline_runs_at_its_slowest_stage() {
+    let _cores = one_at_a_time();
+    let (report, printed) = run("queue_pipeline.py", &["100", "2", "4"]);
+    assert_eq!(
+        report["threads"]["peak"], 4,
+        "main + producer + 2 consumers"
+    );
+    assert_eq!(report["processes"]["peak"], 1);
+    assert!(number(&report, &["parallelism", "mean"]) < 0.6, "{report}");
+    assert!(futex_waiters(&report, 20.0) >= 1, "{report}");
+    assert!(
+        printed.contains("100 items through a queue of 4"),
+        "{printed}"
+    );
+}
