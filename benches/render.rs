@@ -84,7 +84,9 @@ fn render_frame(c: &mut Criterion) {
     group.bench_function("corescope_dashboard", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| corescope::ui::render(&app, f))
+                .draw(|f| {
+                    corescope::ui::render(&app, f);
+                })
                 .map(|_| ())
         });
     });

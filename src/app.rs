@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope_widgets::ThreadColumn;
-use crossterm::event::{Event, KeyEvent};
+use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use corescope_demos::config::DemoConfig;
 
+use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION};
 use crate::model::Model;
 use crate::picker::Picker;
@@ -71,6 +72,8 @@ const SORT_CYCLE: [ThreadColumn; 9] = [
 
 /// Rows moved by PgUp/PgDn.
 const PAGE_ROWS: usize = 10;
+/// Rows moved by one turn of the mouse wheel (the common terminal default).
+const WHEEL_ROWS: isize = 3;
 
 /// The dashboard state.
 #[derive(Debug)]
@@ -86,6 +89,12 @@ pub struct App {
     /// Lessons and demos to choose from; `None` when corescope was started
     /// on one thing (`demo`, `watch`, `compare`).
     picker: Option<Picker>,
+    /// The panel the arrows act on.
+    focus: Panel,
+    /// The first row of the process tree shown.
+    tree_offset: usize,
+    /// What the last frame drew where, for the mouse.
+    hits: Hits,
 }
 
 impl App {
@@ -101,6 +110,9 @@ impl App {
             selected_tid: None,
             interval,
             picker: None,
+            focus: Panel::default(),
+            tree_offset: 0,
+            hits: Hits::default(),
         }
     }
 
@@ -140,6 +152,7 @@ impl App {
     pub fn handle_event(&mut self, event: &Event) -> Action {
         match event {
             Event::Key(key) => self.handle_key(key),
+            Event::Mouse(mouse) => self.handle_mouse(mouse),
             Event::Resize(..) | Event::FocusGained => Action::Redraw,
             _ => Action::None,
         }
@@ -159,9 +172,14 @@ impl App {
             self.help_visible = false;
             return Action::Redraw;
         }
-        let Some(command) = command else {
-            return Action::None;
-        };
+        match command {
+            Some(command) => self.perform(command),
+            None => Action::None,
+        }
+    }
+
+    /// Does what `command` asks, as its key would.
+    fn perform(&mut self, command: Command) -> Action {
         if !self.applies(command) {
             return Action::None;
         }
@@ -191,12 +209,18 @@ impl App {
             Command::Restart => return Action::Demo(DemoCommand::Restart),
             Command::Slower => return Action::Demo(DemoCommand::Slower),
             Command::Faster => return Action::Demo(DemoCommand::Faster),
-            Command::Up => self.move_selection(-1),
-            Command::Down => self.move_selection(1),
-            Command::PageUp => self.move_selection(-(PAGE_ROWS as isize)),
-            Command::PageDown => self.move_selection(PAGE_ROWS as isize),
-            Command::Top => self.move_selection(isize::MIN),
-            Command::Bottom => self.move_selection(isize::MAX),
+            Command::FocusNext => {
+                self.focus = match self.focus {
+                    Panel::Threads => Panel::Processes,
+                    Panel::Processes | Panel::Picker => Panel::Threads,
+                };
+            }
+            Command::Up => self.scroll_focused(-1),
+            Command::Down => self.scroll_focused(1),
+            Command::PageUp => self.scroll_focused(-(PAGE_ROWS as isize)),
+            Command::PageDown => self.scroll_focused(PAGE_ROWS as isize),
+            Command::Top => self.scroll_focused(isize::MIN),
+            Command::Bottom => self.scroll_focused(isize::MAX),
             Command::SortNext => {
                 let at = SORT_CYCLE
                     .iter()
@@ -247,12 +271,107 @@ impl App {
         Some(Action::Redraw)
     }
 
+    /// Answers the mouse: a click focuses the panel under it and selects the
+    /// thread or picker entry there (a click on the selected entry starts
+    /// it), a click on a key hint does what the key does, the wheel scrolls
+    /// the panel under the pointer. Any click closes the help.
+    pub fn handle_mouse(&mut self, mouse: &MouseEvent) -> Action {
+        let (column, row) = (mouse.column, mouse.row);
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) if self.help_visible => {
+                self.help_visible = false;
+                Action::Redraw
+            }
+            MouseEventKind::Down(MouseButton::Left) => self.click(column, row),
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if !self.help_visible => {
+                let by = if mouse.kind == MouseEventKind::ScrollUp {
+                    -WHEEL_ROWS
+                } else {
+                    WHEEL_ROWS
+                };
+                match self.hits.panel_at(column, row) {
+                    Some(Panel::Threads) => self.move_selection(by),
+                    Some(Panel::Processes) => self.scroll_tree(by),
+                    Some(Panel::Picker) => self.picker_scroll(by.signum()),
+                    None => return Action::None,
+                }
+                Action::Redraw
+            }
+            _ => Action::None,
+        }
+    }
+
+    fn click(&mut self, column: u16, row: u16) -> Action {
+        let Some(target) = self.hits.at(column, row) else {
+            return Action::None;
+        };
+        if let Some(panel) = self.hits.panel_at(column, row) {
+            self.focus = panel;
+        }
+        match target {
+            Target::Panel(_) => {}
+            Target::Thread(tid) => self.selected_tid = Some(tid),
+            Target::PickerEntry(index) => {
+                if let Some(picker) = &mut self.picker {
+                    if picker.selected() == index {
+                        return self.perform(Command::Start);
+                    }
+                    picker.select(index);
+                }
+            }
+            Target::Hint(command) => return self.perform(command),
+        }
+        Action::Redraw
+    }
+
+    /// The arrows' work: the thread selection, or the process tree's scroll
+    /// when it has the focus.
+    fn scroll_focused(&mut self, by: isize) {
+        match self.focus {
+            Panel::Processes if self.hits.shows(Panel::Processes) => self.scroll_tree(by),
+            _ => self.move_selection(by),
+        }
+    }
+
+    fn scroll_tree(&mut self, by: isize) {
+        self.tree_offset = self
+            .tree_offset
+            .saturating_add_signed(by)
+            .min(self.hits.tree_scroll_max());
+    }
+
+    fn picker_scroll(&mut self, by: isize) {
+        if let Some(picker) = &mut self.picker {
+            picker.move_by(by);
+        }
+    }
+
+    /// Keeps what the frame just drawn put where, for the mouse.
+    pub fn set_hits(&mut self, hits: Hits) {
+        self.hits = hits;
+    }
+
+    /// The panel the arrows act on.
+    #[must_use]
+    pub const fn focus(&self) -> Panel {
+        self.focus
+    }
+
+    /// The first row of the process tree to show.
+    #[must_use]
+    pub const fn tree_offset(&self) -> usize {
+        self.tree_offset
+    }
+
     /// Whether a command means anything now: demo keys while a demo runs,
     /// the picker's in the picker, a lesson's in a lesson.
     fn applies(&self, command: Command) -> bool {
         match command.section() {
             DEMO_SECTION => self.runs_demo() && !self.picking(),
             PICKER_SECTION => self.picking(),
+            _ if command == Command::FocusNext => {
+                !self.picking() && self.hits.shows(Panel::Processes)
+            }
             LESSON_SECTION if command == Command::Back => self.picker.is_some() && !self.picking(),
             LESSON_SECTION => self
                 .picker

@@ -127,10 +127,12 @@ async fn event_loop(
 
     loop {
         if dirty {
+            let mut hits = None;
             session
                 .screen()
-                .draw(|frame| ui::render(&app, frame))
+                .draw(|frame| hits = Some(ui::render(&app, frame)))
                 .context("cannot draw")?;
+            app.set_hits(hits.unwrap_or_default());
             dirty = false;
         }
         let action = tokio::select! {

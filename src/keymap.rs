@@ -14,6 +14,8 @@ pub enum Command {
     Pause,
     /// Stop corescope like a shell job (`fg` resumes it).
     Suspend,
+    /// Move the keyboard focus to the next panel.
+    FocusNext,
     /// Select the row above.
     Up,
     /// Select the row below.
@@ -61,6 +63,7 @@ impl Command {
             Self::Help => "show or hide this help",
             Self::Pause => "pause or resume the display",
             Self::Suspend => "suspend to the shell (fg resumes)",
+            Self::FocusNext => "focus the next panel (thread table, process tree)",
             Self::Up => "select the thread above",
             Self::Down => "select the thread below",
             Self::PageUp => "page up",
@@ -92,6 +95,7 @@ impl Command {
             Self::Down => Some("select"),
             Self::SortNext => Some("sort"),
             Self::Suspend => Some("suspend"),
+            Self::FocusNext => Some("focus"),
             Self::MoreWorkers => Some("more"),
             Self::FewerWorkers => Some("fewer"),
             Self::NextMode => Some("mode"),
@@ -127,6 +131,7 @@ impl Command {
             Self::Down => 13,
             Self::SortNext => 14,
             Self::Suspend => 15,
+            Self::FocusNext => 16,
             _ => u8::MAX,
         }
     }
@@ -136,7 +141,8 @@ impl Command {
     pub const fn section(self) -> &'static str {
         match self {
             Self::Quit | Self::Help | Self::Pause | Self::Suspend => "General",
-            Self::Up
+            Self::FocusNext
+            | Self::Up
             | Self::Down
             | Self::PageUp
             | Self::PageDown
@@ -248,6 +254,7 @@ impl Default for Keymap {
                 (Command::Help, vec![p(Char('?')), p(F(1))]),
                 (Command::Pause, vec![p(Char(' ')), p(Char('Z'))]),
                 (Command::Suspend, vec![Key::ctrl('z')]),
+                (Command::FocusNext, vec![p(KeyCode::Tab)]),
                 (Command::Up, vec![p(Up), p(Char('k'))]),
                 (Command::Down, vec![p(Down), p(Char('j'))]),
                 (Command::PageUp, vec![p(PageUp)]),

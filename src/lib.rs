@@ -10,6 +10,7 @@ pub mod cli;
 pub mod compare;
 pub mod event;
 pub mod headless;
+pub mod hits;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;

@@ -71,6 +71,11 @@ impl Picker {
         self.selected
     }
 
+    /// Puts the cursor on entry `index` (the last entry if past the end).
+    pub fn select(&mut self, index: usize) {
+        self.selected = index.min(self.len().saturating_sub(1));
+    }
+
     /// Moves the cursor by `by` entries, stopping at both ends.
     pub fn move_by(&mut self, by: isize) {
         let last = self.len().saturating_sub(1);

@@ -1,5 +1,5 @@
-//! The terminal session: raw mode, alternate screen, hidden cursor, undone on
-//! every way out.
+//! The terminal session: raw mode, alternate screen, hidden cursor, mouse
+//! capture, undone on every way out.
 //!
 //! Three layers make sure of it: `TerminalSession`'s `Drop` (quit and errors),
 //! a panic hook that restores before the panic message prints, and the event
@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use crossterm::cursor::{Hide, Show};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -72,7 +73,9 @@ impl Drop for TerminalSession {
 fn enter_modes() -> io::Result<()> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    execute!(io::stdout(), EnterAlternateScreen, Hide)
+    // Mouse capture takes clicks and the wheel; most terminals still select
+    // text with Shift held.
+    execute!(io::stdout(), EnterAlternateScreen, Hide, EnableMouseCapture)
 }
 
 /// Leaves the dashboard's terminal modes if they are on. Safe to call from a
@@ -80,7 +83,8 @@ fn enter_modes() -> io::Result<()> {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
-        let _ = execute!(out, Show, LeaveAlternateScreen);
+        // ratatui's own restore leaves mouse capture on: undone here.
+        let _ = execute!(out, DisableMouseCapture, Show, LeaveAlternateScreen);
         let _ = disable_raw_mode();
         let _ = out.flush();
     }

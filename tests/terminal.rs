@@ -228,3 +228,32 @@ fn resizing_to_40x12_and_back_redraws_and_ctrl_z_then_fg_resumes() {
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }
+
+#[test]
+fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("mouse", 120, 40);
+    start(&tmux, "");
+    tmux.wait_for("Lessons and demos", Duration::from_secs(5));
+    assert!(tmux.mouse_captured(), "the dashboard asks for mouse reports");
+    let race = tmux.find("race ").expect("race in the picker");
+    // The first click chooses the entry, the second starts it.
+    tmux.click(race);
+    tmux.wait_for("▶ race", Duration::from_secs(2));
+    tmux.click(race);
+    tmux.wait_for("demo race", Duration::from_secs(5));
+    let help = tmux.find("? help").expect("help hint in the footer");
+    tmux.click(help);
+    tmux.wait_for("Keys (any key closes)", Duration::from_secs(2));
+    tmux.click((2, 2));
+    assert!(wait_until(Duration::from_secs(2), || !tmux
+        .screen()
+        .contains("Keys (any key closes)")));
+    let quit = tmux.find("q quit").expect("quit hint");
+    tmux.click(quit);
+    assert_terminal_restored(&tmux);
+    assert!(!tmux.mouse_captured(), "mouse reports still on after exit");
+}

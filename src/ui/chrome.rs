@@ -13,6 +13,8 @@ use corescope_widgets::{CoreLoad, CoreLoadPanel, KeyHints, Series, Theme, TitleB
 use super::format;
 
 use crate::app::App;
+use crate::hits::{Hits, Target};
+use crate::keymap::Command;
 use crate::model::{Model, PercentHistory};
 use crate::snapshot::Snapshot;
 
@@ -85,17 +87,22 @@ pub fn render_cores(
 }
 
 /// Draws the keys that apply now, as far as the width allows.
-pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// Each hint shown is clickable: a click does what its key does.
+pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
     let keymap = app.keymap();
     let mut commands: Vec<_> = app.active_commands().collect();
     commands.sort_by_key(|c| c.hint_rank());
-    let labels: Vec<(String, &'static str)> = commands
+    let labels: Vec<(Command, String, &'static str)> = commands
         .into_iter()
         .filter_map(|command| {
             let hint = command.hint()?;
-            Some((keymap.first_key_label(command)?, hint))
+            Some((command, keymap.first_key_label(command)?, hint))
         })
         .collect();
-    let hints: Vec<(&str, &str)> = labels.iter().map(|(k, h)| (k.as_str(), *h)).collect();
-    frame.render_widget(KeyHints::new(&hints).theme(*theme), area);
+    let texts: Vec<(&str, &str)> = labels.iter().map(|(_, k, h)| (k.as_str(), *h)).collect();
+    let widget = KeyHints::new(&texts).theme(*theme);
+    for (rect, (command, _, _)) in widget.positions(area).into_iter().zip(&labels) {
+        hits.add(rect, Target::Hint(*command));
+    }
+    frame.render_widget(widget, area);
 }

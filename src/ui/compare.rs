@@ -13,6 +13,7 @@ use corescope_widgets::{Notes, Theme};
 use super::chrome::{render_cores, render_footer, title_bar};
 use crate::app::App;
 use crate::compare::{CompareRow, CompareSample, MODES};
+use crate::hits::Hits;
 use crate::snapshot::Snapshot;
 
 /// What a room should notice, whatever the workload.
@@ -22,7 +23,7 @@ const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker 
     --kind io every mode overlaps its waits, and async does it on one thread.";
 
 /// Draws the compare screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = &Theme::default();
     let model = app.visible_model();
     let Some((snapshot, compare)) = model.latest().and_then(|s| Some((s, s.compare.as_ref()?)))
@@ -48,7 +49,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Notes::new("What to look for", LOOK_FOR).theme(*theme),
         notes,
     );
-    render_footer(app, frame, footer, theme);
+    render_footer(app, frame, footer, theme, hits);
 }
 
 fn title(compare: &CompareSample) -> String {

@@ -10,6 +10,7 @@ use corescope_widgets::{Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
 use super::format;
 use crate::app::{App, sorted_threads};
+use crate::hits::{Hits, Panel, Target};
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// A thread that spent at least this share of the interval runnable but not
@@ -92,6 +93,7 @@ pub fn render_threads(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
+    hits: &mut Hits,
 ) {
     let title = Line::from(vec![
         Span::raw(" Threads "),
@@ -100,10 +102,14 @@ pub fn render_threads(
         Span::styled("red", theme.alert),
         Span::raw(": blocked on a lock (futex) "),
     ]);
-    render_thread_table(app, snapshot, frame, area, theme, title);
+    render_thread_table(app, snapshot, frame, area, theme, title, false, hits);
 }
 
-/// Draws the thread table, sorted and scrolled as the user chose, under `title`.
+/// Draws the thread table, sorted and scrolled as the user chose, under
+/// `title`, its border marked when `focused`; each row shown is clickable.
+// The screens' common arguments, the title and the focus: a struct for them
+// would only be built to be taken apart here.
+#[allow(clippy::too_many_arguments)]
 pub fn render_thread_table(
     app: &App,
     snapshot: &Snapshot,
@@ -111,6 +117,8 @@ pub fn render_thread_table(
     area: Rect,
     theme: &Theme,
     title: Line<'_>,
+    focused: bool,
+    hits: &mut Hits,
 ) {
     let sort = app.sort();
     let ordered = sorted_threads(snapshot, sort);
@@ -134,12 +142,21 @@ pub fn render_thread_table(
         .and_then(|tid| ordered.iter().position(|t| t.tid == tid));
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(theme.border)
+        .border_style(if focused { theme.accent } else { theme.border })
         .title(title);
+    let inner = block.inner(area);
     let table = ThreadTable::new(&rows)
         .block(block)
         .theme(*theme)
         .selected(selected)
         .sorted_by(Some(sort.column));
+    hits.add(area, Target::Panel(Panel::Threads));
+    // Body rows start under the header line.
+    for (index, y) in table.visible_rows(area).zip(inner.y + 1..inner.bottom()) {
+        hits.add(
+            Rect::new(inner.x, y, inner.width, 1),
+            Target::Thread(ordered[index].tid),
+        );
+    }
     frame.render_widget(&table, area);
 }

@@ -21,6 +21,7 @@ use super::chrome::{render_cores, render_footer, series, title_bar};
 use super::dashboard;
 use super::format;
 use crate::app::App;
+use crate::hits::Hits;
 use crate::model::{self, Model, warnings};
 use crate::picker::Picker;
 use crate::snapshot::Snapshot;
@@ -29,7 +30,7 @@ use crate::snapshot::Snapshot;
 const TWO_COLUMNS_FROM: u16 = 100;
 
 /// Draws the demo screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = &Theme::default();
     let model = app.visible_model();
     let (Some(snapshot), Some(demo)) =
@@ -55,7 +56,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     render_cores(model, snapshot, frame, cores, theme);
     let stat_values = stats_of(snapshot, demo);
     frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
-    render_body(app, snapshot, demo, frame, body, theme);
+    render_body(app, snapshot, demo, frame, body, theme, hits);
     // In a lesson, the step's own notes; otherwise the demo's.
     if let Some((_, number, steps, step)) = app.picker().and_then(Picker::current_step) {
         let title = format!("Step {number} of {steps}: {}", step.title);
@@ -78,7 +79,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Warnings::new(&rows).theme(*theme), alerts);
-    render_footer(app, frame, footer, theme);
+    render_footer(app, frame, footer, theme, hits);
 }
 
 /// Rows for "what to look for": more on a tall screen, at least two.
@@ -174,6 +175,9 @@ fn stats_of(snapshot: &Snapshot, demo: &DemoSample) -> Vec<Stat<'static>> {
     stats
 }
 
+// The screen's common arguments and the demo: a struct for them would only be
+// built to be taken apart here.
+#[allow(clippy::too_many_arguments)]
 fn render_body(
     app: &App,
     snapshot: &Snapshot,
@@ -181,6 +185,7 @@ fn render_body(
     frame: &mut Frame,
     area: Rect,
     theme: &Theme,
+    hits: &mut Hits,
 ) {
     let model = app.visible_model();
     let result_rows = demo.outcome.as_ref().map_or(1, |o| o.lines().len()) as u16 + 3;
@@ -240,7 +245,7 @@ fn render_body(
     render_locks(demo, frame, locks, theme);
     render_levels(model, demo, frame, levels, theme);
     if threads.height >= MIN_TABLE_ROWS {
-        dashboard::render_threads(app, snapshot, frame, threads, theme);
+        dashboard::render_threads(app, snapshot, frame, threads, theme, hits);
     }
 }
 

@@ -16,6 +16,7 @@ use ratatui::layout::Size;
 use corescope_widgets::TooSmall;
 
 use crate::app::App;
+use crate::hits::Hits;
 
 /// The smallest terminal the dashboard draws in; below it, one line says so.
 pub const MIN_SIZE: Size = Size {
@@ -23,32 +24,38 @@ pub const MIN_SIZE: Size = Size {
     height: 12,
 };
 
-/// Draws the whole screen.
-pub fn render(app: &App, frame: &mut Frame) {
+/// Draws the whole screen, and returns where its clickable parts went.
+pub fn render(app: &App, frame: &mut Frame) -> Hits {
+    let mut hits = Hits::default();
     let area = frame.area();
     if area.width < MIN_SIZE.width || area.height < MIN_SIZE.height {
         frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
-        return;
+        return hits;
     }
     if let Some(chooser) = app.picker().filter(|p| p.is_open()) {
-        picker::render(app, chooser, frame, area);
+        picker::render(app, chooser, frame, area, &mut hits);
     } else if app.runs_compare() {
-        compare::render(app, frame, area);
+        compare::render(app, frame, area, &mut hits);
     } else if app.runs_demo() {
-        demo::render(app, frame, area);
+        demo::render(app, frame, area, &mut hits);
     } else {
-        watch::render(app, frame, area);
+        watch::render(app, frame, area, &mut hits);
     }
     if app.help_visible() {
         help::render(app, frame, area);
     }
+    hits
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::{Action, sorted_threads};
+    use crate::hits::Panel;
     use crate::model::fixtures::{snapshot, thread};
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crossterm::event::{
+        Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+    };
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use std::sync::Arc;
@@ -82,7 +89,11 @@ mod tests {
 
     fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-        terminal.draw(|f| render(app, f)).expect("draw");
+        terminal
+            .draw(|f| {
+                render(app, f);
+            })
+            .expect("draw");
         terminal
     }
 
@@ -202,6 +213,158 @@ mod tests {
     fn before_the_first_snapshot_the_screen_says_it_is_waiting() {
         let app = App::new(Duration::from_millis(500));
         insta::assert_snapshot!(draw(&app, 60, 12).backend());
+    }
+
+    /// Draws `app` and keeps where things went, as the event loop does.
+    fn draw_live(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        let mut hits = None;
+        terminal
+            .draw(|f| hits = Some(render(app, f)))
+            .expect("draw");
+        app.set_hits(hits.expect("drawn"));
+        terminal
+    }
+
+    /// Where `text` starts on screen.
+    fn find(terminal: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .find_map(|y| {
+                let line: Vec<&str> = (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect();
+                let joined = line.concat();
+                let at = joined.find(text)?;
+                // Columns, not bytes: every cell here holds one character.
+                let column = joined[..at].chars().count();
+                Some((u16::try_from(column).ok()?, y))
+            })
+            .unwrap_or_else(|| panic!("{text} not on screen"))
+    }
+
+    fn mouse(kind: MouseEventKind, (column, row): (u16, u16)) -> Event {
+        Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    }
+
+    fn click(at: (u16, u16)) -> Event {
+        mouse(MouseEventKind::Down(MouseButton::Left), at)
+    }
+
+    #[test]
+    fn clicking_a_thread_row_selects_that_thread() {
+        let mut app = app();
+        let terminal = draw_live(&mut app, 120, 40);
+        assert_eq!(app.selected_tid(), None);
+        assert_eq!(
+            app.handle_event(&click(find(&terminal, "cruncher"))),
+            Action::Redraw
+        );
+        assert_eq!(app.selected_tid(), Some(11));
+        // The wheel over the table moves the selection on, three rows a turn.
+        let at = find(&terminal, "Threads");
+        app.handle_event(&mouse(MouseEventKind::ScrollDown, (at.0, at.1 + 3)));
+        let order = sorted_threads(app.visible_model().latest().expect("sample"), app.sort());
+        let from = order.iter().position(|t| t.tid == 11).expect("cruncher");
+        let expected = order[(from + 3).min(order.len() - 1)].tid;
+        assert_eq!(app.selected_tid(), Some(expected));
+    }
+
+    #[test]
+    fn clicking_a_key_hint_does_what_its_key_does() {
+        let mut app = app();
+        let terminal = draw_live(&mut app, 120, 40);
+        app.handle_event(&click(find(&terminal, "? help")));
+        assert!(app.help_visible());
+        // Any click closes the help, as any key does.
+        draw_live(&mut app, 120, 40);
+        app.handle_event(&click((5, 5)));
+        assert!(!app.help_visible());
+        let terminal = draw_live(&mut app, 120, 40);
+        assert_eq!(
+            app.handle_event(&click(find(&terminal, "q quit"))),
+            Action::Quit
+        );
+        let nothing = (119, 20);
+        assert_eq!(
+            app.handle_event(&click(nothing)),
+            Action::None,
+            "{:?}",
+            app.focus()
+        );
+    }
+
+    #[test]
+    fn the_process_tree_takes_the_focus_and_scrolls() {
+        use crate::snapshot::ProcessSample;
+        let mut app = App::new(Duration::from_millis(500));
+        let mut snap = snapshot(0, [10.0, 20.0], vec![thread(100, "root", 1.0, 'S')]);
+        snap.target.processes = (0..40)
+            .map(|i| ProcessSample {
+                pid: 100 + i,
+                ppid: if i == 0 { 1 } else { 100 },
+                name: format!("child-{i}"),
+                state: 'S',
+                threads: 1,
+                rss_kib: Some(1024),
+            })
+            .collect();
+        snap.target.root_pid = 100;
+        app.ingest(Arc::new(snap));
+        let terminal = draw_live(&mut app, 100, 30);
+        assert!(
+            app.active_commands()
+                .any(|c| c == crate::keymap::Command::FocusNext)
+        );
+        // Tab moves the arrows to the tree, whose border lights up.
+        app.handle_key(&KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(app.focus(), Panel::Processes);
+        app.handle_key(&KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        assert_eq!(app.tree_offset(), 1);
+        app.handle_key(&KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+        let max = app.tree_offset();
+        assert!(max > 20, "40 processes in a short panel: {max}");
+        // The last rows are on screen now.
+        find(&draw_live(&mut app, 100, 30), "child-39");
+        // The wheel over the tree scrolls it back, whatever has the focus.
+        app.handle_key(&KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+        assert_eq!(app.focus(), Panel::Threads);
+        let at = find(&terminal, "Processes");
+        app.handle_event(&mouse(MouseEventKind::ScrollUp, (at.0, at.1 + 2)));
+        assert_eq!(app.tree_offset(), max - 3);
+        // A click on the tree focuses it.
+        app.handle_event(&click((at.0, at.1 + 2)));
+        assert_eq!(app.focus(), Panel::Processes);
+    }
+
+    #[test]
+    fn a_click_picks_an_entry_and_a_second_click_starts_it() {
+        let lessons = crate::lesson::built_in().expect("lessons");
+        let mut app = App::with_picker(
+            Duration::from_millis(500),
+            crate::picker::Picker::new(lessons),
+        );
+        app.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(10, "main", 1.0, 'S')],
+        )));
+        let terminal = draw_live(&mut app, 120, 40);
+        let race = find(&terminal, "race ");
+        assert_eq!(app.handle_event(&click(race)), Action::Redraw);
+        let picker = app.picker().expect("picker");
+        let chosen = picker.entries().nth(picker.selected()).expect("entry");
+        assert!(matches!(chosen, crate::picker::Entry::Demo(spec) if spec.name == "race"));
+        let started = app.handle_event(&click(race));
+        assert!(
+            matches!(&started, Action::Start(config) if config.spec.name == "race"),
+            "{started:?}"
+        );
     }
 
     proptest::proptest! {

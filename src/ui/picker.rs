@@ -14,10 +14,11 @@ use corescope_widgets::{StatLine, Theme};
 use super::chrome::{render_cores, render_footer, title_bar};
 use super::dashboard::stats_of;
 use crate::app::App;
+use crate::hits::{Hits, Panel, Target};
 use crate::picker::{Entry, Picker};
 
 /// Draws the picker into `area`.
-pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = &Theme::default();
     let model = app.visible_model();
     let core_rows = model.latest().map_or(3, |s| {
@@ -40,12 +41,13 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect) {
     }
     let [list, about] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(body);
-    render_list(picker, frame, list, theme);
+    render_list(picker, frame, list, theme, hits);
     render_about(picker, frame, about, theme);
-    render_footer(app, frame, footer, theme);
+    render_footer(app, frame, footer, theme, hits);
 }
 
-fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// The entries, each clickable where it is drawn.
+fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
     let items: Vec<ListItem<'_>> = picker
         .entries()
         .map(|entry| match entry {
@@ -63,18 +65,27 @@ fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
             ])),
         })
         .collect();
+    let count = items.len();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(" Lessons and demos ");
+    let inner = block.inner(area);
     let list = List::new(items)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border)
-                .title(" Lessons and demos "),
-        )
+        .block(block)
         .highlight_style(theme.selected)
         .highlight_symbol("▶ ");
     // A fresh state from the app's choice: drawing never writes the app.
     let mut state = ListState::default().with_selected(Some(picker.selected()));
     frame.render_stateful_widget(list, area, &mut state);
+    // The list scrolled as it had to; its offset says what each line shows.
+    hits.add(area, Target::Panel(Panel::Picker));
+    for (index, y) in (state.offset()..count).zip(inner.y..inner.bottom()) {
+        hits.add(
+            Rect::new(inner.x, y, inner.width, 1),
+            Target::PickerEntry(index),
+        );
+    }
 }
 
 fn render_about(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {

@@ -24,6 +24,7 @@ use corescope_widgets::{
 use super::chrome::{render_cores, render_footer, title_bar};
 use super::dashboard::{flag_of, render_thread_table, stats_of};
 use crate::app::{App, sorted_threads};
+use crate::hits::{Hits, Panel, Target};
 use crate::model::Model;
 use crate::snapshot::{ProcessSample, RunSample, Snapshot};
 
@@ -124,7 +125,7 @@ impl Areas {
 }
 
 /// Draws the watch screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = &Theme::default();
     let model = app.visible_model();
     let Some(snapshot) = model.latest() else {
@@ -137,7 +138,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(title_bar(app, model, None, theme), header);
         let waiting = Paragraph::new("waiting for the first sample…").style(theme.dim);
         frame.render_widget(waiting, body);
-        render_footer(app, frame, footer, theme);
+        render_footer(app, frame, footer, theme, hits);
         return;
     };
     let areas = Areas::of(area, snapshot);
@@ -157,15 +158,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(StatLine::new(&stats).theme(*theme), areas.stats);
     let threads_title = Line::from(" Threads ");
-    render_thread_table(app, snapshot, frame, areas.threads, theme, threads_title);
-    render_tree(snapshot, frame, areas.tree, theme);
+    let focus = app.focus();
+    let threads_focused = focus != Panel::Processes;
+    let (threads, tree) = (areas.threads, areas.tree);
+    render_thread_table(
+        app,
+        snapshot,
+        frame,
+        threads,
+        theme,
+        threads_title,
+        threads_focused,
+        hits,
+    );
+    render_tree(app, snapshot, frame, tree, theme, hits);
     render_history(model, snapshot, frame, areas.history, theme);
     render_map(app, model, snapshot, frame, areas.map, theme);
     if let Some(run) = &snapshot.run {
         render_output(run, frame, areas.output, theme);
     }
     render_legend(snapshot, frame, areas.legend, theme);
-    render_footer(app, frame, areas.footer, theme);
+    render_footer(app, frame, areas.footer, theme, hits);
 }
 
 /// The cores the tree keeps busy, large, with the machine's cores and the peak.
@@ -272,7 +285,16 @@ fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
     ordered
 }
 
-fn render_tree(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
+/// The process tree, scrolled as the user chose; its border marked when it
+/// has the focus.
+fn render_tree(
+    app: &App,
+    snapshot: &Snapshot,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     let rows: Vec<ProcessRow<'_>> = tree_order(snapshot)
         .into_iter()
         .map(|(depth, p)| ProcessRow {
@@ -284,11 +306,19 @@ fn render_tree(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme
             rss_kib: p.rss_kib,
         })
         .collect();
+    let focused = app.focus() == Panel::Processes;
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(theme.border)
+        .border_style(if focused { theme.accent } else { theme.border })
         .title(" Processes ");
-    frame.render_widget(ProcessTree::new(&rows).block(block).theme(*theme), area);
+    let tree = ProcessTree::new(&rows)
+        .block(block)
+        .theme(*theme)
+        .offset(app.tree_offset());
+    let visible = tree.visible_rows(area);
+    hits.add(area, Target::Panel(Panel::Processes));
+    hits.set_tree_scroll_max(rows.len().saturating_sub(visible.len()));
+    frame.render_widget(&tree, area);
 }
 
 /// The map: live threads in the table's order, then those that exited.

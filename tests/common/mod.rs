@@ -168,6 +168,38 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// Clicks the left button at (`column`, `row`), counted from 0, as a
+    /// terminal in SGR mouse mode reports it (press, then release).
+    pub fn click(&self, (column, row): (u16, u16)) {
+        let (x, y) = (column + 1, row + 1);
+        self.send(&["-l", &format!("\x1b[<0;{x};{y}M\x1b[<0;{x};{y}m")]);
+    }
+
+    /// Turns the mouse wheel once, down or up, at (`column`, `row`).
+    pub fn wheel(&self, (column, row): (u16, u16), down: bool) {
+        let button = if down { 65 } else { 64 };
+        self.send(&["-l", &format!("\x1b[<{button};{};{}M", column + 1, row + 1)]);
+    }
+
+    /// Where `text` first shows on screen: (column, row), counted from 0.
+    pub fn find(&self, text: &str) -> Option<(u16, u16)> {
+        self.screen().lines().enumerate().find_map(|(row, line)| {
+            let at = line.find(text)?;
+            let column = line[..at].chars().count();
+            Some((u16::try_from(column).ok()?, u16::try_from(row).ok()?))
+        })
+    }
+
+    /// True while the program in the pane has asked for mouse reports.
+    pub fn mouse_captured(&self) -> bool {
+        let out = self
+            .command()
+            .args(["display-message", "-p", "-t", "t", "#{mouse_any_flag}"])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).trim() == "1"
+    }
+
     /// Types a shell line and presses Enter.
     pub fn type_line(&self, line: &str) {
         self.send(&["-l", line]);

@@ -131,6 +131,32 @@ pub fn wrap(text: &str, cells: u16) -> Vec<String> {
     lines
 }
 
+/// Where items of `widths` go on a row of `cells` cells, `separator` cells
+/// between them: each item's (offset, width), for the items that fit whole.
+/// The first that does not fit and all after it are dropped. Drawing
+/// ([`put_items`]) and mouse hit-testing share this, so a click lands on what
+/// was drawn.
+pub fn item_positions(
+    widths: impl IntoIterator<Item = u16>,
+    separator: u16,
+    cells: u16,
+) -> Vec<(u16, u16)> {
+    let mut used = 0;
+    let mut positions = Vec::new();
+    for (index, item_width) in widths.into_iter().enumerate() {
+        let gap = if index == 0 { 0 } else { separator };
+        let Some(end) = (used + gap)
+            .checked_add(item_width)
+            .filter(|end| *end <= cells)
+        else {
+            break;
+        };
+        positions.push((used + gap, item_width));
+        used = end;
+    }
+    positions
+}
+
 /// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
 /// keeping only the items that fit whole in `cells` cells: the first that does not fit
 /// and all after it are dropped, never cut or wrapped.
@@ -142,21 +168,17 @@ pub fn put_items<'a>(
     separator: &Span<'_>,
 ) {
     let separator_width = width(&separator.content);
-    let mut used = 0;
-    for (index, item) in items.into_iter().enumerate() {
-        let gap = if index == 0 { 0 } else { separator_width };
-        let item_width = u16::try_from(item.width()).unwrap_or(u16::MAX);
-        let Some(end) = (used + gap)
-            .checked_add(item_width)
-            .filter(|end| *end <= cells)
-        else {
-            break;
-        };
-        if gap > 0 {
-            buf.set_span(x + used, y, separator, gap);
+    let items: Vec<Line<'a>> = items.into_iter().collect();
+    let widths = items
+        .iter()
+        .map(|item| u16::try_from(item.width()).unwrap_or(u16::MAX));
+    let positions = item_positions(widths, separator_width, cells);
+    for (index, (item, (offset, item_width))) in items.iter().zip(positions).enumerate() {
+        if index > 0 {
+            let gap = offset - separator_width;
+            buf.set_span(x + gap, y, separator, separator_width);
         }
-        buf.set_line(x + used + gap, y, &item, item_width);
-        used = end;
+        buf.set_line(x + offset, y, item, item_width);
     }
 }
 

@@ -43,6 +43,30 @@ impl<'a> KeyHints<'a> {
     }
 }
 
+impl KeyHints<'_> {
+    /// Where each hint is drawn in `area`, in order: one rectangle per hint
+    /// that fits (those that do not are left out, as on screen), so a click
+    /// can be matched to the hint under it.
+    #[must_use]
+    pub fn positions(&self, area: Rect) -> Vec<Rect> {
+        if area.is_empty() {
+            return Vec::new();
+        }
+        let widths = self.hints.iter().map(|&(key, label)| {
+            let label = if label.is_empty() {
+                0
+            } else {
+                1 + cells::width(label)
+            };
+            cells::width(key) + label
+        });
+        cells::item_positions(widths, cells::width(SEPARATOR), area.width)
+            .into_iter()
+            .map(|(offset, width)| Rect::new(area.x + offset, area.y, width, 1))
+            .collect()
+    }
+}
+
 impl Widget for KeyHints<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         // Copy widgets implement `Widget` by value too: name the by-reference impl.
@@ -135,6 +159,26 @@ mod tests {
             let hints: Vec<(&str, &str)> =
                 hints.iter().map(|(key, label)| (key.as_str(), label.as_str())).collect();
             render_any(&KeyHints::new(&hints), width, height);
+        }
+    }
+
+    #[test]
+    fn positions_cover_exactly_what_is_drawn() {
+        let hints = KeyHints::new(&HINTS);
+        for width in [80, 40, 12, 1] {
+            let area = Rect::new(3, 2, width, 1);
+            let mut buf = Buffer::empty(Rect::new(0, 0, 90, 4));
+            hints.render(area, &mut buf);
+            let positions = hints.positions(area);
+            let row: String = (0..90).map(|x| buf[(x, 2)].symbol().to_owned()).collect();
+            let drawn = row.split("  ").filter(|s| !s.trim().is_empty()).count();
+            assert_eq!(positions.len(), drawn, "width {width}: {row:?}");
+            for (rect, (key, label)) in positions.iter().zip(HINTS) {
+                let text: String = (rect.x..rect.right())
+                    .map(|x| buf[(x, rect.y)].symbol().to_owned())
+                    .collect();
+                assert_eq!(text, format!("{key} {label}"), "width {width}");
+            }
         }
     }
 }

@@ -6,6 +6,8 @@
 //! guides (`├─`, `└─`, `│`) from the depths alone and never reorders. Depths that do
 //! not follow a tree (a jump of two levels) draw odd guides, never a panic.
 
+use std::ops::Range;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -45,7 +47,8 @@ pub struct ProcessRow<'a> {
 ///
 /// Zombies (state `Z`: exited, not yet reaped by their parent) are drawn in
 /// [`Theme::warn`]. Narrow areas drop RSS, then the thread count. When rows do not
-/// fit, the last line says `… N more`.
+/// fit, the last line says `… N more` (rows not shown, above and below the
+/// window, which [`ProcessTree::offset`] scrolls).
 #[derive(Clone, Debug, Default)]
 pub struct ProcessTree<'a> {
     /// The processes, in tree order.
@@ -54,6 +57,8 @@ pub struct ProcessTree<'a> {
     block: Option<Block<'a>>,
     /// Colours.
     theme: Theme,
+    /// The first row drawn when not all fit.
+    offset: usize,
 }
 
 impl<'a> ProcessTree<'a> {
@@ -64,7 +69,25 @@ impl<'a> ProcessTree<'a> {
             rows,
             block: None,
             theme: Theme::dark(),
+            offset: 0,
         }
+    }
+
+    /// Scrolls the tree: row `offset` is drawn first when not all rows fit.
+    /// An offset past what can scroll shows the last rows, a full window.
+    #[must_use = "method moves the value of self and returns the modified value"]
+    pub const fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// The indices of the rows drawn when the tree is rendered into `area`,
+    /// top to bottom, so that a click or a scroll maps to rows; its start is
+    /// the offset actually used.
+    #[must_use]
+    pub fn visible_rows(&self, area: Rect) -> Range<usize> {
+        let body = self.block.inner_if_some(area).height.saturating_sub(1);
+        window(self.rows.len(), usize::from(body), self.offset)
     }
 
     /// Wraps the tree in `block`.
@@ -94,6 +117,18 @@ impl Widget for &ProcessTree<'_> {
         self.block.as_ref().render(area, buf);
         self.render_tree(self.block.inner_if_some(area), buf);
     }
+}
+
+/// The rows shown when `len` rows share `body` lines from `offset` on; one
+/// line is kept for `… N more` when not all rows fit (unless there is only
+/// one line). The window never runs past the last row.
+fn window(len: usize, body: usize, offset: usize) -> Range<usize> {
+    if len <= body {
+        return 0..len;
+    }
+    let shown = if body >= 2 { body - 1 } else { body };
+    let first = offset.min(len - shown);
+    first..first + shown
 }
 
 /// Resident memory in at most [`RSS_WIDTH`] cells: `980K`, `12.3M`, `1.2G`.
@@ -247,13 +282,16 @@ impl ProcessTree<'_> {
             );
             return;
         }
-        let shown = if self.rows.len() <= body {
-            self.rows.len()
-        } else {
-            body.saturating_sub(1).max(1)
-        };
+        let visible = window(self.rows.len(), body, self.offset);
+        let shown = visible.len();
         let guides = guides(self.rows);
-        for ((row, guide), y) in self.rows.iter().zip(&guides).take(shown).zip(area.y + 1..) {
+        let rows = self
+            .rows
+            .iter()
+            .zip(&guides)
+            .skip(visible.start)
+            .take(shown);
+        for ((row, guide), y) in rows.zip(area.y + 1..) {
             let style = if row.state == 'Z' {
                 self.theme.warn
             } else {
@@ -376,6 +414,29 @@ mod tests {
         ProcessTree::new(&rows).theme(PLAIN).render(area, &mut buf);
         let last: String = (0..40).map(|x| buf[(x, 3)].symbol()).collect();
         assert_eq!(last.trim_end(), "… 5 more");
+    }
+
+    #[test]
+    fn an_offset_scrolls_and_stops_at_the_last_row() {
+        let rows = pool();
+        let area = Rect::new(0, 0, 40, 4);
+        let names = |offset| {
+            let tree = ProcessTree::new(&rows).theme(PLAIN).offset(offset);
+            let mut buf = Buffer::empty(area);
+            (&tree).render(area, &mut buf);
+            let lines: Vec<String> = (1..4)
+                .map(|y| (0..40).map(|x| buf[(x, y)].symbol()).collect::<String>())
+                .collect();
+            (tree.visible_rows(area), lines)
+        };
+        let (visible, lines) = names(2);
+        assert_eq!(visible, 2..4);
+        assert!(lines[0].contains(&rows[2].pid.to_string()), "{lines:?}");
+        assert_eq!(lines[2].trim_end(), "… 5 more");
+        let (visible, _) = names(99);
+        assert_eq!(visible, 5..7, "a full window of the last rows");
+        let all = Rect::new(0, 0, 40, 20);
+        assert_eq!(ProcessTree::new(&rows).offset(3).visible_rows(all), 0..7);
     }
 
     #[test]

@@ -98,7 +98,11 @@ fn app(make: fn(u64) -> Snapshot, ticks: u64) -> App {
 
 fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| crate::ui::render(app, f)).expect("draw");
+    terminal
+        .draw(|f| {
+            crate::ui::render(app, f);
+        })
+        .expect("draw");
     terminal
 }
 
