@@ -13,9 +13,12 @@ use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind}
 use corescope_demos::config::DemoConfig;
 
 use crate::hits::{Hits, Panel, Target};
-use crate::keymap::{Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION};
+use crate::keymap::{
+    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION,
+};
 use crate::model::Model;
 use crate::picker::Picker;
+use crate::record::ReplayCommand;
 use crate::sampler::DemoCommand;
 use crate::snapshot::{Snapshot, ThreadSample};
 
@@ -36,6 +39,21 @@ pub enum Action {
     Start(Box<DemoConfig>),
     /// Stop the demo running (back in the picker).
     StopDemo,
+    /// Steer the replay (sent to the player).
+    Replay(ReplayCommand),
+}
+
+/// What the dashboard knows of the recording it replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    /// The file, as the title bar shows it.
+    pub file: String,
+    /// Time from the first snapshot to the last.
+    pub length: Duration,
+    /// The last snapshot's number: once it is shown, the replay is over.
+    pub last_seq: u64,
+    /// True while the player is paused.
+    pub paused: bool,
 }
 
 /// How the thread table is ordered.
@@ -95,6 +113,8 @@ pub struct App {
     tree_offset: usize,
     /// What the last frame drew where, for the mouse.
     hits: Hits,
+    /// The recording played, in a replay.
+    replay: Option<Replay>,
 }
 
 impl App {
@@ -113,7 +133,33 @@ impl App {
             focus: Panel::default(),
             tree_offset: 0,
             hits: Hits::default(),
+            replay: None,
         }
+    }
+
+    /// A dashboard replaying a recording sampled every `interval`.
+    #[must_use]
+    pub fn for_replay(interval: Duration, replay: Replay) -> Self {
+        Self {
+            replay: Some(replay),
+            ..Self::new(interval)
+        }
+    }
+
+    /// The recording replayed, in a replay.
+    #[must_use]
+    pub const fn replay(&self) -> Option<&Replay> {
+        self.replay.as_ref()
+    }
+
+    /// Starts the history over from `history`, oldest first: a replay's
+    /// seek. The selection, sort and focus stay as the user set them.
+    pub fn rewind(&mut self, history: Vec<Arc<Snapshot>>) -> Action {
+        self.model = Model::new();
+        for snapshot in history {
+            self.model.ingest(snapshot);
+        }
+        Action::Redraw
     }
 
     /// A dashboard that opens on the lessons and demos to choose from.
@@ -192,6 +238,16 @@ impl App {
             Command::Quit => return Action::Quit,
             Command::Suspend => return Action::Suspend,
             Command::Help => self.help_visible = true,
+            Command::Pause if self.replay.is_some() => {
+                // A replay pauses at its source: the player stops sending,
+                // and the screen shows where it stopped.
+                if let Some(replay) = &mut self.replay {
+                    replay.paused = !replay.paused;
+                }
+                return Action::Replay(ReplayCommand::TogglePause);
+            }
+            Command::SeekBack => return Action::Replay(ReplayCommand::Back),
+            Command::SeekAhead => return Action::Replay(ReplayCommand::Ahead),
             Command::Pause => {
                 self.frozen = match self.frozen {
                     Some(_) => None,
@@ -367,7 +423,9 @@ impl App {
     /// the picker's in the picker, a lesson's in a lesson.
     fn applies(&self, command: Command) -> bool {
         match command.section() {
-            DEMO_SECTION => self.runs_demo() && !self.picking(),
+            // A replayed demo is a film of one: nothing steers it.
+            DEMO_SECTION => self.runs_demo() && !self.picking() && self.replay.is_none(),
+            REPLAY_SECTION => self.replay.is_some(),
             PICKER_SECTION => self.picking(),
             _ if command == Command::FocusNext => {
                 !self.picking() && self.hits.shows(Panel::Processes)
@@ -412,10 +470,10 @@ impl App {
         self.frozen.as_ref().unwrap_or(&self.model)
     }
 
-    /// True while the display is frozen.
+    /// True while the display is frozen, or the replay paused.
     #[must_use]
-    pub const fn paused(&self) -> bool {
-        self.frozen.is_some()
+    pub fn paused(&self) -> bool {
+        self.frozen.is_some() || self.replay.as_ref().is_some_and(|r| r.paused)
     }
 
     /// True while the help overlay is shown.
@@ -624,5 +682,68 @@ mod tests {
             ThreadColumn::CpuPct,
             "cycle wraps around"
         );
+    }
+
+    fn replaying_a_demo() -> App {
+        let mut app = App::for_replay(
+            Duration::from_millis(500),
+            Replay {
+                file: "corescope demo race".to_owned(),
+                length: Duration::from_secs(30),
+                last_seq: 60,
+                paused: false,
+            },
+        );
+        app.ingest(Arc::new(crate::model::fixtures::demo_snapshot(3)));
+        app
+    }
+
+    #[test]
+    fn a_replay_pauses_and_seeks_at_its_player_and_steers_no_demo() {
+        let mut app = replaying_a_demo();
+        assert!(app.runs_demo(), "the replayed snapshots carry a demo");
+        for demo_key in ['+', '-', 'm', 'r', '<', '>'] {
+            assert_eq!(app.handle_key(&key(demo_key)), Action::None, "{demo_key}");
+        }
+        assert_eq!(
+            app.handle_key(&key(' ')),
+            Action::Replay(ReplayCommand::TogglePause)
+        );
+        assert!(app.paused());
+        assert_eq!(
+            app.handle_key(&KeyEvent::new(KeyCode::Left, KeyModifiers::NONE)),
+            Action::Replay(ReplayCommand::Back)
+        );
+        assert_eq!(
+            app.handle_key(&key('l')),
+            Action::Replay(ReplayCommand::Ahead)
+        );
+        assert_eq!(
+            app.handle_key(&key(' ')),
+            Action::Replay(ReplayCommand::TogglePause)
+        );
+        assert!(!app.paused());
+        let shown: Vec<Command> = app.active_commands().collect();
+        assert!(shown.contains(&Command::SeekBack) && !shown.contains(&Command::MoreWorkers));
+    }
+
+    #[test]
+    fn seek_keys_mean_nothing_live() {
+        let mut app = app_with_threads();
+        assert_eq!(app.handle_key(&key('h')), Action::None);
+        assert!(!app.active_commands().any(|c| c == Command::SeekAhead));
+    }
+
+    #[test]
+    fn a_rewind_starts_the_history_over() {
+        let mut app = replaying_a_demo();
+        let history: Vec<Arc<Snapshot>> = (10..13)
+            .map(|seq| Arc::new(crate::model::fixtures::demo_snapshot(seq)))
+            .collect();
+        assert_eq!(app.rewind(history), Action::Redraw);
+        let model = app.visible_model();
+        assert_eq!(model.latest().map(|s| s.seq), Some(12));
+        assert_eq!(model.core_history(0).map(RingBuffer::len), Some(3));
+        assert_eq!(model.missed_ticks(), 0, "a seek is no gap");
     }
 }

@@ -34,6 +34,16 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub lesson: Option<std::path::PathBuf>,
 
+    /// Write every snapshot to FILE (JSON Lines), to play back later with
+    /// `corescope replay FILE`.
+    #[arg(long, global = true, value_name = "FILE.jsonl")]
+    pub record: Option<PathBuf>,
+
+    /// Write the timeline to FILE as CSV: a row per snapshot (per-core load,
+    /// parallelism, threads, processes, a demo's tasks and probes).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
     /// What to do; without one, the dashboard opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -58,6 +68,8 @@ pub enum Command {
     Watch(WatchArgs),
     /// Start a command and watch it until it exits.
     Run(RunArgs),
+    /// Play a recording (`--record FILE.jsonl`) back at its recorded pace.
+    Replay(ReplayArgs),
     /// Print a shell completion script: `corescope completions bash > ...`.
     Completions {
         /// The shell.
@@ -328,6 +340,32 @@ pub struct RunArgs {
     /// The command to start, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
+}
+
+/// `corescope replay FILE.jsonl ...`
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The recording, as `--record` wrote it.
+    #[arg(value_name = "FILE.jsonl")]
+    pub file: PathBuf,
+    /// No dashboard: read the whole recording at once and print the report
+    /// its run would have printed (with `--csv`, also write its timeline).
+    #[arg(long)]
+    pub headless: bool,
+    /// Print the report as JSON (with --headless).
+    #[arg(long, requires = "headless")]
+    pub json: bool,
+}
+
+impl Cli {
+    /// The files this run writes besides its screen or report.
+    #[must_use]
+    pub fn taps(&self) -> crate::record::TapPaths {
+        crate::record::TapPaths {
+            record: self.record.clone(),
+            csv: self.csv.clone(),
+        }
+    }
 }
 
 /// A usage problem found after parsing (exit code 2, like clap's own).

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use corescope_demos::catalog::{self, Kind, Mode};
 use corescope_demos::config::{DemoConfig, DemoRequest};
@@ -25,7 +25,7 @@ use crate::sampler::{CpuReader, DemoHost};
 use crate::snapshot::{CoreSample, Snapshot};
 
 /// The workload, the same in every mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComparePlan {
     /// Computing or waiting.
     pub kind: Kind,
@@ -41,10 +41,11 @@ pub struct ComparePlan {
 pub const MODES: [&str; 5] = ["sequential", "threads", "gil", "processes", "async"];
 
 /// One mode's figures.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareRow {
     /// `sequential`, `threads`, `gil`, `processes` or `async`.
-    pub mode: &'static str,
+    #[serde(deserialize_with = "mode_named")]
+    pub mode: ModeName,
     /// Wall time of the run, milliseconds.
     pub wall_ms: f64,
     /// Sequential wall time over this one's.
@@ -59,6 +60,28 @@ pub struct CompareRow {
     pub rss_kib_per_worker: Option<f64>,
     /// Tasks finished.
     pub tasks_done: u64,
+}
+
+/// One of [`MODES`]. An alias, so that serde's derive, which takes a field
+/// written `&str` as borrowed from its input, leaves it to [`mode_named`].
+pub type ModeName = &'static str;
+
+/// Reads a recorded mode name back as one of [`MODES`].
+fn mode_named<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    MODES
+        .into_iter()
+        .find(|mode| *mode == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown compare mode `{name}`")))
+}
+
+/// [`mode_named`], for the mode under way (none between two modes).
+fn maybe_mode_named<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'static str>, D::Error> {
+    #[derive(Deserialize)]
+    struct Named(#[serde(deserialize_with = "mode_named")] ModeName);
+    Ok(Option::<Named>::deserialize(deserializer)?.map(|Named(mode)| mode))
 }
 
 /// A mode under way.
@@ -81,15 +104,16 @@ pub struct Comparison {
     error: Option<String>,
 }
 
-/// The comparison as a screen shows it.
-#[derive(Debug, Clone, PartialEq)]
+/// The comparison as a screen shows it (and a recording keeps it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareSample {
     /// The workload.
     pub plan: ComparePlan,
     /// Finished modes.
     pub rows: Vec<CompareRow>,
     /// The mode under way.
-    pub running: Option<&'static str>,
+    #[serde(deserialize_with = "maybe_mode_named")]
+    pub running: Option<ModeName>,
     /// Why it stopped early, if it did.
     pub error: Option<String>,
 }

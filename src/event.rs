@@ -8,6 +8,7 @@
 //! someone else stopped us) takes the terminal back and redraws.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -15,9 +16,10 @@ use crossterm::event::EventStream;
 use futures::StreamExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::app::{Action, App};
+use crate::app::{Action, App, Replay};
 use crate::cli::UsageError;
 use crate::picker::Picker;
+use crate::record::{Playback, Player, Recording, ReplayCommand};
 use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
 use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
@@ -49,11 +51,83 @@ pub fn run_dashboard_with(
     observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     require_terminal()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let (tx, snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
+    let source = Source::Live {
+        snapshots,
+        sampler: SamplerHandle::spawn(sampler, interval, tx)?,
+    };
+    let app = match picker {
+        Some(picker) => App::with_picker(interval, picker),
+        None => App::new(interval),
+    };
+    block_on(event_loop(source, app, observe))
+}
+
+/// Opens the dashboard on a recording, played at its recorded pace, until
+/// the user quits.
+pub fn run_replay(recording: Recording) -> Result<()> {
+    require_terminal()?;
+    let header = recording.header();
+    let replay = Replay {
+        file: header.command.clone(),
+        length: crate::replay::length(&recording),
+        last_seq: recording.last_seq(),
+        paused: false,
+    };
+    let app = App::for_replay(Duration::from_millis(header.interval_ms), replay);
+    let (tx, playback) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
+    let source = Source::Replay {
+        playback,
+        player: Player::spawn(recording, tx)?,
+    };
+    block_on(event_loop(source, app, |_| Flow::Continue))
+}
+
+fn block_on(future: impl Future<Output = Result<()>>) -> Result<()> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the event loop")?;
-    runtime.block_on(event_loop(sampler, interval, picker, observe))
+        .context("cannot start the event loop")?
+        .block_on(future)
+}
+
+/// Where the dashboard's snapshots come from.
+enum Source {
+    /// The sampler, live.
+    Live {
+        snapshots: tokio::sync::mpsc::Receiver<Arc<Snapshot>>,
+        sampler: SamplerHandle,
+    },
+    /// A recording. The receiver is declared first so that it drops
+    /// first: a player blocked sending then fails, and its thread ends.
+    Replay {
+        playback: tokio::sync::mpsc::Receiver<Playback>,
+        player: Player,
+    },
+}
+
+impl Source {
+    /// The next thing to show; `None` when the source stopped.
+    async fn next(&mut self) -> Option<Playback> {
+        match self {
+            Self::Live { snapshots, .. } => snapshots.recv().await.map(Playback::Snapshot),
+            Self::Replay { playback, .. } => playback.recv().await,
+        }
+    }
+
+    /// Sends the sampler a command; a replay has none to take.
+    fn sample(&self, command: SamplerCommand) {
+        if let Self::Live { sampler, .. } = self {
+            sampler.send(command);
+        }
+    }
+
+    /// Sends the player a command; the live sampler has none to take.
+    fn replay(&self, command: ReplayCommand) {
+        if let Self::Replay { player, .. } = self {
+            player.send(command);
+        }
+    }
 }
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
@@ -109,20 +183,13 @@ impl Signals {
 }
 
 async fn event_loop(
-    sampler: Sampler,
-    interval: Duration,
-    picker: Option<Picker>,
+    mut source: Source,
+    mut app: App,
     mut observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     let mut signals = Signals::install()?;
-    let (tx, mut snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
-    let sampler = SamplerHandle::spawn(sampler, interval, tx)?;
     let mut session = TerminalSession::enter()?;
     let mut events = EventStream::new();
-    let mut app = match picker {
-        Some(picker) => App::with_picker(interval, picker),
-        None => App::new(interval),
-    };
     let mut dirty = true;
 
     loop {
@@ -136,12 +203,14 @@ async fn event_loop(
             dirty = false;
         }
         let action = tokio::select! {
-            snapshot = snapshots.recv() => match snapshot {
-                Some(snapshot) => {
+            next = source.next() => match next {
+                Some(Playback::Snapshot(snapshot)) => {
                     let flow = observe(&snapshot);
                     let action = app.ingest(snapshot);
                     if flow == Flow::Stop { Action::Quit } else { action }
                 }
+                Some(Playback::Rewind(history)) => app.rewind(history),
+                Some(Playback::Failed(why)) => bail!("{why}"),
                 None => bail!("the sampler stopped unexpectedly"),
             },
             event = events.next() => match event {
@@ -167,15 +236,19 @@ async fn event_loop(
                 dirty = true;
             }
             Action::Demo(command) => {
-                sampler.send(SamplerCommand::Demo(command));
+                source.sample(SamplerCommand::Demo(command));
                 dirty = true;
             }
             Action::Start(config) => {
-                sampler.send(SamplerCommand::Start(config));
+                source.sample(SamplerCommand::Start(config));
                 dirty = true;
             }
             Action::StopDemo => {
-                sampler.send(SamplerCommand::Stop);
+                source.sample(SamplerCommand::Stop);
+                dirty = true;
+            }
+            Action::Replay(command) => {
+                source.replay(command);
                 dirty = true;
             }
         }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, sleep_until};
 
-use crate::compare::{ComparePlan, Comparison};
+use crate::compare::ComparePlan;
 use crate::report::compare::CompareReport;
 use crate::report::demo::DemoReport;
 use crate::report::run::RunOutcome;
@@ -34,13 +34,12 @@ pub struct HeadlessPlan {
 }
 
 /// How often a headless comparison looks at its mode under way.
-const COMPARE_POLL: Duration = Duration::from_millis(50);
+pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 
-/// Runs `plan` in every mode, one after the other, and returns the report.
-/// Ctrl-C or SIGTERM stops it; the modes done so far are reported.
-pub fn compare(plan: ComparePlan) -> Result<CompareReport> {
-    let mut comparison = Comparison::new(plan)?;
-    let mut sampler = Sampler::for_own_process()?;
+/// Runs the comparison `sampler` holds (made for `plan`), in every mode,
+/// one after the other, and returns the report. Ctrl-C or SIGTERM stops
+/// it; the modes done so far are reported.
+pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -48,15 +47,22 @@ pub fn compare(plan: ComparePlan) -> Result<CompareReport> {
     runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-        let mut interrupted = None;
-        while !comparison.is_finished() {
-            comparison.step(&sampler.sample());
-            tokio::select! {
-                () = tokio::time::sleep(COMPARE_POLL) => {}
-                _ = interrupt.recv() => interrupted = Some("interrupted"),
-                _ = terminate.recv() => interrupted = Some("terminated"),
+        loop {
+            // Each sample steps the comparison (see `Sampler::sample`).
+            let progress = sampler.sample().compare;
+            let progress = progress.context("the sampler runs no comparison")?;
+            if sampler.comparison_mut().is_some_and(|c| c.is_finished()) {
+                return Ok(CompareReport::new(plan, progress.rows, progress.error));
             }
+            let interrupted = tokio::select! {
+                () = tokio::time::sleep(COMPARE_POLL) => None,
+                _ = interrupt.recv() => Some("interrupted"),
+                _ = terminate.recv() => Some("terminated"),
+            };
             if let Some(why) = interrupted {
+                let comparison = sampler
+                    .comparison_mut()
+                    .context("the sampler runs no comparison")?;
                 comparison.stop();
                 return Ok(CompareReport::new(
                     plan,
@@ -65,8 +71,6 @@ pub fn compare(plan: ComparePlan) -> Result<CompareReport> {
                 ));
             }
         }
-        let error = comparison.sample().error;
-        Ok(CompareReport::new(plan, comparison.rows().to_vec(), error))
     })
 }
 

@@ -52,6 +52,10 @@ pub enum Command {
     NextStep,
     /// The lesson's previous step.
     PreviousStep,
+    /// A replay: back a few seconds.
+    SeekBack,
+    /// A replay: ahead a few seconds.
+    SeekAhead,
 }
 
 impl Command {
@@ -82,6 +86,8 @@ impl Command {
             Self::Back => "back to the lessons and demos",
             Self::NextStep => "next step of the lesson",
             Self::PreviousStep => "previous step of the lesson",
+            Self::SeekBack => "replay: back 5 seconds",
+            Self::SeekAhead => "replay: ahead 5 seconds",
         }
     }
 
@@ -106,6 +112,8 @@ impl Command {
             Self::Back => Some("back"),
             Self::NextStep => Some("next"),
             Self::PreviousStep => Some("previous"),
+            Self::SeekBack => Some("-5s"),
+            Self::SeekAhead => Some("+5s"),
             _ => None,
         }
     }
@@ -118,8 +126,9 @@ impl Command {
             Self::Quit => 0,
             Self::Help => 1,
             Self::Start => 2,
-            Self::NextStep => 3,
-            Self::PreviousStep => 4,
+            // A lesson's steps and a replay's seeks never show together.
+            Self::NextStep | Self::SeekBack => 3,
+            Self::PreviousStep | Self::SeekAhead => 4,
             Self::Back => 5,
             Self::Pause => 6,
             Self::MoreWorkers => 7,
@@ -158,6 +167,7 @@ impl Command {
             | Self::Faster => DEMO_SECTION,
             Self::Start => PICKER_SECTION,
             Self::Back | Self::NextStep | Self::PreviousStep => LESSON_SECTION,
+            Self::SeekBack | Self::SeekAhead => REPLAY_SECTION,
         }
     }
 }
@@ -169,6 +179,9 @@ pub const PICKER_SECTION: &str = "Lessons and demos";
 /// The help section of a lesson's keys, shown only while a lesson runs (and
 /// `b` whenever there is a picker to go back to).
 pub const LESSON_SECTION: &str = "Lesson";
+
+/// The help section of a replay's keys, shown only in a replay.
+pub const REPLAY_SECTION: &str = "Replay";
 
 /// One key, with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +286,8 @@ impl Default for Keymap {
                 (Command::Back, vec![p(Char('b')), p(KeyCode::Backspace)]),
                 (Command::NextStep, vec![p(Char('n'))]),
                 (Command::PreviousStep, vec![p(Char('p'))]),
+                (Command::SeekBack, vec![p(KeyCode::Left), p(Char('h'))]),
+                (Command::SeekAhead, vec![p(KeyCode::Right), p(Char('l'))]),
             ],
         }
     }

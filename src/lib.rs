@@ -16,6 +16,8 @@ pub mod launch;
 pub mod lesson;
 pub mod model;
 pub mod picker;
+pub mod record;
+pub mod replay;
 pub mod report;
 pub mod sampler;
 pub mod snapshot;
@@ -37,6 +39,7 @@ use corescope_demos::run::Rounds;
 
 use cli::{Cli, Command, UsageError};
 use headless::HeadlessPlan;
+use record::Taps;
 use sampler::{DemoHost, Sampler};
 
 /// Runs the command line and returns the process exit code: 0 success,
@@ -77,12 +80,17 @@ fn run(cli: Cli) -> Result<()> {
         // About to become a `run` command: it must not inherit anything of ours.
         std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
     }
+    let taps = cli.taps();
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
-        return watching::run(args, cli.interval);
+        return watching::run(args, cli.interval, &taps);
     }
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
+    let sampler_for = |sampler: Result<Sampler>, every| -> Result<Sampler> {
+        let taps = Taps::for_this_run(&taps, every)?;
+        Ok(sampler?.record_to(taps))
+    };
     match cli.command {
         None => {
             let mut lessons = lesson::built_in()
@@ -95,13 +103,15 @@ fn run(cli: Cli) -> Result<()> {
             }
             event::require_terminal()?;
             let picker = picker::Picker::new(lessons);
+            let every = interval(DASHBOARD_MS);
             event::run_dashboard(
-                Sampler::for_own_process()?,
-                interval(DASHBOARD_MS),
+                sampler_for(Sampler::for_own_process(), every)?,
+                every,
                 Some(picker),
             )
         }
-        Some(Command::Watch(watch)) => watching::watch(&watch, cli.interval),
+        Some(Command::Watch(watch)) => watching::watch(&watch, cli.interval, &taps),
+        Some(Command::Replay(args)) => replay::replay(&args, &taps),
         Some(Command::List { json }) => print(&list_text(json)?),
         Some(Command::Demo(demo)) => {
             let config = DemoConfig::new(&demo.request()).map_err(|e| UsageError(e.to_string()))?;
@@ -111,7 +121,8 @@ fn run(cli: Cli) -> Result<()> {
                     interval: interval(HEADLESS_DEMO_MS),
                     duration: demo.output.duration,
                 };
-                let report = headless::demo(Sampler::for_demo(host)?, plan)?;
+                let sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
+                let report = headless::demo(sampler, plan)?;
                 print(&if demo.output.json {
                     serde_json::to_string_pretty(&report)? + "\n"
                 } else {
@@ -120,12 +131,16 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
-                event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS), None)
+                let every = interval(DASHBOARD_MS);
+                event::run_dashboard(sampler_for(Sampler::for_demo(host), every)?, every, None)
             }
         }
         Some(Command::Compare(compare)) => {
             if compare.output.headless {
-                let report = headless::compare(compare.plan())?;
+                let comparison = compare::Comparison::new(compare.plan())?;
+                let sampler =
+                    sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
+                let report = headless::compare(sampler, compare.plan())?;
                 print(&if compare.output.json {
                     serde_json::to_string_pretty(&report)? + "\n"
                 } else {
@@ -134,9 +149,10 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;
+                let every = interval(COMPARE_MS);
                 event::run_dashboard(
-                    Sampler::for_comparison(comparison)?,
-                    interval(COMPARE_MS),
+                    sampler_for(Sampler::for_comparison(comparison), every)?,
+                    every,
                     None,
                 )
             }

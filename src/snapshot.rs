@@ -10,11 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope_demos::run::DemoSample;
+use serde::{Deserialize, Serialize};
 
 use crate::compare::CompareSample;
 
 /// Everything measured at one tick.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// Tick number, from 0.
     pub seq: u64,
@@ -34,14 +35,15 @@ pub struct Snapshot {
     pub demo: Option<DemoSample>,
     /// The comparison running inside corescope, if any.
     pub compare: Option<CompareSample>,
-    /// Something the screen must say: why a demo asked for did not start.
+    /// Something the screen must say: why a demo asked for did not start,
+    /// or why the recording stopped.
     pub notice: Option<String>,
     /// The command `corescope run` started, if any: its output and its end.
     pub run: Option<RunSample>,
 }
 
 /// The command of `corescope run` at one tick.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSample {
     /// The file its output goes to; `None` when it goes to corescope's stderr.
     pub log: Option<PathBuf>,
@@ -52,7 +54,7 @@ pub struct RunSample {
 }
 
 /// How a command ended: its exit code, or the signal that killed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunExit {
     /// The exit code, when it exited.
     pub code: Option<i32>,
@@ -73,7 +75,7 @@ impl RunExit {
 }
 
 /// Load of one logical CPU over the last interval.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CoreSample {
     /// Logical CPU number as the kernel names it (`cpu3` is 3).
     pub core: usize,
@@ -82,7 +84,7 @@ pub struct CoreSample {
 }
 
 /// Machine memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemorySample {
     /// Bytes of RAM in total.
     pub total_bytes: u64,
@@ -91,7 +93,7 @@ pub struct MemorySample {
 }
 
 /// The watched process and its descendants.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetSample {
     /// The process the tree hangs from.
     pub root_pid: i32,
@@ -119,7 +121,7 @@ pub struct TargetSample {
 }
 
 /// One process of the tree.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessSample {
     /// Process id.
     pub pid: i32,
@@ -136,7 +138,7 @@ pub struct ProcessSample {
 }
 
 /// One thread of the tree.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadSample {
     /// Process the thread belongs to.
     pub pid: i32,

@@ -16,6 +16,7 @@ use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
 use crate::launch::{Launched, OutputTo};
+use crate::record::{TapPaths, Taps};
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::{self, Sampler};
@@ -28,9 +29,9 @@ const DASHBOARD_MS: u64 = 500;
 const HEADLESS_RUN_MS: u64 = 100;
 
 /// `corescope watch PID`.
-pub fn watch(args: &WatchArgs, interval: Option<u64>) -> Result<()> {
+pub fn watch(args: &WatchArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()> {
     let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
-    let sampler = Sampler::new(args.pid)?;
+    let sampler = Sampler::new(args.pid)?.record_to(Taps::for_this_run(taps, interval)?);
     if args.output.headless {
         let report = headless::watch(sampler, plan(interval, args.output))?;
         print_report(&report, args.output.json)
@@ -40,7 +41,7 @@ pub fn watch(args: &WatchArgs, interval: Option<u64>) -> Result<()> {
 }
 
 /// `corescope run -- CMD ARGS...`.
-pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
+pub fn run(args: &RunArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()> {
     let headless = args.output.headless;
     if !headless {
         // Before the command starts: nothing should run for a screen that
@@ -52,6 +53,15 @@ pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
         (None, true) => OutputTo::Stderr,
         (None, false) => OutputTo::DefaultLog,
     };
+    let default_ms = if headless {
+        HEADLESS_RUN_MS
+    } else {
+        DASHBOARD_MS
+    };
+    let every = Duration::from_millis(interval.unwrap_or(default_ms));
+    // Before the command starts, so a file that cannot be written stops
+    // nothing half-way.
+    let taps = Taps::for_this_run(taps, every)?;
     let launched = Launched::start(&args.command, &output)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
@@ -59,14 +69,12 @@ pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
         exit: launched.final_exit(),
         log: launched.log_path().map(PathBuf::from),
     };
-    let sampler = Sampler::for_command(launched)?;
+    let sampler = Sampler::for_command(launched)?.record_to(taps);
     if headless {
-        let default = Duration::from_millis(interval.unwrap_or(HEADLESS_RUN_MS));
-        let report = headless::run_command(sampler, plan(default, args.output))?;
+        let report = headless::run_command(sampler, plan(every, args.output))?;
         print_report(&report, args.output.json)
     } else {
-        let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
-        dashboard_then_report(sampler, interval, args.stay, Some(ending))
+        dashboard_then_report(sampler, every, args.stay, Some(ending))
     }
 }
 

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a demo's workers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// OS threads, no global lock: they run in parallel.
@@ -466,6 +466,26 @@ pub const CATALOG: &[DemoSpec] = &[
 #[must_use]
 pub fn find(name: &str) -> Option<&'static DemoSpec> {
     CATALOG.iter().find(|d| d.name == name)
+}
+
+/// A demo's name as the catalogue holds it. Spelled as an alias so that
+/// serde's derive, which takes a field written `&str` as borrowed from its
+/// input, leaves it to [`deserialize_name`] instead.
+pub type DemoName = &'static str;
+
+/// Reads a demo's name (a recorded snapshot's) back as the catalogue's own
+/// `&'static str`, for `#[serde(deserialize_with)]`; a name the catalogue
+/// does not know is an error, as it would be on the command line.
+pub fn deserialize_name<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<&'static str, D::Error> {
+    let name = String::deserialize(deserializer)?;
+    find(&name).map(|spec| spec.name).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "unknown demo `{name}` (this corescope has {})",
+            names().join(", ")
+        ))
+    })
 }
 
 /// Every demo name, for error messages.

@@ -5,7 +5,7 @@
 //! gathers them, so the report serialises whichever one a demo produced and
 //! the screen gets the same "expected vs actual" lines from every demo.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::demos::{
     bank::BankOutcome, barrier::BarrierOutcome, combine::CombineOutcome,
@@ -54,7 +54,7 @@ impl Latency {
 }
 
 /// Whether a line of the result panel shows the concept's good or bad case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     /// Correct, as expected (a locked counter that matches).
     Good,
@@ -65,7 +65,7 @@ pub enum Verdict {
 }
 
 /// One line of the result panel.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResultLine {
     /// What the line is about ("unsynchronized", "map order").
     pub label: String,
@@ -153,6 +153,27 @@ pub enum Outcome {
     SharedValue(SharedValueOutcome),
     /// `manager`.
     Manager(ManagerOutcome),
+    /// Any demo's, read back from a recording: its result lines only.
+    Recorded(RecordedOutcome),
+}
+
+/// An outcome as a replay knows it: the result panel's lines, which is all
+/// the screen draws of an outcome, and the report's `result{...}` as JSON.
+/// (Reading the demo's own type back would mean telling seventeen untagged
+/// shapes apart, for nothing a replay shows or prints differently.) It
+/// serialises as that JSON, so a replay's report reads as the live one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RecordedOutcome {
+    /// The result panel's lines, as the live run drew them.
+    pub lines: Vec<ResultLine>,
+    /// The outcome as the live report printed it.
+    pub result: serde_json::Value,
+}
+
+impl Serialize for RecordedOutcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.result.serialize(serializer)
+    }
 }
 
 impl Outcome {
@@ -177,6 +198,56 @@ impl Outcome {
             Self::Pipe(o) => o.lines(),
             Self::SharedValue(o) => o.lines(),
             Self::Manager(o) => o.lines(),
+            Self::Recorded(o) => o.lines.clone(),
         }
+    }
+}
+
+/// The recording form of a demo sample's outcome (`#[serde(with)]`): written
+/// as `{"result": <the outcome, as in reports>, "lines": [<result lines>]}`,
+/// read back as [`Outcome::Recorded`].
+pub mod recorded {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Outcome, RecordedOutcome, ResultLine};
+
+    #[derive(Serialize)]
+    struct Written<'a> {
+        result: &'a Outcome,
+        lines: Vec<ResultLine>,
+    }
+
+    #[derive(Deserialize)]
+    struct Read {
+        result: serde_json::Value,
+        lines: Vec<ResultLine>,
+    }
+
+    /// Writes the outcome and its lines.
+    // The signature `#[serde(with)]` requires.
+    #[allow(clippy::ref_option)]
+    pub fn serialize<S: Serializer>(
+        outcome: &Option<Outcome>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        outcome
+            .as_ref()
+            .map(|result| Written {
+                result,
+                lines: result.lines(),
+            })
+            .serialize(serializer)
+    }
+
+    /// Reads the lines back as a recorded outcome.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Outcome>, D::Error> {
+        Ok(Option::<Read>::deserialize(deserializer)?.map(|read| {
+            Outcome::Recorded(RecordedOutcome {
+                lines: read.lines,
+                result: read.result,
+            })
+        }))
     }
 }

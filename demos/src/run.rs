@@ -124,7 +124,7 @@ impl RunStatus {
 }
 
 /// How long workers took to start, from being asked for to running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct StartLatency {
     /// Workers measured.
     pub workers: u64,
@@ -143,11 +143,13 @@ pub enum Rounds {
     Repeat,
 }
 
-/// A demo as the dashboard sees it at one instant: plain data.
-#[derive(Debug, Clone, PartialEq)]
+/// A demo as the dashboard sees it at one instant: plain data. Recordings
+/// keep it as JSON (see `outcome::recorded` for its outcome).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DemoSample {
     /// The demo's name.
-    pub name: &'static str,
+    #[serde(deserialize_with = "crate::catalog::deserialize_name")]
+    pub name: crate::catalog::DemoName,
     /// The mode it runs in.
     pub mode: Mode,
     /// The kind of its tasks, if it has one.
@@ -167,6 +169,7 @@ pub struct DemoSample {
     /// What the probes say now.
     pub probes: ProbeReport,
     /// The outcome of the last finished round.
+    #[serde(with = "crate::outcome::recorded")]
     pub outcome: Option<Outcome>,
     /// Which round `outcome` came from (0 before the first ends).
     pub outcome_round: u64,

@@ -29,6 +29,7 @@ use corescope_demos::run::Rounds;
 
 use crate::compare::Comparison;
 use crate::launch::Launched;
+use crate::record::Taps;
 use crate::snapshot::{MemorySample, Snapshot};
 pub(crate) use cpu::CpuReader;
 use tree::TreeReader;
@@ -46,6 +47,8 @@ pub struct Sampler {
     start_error: Option<String>,
     compare: Option<Comparison>,
     run: Option<Launched>,
+    /// Where every snapshot is also written (`--record`, `--csv`).
+    taps: Taps,
     started: Instant,
     last: Option<Instant>,
     seq: u64,
@@ -71,6 +74,7 @@ impl Sampler {
             start_error: None,
             compare: None,
             run: None,
+            taps: Taps::default(),
             started: Instant::now(),
             last: None,
             seq: 0,
@@ -121,6 +125,24 @@ impl Sampler {
         let mut sampler = Self::new(launched.pid())?;
         sampler.run = Some(launched);
         Ok(sampler)
+    }
+
+    /// Writes every snapshot from now on to `taps` (`--record`, `--csv`).
+    #[must_use]
+    pub fn record_to(mut self, taps: Taps) -> Self {
+        self.taps = taps;
+        self
+    }
+
+    /// Why writing the recording or the CSV file stopped, if it did.
+    #[must_use]
+    pub fn record_error(&self) -> Option<&str> {
+        self.taps.error()
+    }
+
+    /// The comparison this sampler runs, if any.
+    pub fn comparison_mut(&mut self) -> Option<&mut Comparison> {
+        self.compare.as_mut()
     }
 
     /// The command this sampler watches, if corescope started it.
@@ -184,12 +206,15 @@ impl Sampler {
             target,
             demo,
             compare: None,
-            notice: self.start_error.clone(),
+            notice: self
+                .start_error
+                .clone()
+                .or_else(|| self.taps.error().map(str::to_owned)),
             run,
         };
         self.seq += 1;
         self.last = Some(now);
-        match &mut self.compare {
+        let snapshot = match &mut self.compare {
             // The comparison sees this snapshot's memory figures and may end
             // one mode and start the next; the snapshot then says where it is.
             Some(comparison) => {
@@ -200,7 +225,9 @@ impl Sampler {
                 }
             }
             None => snapshot,
-        }
+        };
+        self.taps.write(&snapshot);
+        snapshot
     }
 }
 

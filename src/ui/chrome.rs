@@ -28,8 +28,14 @@ pub fn title_bar<'a>(
 ) -> TitleBar<'a> {
     // The run state sits on the left, which the title bar never drops: a
     // paused screen that does not say so would be read as live.
-    let state = if app.paused() {
+    let replay = app.replay();
+    let ended = replay.is_some_and(|r| model.latest().is_some_and(|s| s.seq >= r.last_seq));
+    let state = if ended {
+        Span::styled(" ■ END ", theme.warn.add_modifier(Modifier::REVERSED))
+    } else if app.paused() {
         Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
+    } else if replay.is_some() {
+        Span::styled(" ▶ replay ", theme.accent)
     } else {
         Span::styled(" ● live ", theme.accent)
     };
@@ -39,11 +45,14 @@ pub fn title_bar<'a>(
     ];
     left.extend(detail.map(Span::raw));
     let right = model.latest().map(|snap| {
+        // A replay says where it is in the recording, and how long that is.
+        let length =
+            replay.map_or_else(String::new, |r| format!(" / {}", format::elapsed(r.length)));
         Span::raw(format!(
-            "{} cores · every {} ms · {} ",
+            "{} cores · every {} ms · {}{length} ",
             snap.cores.len(),
             app.interval().as_millis(),
-            format::elapsed(snap.elapsed)
+            format::elapsed(snap.elapsed),
         ))
     });
     TitleBar::new(Line::from(left))

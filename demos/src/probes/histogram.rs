@@ -54,7 +54,7 @@ pub struct Histogram {
 }
 
 /// A plain copy of a histogram's headline figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HistogramSummary {
     /// Number of values recorded, outliers included.
     pub count: u64,

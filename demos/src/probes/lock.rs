@@ -43,7 +43,7 @@ pub struct LockStats {
 }
 
 /// A plain copy of one lock's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LockReport {
     /// The name the demo registered the lock under.
     pub name: String,

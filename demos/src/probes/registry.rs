@@ -48,7 +48,7 @@ struct Probes {
 }
 
 /// Everything the probes of one demo say at one instant, as plain data.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ProbeReport {
     /// Locks and re-entrant locks, in registration order.
     pub locks: Vec<LockReport>,

@@ -40,7 +40,7 @@ pub struct SemaphoreStats {
 }
 
 /// A plain copy of one semaphore's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SemaphoreReport {
     /// The name the demo registered the semaphore under.
     pub name: String,

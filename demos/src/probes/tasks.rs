@@ -16,7 +16,7 @@ pub struct TaskStats {
 }
 
 /// A plain copy of a demo's task counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TaskReport {
     /// Tasks the demo will run (0 when open-ended).
     pub total: u64,

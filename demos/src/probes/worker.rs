@@ -15,7 +15,9 @@ use super::clock::now_ns;
 
 /// What a worker is doing. Stored in a `WorkerProbe` as its `u32` discriminant.
 #[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub enum WorkerState {
     /// Started, with no task in hand (also the state of a zeroed probe).
     #[default]
@@ -102,7 +104,7 @@ pub struct WorkerProbe {
 }
 
 /// A plain copy of a worker's probe.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkerReading {
     /// Process id of the worker; 0 if it has not started.
     pub pid: i32,

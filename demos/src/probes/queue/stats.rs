@@ -61,7 +61,7 @@ impl SideStats {
 }
 
 /// A plain copy of one queue's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct QueueReport {
     /// The name the demo registered the queue under.
     pub name: String,

@@ -28,7 +28,7 @@ pub struct BarrierStats {
 }
 
 /// A plain copy of one barrier's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BarrierReport {
     /// The name the demo registered the barrier under.
     pub name: String,

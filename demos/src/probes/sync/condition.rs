@@ -33,7 +33,7 @@ pub struct ConditionStats {
 }
 
 /// A plain copy of one condition's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ConditionReport {
     /// The name the demo registered the condition under.
     pub name: String,

@@ -32,7 +32,7 @@ pub struct EventStats {
 }
 
 /// A plain copy of one event's statistics, named.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EventReport {
     /// The name the demo registered the event under.
     pub name: String,

@@ -1,0 +1,150 @@
+//! Keeping what corescope saw: `--record FILE.jsonl` (every snapshot, for
+//! `corescope replay`), `--csv FILE` (the timeline, for a spreadsheet), and
+//! reading a recording back.
+//!
+//! A recording is JSON Lines: a first line, the [`Header`], then one
+//! `Snapshot` per line exactly as the sampler made it, written and flushed
+//! as it is made, so a recording cut short (corescope killed, the disk full)
+//! is still good up to its last whole line. Both files are written by the
+//! sampler's thread (`Sampler::sample`), never by the screen's, and each
+//! line costs one `write`.
+//!
+//! This module owns the file formats; it never draws and never samples.
+
+mod csv;
+mod player;
+mod recording;
+mod writer;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+
+use crate::snapshot::Snapshot;
+
+pub use self::csv::CsvTimeline;
+pub use player::{Playback, Player, ReplayCommand, SEEK_STEP};
+pub use recording::Recording;
+pub use writer::Recorder;
+
+/// The format's version, the first line's `corescope_recording`. Raised
+/// when a change would make an older corescope misread a recording.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The first line of a recording: what was recorded, how, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// [`FORMAT_VERSION`] of the corescope that wrote it.
+    pub corescope_recording: u32,
+    /// That corescope's version, for a person reading the file.
+    pub corescope_version: String,
+    /// The command line recorded (`corescope demo gil --workers 2`).
+    pub command: String,
+    /// The sampling interval asked for, milliseconds.
+    pub interval_ms: u64,
+    /// When recording began, milliseconds since the Unix epoch.
+    pub started_unix_ms: u64,
+}
+
+impl Header {
+    /// The header of a recording of `command` at `interval_ms`, starting now.
+    #[must_use]
+    pub fn now(command: String, interval_ms: u64) -> Self {
+        let started_unix_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        Self {
+            corescope_recording: FORMAT_VERSION,
+            corescope_version: env!("CARGO_PKG_VERSION").to_owned(),
+            command,
+            interval_ms,
+            started_unix_ms,
+        }
+    }
+}
+
+/// Where a run's snapshots go besides the screen or the report: the
+/// recording and the CSV timeline, each optional.
+#[derive(Debug, Default)]
+pub struct Taps {
+    recorder: Option<Recorder>,
+    csv: Option<CsvTimeline>,
+    /// The first write that failed; writing stops at it.
+    error: Option<String>,
+}
+
+/// The files a run was asked to write (`--record`, `--csv`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TapPaths {
+    /// `--record FILE.jsonl`.
+    pub record: Option<PathBuf>,
+    /// `--csv FILE`.
+    pub csv: Option<PathBuf>,
+}
+
+impl TapPaths {
+    /// True when nothing is to be written.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.record.is_none() && self.csv.is_none()
+    }
+}
+
+impl Taps {
+    /// Creates the files `paths` names (truncating any there), the
+    /// recording's header written at once. Fails, naming the file, when one
+    /// cannot be created: better before the run than a run not kept.
+    pub fn open(paths: &TapPaths, header: &Header) -> Result<Self> {
+        Ok(Self {
+            recorder: paths
+                .record
+                .as_deref()
+                .map(|path| Recorder::create(path, header))
+                .transpose()?,
+            csv: paths.csv.as_deref().map(CsvTimeline::create).transpose()?,
+            error: None,
+        })
+    }
+
+    /// [`Taps::open`] for this corescope's own run, sampling every
+    /// `interval`: the header names corescope's command line.
+    pub fn for_this_run(paths: &TapPaths, interval: std::time::Duration) -> Result<Self> {
+        if paths.is_empty() {
+            return Ok(Self::default());
+        }
+        let command = std::env::args_os()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let interval_ms = u64::try_from(interval.as_millis()).unwrap_or(u64::MAX);
+        Self::open(paths, &Header::now(command, interval_ms))
+    }
+
+    /// Writes one snapshot to each file. The first failure (a full disk)
+    /// stops both and is kept for [`Taps::error`]: the run goes on.
+    pub fn write(&mut self, snapshot: &Snapshot) {
+        if self.error.is_some() {
+            return;
+        }
+        let result = self
+            .recorder
+            .as_mut()
+            .map_or(Ok(()), |r| r.write(snapshot))
+            .and_then(|()| self.csv.as_mut().map_or(Ok(()), |c| c.write(snapshot)));
+        if let Err(err) = result {
+            self.error = Some(format!("{err:#}"));
+            self.recorder = None;
+            self.csv = None;
+        }
+    }
+
+    /// Why writing stopped, if it did.
+    #[must_use]
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,163 @@
+//! Reading a recording back: checked whole when opened, then read one
+//! snapshot at a time, so a replay holds an index, not the file.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::{FORMAT_VERSION, Header};
+use crate::snapshot::Snapshot;
+
+/// Where one snapshot's line is, and when it was taken.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    offset: u64,
+    len: usize,
+    elapsed: Duration,
+    seq: u64,
+}
+
+/// A recording opened for replay.
+#[derive(Debug)]
+pub struct Recording {
+    path: PathBuf,
+    file: File,
+    header: Header,
+    entries: Vec<Entry>,
+    /// True when the last line was cut short (the recording corescope was
+    /// killed mid-write) and left out.
+    cut_short: bool,
+}
+
+impl Recording {
+    /// Opens `path` and checks every line, so a replay never meets a bad
+    /// one: an error names the file and the line. A last line without its
+    /// newline that does not parse (a write cut short) is left out.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut reader = BufReader::new(&file);
+        let mut line = String::new();
+        let mut offset = 0_u64;
+        let mut number = 0_usize;
+        let mut header = None;
+        let mut entries = Vec::new();
+        let mut cut_short = false;
+        loop {
+            line.clear();
+            let read = reader
+                .read_line(&mut line)
+                .with_context(|| format!("{}: line {}: cannot read", path.display(), number + 1))?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            let complete = line.ends_with('\n');
+            let text = line.trim_end_matches(['\n', '\r']);
+            let at = |what: String| anyhow::anyhow!("{}: line {number}: {what}", path.display());
+            if header.is_none() {
+                header = Some(parse_header(text).map_err(at)?);
+            } else if !text.trim().is_empty() {
+                match serde_json::from_str::<Snapshot>(text) {
+                    Ok(snapshot) => entries.push(Entry {
+                        offset,
+                        len: text.len(),
+                        elapsed: snapshot.elapsed,
+                        seq: snapshot.seq,
+                    }),
+                    Err(_) if !complete => cut_short = true,
+                    Err(err) => return Err(at(format!("not a snapshot: {err}"))),
+                }
+            }
+            offset += read as u64;
+        }
+        let Some(header) = header else {
+            bail!("{}: empty file, not a corescope recording", path.display());
+        };
+        if entries.is_empty() {
+            bail!("{}: the recording holds no snapshot", path.display());
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            header,
+            entries,
+            cut_short,
+        })
+    }
+
+    /// The first line.
+    #[must_use]
+    pub const fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Snapshots in the recording (never 0).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Always false: a recording without snapshots does not open.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// True when the last line was cut short and left out.
+    #[must_use]
+    pub const fn cut_short(&self) -> bool {
+        self.cut_short
+    }
+
+    /// When snapshot `index` was taken, from the start of the recorded run.
+    #[must_use]
+    pub fn elapsed(&self, index: usize) -> Duration {
+        self.entries[index.min(self.entries.len() - 1)].elapsed
+    }
+
+    /// The sequence number of the last snapshot.
+    #[must_use]
+    pub fn last_seq(&self) -> u64 {
+        self.entries.last().map_or(0, |e| e.seq)
+    }
+
+    /// The first snapshot taken at `elapsed` or later (the last if none).
+    #[must_use]
+    pub fn index_at(&self, elapsed: Duration) -> usize {
+        self.entries
+            .partition_point(|e| e.elapsed < elapsed)
+            .min(self.entries.len() - 1)
+    }
+
+    /// Reads snapshot `index` (checked when the file was opened).
+    pub fn read(&self, index: usize) -> Result<Snapshot> {
+        let entry = self.entries[index.min(self.entries.len() - 1)];
+        let mut bytes = vec![0; entry.len];
+        self.file
+            .read_exact_at(&mut bytes, entry.offset)
+            .and_then(|()| serde_json::from_slice(&bytes).map_err(std::io::Error::other))
+            .with_context(|| {
+                format!(
+                    "{}: the recording changed while it was replayed",
+                    self.path.display()
+                )
+            })
+    }
+}
+
+/// Checks the first line: a corescope recording this version can read.
+fn parse_header(text: &str) -> Result<Header, String> {
+    let header: Header = serde_json::from_str(text)
+        .map_err(|err| format!("not a corescope recording (its first line: {err})"))?;
+    if header.corescope_recording > FORMAT_VERSION {
+        return Err(format!(
+            "recorded in format {} by corescope {}; this corescope reads format {FORMAT_VERSION}",
+            header.corescope_recording, header.corescope_version
+        ));
+    }
+    Ok(header)
+}

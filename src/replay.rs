@@ -1,0 +1,93 @@
+//! `corescope replay FILE.jsonl`: a recording on the dashboard at its
+//! recorded pace (space pauses, the arrows seek), or headless, the report
+//! its run would have printed, made from the recorded snapshots alone.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cli::{ReplayArgs, UsageError};
+use crate::event;
+use crate::record::{Recording, TapPaths, Taps};
+use crate::report::compare::CompareReport;
+use crate::report::demo::DemoReport;
+use crate::report::run::RunOutcome;
+use crate::report::watch::{WatchReport, WatchReportBuilder};
+use crate::snapshot::Snapshot;
+
+/// Runs `corescope replay`. `taps` are the global `--record` and `--csv`:
+/// a replay records nothing, and writes a CSV timeline only headless.
+pub fn replay(args: &ReplayArgs, taps: &TapPaths) -> Result<()> {
+    if taps.record.is_some() {
+        return Err(UsageError(
+            "a replay cannot --record: the recording is already a file to copy".to_owned(),
+        )
+        .into());
+    }
+    if taps.csv.is_some() && !args.headless {
+        return Err(UsageError(
+            "--csv with replay needs --headless (it writes the whole recording's timeline at once)"
+                .to_owned(),
+        )
+        .into());
+    }
+    let recording = Recording::open(&args.file)?;
+    if args.headless {
+        let text = report(&recording, taps, args.json)?;
+        return crate::print(&text);
+    }
+    event::require_terminal()?;
+    event::run_replay(recording)
+}
+
+/// The report of the recorded run, in the form its live run printed it: a
+/// comparison's, a demo's, or a watched tree's (with how a `run` command
+/// ended). With `--csv`, the timeline is written on the way.
+fn report(recording: &Recording, taps: &TapPaths, json: bool) -> Result<String> {
+    let mut csv = Taps::open(taps, recording.header())?;
+    let mut builder = WatchReportBuilder::new();
+    let mut last: Option<Snapshot> = None;
+    for index in 0..recording.len() {
+        let snapshot = recording.read(index)?;
+        csv.write(&snapshot);
+        builder.add(snapshot.clone());
+        last = Some(snapshot);
+    }
+    if let Some(err) = csv.error() {
+        anyhow::bail!("{err}");
+    }
+    let Some(last) = last else {
+        anyhow::bail!("the recording holds no snapshot");
+    };
+    if let Some(compare) = &last.compare {
+        let report = CompareReport::new(compare.plan, compare.rows.clone(), compare.error.clone());
+        return shown(&report, json, CompareReport::to_text);
+    }
+    let run = last
+        .run
+        .as_ref()
+        .map(|run| RunOutcome::new(run.exit.as_ref(), run.exit.is_none(), run.log.as_deref()));
+    let demo = last.demo.clone();
+    let Some(tree) = builder.finish(run) else {
+        anyhow::bail!("the recording holds no snapshot");
+    };
+    match demo {
+        Some(demo) => shown(&DemoReport::new(demo, &tree), json, DemoReport::to_text),
+        None => shown(&tree, json, WatchReport::to_text),
+    }
+}
+
+/// A report as JSON or as its text table.
+fn shown<R: serde::Serialize>(report: &R, json: bool, text: fn(&R) -> String) -> Result<String> {
+    Ok(if json {
+        serde_json::to_string_pretty(report)? + "\n"
+    } else {
+        text(report)
+    })
+}
+
+/// How long the recorded run lasts: when its last snapshot was taken.
+#[must_use]
+pub fn length(recording: &Recording) -> Duration {
+    recording.elapsed(recording.len() - 1)
+}
