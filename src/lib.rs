@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod event;
 pub mod headless;
 pub mod hits;
