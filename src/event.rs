@@ -15,7 +15,7 @@ use crossterm::event::EventStream;
 use futures::StreamExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::app::{Action, App};
+use crate::app::{Action, App, Preferences};
 use crate::cli::UsageError;
 use crate::picker::Picker;
 use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
@@ -36,8 +36,13 @@ pub enum Flow {
 }
 
 /// Opens the dashboard on `sampler`'s target until the user quits.
-pub fn run_dashboard(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
-    run_dashboard_with(sampler, interval, picker, |_| Flow::Continue)
+pub fn run_dashboard(
+    sampler: Sampler,
+    interval: Duration,
+    picker: Option<Picker>,
+    preferences: Preferences,
+) -> Result<()> {
+    run_dashboard_with(sampler, interval, picker, preferences, |_| Flow::Continue)
 }
 
 /// Opens the dashboard on `sampler`'s target until the user quits or
@@ -46,6 +51,7 @@ pub fn run_dashboard_with(
     sampler: Sampler,
     interval: Duration,
     picker: Option<Picker>,
+    preferences: Preferences,
     observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     require_terminal()?;
@@ -53,7 +59,7 @@ pub fn run_dashboard_with(
         .enable_all()
         .build()
         .context("cannot start the event loop")?;
-    runtime.block_on(event_loop(sampler, interval, picker, observe))
+    runtime.block_on(event_loop(sampler, interval, picker, preferences, observe))
 }
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
@@ -112,6 +118,7 @@ async fn event_loop(
     sampler: Sampler,
     interval: Duration,
     picker: Option<Picker>,
+    preferences: Preferences,
     mut observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     let mut signals = Signals::install()?;
@@ -122,7 +129,8 @@ async fn event_loop(
     let mut app = match picker {
         Some(picker) => App::with_picker(interval, picker),
         None => App::new(interval),
-    };
+    }
+    .with_preferences(preferences);
     let mut dirty = true;
 
     loop {

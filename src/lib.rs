@@ -78,17 +78,18 @@ fn run(cli: Cli) -> Result<()> {
         // About to become a `run` command: it must not inherit anything of ours.
         std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
     }
+    let settings = config::load(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
-        return watching::run(args, cli.interval);
+        return watching::run(args, &settings);
     }
     sampler::raise_open_file_limit();
-    let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
+    let interval = |default_ms| Duration::from_millis(settings.interval.unwrap_or(default_ms));
     match cli.command {
         None => {
             let mut lessons = lesson::built_in()
                 .map_err(|e| anyhow::anyhow!("a built-in lesson is broken: {e}"))?;
-            if let Some(path) = &cli.lesson {
+            if let Some(path) = &settings.lesson {
                 lessons.insert(
                     0,
                     lesson::load(path).map_err(|e| UsageError(e.to_string()))?,
@@ -100,9 +101,10 @@ fn run(cli: Cli) -> Result<()> {
                 Sampler::for_own_process()?,
                 interval(DASHBOARD_MS),
                 Some(picker),
+                settings.preferences,
             )
         }
-        Some(Command::Watch(watch)) => watching::watch(&watch, cli.interval),
+        Some(Command::Watch(watch)) => watching::watch(&watch, &settings),
         Some(Command::List { json }) => print(&list_text(json)?),
         Some(Command::Demo(demo)) => {
             let config = DemoConfig::new(&demo.request()).map_err(|e| UsageError(e.to_string()))?;
@@ -121,7 +123,12 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
-                event::run_dashboard(Sampler::for_demo(host)?, interval(DASHBOARD_MS), None)
+                event::run_dashboard(
+                    Sampler::for_demo(host)?,
+                    interval(DASHBOARD_MS),
+                    None,
+                    settings.preferences,
+                )
             }
         }
         Some(Command::Compare(compare)) => {
@@ -139,6 +146,7 @@ fn run(cli: Cli) -> Result<()> {
                     Sampler::for_comparison(comparison)?,
                     interval(COMPARE_MS),
                     None,
+                    settings.preferences,
                 )
             }
         }

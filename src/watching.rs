@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
+use crate::config::Settings;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
 use crate::launch::{Launched, OutputTo};
@@ -28,19 +29,20 @@ const DASHBOARD_MS: u64 = 500;
 const HEADLESS_RUN_MS: u64 = 100;
 
 /// `corescope watch PID`.
-pub fn watch(args: &WatchArgs, interval: Option<u64>) -> Result<()> {
-    let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
+pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
+    let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     let sampler = Sampler::new(args.pid)?;
     if args.output.headless {
         let report = headless::watch(sampler, plan(interval, args.output))?;
         print_report(&report, args.output.json)
     } else {
-        dashboard_then_report(sampler, interval, args.stay, None)
+        dashboard_then_report(sampler, interval, settings, args.stay, None)
     }
 }
 
 /// `corescope run -- CMD ARGS...`.
-pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
+pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
+    let interval = settings.interval;
     let headless = args.output.headless;
     if !headless {
         // Before the command starts: nothing should run for a screen that
@@ -66,7 +68,7 @@ pub fn run(args: &RunArgs, interval: Option<u64>) -> Result<()> {
         print_report(&report, args.output.json)
     } else {
         let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
-        dashboard_then_report(sampler, interval, args.stay, Some(ending))
+        dashboard_then_report(sampler, interval, settings, args.stay, Some(ending))
     }
 }
 
@@ -90,12 +92,14 @@ fn plan(interval: Duration, output: HeadlessArgs) -> HeadlessPlan {
 fn dashboard_then_report(
     sampler: Sampler,
     interval: Duration,
+    settings: &Settings,
     stay: bool,
     ending: Option<Ending>,
 ) -> Result<()> {
     let mut builder = WatchReportBuilder::new();
     let mut root_exited = false;
-    event::run_dashboard_with(sampler, interval, None, |snapshot| {
+    let preferences = settings.preferences.clone();
+    event::run_dashboard_with(sampler, interval, None, preferences, |snapshot| {
         if root_exited {
             return Flow::Continue;
         }
