@@ -10,9 +10,10 @@
 //!
 //! Without colours (a theme whose activity styles have no foreground, as the
 //! monochrome theme chosen for `NO_COLOR`), eighths of one solid block would all look
-//! alike, so each cell shows instead the [`Activity::glyph`] of the activity that took
-//! most of the tick, in that activity's style: `██GG██GG` still reads as two threads
-//! trading the GIL, and the legend names the glyphs.
+//! alike, so each cell shows instead one [`Activity::glyph`] in that activity's style:
+//! the activity that took most of the tick, or for a mixed tick what held the worker
+//! up. `GGGG` then reads as a worker trading the GIL, `L█LL` as a lock convoy, and
+//! the legend names the glyphs.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -359,8 +360,8 @@ impl WorkerLanes<'_> {
     /// The symbol and style of one timeline cell, and the activities it shows (for
     /// the legend): `first` from the left in eighths, its colour over `second`'s; a
     /// gap is blank, an unknown split `?`. When either activity's style has no
-    /// foreground colour, eighths could not tell them apart: the cell is the glyph of
-    /// the activity with the larger share (`first` at an even split), in its style.
+    /// foreground colour, eighths could not tell them apart, so the cell is one
+    /// activity's glyph in its style (see [`WorkerLanes::glyph_of`]).
     fn lane_cell(&self, cell: Option<LaneCell>) -> (&'static str, Style, [Option<Activity>; 2]) {
         let Some(cell) = cell else {
             return (" ", self.theme.gap, [None, None]);
@@ -371,12 +372,12 @@ impl WorkerLanes<'_> {
         let first = self.theme.activity(cell.first).fg;
         let second = self.theme.activity(cell.second).fg;
         if first.is_none() || second.is_none() {
-            let main = if eighths >= 4 {
-                cell.first
-            } else {
-                cell.second
-            };
-            return (main.glyph(), self.theme.activity(main), [Some(main), None]);
+            let shown = Self::glyph_of(cell, eighths);
+            return (
+                shown.glyph(),
+                self.theme.activity(shown),
+                [Some(shown), None],
+            );
         }
         match eighths {
             0 => (FULL, colours(second, second), [Some(cell.second), None]),
@@ -386,6 +387,25 @@ impl WorkerLanes<'_> {
                 colours(first, second),
                 [Some(cell.first), Some(cell.second)],
             ),
+        }
+    }
+
+    /// The one activity a cell without colours shows for a tick `eighths` of which
+    /// went to `cell.first`: the larger share when it took three quarters of the
+    /// tick or more; otherwise, a mixed tick, what held the worker up (the activity
+    /// that is not computing). So two workers trading the GIL draw `G`s, as colour
+    /// would draw half orange cells, where the larger share alone would flicker
+    /// between `█` and `G` around one half.
+    fn glyph_of(cell: LaneCell, eighths: usize) -> Activity {
+        let (larger, smaller, larger_eighths) = if eighths >= 4 {
+            (cell.first, cell.second, eighths)
+        } else {
+            (cell.second, cell.first, 8 - eighths)
+        };
+        if larger_eighths >= 6 || larger != Activity::Computing {
+            larger
+        } else {
+            smaller
         }
     }
 
@@ -688,7 +708,7 @@ mod tests {
             .render(inner, &mut buf);
         let expected = Buffer::with_lines([
             "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-            "Xworker-0 computing       cpu3 42 done 100%        ██ █?GX",
+            "Xworker-0 computing       cpu3 42 done 100%        █G █?GX",
             "Xw1       waiting: GIL    cpu?  7 done    ?              X",
             "X█ computing  G waiting: GIL                             X",
             "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
@@ -711,14 +731,17 @@ mod tests {
             .iter()
             .map(|activity| Some(LaneCell::whole(*activity)))
             .collect();
-        // A split tick shows the larger share; an even one, the first.
+        // A tick three quarters in one activity shows it; a mixed one, the wait.
         cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.25)));
+        cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.75)));
+        cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.625)));
         cells.push(Some(LaneCell::new(WaitingLock, Computing, 0.5)));
+        cells.push(Some(LaneCell::new(WaitingLock, Idle, 0.5)));
         let workers = one_worker(&cells);
         let lanes = WorkerLanes::new(&workers).theme(PLAIN).legend(true);
         let buf = render(&lanes, 100, 2);
         let screen = lines(&buf);
-        assert!(screen[0].ends_with(" ·█LPQGzGL"), "{:?}", screen[0]);
+        assert!(screen[0].ends_with(" ·█LPQGzG█GLL"), "{:?}", screen[0]);
         assert_eq!(
             screen[1].trim_end(),
             "· idle  █ computing  L waiting: lock  P waiting: permit  Q waiting: queue  G waiting: GIL"
