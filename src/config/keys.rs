@@ -183,15 +183,21 @@ pub fn rebind(
         keymap.rebind(command, keys_of(command, value)?);
         rebound.push((command, value.span().start));
     }
-    for &(command, at) in &rebound {
+    // A clash between two entries is blamed on the later one, which is where
+    // the key was bound a second time.
+    let position = |command: Command| rebound.iter().position(|(c, _)| *c == command);
+    for (index, &(command, at)) in rebound.iter().enumerate() {
         let keys: Vec<Key> = keymap
             .bindings()
             .find(|(c, _)| *c == command)
             .map(|(_, keys)| keys.to_vec())
             .unwrap_or_default();
         for key in keys {
-            if let Some(other) = keymap.commands_of(key).find(|c| *c != command) {
-                let by_default = if rebound.iter().any(|(c, _)| *c == other) {
+            let clash = keymap
+                .commands_of(key)
+                .find(|other| *other != command && position(*other).is_none_or(|at| at < index));
+            if let Some(other) = clash {
+                let by_default = if position(other).is_some() {
                     ""
                 } else {
                     " by default (rebind it too)"

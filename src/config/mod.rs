@@ -350,8 +350,8 @@ mod tests {
             ),
             (
                 "[keys]\nquit = [\"x\"]\nhelp = [\"x\", \"?\"]\n",
-                2,
-                "`keys.quit`: `x` is also bound to help",
+                3,
+                "`keys.help`: `x` is also bound to quit",
             ),
             ("interval = 500\n[keys\n", 2, ""),
         ] {
