@@ -238,7 +238,10 @@ fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
     let tmux = Tmux::start("mouse", 120, 40);
     start(&tmux, "");
     tmux.wait_for("Lessons and demos", Duration::from_secs(5));
-    assert!(tmux.mouse_captured(), "the dashboard asks for mouse reports");
+    assert!(
+        tmux.mouse_captured(),
+        "the dashboard asks for mouse reports"
+    );
     let race = tmux.find("race ").expect("race in the picker");
     // The first click chooses the entry, the second starts it.
     tmux.click(race);
