@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use corescope_widgets::ThreadColumn;
+use corescope_widgets::{Theme, ThreadColumn};
 use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use corescope_demos::config::DemoConfig;
@@ -56,6 +56,16 @@ pub struct Replay {
     pub paused: bool,
 }
 
+/// What the user chose for the screen: its colours and its keys (from
+/// `--theme`, the config file and `NO_COLOR`; see `config`).
+#[derive(Debug, Clone, Default)]
+pub struct Preferences {
+    /// The colours every screen draws with.
+    pub theme: Theme,
+    /// The key table: dispatch, footer hints and the help overlay.
+    pub keymap: Keymap,
+}
+
 /// How the thread table is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThreadSort {
@@ -100,6 +110,7 @@ pub struct App {
     /// The model as it was when the user paused; drawn instead of the live one.
     frozen: Option<Model>,
     keymap: Keymap,
+    theme: Theme,
     help_visible: bool,
     sort: ThreadSort,
     selected_tid: Option<i32>,
@@ -118,13 +129,15 @@ pub struct App {
 }
 
 impl App {
-    /// A dashboard sampling every `interval`, with default keys.
+    /// A dashboard sampling every `interval`, with the default keys and
+    /// colours.
     #[must_use]
     pub fn new(interval: Duration) -> Self {
         Self {
             model: Model::new(),
             frozen: None,
             keymap: Keymap::default(),
+            theme: Theme::default(),
             help_visible: false,
             sort: ThreadSort::default(),
             selected_tid: None,
@@ -168,6 +181,16 @@ impl App {
         Self {
             picker: Some(picker),
             ..Self::new(interval)
+        }
+    }
+
+    /// The same dashboard with the user's colours and keys.
+    #[must_use]
+    pub fn with_preferences(self, preferences: Preferences) -> Self {
+        Self {
+            keymap: preferences.keymap,
+            theme: preferences.theme,
+            ..self
         }
     }
 
@@ -454,12 +477,13 @@ impl App {
         self.model.latest().is_some_and(|s| s.compare.is_some())
     }
 
-    /// The commands that apply now, in key-table order: the demo's only while
-    /// a demo runs, the picker's in the picker, a lesson's in a lesson. The
-    /// footer and the help overlay show exactly these.
+    /// The commands that apply now and have a key, in key-table order: the
+    /// demo's only while a demo runs, the picker's in the picker, a lesson's
+    /// in a lesson. The footer and the help overlay show exactly these.
     pub fn active_commands(&self) -> impl Iterator<Item = Command> + '_ {
         self.keymap
             .bindings()
+            .filter(|(_, keys)| !keys.is_empty())
             .map(|(command, _)| command)
             .filter(move |command| self.applies(*command))
     }
@@ -486,6 +510,12 @@ impl App {
     #[must_use]
     pub const fn keymap(&self) -> &Keymap {
         &self.keymap
+    }
+
+    /// The colours to draw with.
+    #[must_use]
+    pub const fn theme(&self) -> &Theme {
+        &self.theme
     }
 
     /// The thread table's order.

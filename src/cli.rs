@@ -44,6 +44,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    /// The config file (TOML). Default: `$XDG_CONFIG_HOME/corescope/config.toml`,
+    /// else `~/.config/corescope/config.toml` (none there means the defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The colours: dark (default), light, high-contrast (projectors),
+    /// monochrome, or a theme file. Wins over the config file and `NO_COLOR`.
+    #[arg(long, global = true, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+
     /// What to do; without one, the dashboard opens.
     #[command(subcommand)]
     pub command: Option<Command>,

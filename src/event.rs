@@ -16,7 +16,7 @@ use crossterm::event::EventStream;
 use futures::StreamExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::app::{Action, App, Replay};
+use crate::app::{Action, App, Preferences, Replay};
 use crate::cli::UsageError;
 use crate::picker::Picker;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
@@ -38,8 +38,13 @@ pub enum Flow {
 }
 
 /// Opens the dashboard on `sampler`'s target until the user quits.
-pub fn run_dashboard(sampler: Sampler, interval: Duration, picker: Option<Picker>) -> Result<()> {
-    run_dashboard_with(sampler, interval, picker, |_| Flow::Continue)
+pub fn run_dashboard(
+    sampler: Sampler,
+    interval: Duration,
+    picker: Option<Picker>,
+    preferences: Preferences,
+) -> Result<()> {
+    run_dashboard_with(sampler, interval, picker, preferences, |_| Flow::Continue)
 }
 
 /// Opens the dashboard on `sampler`'s target until the user quits or
@@ -48,6 +53,7 @@ pub fn run_dashboard_with(
     sampler: Sampler,
     interval: Duration,
     picker: Option<Picker>,
+    preferences: Preferences,
     observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     require_terminal()?;
@@ -59,13 +65,14 @@ pub fn run_dashboard_with(
     let app = match picker {
         Some(picker) => App::with_picker(interval, picker),
         None => App::new(interval),
-    };
+    }
+    .with_preferences(preferences);
     block_on(event_loop(source, app, observe))
 }
 
 /// Opens the dashboard on a recording, played at its recorded pace, until
 /// the user quits.
-pub fn run_replay(recording: Recording) -> Result<()> {
+pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> {
     require_terminal()?;
     let header = recording.header();
     let replay = Replay {
@@ -74,7 +81,8 @@ pub fn run_replay(recording: Recording) -> Result<()> {
         last_seq: recording.last_seq(),
         paused: false,
     };
-    let app = App::for_replay(Duration::from_millis(header.interval_ms), replay);
+    let app = App::for_replay(Duration::from_millis(header.interval_ms), replay)
+        .with_preferences(preferences);
     let (tx, playback) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
     let source = Source::Replay {
         playback,

@@ -91,6 +91,39 @@ impl Command {
         }
     }
 
+    /// The command's name in the config file's `[keys]` table: `quit`,
+    /// `more_workers`. Stable: users' files depend on it.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::Help => "help",
+            Self::Pause => "pause",
+            Self::Suspend => "suspend",
+            Self::FocusNext => "focus_next",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::PageUp => "page_up",
+            Self::PageDown => "page_down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::SortNext => "sort_next",
+            Self::SortReverse => "sort_reverse",
+            Self::MoreWorkers => "more_workers",
+            Self::FewerWorkers => "fewer_workers",
+            Self::NextMode => "next_mode",
+            Self::Restart => "restart",
+            Self::Slower => "slower",
+            Self::Faster => "faster",
+            Self::Start => "start",
+            Self::Back => "back",
+            Self::NextStep => "next_step",
+            Self::PreviousStep => "previous_step",
+            Self::SeekBack => "seek_back",
+            Self::SeekAhead => "seek_ahead",
+        }
+    }
+
     /// The word shown in the footer, for the commands worth a footer slot.
     #[must_use]
     pub const fn hint(self) -> Option<&'static str> {
@@ -191,6 +224,13 @@ pub struct Key {
 }
 
 impl Key {
+    /// A key pressed with `modifiers` (only Ctrl and Alt count: Shift is part of
+    /// the character).
+    #[must_use]
+    pub const fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
+        Self { code, modifiers }
+    }
+
     /// A key pressed alone.
     #[must_use]
     pub const fn plain(code: KeyCode) -> Self {
@@ -217,6 +257,7 @@ impl Key {
     }
 
     /// The key as a person would write it: `q`, `space`, `Ctrl-C`, `F10`, `↑`.
+    /// The config file's `[keys]` table reads keys written this way.
     #[must_use]
     pub fn label(self) -> String {
         let name = match self.code {
@@ -239,11 +280,17 @@ impl Key {
             KeyCode::End => "End".to_owned(),
             other => format!("{other:?}"),
         };
-        if self.modifiers.contains(KeyModifiers::CONTROL) {
-            format!("Ctrl-{name}")
+        let ctrl = if self.modifiers.contains(KeyModifiers::CONTROL) {
+            "Ctrl-"
         } else {
-            name
-        }
+            ""
+        };
+        let alt = if self.modifiers.contains(KeyModifiers::ALT) {
+            "Alt-"
+        } else {
+            ""
+        };
+        format!("{ctrl}{alt}{name}")
     }
 }
 
@@ -303,6 +350,25 @@ impl Keymap {
         self.bindings
             .iter()
             .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(command, _)| *command)
+    }
+
+    /// Gives `command` exactly `keys` in place of the ones it had (none
+    /// leaves it without a key). Whether a key is now bound twice is for the
+    /// caller to check, with [`Keymap::commands_of`].
+    pub fn rebind(&mut self, command: Command, keys: Vec<Key>) {
+        match self.bindings.iter_mut().find(|(c, _)| *c == command) {
+            Some((_, bound)) => *bound = keys,
+            None => self.bindings.push((command, keys)),
+        }
+    }
+
+    /// The commands `key` is bound to, in table order: one, or none, in a
+    /// usable table.
+    pub fn commands_of(&self, key: Key) -> impl Iterator<Item = Command> + '_ {
+        self.bindings
+            .iter()
+            .filter(move |(_, keys)| keys.contains(&key))
             .map(|(command, _)| *command)
     }
 

@@ -169,7 +169,7 @@ fn paragraphs(text: &str) -> String {
 }
 
 /// The 1-based line of byte offset `at` in `text`.
-fn line_of(text: &str, at: usize) -> usize {
+pub(crate) fn line_of(text: &str, at: usize) -> usize {
     text.char_indices()
         .take_while(|(i, _)| *i < at)
         .filter(|(_, c)| *c == '\n')

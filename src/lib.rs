@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod event;
 pub mod headless;
 pub mod hits;
@@ -80,22 +81,22 @@ fn run(cli: Cli) -> Result<()> {
         // About to become a `run` command: it must not inherit anything of ours.
         std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
     }
-    let taps = cli.taps();
+    let settings = config::load(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
-        return watching::run(args, cli.interval, &taps);
+        return watching::run(args, &settings);
     }
     sampler::raise_open_file_limit();
-    let interval = |default_ms| Duration::from_millis(cli.interval.unwrap_or(default_ms));
+    let interval = |default_ms| Duration::from_millis(settings.interval.unwrap_or(default_ms));
     let sampler_for = |sampler: Result<Sampler>, every| -> Result<Sampler> {
-        let taps = Taps::for_this_run(&taps, every)?;
+        let taps = Taps::for_this_run(&settings.taps, every)?;
         Ok(sampler?.record_to(taps))
     };
     match cli.command {
         None => {
             let mut lessons = lesson::built_in()
                 .map_err(|e| anyhow::anyhow!("a built-in lesson is broken: {e}"))?;
-            if let Some(path) = &cli.lesson {
+            if let Some(path) = &settings.lesson {
                 lessons.insert(
                     0,
                     lesson::load(path).map_err(|e| UsageError(e.to_string()))?,
@@ -108,10 +109,11 @@ fn run(cli: Cli) -> Result<()> {
                 sampler_for(Sampler::for_own_process(), every)?,
                 every,
                 Some(picker),
+                settings.preferences,
             )
         }
-        Some(Command::Watch(watch)) => watching::watch(&watch, cli.interval, &taps),
-        Some(Command::Replay(args)) => replay::replay(&args, &taps),
+        Some(Command::Watch(watch)) => watching::watch(&watch, &settings),
+        Some(Command::Replay(args)) => replay::replay(&args, &settings),
         Some(Command::List { json }) => print(&list_text(json)?),
         Some(Command::Demo(demo)) => {
             let config = DemoConfig::new(&demo.request()).map_err(|e| UsageError(e.to_string()))?;
@@ -132,7 +134,12 @@ fn run(cli: Cli) -> Result<()> {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
                 let every = interval(DASHBOARD_MS);
-                event::run_dashboard(sampler_for(Sampler::for_demo(host), every)?, every, None)
+                event::run_dashboard(
+                    sampler_for(Sampler::for_demo(host), every)?,
+                    every,
+                    None,
+                    settings.preferences,
+                )
             }
         }
         Some(Command::Compare(compare)) => {
@@ -154,6 +161,7 @@ fn run(cli: Cli) -> Result<()> {
                     sampler_for(Sampler::for_comparison(comparison), every)?,
                     every,
                     None,
+                    settings.preferences,
                 )
             }
         }

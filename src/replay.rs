@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{ReplayArgs, UsageError};
+use crate::config::Settings;
 use crate::event;
 use crate::record::{Recording, TapPaths, Taps};
 use crate::report::compare::CompareReport;
@@ -15,9 +16,10 @@ use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::snapshot::Snapshot;
 
-/// Runs `corescope replay`. `taps` are the global `--record` and `--csv`:
-/// a replay records nothing, and writes a CSV timeline only headless.
-pub fn replay(args: &ReplayArgs, taps: &TapPaths) -> Result<()> {
+/// Runs `corescope replay` with the user's colours and keys. Of the
+/// global `--record` and `--csv`, a replay takes only `--csv`, headless.
+pub fn replay(args: &ReplayArgs, settings: &Settings) -> Result<()> {
+    let taps = &settings.taps;
     if taps.record.is_some() {
         return Err(UsageError(
             "a replay cannot --record: the recording is already a file to copy".to_owned(),
@@ -37,7 +39,7 @@ pub fn replay(args: &ReplayArgs, taps: &TapPaths) -> Result<()> {
         return crate::print(&text);
     }
     event::require_terminal()?;
-    event::run_replay(recording)
+    event::run_replay(recording, settings.preferences.clone())
 }
 
 /// The report of the recorded run, in the form its live run printed it: a

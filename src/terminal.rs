@@ -35,6 +35,10 @@ impl TerminalSession {
     /// Switches the terminal into the dashboard's modes.
     pub fn enter() -> Result<Self> {
         install_panic_hook();
+        // Colours are the theme's to decide: `config` already answers
+        // `NO_COLOR` with the monochrome theme, unless the user named a theme,
+        // whose colours crossterm's own `NO_COLOR` check would otherwise strip.
+        crossterm::style::force_color_output(true);
         enter_modes().context("cannot set up the terminal")?;
         let screen = Terminal::new(CrosstermBackend::new(io::stdout()))
             .context("cannot draw on the terminal")?;

@@ -13,10 +13,11 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
+use crate::config::Settings;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
 use crate::launch::{Launched, OutputTo};
-use crate::record::{TapPaths, Taps};
+use crate::record::Taps;
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::{self, Sampler};
@@ -29,19 +30,21 @@ const DASHBOARD_MS: u64 = 500;
 const HEADLESS_RUN_MS: u64 = 100;
 
 /// `corescope watch PID`.
-pub fn watch(args: &WatchArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()> {
-    let interval = Duration::from_millis(interval.unwrap_or(DASHBOARD_MS));
-    let sampler = Sampler::new(args.pid)?.record_to(Taps::for_this_run(taps, interval)?);
+pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
+    let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
+    let taps = Taps::for_this_run(&settings.taps, interval)?;
+    let sampler = Sampler::new(args.pid)?.record_to(taps);
     if args.output.headless {
         let report = headless::watch(sampler, plan(interval, args.output))?;
         print_report(&report, args.output.json)
     } else {
-        dashboard_then_report(sampler, interval, args.stay, None)
+        dashboard_then_report(sampler, interval, settings, args.stay, None)
     }
 }
 
 /// `corescope run -- CMD ARGS...`.
-pub fn run(args: &RunArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()> {
+pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
+    let interval = settings.interval;
     let headless = args.output.headless;
     if !headless {
         // Before the command starts: nothing should run for a screen that
@@ -61,7 +64,7 @@ pub fn run(args: &RunArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()>
     let every = Duration::from_millis(interval.unwrap_or(default_ms));
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
-    let taps = Taps::for_this_run(taps, every)?;
+    let taps = Taps::for_this_run(&settings.taps, every)?;
     let launched = Launched::start(&args.command, &output)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
@@ -74,7 +77,7 @@ pub fn run(args: &RunArgs, interval: Option<u64>, taps: &TapPaths) -> Result<()>
         let report = headless::run_command(sampler, plan(every, args.output))?;
         print_report(&report, args.output.json)
     } else {
-        dashboard_then_report(sampler, every, args.stay, Some(ending))
+        dashboard_then_report(sampler, every, settings, args.stay, Some(ending))
     }
 }
 
@@ -98,12 +101,14 @@ fn plan(interval: Duration, output: HeadlessArgs) -> HeadlessPlan {
 fn dashboard_then_report(
     sampler: Sampler,
     interval: Duration,
+    settings: &Settings,
     stay: bool,
     ending: Option<Ending>,
 ) -> Result<()> {
     let mut builder = WatchReportBuilder::new();
     let mut root_exited = false;
-    event::run_dashboard_with(sampler, interval, None, |snapshot| {
+    let preferences = settings.preferences.clone();
+    event::run_dashboard_with(sampler, interval, None, preferences, |snapshot| {
         if root_exited {
             return Flow::Continue;
         }

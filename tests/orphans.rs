@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{
-    Guarded, Tmux, bin, children_named, dev_shm, one_at_a_time, tmux_available, wait_until,
-    workers_of,
+    Guarded, Tmux, bin, children_named, command, dev_shm, one_at_a_time, tmux_available,
+    wait_until, workers_of,
 };
 
 /// A process-mode demo with work for minutes, in a real terminal. Returns
@@ -81,7 +81,7 @@ fn every_way_out_of_the_dashboard_takes_the_workers_with_it() {
 fn a_killed_headless_run_leaves_no_worker_either() {
     let _cores = one_at_a_time();
     let run = Guarded(
-        Command::new(bin())
+        command()
             .args([
                 "demo",
                 "cpu-vs-io",
@@ -109,7 +109,7 @@ fn a_killed_headless_run_leaves_no_worker_either() {
 #[test]
 fn a_hung_worker_is_killed_when_the_demo_stops() {
     let _cores = one_at_a_time();
-    let out = Command::new(bin())
+    let out = command()
         .args([
             "demo",
             "cpu-vs-io",
@@ -148,7 +148,7 @@ fn a_hung_worker_is_killed_when_the_demo_stops() {
 #[test]
 fn a_crashed_worker_is_reported_and_the_demo_finishes() {
     let _cores = one_at_a_time();
-    let out = Command::new(bin())
+    let out = command()
         .args([
             "demo",
             "cpu-vs-io",

@@ -13,7 +13,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{bin, one_at_a_time, python_executable};
+use common::{command, one_at_a_time, python_executable};
 use serde_json::Value;
 
 /// The path of an example program.
@@ -26,7 +26,7 @@ fn program(name: &str) -> PathBuf {
 /// Runs `program ARGS` under `corescope run --headless --json` and returns
 /// the report and what the program printed (corescope's stderr).
 fn run(name: &str, args: &[&str]) -> (Value, String) {
-    let out = Command::new(bin())
+    let out = command()
         .args(["run", "--headless", "--json", "--", python_executable()])
         .arg(program(name))
         .args(args)

@@ -8,14 +8,11 @@ mod common;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Guarded, bin, one_at_a_time, python, python_executable, wait_until};
+use common::{Guarded, bin, command, one_at_a_time, python, python_executable, wait_until};
 use serde_json::Value;
 
 fn corescope(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run corescope")
+    command().args(args).output().expect("run corescope")
 }
 
 fn json(out: &Output) -> Value {
@@ -210,7 +207,7 @@ fn a_stopped_run_ends_the_whole_tree() {
 fn a_killed_corescope_takes_its_command_with_it() {
     let _cores = one_at_a_time();
     let run = Guarded(
-        Command::new(bin())
+        command()
             .args(["run", "--headless", "--", "sleep", "60"])
             .stdout(Stdio::null())
             .spawn()
@@ -309,12 +306,13 @@ fn another_users_process_is_watched_with_its_secrets_unknown() {
         // We own the target; `nobody` watches it.
         Command::new("runuser")
             .args(["-u", "nobody", "--", bin()])
+            .env_remove("XDG_CONFIG_HOME")
             .args(args)
             .output()
             .expect("runuser")
     } else {
         // Not root: our python is ours, so watch init, which is root's.
-        Command::new(bin())
+        command()
             .args(["watch", "1", "--headless", "--json", "--duration", "0.5"])
             .output()
             .expect("corescope")

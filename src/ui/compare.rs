@@ -24,7 +24,7 @@ const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker 
 
 /// Draws the compare screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
-    let theme = &Theme::default();
+    let theme = app.theme();
     let model = app.visible_model();
     let Some((snapshot, compare)) = model.latest().and_then(|s| Some((s, s.compare.as_ref()?)))
     else {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders};
 
 use corescope_widgets::{Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
-use super::format;
+use super::{format, legend};
 use crate::app::{App, sorted_threads};
 use crate::hits::{Hits, Panel, Target};
 use crate::snapshot::{Snapshot, ThreadSample};
@@ -86,7 +86,7 @@ pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
 }
 
 /// Draws the thread table, sorted and scrolled as the user chose, its title
-/// saying what its colours mean.
+/// saying what its colours (or, without colours, its modifiers) mean.
 pub fn render_threads(
     app: &App,
     snapshot: &Snapshot,
@@ -97,9 +97,9 @@ pub fn render_threads(
 ) {
     let title = Line::from(vec![
         Span::raw(" Threads "),
-        Span::styled("yellow", theme.warn),
+        Span::styled(legend::style_name(theme.warn), theme.warn),
         Span::raw(": waiting for a CPU  "),
-        Span::styled("red", theme.alert),
+        Span::styled(legend::style_name(theme.alert), theme.alert),
         Span::raw(": blocked on a lock (futex) "),
     ]);
     render_thread_table(app, snapshot, frame, area, theme, title, false, hits);

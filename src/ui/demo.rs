@@ -31,7 +31,7 @@ const TWO_COLUMNS_FROM: u16 = 100;
 
 /// Draws the demo screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
-    let theme = &Theme::default();
+    let theme = app.theme();
     let model = app.visible_model();
     let (Some(snapshot), Some(demo)) =
         (model.latest(), model.latest().and_then(|s| s.demo.as_ref()))

@@ -41,5 +41,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .zip(&entries)
         .map(|(title, entries)| HelpSection { title, entries })
         .collect();
-    frame.render_widget(HelpOverlay::new("Keys (any key closes)", &sections), area);
+    frame.render_widget(
+        HelpOverlay::new("Keys (any key closes)", &sections).theme(*app.theme()),
+        area,
+    );
 }

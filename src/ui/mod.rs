@@ -7,6 +7,7 @@ mod dashboard;
 mod demo;
 mod format;
 mod help;
+mod legend;
 mod picker;
 mod watch;
 
@@ -29,7 +30,10 @@ pub fn render(app: &App, frame: &mut Frame) -> Hits {
     let mut hits = Hits::default();
     let area = frame.area();
     if area.width < MIN_SIZE.width || area.height < MIN_SIZE.height {
-        frame.render_widget(TooSmall::new(area.as_size(), MIN_SIZE), area);
+        frame.render_widget(
+            TooSmall::new(area.as_size(), MIN_SIZE).theme(*app.theme()),
+            area,
+        );
         return hits;
     }
     if let Some(chooser) = app.picker().filter(|p| p.is_open()) {
@@ -170,6 +174,109 @@ mod tests {
         };
         assert!(text(&mut demo_app()).contains("one more worker"));
         assert!(!text(&mut app()).contains("one more worker"));
+    }
+
+    /// The whole screen as lines of text.
+    fn text_of(terminal: &Terminal<TestBackend>) -> Vec<String> {
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_help_and_the_footer_show_the_keys_the_config_bound() {
+        use crate::app::Preferences;
+        use crate::config::keys::parse_key;
+        use crate::keymap::{Command, Keymap};
+        let mut keymap = Keymap::default();
+        keymap.rebind(Command::Quit, vec![parse_key("x").expect("x")]);
+        keymap.rebind(Command::Help, vec![parse_key("F2").expect("F2")]);
+        keymap.rebind(Command::SortNext, vec![]);
+        let preferences = Preferences {
+            keymap,
+            ..Preferences::default()
+        };
+        let mut app = app().with_preferences(preferences);
+        let footer = text_of(&draw(&app, 120, 40)).pop().expect("footer");
+        assert!(footer.starts_with("x quit  F2 help  "), "{footer}");
+        assert!(
+            !footer.contains("sort"),
+            "an unbound command has no hint: {footer}"
+        );
+        assert_eq!(
+            app.handle_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE)),
+            Action::None
+        );
+        app.handle_key(&KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE));
+        let help = text_of(&draw(&app, 100, 40)).join("\n");
+        let quit_line = help
+            .lines()
+            .find(|l| l.contains("quit"))
+            .expect("quit in help");
+        assert!(quit_line.contains(" x "), "{quit_line}");
+        assert!(
+            !quit_line.contains("Esc"),
+            "rebinding replaces: {quit_line}"
+        );
+        assert!(!help.contains("sort threads by the next column"), "{help}");
+        app.handle_key(&KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+        assert_eq!(
+            app.handle_key(&KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Action::None
+        );
+        assert_eq!(
+            app.handle_key(&KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Action::Quit
+        );
+    }
+
+    #[test]
+    fn demo_screen_in_monochrome_at_100x30() {
+        let preferences = crate::app::Preferences {
+            theme: crate::config::theme_file::no_color().expect("monochrome"),
+            ..crate::app::Preferences::default()
+        };
+        let app = demo_app().with_preferences(preferences);
+        let terminal = draw(&app, 100, 30);
+        let buffer = terminal.backend().buffer();
+        assert!(
+            buffer
+                .content()
+                .iter()
+                .all(|cell| cell.fg == ratatui::style::Color::Reset
+                    && cell.bg == ratatui::style::Color::Reset),
+            "no colour anywhere"
+        );
+        insta::assert_snapshot!(terminal.backend());
+    }
+
+    #[test]
+    fn the_legends_say_what_the_marks_mean_in_every_theme() {
+        let screen = |app: App, theme: &str, width| {
+            let preferences = crate::app::Preferences {
+                theme: crate::config::theme_file::load(theme, std::path::Path::new(""))
+                    .expect(theme),
+                ..crate::app::Preferences::default()
+            };
+            text_of(&draw(&app.with_preferences(preferences), width, 40)).join("\n")
+        };
+        // The demo screen's thread table names the marks in its title...
+        let demo = |theme| screen(demo_app(), theme, 200);
+        assert!(demo("dark").contains("yellow: waiting for a CPU  red: blocked"));
+        assert!(demo("light").contains("magenta: waiting for a CPU  red: blocked"));
+        assert!(
+            demo("monochrome").contains("underlined: waiting for a CPU  bold underlined: blocked")
+        );
+        // ...the watch screen in its legend line.
+        let watch = |theme| screen(app(), theme, 160);
+        assert!(watch("dark").contains("■ waiting for a CPU"));
+        assert!(watch("monochrome").contains("underlined: waiting for a CPU"));
+        assert!(watch("monochrome").contains("bold underlined: asleep in a futex wait"));
     }
 
     #[test]

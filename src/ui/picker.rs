@@ -19,7 +19,7 @@ use crate::picker::{Entry, Picker};
 
 /// Draws the picker into `area`.
 pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &mut Hits) {
-    let theme = &Theme::default();
+    let theme = app.theme();
     let model = app.visible_model();
     let core_rows = model.latest().map_or(3, |s| {
         (s.cores.len() as u16 + 2).min((area.height / 4).max(3))

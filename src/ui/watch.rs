@@ -23,6 +23,7 @@ use corescope_widgets::{
 
 use super::chrome::{render_cores, render_footer, title_bar};
 use super::dashboard::{flag_of, render_thread_table, stats_of};
+use super::legend;
 use crate::app::{App, sorted_threads};
 use crate::hits::{Hits, Panel, Target};
 use crate::model::Model;
@@ -126,7 +127,7 @@ impl Areas {
 
 /// Draws the watch screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
-    let theme = &Theme::default();
+    let theme = app.theme();
     let model = app.visible_model();
     let Some(snapshot) = model.latest() else {
         let [header, body, footer] = Layout::vertical([
@@ -403,7 +404,8 @@ fn render_output(run: &RunSample, frame: &mut Frame, area: Rect, theme: &Theme) 
     frame.render_widget(text.block(block), area);
 }
 
-/// What the colours mean, as far as the width allows (most important first).
+/// What the colours (or, without colours, the modifiers) mean, as far as the
+/// width allows (most important first).
 fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut items: Vec<Vec<Span<'_>>> = Vec::new();
     if snapshot.target.restricted {
@@ -413,11 +415,11 @@ fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &The
         )]);
     }
     items.push(vec![
-        Span::styled("■", theme.warn),
+        Span::styled(legend::swatch(theme.warn), theme.warn),
         Span::styled(" waiting for a CPU (≥10% in the run queue)", theme.dim),
     ]);
     items.push(vec![
-        Span::styled("■", theme.alert),
+        Span::styled(legend::swatch(theme.alert), theme.alert),
         Span::styled(
             " asleep in a futex wait: a lock, a condition, the GIL",
             theme.dim,

@@ -22,12 +22,27 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_corescope")
 }
 
+/// Where the tests point `XDG_CONFIG_HOME`: a directory that does not exist,
+/// so corescope reads no config file of the person running the tests (a
+/// missing default config means the defaults).
+pub fn no_config_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-config-home")
+}
+
+/// A corescope command that reads no config file of the person running the
+/// tests (see [`no_config_home`]) and draws in colour whatever their
+/// `NO_COLOR`.
+pub fn command() -> Command {
+    let mut command = Command::new(bin());
+    command
+        .env("XDG_CONFIG_HOME", no_config_home())
+        .env_remove("NO_COLOR");
+    command
+}
+
 /// Runs corescope with `args` and waits for it.
 pub fn corescope(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run corescope")
+    command().args(args).output().expect("run corescope")
 }
 
 /// Polls `check` every 50 ms until it holds or `timeout` passes.
@@ -141,6 +156,7 @@ impl Tmux {
                 "PATH=/usr/bin:/bin",
                 "TERM=screen",
                 "HOME=/tmp",
+                &format!("XDG_CONFIG_HOME={}", no_config_home().display()),
                 "bash",
                 "--norc",
                 "--noprofile",
@@ -204,6 +220,17 @@ impl Tmux {
     pub fn type_line(&self, line: &str) {
         self.send(&["-l", line]);
         self.send(&["Enter"]);
+    }
+
+    /// The visible screen with its colours and attributes as escape
+    /// sequences (SGR), as tmux holds it.
+    pub fn screen_with_escapes(&self) -> String {
+        let out = self
+            .command()
+            .args(["capture-pane", "-p", "-e", "-t", "t"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The visible screen as text.
@@ -280,7 +307,7 @@ pub fn children_named(pid: u32, name: &str) -> Vec<u32> {
 /// Runs corescope with `args` and waits for it, returning its process id
 /// too, so that a test can look for worker processes it left behind.
 pub fn corescope_with_pid(args: &[&str]) -> (u32, Output) {
-    let child = Command::new(bin())
+    let child = command()
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -55,6 +55,24 @@ impl Activity {
         }
     }
 
+    /// One character standing for the activity, where colour cannot: a timeline cell
+    /// of a theme without colours (see [`WorkerLanes`](crate::WorkerLanes)). Running is
+    /// solid, as in the colour themes; each wait is the initial of what it waits for;
+    /// sleeping is `z`; nothing to do is a dot. A finished worker does nothing too, so
+    /// it shares the idle dot (as it shares [`Theme::idle`](crate::Theme::idle)).
+    #[must_use]
+    pub const fn glyph(self) -> &'static str {
+        match self {
+            Self::Idle | Self::Done => "·",
+            Self::Computing => "█",
+            Self::WaitingLock => "L",
+            Self::WaitingPermit => "P",
+            Self::WaitingQueue => "Q",
+            Self::WaitingGil => "G",
+            Self::SleepingIo => "z",
+        }
+    }
+
     /// The widest [`Activity::label`], in cells (all labels are ASCII).
     pub(crate) const LABEL_WIDTH: u16 = {
         let mut widest = 0;
@@ -90,5 +108,16 @@ mod tests {
         assert_eq!(Activity::LABEL_WIDTH, 15);
         assert_eq!(Activity::WaitingGil.label(), "waiting: GIL");
         assert_eq!(Activity::SleepingIo.label(), "sleeping: I/O");
+    }
+
+    #[test]
+    fn glyphs_tell_apart_what_a_theme_colours_apart() {
+        let glyphs: HashSet<_> = Activity::ALL
+            .iter()
+            .filter(|activity| **activity != Activity::Done)
+            .map(|activity| activity.glyph())
+            .collect();
+        assert_eq!(glyphs.len(), 7);
+        assert_eq!(Activity::Done.glyph(), Activity::Idle.glyph());
     }
 }

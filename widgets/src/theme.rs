@@ -2,7 +2,8 @@
 //!
 //! One [`Theme`] is shared by all widgets so a screen composed from them looks like one
 //! product, and so a user can switch the whole look at once. This module only names
-//! styles; it never decides layout.
+//! styles; it never decides layout. The dark theme is here, in code, because every
+//! widget defaults to it; the other themes are data, read by the corescope binary.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -45,7 +46,9 @@ pub struct Theme {
     /// A worker running its own code ([`Activity::Computing`]).
     ///
     /// The activity styles colour words and, by their foreground colour alone, the
-    /// cells of a worker's timeline: keep the seven foregrounds distinct.
+    /// cells of a worker's timeline: keep the seven foregrounds distinct. A theme
+    /// without colours gives them none (and distinct modifiers): the timeline then
+    /// draws each activity's [`Activity::glyph`] instead.
     pub computing: Style,
     /// A worker blocked on a lock ([`Activity::WaitingLock`]).
     pub waiting_lock: Style,

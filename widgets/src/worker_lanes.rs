@@ -7,6 +7,13 @@
 //! main activities with the left-eighths block characters, the first activity's
 //! colour over the second's. The widget draws borrowed history only (the model owns
 //! the ring buffers) and never hides a worker silently: what does not fit is counted.
+//!
+//! Without colours (a theme whose activity styles have no foreground, as the
+//! monochrome theme chosen for `NO_COLOR`), eighths of one solid block would all look
+//! alike, so each cell shows instead one [`Activity::glyph`] in that activity's style:
+//! the activity that took most of the tick, or for a mixed tick what held the worker
+//! up. `GGGG` then reads as a worker trading the GIL, `L█LL` as a lock convoy, and
+//! the legend names the glyphs.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -207,7 +214,8 @@ impl<'a> WorkerLanes<'a> {
     }
 
     /// Sets the colours (activities take [`Theme::activity`]; a timeline cell uses
-    /// the foreground colours of its two activities' styles).
+    /// the foreground colours of its two activities' styles, or, when one has none,
+    /// the glyph of the larger share in its style).
     #[must_use = "method moves the value of self and returns the modified value"]
     pub const fn theme(mut self, theme: Theme) -> Self {
         self.theme = theme;
@@ -349,21 +357,55 @@ impl WorkerLanes<'_> {
         }
     }
 
-    /// The symbol and style of one timeline cell: `first` from the left in eighths,
-    /// its colour over `second`'s; a gap is blank, an unknown split `?`.
-    fn lane_cell(&self, cell: Option<LaneCell>) -> (&'static str, Style) {
+    /// The symbol and style of one timeline cell, and the activities it shows (for
+    /// the legend): `first` from the left in eighths, its colour over `second`'s; a
+    /// gap is blank, an unknown split `?`. When either activity's style has no
+    /// foreground colour, eighths could not tell them apart, so the cell is one
+    /// activity's glyph in its style (see [`WorkerLanes::glyph_of`]).
+    fn lane_cell(&self, cell: Option<LaneCell>) -> (&'static str, Style, [Option<Activity>; 2]) {
         let Some(cell) = cell else {
-            return (" ", self.theme.gap);
+            return (" ", self.theme.gap, [None, None]);
         };
         let Some(eighths) = cell.eighths() else {
-            return (UNKNOWN, self.theme.dim);
+            return (UNKNOWN, self.theme.dim, [None, None]);
         };
         let first = self.theme.activity(cell.first).fg;
         let second = self.theme.activity(cell.second).fg;
+        if first.is_none() || second.is_none() {
+            let shown = Self::glyph_of(cell, eighths);
+            return (
+                shown.glyph(),
+                self.theme.activity(shown),
+                [Some(shown), None],
+            );
+        }
         match eighths {
-            0 => (FULL, colours(second, second)),
-            8.. => (FULL, colours(first, first)),
-            partial => (EIGHTHS[partial], colours(first, second)),
+            0 => (FULL, colours(second, second), [Some(cell.second), None]),
+            8.. => (FULL, colours(first, first), [Some(cell.first), None]),
+            partial => (
+                EIGHTHS[partial],
+                colours(first, second),
+                [Some(cell.first), Some(cell.second)],
+            ),
+        }
+    }
+
+    /// The one activity a cell without colours shows for a tick `eighths` of which
+    /// went to `cell.first`: the larger share when it took three quarters of the
+    /// tick or more; otherwise, a mixed tick, what held the worker up (the activity
+    /// that is not computing). So two workers trading the GIL draw `G`s, as colour
+    /// would draw half orange cells, where the larger share alone would flicker
+    /// between `█` and `G` around one half.
+    fn glyph_of(cell: LaneCell, eighths: usize) -> Activity {
+        let (larger, smaller, larger_eighths) = if eighths >= 4 {
+            (cell.first, cell.second, eighths)
+        } else {
+            (cell.second, cell.first, 8 - eighths)
+        };
+        if larger_eighths >= 6 || larger != Activity::Computing {
+            larger
+        } else {
+            smaller
         }
     }
 
@@ -471,26 +513,27 @@ impl WorkerLanes<'_> {
         let ticks = worker.cells.latest(usize::from(columns.lane));
         let start = cursor.right - ticks.len() as u16;
         for (cell, x) in ticks.zip(start..) {
-            let (symbol, style) = self.lane_cell(cell);
+            let (symbol, style, shows) = self.lane_cell(cell);
             buf[(x, y)].set_symbol(symbol).set_style(style);
-            if let Some(cell) = cell
-                && let Some(eighths) = cell.eighths()
-            {
-                if eighths > 0 {
-                    on_screen.insert(cell.first);
-                }
-                if eighths < 8 {
-                    on_screen.insert(cell.second);
-                }
+            for activity in shows.into_iter().flatten() {
+                on_screen.insert(activity);
             }
         }
     }
 
-    /// Draws the legend of the activities `on_screen` from `(x, y)`, `width` cells.
+    /// Draws the legend of the activities `on_screen` from `(x, y)`, `width` cells:
+    /// each one's swatch as its cells show it, a coloured block or, without a colour,
+    /// its glyph.
     fn render_legend(&self, on_screen: Shown, (x, y): (u16, u16), width: u16, buf: &mut Buffer) {
         let entries = on_screen.iter().map(|activity| {
+            let style = self.theme.activity(activity);
+            let swatch = if style.fg.is_some() {
+                FULL
+            } else {
+                activity.glyph()
+            };
             Line::from(vec![
-                Span::styled(FULL, self.theme.activity(activity)),
+                Span::styled(swatch, style),
                 Span::raw(" "),
                 Span::styled(activity.label(), self.theme.dim),
             ])
@@ -628,6 +671,7 @@ mod tests {
         insta::assert_snapshot!("twelve_workers_80x8", screen(&lanes, 80, 8));
     }
 
+    /// `PLAIN` has no colours: its cells are glyphs (see `lane_cell`).
     #[test]
     fn exact_rows_stay_inside_their_area() {
         let cells = [
@@ -664,12 +708,53 @@ mod tests {
             .render(inner, &mut buf);
         let expected = Buffer::with_lines([
             "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-            "Xworker-0 computing       cpu3 42 done 100%        █▌ ▎?█X",
+            "Xworker-0 computing       cpu3 42 done 100%        █G █?GX",
             "Xw1       waiting: GIL    cpu?  7 done    ?              X",
-            "X█ computing  █ waiting: GIL                             X",
+            "X█ computing  G waiting: GIL                             X",
             "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
         ]);
         assert_eq!(buf, expected);
+    }
+
+    #[test]
+    fn without_colours_each_activity_draws_its_glyph_and_the_legend_names_them() {
+        let activities = [
+            Idle,
+            Computing,
+            WaitingLock,
+            Activity::WaitingPermit,
+            Activity::WaitingQueue,
+            WaitingGil,
+            SleepingIo,
+        ];
+        let mut cells: Vec<_> = activities
+            .iter()
+            .map(|activity| Some(LaneCell::whole(*activity)))
+            .collect();
+        // A tick three quarters in one activity shows it; a mixed one, the wait.
+        cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.25)));
+        cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.75)));
+        cells.push(Some(LaneCell::new(Computing, WaitingGil, 0.625)));
+        cells.push(Some(LaneCell::new(WaitingLock, Computing, 0.5)));
+        cells.push(Some(LaneCell::new(WaitingLock, Idle, 0.5)));
+        let workers = one_worker(&cells);
+        let lanes = WorkerLanes::new(&workers).theme(PLAIN).legend(true);
+        let buf = render(&lanes, 100, 2);
+        let screen = lines(&buf);
+        assert!(screen[0].ends_with(" ·█LPQGzG█GLL"), "{:?}", screen[0]);
+        assert_eq!(
+            screen[1].trim_end(),
+            "· idle  █ computing  L waiting: lock  P waiting: permit  Q waiting: queue  G waiting: GIL"
+        );
+        let reversed = Style::new().add_modifier(ratatui::style::Modifier::REVERSED);
+        let theme = Theme {
+            waiting_lock: reversed,
+            ..PLAIN
+        };
+        let cells = [Some(LaneCell::whole(WaitingLock))];
+        let buf = render(&WorkerLanes::new(&one_worker(&cells)).theme(theme), 60, 1);
+        assert_eq!(buf[(59, 0)].symbol(), "L");
+        assert_eq!(buf[(59, 0)].modifier, ratatui::style::Modifier::REVERSED);
     }
 
     #[test]
