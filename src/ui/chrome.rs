@@ -35,12 +35,14 @@ pub fn title_bar<'a>(
     } else if app.paused() {
         Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
     } else if replay.is_some() {
-        Span::styled(" ▶ replay ", theme.accent)
+        Span::styled(" ▶ replay ", theme.title)
     } else {
-        Span::styled(" ● live ", theme.accent)
+        Span::styled(" ● live ", theme.title)
     };
     let mut left = vec![
-        Span::styled(" corescope ", theme.accent.add_modifier(Modifier::BOLD)),
+        // On the title's own background: the accent is the background's
+        // colour in the dark theme, and would vanish into it.
+        Span::styled(" corescope ", theme.title.add_modifier(Modifier::BOLD)),
         state,
     ];
     left.extend(detail.map(Span::raw));

@@ -176,6 +176,33 @@ mod tests {
         assert!(!text(&mut app()).contains("one more worker"));
     }
 
+    #[test]
+    fn the_title_bar_text_stands_out_from_its_background_in_every_theme() {
+        use crate::config::theme_file::{BUILT_IN, built_in};
+        for (name, _) in BUILT_IN {
+            let theme = built_in(name).expect("built in").expect("parses");
+            for (screen, app) in [("watch", app()), ("demo", demo_app())] {
+                let preferences = crate::app::Preferences {
+                    theme,
+                    ..crate::app::Preferences::default()
+                };
+                let terminal = draw(&app.with_preferences(preferences), 120, 40);
+                let buffer = terminal.backend().buffer();
+                for x in 0..buffer.area.width {
+                    let cell = &buffer[(x, 0)];
+                    let shown = cell.symbol().trim().is_empty()
+                        || cell.fg != cell.bg
+                        || cell.modifier.contains(ratatui::style::Modifier::REVERSED);
+                    assert!(
+                        shown,
+                        "{name} theme, {screen} screen: `{}` at column {x} is drawn in its background's colour",
+                        cell.symbol()
+                    );
+                }
+            }
+        }
+    }
+
     /// The whole screen as lines of text.
     fn text_of(terminal: &Terminal<TestBackend>) -> Vec<String> {
         let buffer = terminal.backend().buffer();
