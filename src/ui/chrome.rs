@@ -19,7 +19,8 @@ use crate::model::{Model, PercentHistory};
 use crate::snapshot::Snapshot;
 
 /// The top line: corescope, live or paused, `detail` (what is watched), and
-/// on the right the machine, the interval and the elapsed time.
+/// on the right the machine, the interval and the elapsed time (a replay
+/// says its place in the recording beside its state instead).
 pub fn title_bar<'a>(
     app: &App,
     model: &Model,
@@ -27,34 +28,44 @@ pub fn title_bar<'a>(
     theme: &Theme,
 ) -> TitleBar<'a> {
     // The run state sits on the left, which the title bar never drops: a
-    // paused screen that does not say so would be read as live.
+    // paused screen that does not say so would be read as live. A replay's
+    // place in the recording goes with it, for the same reason.
     let replay = app.replay();
-    let ended = replay.is_some_and(|r| model.latest().is_some_and(|s| s.seq >= r.last_seq));
-    let state = if ended {
-        Span::styled(" ■ END ", theme.warn.add_modifier(Modifier::REVERSED))
+    let latest = model.latest();
+    let ended = replay.is_some_and(|r| latest.is_some_and(|s| s.seq >= r.last_seq));
+    let (word, style) = if ended {
+        ("■ END", theme.warn.add_modifier(Modifier::REVERSED))
     } else if app.paused() {
-        Span::styled(" PAUSED ", theme.warn.add_modifier(Modifier::REVERSED))
+        ("PAUSED", theme.warn.add_modifier(Modifier::REVERSED))
     } else if replay.is_some() {
-        Span::styled(" ▶ replay ", theme.title)
+        ("▶ replay", theme.title)
     } else {
-        Span::styled(" ● live ", theme.title)
+        ("● live", theme.title)
     };
+    let place = replay.zip(latest).map_or_else(String::new, |(r, snap)| {
+        format!(
+            " {} / {}",
+            format::elapsed(snap.elapsed),
+            format::elapsed(r.length)
+        )
+    });
     let mut left = vec![
         // On the title's own background: the accent is the background's
         // colour in the dark theme, and would vanish into it.
         Span::styled(" corescope ", theme.title.add_modifier(Modifier::BOLD)),
-        state,
+        Span::styled(format!(" {word}{place} "), style),
     ];
     left.extend(detail.map(Span::raw));
-    let right = model.latest().map(|snap| {
-        // A replay says where it is in the recording, and how long that is.
-        let length =
-            replay.map_or_else(String::new, |r| format!(" / {}", format::elapsed(r.length)));
+    let right = latest.map(|snap| {
+        let elapsed = if replay.is_some() {
+            String::new()
+        } else {
+            format!(" · {}", format::elapsed(snap.elapsed))
+        };
         Span::raw(format!(
-            "{} cores · every {} ms · {}{length} ",
+            "{} cores · every {} ms{elapsed} ",
             snap.cores.len(),
             app.interval().as_millis(),
-            format::elapsed(snap.elapsed),
         ))
     });
     TitleBar::new(Line::from(left))
