@@ -46,8 +46,6 @@ pub enum Action {
 /// What the dashboard knows of the recording it replays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay {
-    /// The file, as the title bar shows it.
-    pub file: String,
     /// Time from the first snapshot to the last.
     pub length: Duration,
     /// The last snapshot's number: once it is shown, the replay is over.
@@ -718,7 +716,6 @@ mod tests {
         let mut app = App::for_replay(
             Duration::from_millis(500),
             Replay {
-                file: "corescope demo race".to_owned(),
                 length: Duration::from_secs(30),
                 last_seq: 60,
                 paused: false,

@@ -76,7 +76,6 @@ pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> 
     require_terminal()?;
     let header = recording.header();
     let replay = Replay {
-        file: header.command.clone(),
         length: crate::replay::length(&recording),
         last_seq: recording.last_seq(),
         paused: false,

@@ -34,6 +34,14 @@ pub fn replay(args: &ReplayArgs, settings: &Settings) -> Result<()> {
         .into());
     }
     let recording = Recording::open(&args.file)?;
+    if recording.cut_short() {
+        // Said before the screen opens, so it stands in the terminal after.
+        eprintln!(
+            "corescope: note: the last line of {} was cut short (the recording was \
+             interrupted mid-write) and is left out",
+            args.file.display()
+        );
+    }
     if args.headless {
         let text = report(&recording, taps, args.json)?;
         return crate::print(&text);

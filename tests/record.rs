@@ -68,6 +68,21 @@ fn a_headless_replay_prints_the_report_the_live_run_printed() {
     assert_eq!(rows, snapshots);
     assert!(snapshots >= 2, "{snapshots} snapshots");
 
+    // A recording cut mid-line (corescope killed while writing) replays to
+    // its last whole line, and says so.
+    let text = std::fs::read_to_string(&record).expect("recording");
+    let cut = dir.join("cut.jsonl");
+    std::fs::write(&cut, &text[..text.len() - 40]).expect("write");
+    let out = corescope(&["replay", &cut.to_string_lossy(), "--headless", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("was cut short"), "{stderr}");
+    assert_eq!(json(&out.stdout)["demo"], "race");
+
     // A headless replay with --csv writes the same timeline again.
     let again = dir.join("again.csv");
     let out = corescope(&[
