@@ -60,11 +60,11 @@ fn title(compare: &CompareSample) -> String {
         (None, None) => "done".to_owned(),
     };
     format!(
-        " compare · {} × {} ms {} tasks · {} workers · {state} ",
+        " compare · {} × {} ms {} tasks · {} · {state} ",
         plan.tasks,
         plan.work_ms,
         plan.kind.name(),
-        plan.workers
+        super::format::count(plan.workers, "worker")
     )
 }
 

@@ -149,7 +149,8 @@ pub fn render_thread_table(
         .block(block)
         .theme(*theme)
         .selected(selected)
-        .sorted_by(Some(sort.column));
+        .sorted_by(Some(sort.column))
+        .ascending(!sort.descending);
     hits.add(area, Target::Panel(Panel::Threads));
     // Body rows start under the header line.
     for (index, y) in table.visible_rows(area).zip(inner.y + 1..inner.bottom()) {

@@ -29,6 +29,17 @@ pub fn elapsed(d: std::time::Duration) -> String {
     }
 }
 
+/// `count` and `noun`, the noun plural unless the count is one: `1 worker`,
+/// `2 workers`.
+#[must_use]
+pub fn count(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +51,13 @@ mod tests {
         assert_eq!(bytes(1536), "1.5 KiB");
         assert_eq!(bytes(3 << 30), "3.0 GiB");
         assert_eq!(bytes(200 << 20), "200 MiB");
+    }
+
+    #[test]
+    fn one_of_a_thing_is_singular() {
+        assert_eq!(count(1, "worker"), "1 worker");
+        assert_eq!(count(0, "worker"), "0 workers");
+        assert_eq!(count(8, "worker"), "8 workers");
     }
 
     #[test]

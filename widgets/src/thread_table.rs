@@ -16,7 +16,9 @@ use crate::Theme;
 use crate::cells::{self, Align};
 
 /// Marker appended to the header of the column the rows are sorted by.
-const SORT_MARKER: &str = "▼";
+/// The header's marks on the sorted column: largest first, smallest first.
+const SORTED_DESCENDING: &str = "▼";
+const SORTED_ASCENDING: &str = "▲";
 /// Fewest cells the NAME column is squeezed to before other columns are dropped.
 const NAME_MIN: u16 = 8;
 /// Most cells the NAME column takes (Linux thread names are at most 15 bytes).
@@ -159,8 +161,10 @@ pub struct ThreadTable<'a> {
     theme: Theme,
     /// Index into `rows` of the selected row; always shown.
     selected: Option<usize>,
-    /// The column `rows` are sorted by (marked `▼` in the header).
+    /// The column `rows` are sorted by (marked `▼`, or `▲` when ascending).
     sorted_by: Option<ThreadColumn>,
+    /// True when `rows` are sorted smallest first.
+    ascending: bool,
 }
 
 impl<'a> ThreadTable<'a> {
@@ -173,6 +177,7 @@ impl<'a> ThreadTable<'a> {
             theme: Theme::dark(),
             selected: None,
             sorted_by: None,
+            ascending: false,
         }
     }
 
@@ -202,6 +207,14 @@ impl<'a> ThreadTable<'a> {
     #[must_use = "method moves the value of self and returns the modified value"]
     pub const fn sorted_by(mut self, sorted_by: Option<ThreadColumn>) -> Self {
         self.sorted_by = sorted_by;
+        self
+    }
+
+    /// Says the rows are sorted smallest first (`▲`), not largest first (`▼`,
+    /// the default): the mark must tell which way the order runs.
+    #[must_use = "method moves the value of self and returns the modified value"]
+    pub const fn ascending(mut self, ascending: bool) -> Self {
+        self.ascending = ascending;
         self
     }
 
@@ -308,7 +321,12 @@ impl ThreadTable<'_> {
     /// The header text of `column`, with the sort marker if the rows are sorted by it.
     fn header(&self, column: ThreadColumn) -> String {
         if self.sorted_by == Some(column) {
-            format!("{}{SORT_MARKER}", column.header())
+            let mark = if self.ascending {
+                SORTED_ASCENDING
+            } else {
+                SORTED_DESCENDING
+            };
+            format!("{}{mark}", column.header())
         } else {
             column.header().to_owned()
         }
@@ -574,6 +592,23 @@ mod tests {
             .selected(Some(150));
         insta::assert_snapshot!("two_hundred_rows_120x14", screen(&table, 120, 14));
         insta::assert_snapshot!("two_hundred_rows_20x6", screen(&table, 20, 6));
+    }
+
+    #[test]
+    fn the_sort_mark_says_which_way_the_order_runs() {
+        let rows = three_rows();
+        let header = |table: &ThreadTable<'_>| {
+            let area = Rect::new(0, 0, 60, 4);
+            let mut buf = Buffer::empty(area);
+            table.render(area, &mut buf);
+            (0..area.width)
+                .map(|x| buf[(x, 0)].symbol().to_owned())
+                .collect::<String>()
+        };
+        let sorted = ThreadTable::new(&rows).sorted_by(Some(ThreadColumn::Name));
+        assert!(header(&sorted).contains("NAME▼"), "{}", header(&sorted));
+        let sorted = sorted.ascending(true);
+        assert!(header(&sorted).contains("NAME▲"), "{}", header(&sorted));
     }
 
     #[test]
