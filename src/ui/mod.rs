@@ -161,16 +161,7 @@ mod tests {
     fn demo_help_lists_the_demo_keys_and_the_watch_help_does_not() {
         let text = |app: &mut App| {
             app.handle_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
-            let terminal = draw(app, 100, 40);
-            let buffer = terminal.backend().buffer();
-            (0..buffer.area.height)
-                .map(|y| {
-                    (0..buffer.area.width)
-                        .map(|x| buffer[(x, y)].symbol())
-                        .collect::<String>()
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
+            text_of(&draw(app, 100, 40)).join("\n")
         };
         assert!(text(&mut demo_app()).contains("one more worker"));
         assert!(!text(&mut app()).contains("one more worker"));
