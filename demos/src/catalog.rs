@@ -222,7 +222,7 @@ pub const CATALOG: &[DemoSpec] = &[
     DemoSpec {
         name: "lock-contention",
         summary: "N workers, one lock: waits grow with the critical section",
-        look_for: "Workers queue for the lock (red in their lanes). The longer the critical \
+        look_for: "Workers queue for the lock (waiting: lock, in their lanes). The longer the critical \
                    section, the higher the wait p99 and the fewer cores stay busy: a convoy.",
         modes: &[Mode::Threads, Mode::Processes],
         kind: None,
@@ -309,8 +309,8 @@ pub const CATALOG: &[DemoSpec] = &[
     DemoSpec {
         name: "semaphore",
         summary: "K permits among N workers: at most K at a time",
-        look_for: "The permit gauge never passes K. The other workers wait for a permit (magenta \
-                   in their lanes) and start as soon as one is released.",
+        look_for: "The permit gauge never passes K. The other workers wait for a permit (waiting: \
+                   permit, in their lanes) and start as soon as one is released.",
         modes: &[Mode::Threads],
         kind: Some(Kind::Io),
         params: &[
@@ -360,7 +360,7 @@ pub const CATALOG: &[DemoSpec] = &[
         name: "gil",
         summary: "A simulated global interpreter lock: one worker computes at a time",
         look_for: "Each worker holds the GIL while it computes and hands it over every switch \
-                   interval. Their lanes alternate green and orange, and parallelism stays near \
+                   interval. Their lanes alternate computing and waiting: GIL, and parallelism stays near \
                    1.0 whatever the number of cores. Press m for plain threads and watch it climb.",
         modes: &[Mode::Gil, Mode::Threads],
         kind: Some(Kind::Cpu),
@@ -447,8 +447,8 @@ pub const CATALOG: &[DemoSpec] = &[
     DemoSpec {
         name: "combine",
         summary: "CPU work in worker processes while a thread waits on I/O; then map and reduce",
-        look_for: "The worker processes compute (their lanes green, the cores busy) while the \
-                   I/O thread waits (blue), at the same time. Alone they take their sum; together \
+        look_for: "The worker processes compute (their lanes computing, the cores busy) while \
+                   the I/O thread sleeps on I/O, at the same time. Alone they take their sum; together \
                    about the longer of the two. The reduce adds up what the processes mapped.",
         modes: &[Mode::Processes],
         kind: None,
