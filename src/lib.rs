@@ -125,11 +125,11 @@ fn run(cli: Cli) -> Result<()> {
                 };
                 let sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
                 let report = headless::demo(sampler, plan)?;
-                print(&if demo.output.json {
-                    serde_json::to_string_pretty(&report)? + "\n"
-                } else {
-                    report.to_text()
-                })
+                print(&report::rendered(
+                    &report,
+                    demo.output.json,
+                    report::demo::DemoReport::to_text,
+                )?)
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
@@ -148,11 +148,11 @@ fn run(cli: Cli) -> Result<()> {
                 let sampler =
                     sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
                 let report = headless::compare(sampler, compare.plan())?;
-                print(&if compare.output.json {
-                    serde_json::to_string_pretty(&report)? + "\n"
-                } else {
-                    report.to_text()
-                })
+                print(&report::rendered(
+                    &report,
+                    compare.output.json,
+                    report::compare::CompareReport::to_text,
+                )?)
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;

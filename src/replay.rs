@@ -12,6 +12,7 @@ use crate::event;
 use crate::record::{Recording, TapPaths, Taps};
 use crate::report::compare::CompareReport;
 use crate::report::demo::DemoReport;
+use crate::report::rendered;
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::snapshot::Snapshot;
@@ -71,7 +72,7 @@ fn report(recording: &Recording, taps: &TapPaths, json: bool) -> Result<String> 
     };
     if let Some(compare) = &last.compare {
         let report = CompareReport::new(compare.plan, compare.rows.clone(), compare.error.clone());
-        return shown(&report, json, CompareReport::to_text);
+        return rendered(&report, json, CompareReport::to_text);
     }
     let run = last
         .run
@@ -82,18 +83,9 @@ fn report(recording: &Recording, taps: &TapPaths, json: bool) -> Result<String> 
         anyhow::bail!("the recording holds no snapshot");
     };
     match demo {
-        Some(demo) => shown(&DemoReport::new(demo, &tree), json, DemoReport::to_text),
-        None => shown(&tree, json, WatchReport::to_text),
+        Some(demo) => rendered(&DemoReport::new(demo, &tree), json, DemoReport::to_text),
+        None => rendered(&tree, json, WatchReport::to_text),
     }
-}
-
-/// A report as JSON or as its text table.
-fn shown<R: serde::Serialize>(report: &R, json: bool, text: fn(&R) -> String) -> Result<String> {
-    Ok(if json {
-        serde_json::to_string_pretty(report)? + "\n"
-    } else {
-        text(report)
-    })
 }
 
 /// How long the recorded run lasts: when its last snapshot was taken.

@@ -131,9 +131,9 @@ fn dashboard_then_report(
 }
 
 fn print_report(report: &WatchReport, json: bool) -> Result<()> {
-    crate::print(&if json {
-        serde_json::to_string_pretty(report)? + "\n"
-    } else {
-        report.to_text()
-    })
+    crate::print(&crate::report::rendered(
+        report,
+        json,
+        WatchReport::to_text,
+    )?)
 }

@@ -39,19 +39,12 @@ const COLUMNS: [&str; 19] = [
 ];
 
 /// Writes the timeline; each row is flushed as it is written.
+#[derive(Debug)]
 pub struct CsvTimeline {
     path: PathBuf,
     out: ::csv::Writer<File>,
     /// The cores named in the header, from the first snapshot.
     cores: Option<Vec<usize>>,
-}
-
-impl std::fmt::Debug for CsvTimeline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CsvTimeline")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
 }
 
 impl CsvTimeline {

@@ -7,6 +7,19 @@ pub mod run;
 pub mod watch;
 mod watch_text;
 
+/// A report as `--json` prints it (pretty JSON), or else as its text table.
+pub fn rendered<R: serde::Serialize>(
+    report: &R,
+    json: bool,
+    text: fn(&R) -> String,
+) -> anyhow::Result<String> {
+    Ok(if json {
+        serde_json::to_string_pretty(report)? + "\n"
+    } else {
+        text(report)
+    })
+}
+
 /// Rounds for a report: two decimals are all any figure here can honestly claim.
 #[must_use]
 pub fn round2(x: f64) -> f64 {
