@@ -60,6 +60,11 @@ pub struct CompareRow {
     pub rss_kib_per_worker: Option<f64>,
     /// Tasks finished.
     pub tasks_done: u64,
+    /// Most tasks doing their work at the same instant (in gil mode, while
+    /// holding the GIL), counted by the demo's probes: what the speedup
+    /// shows, without needing idle cores. None in recordings made before it.
+    #[serde(default)]
+    pub max_concurrent: Option<u64>,
 }
 
 /// One of [`MODES`]. An alias, so that serde's derive, which takes a field
@@ -215,9 +220,9 @@ impl Comparison {
     fn finish(&self, mut running: Running) -> CompareRow {
         let busy = running.cpu.sample();
         let demo = running.host.sample();
-        let (wall_ms, tasks_done) = match &demo.outcome {
-            Some(Outcome::Scaling(o)) => (o.wall_ms, o.tasks_done),
-            _ => (demo.elapsed.as_secs_f64() * 1e3, 0),
+        let (wall_ms, tasks_done, max_concurrent) = match &demo.outcome {
+            Some(Outcome::Scaling(o)) => (o.wall_ms, o.tasks_done, Some(o.max_concurrent)),
+            _ => (demo.elapsed.as_secs_f64() * 1e3, 0, None),
         };
         let sequential = self
             .rows
@@ -253,6 +258,7 @@ impl Comparison {
             start_us_per_worker: demo.start_latency.map(|s| round2(s.mean_ns as f64 / 1e3)),
             rss_kib_per_worker: per_worker.map(round2),
             tasks_done,
+            max_concurrent,
         }
     }
 }

@@ -33,8 +33,19 @@ fn number(row: &Value, key: &str) -> f64 {
         .unwrap_or_else(|| panic!("{key} missing in {row}"))
 }
 
+/// Checks a mode's `max_concurrent`, saying in words what was seen.
+fn expect_at_once(report: &Value, mode: &str, expected: u64, doing: &str) {
+    let seen = row(report, mode)["max_concurrent"].as_u64();
+    assert_eq!(
+        seen,
+        Some(expected),
+        "{mode} mode: expected at most {expected} tasks {doing} at the same instant \
+         and at some point exactly {expected}, saw {seen:?} (max_concurrent)"
+    );
+}
+
 #[test]
-fn computing_scales_with_threads_and_processes_not_with_the_gil() {
+fn computing_overlaps_in_threads_and_processes_and_never_inside_the_gil() {
     let _cores = one_at_a_time();
     let report = compare(&[
         "--kind",
@@ -66,37 +77,32 @@ fn computing_scales_with_threads_and_processes_not_with_the_gil() {
             "parallelism",
             "start_us_per_worker",
             "rss_kib_per_worker",
+            "max_concurrent",
         ] {
             assert!(r.get(key).is_some(), "row lacks {key}: {r}");
         }
         assert_eq!(r["tasks_done"], 4);
     }
-    if std::thread::available_parallelism().map_or(1, usize::from) >= 2 {
-        assert!(
-            number(row(&report, "threads"), "speedup") >= 1.6,
-            "{report}"
-        );
-        assert!(
-            number(row(&report, "processes"), "speedup") >= 1.6,
-            "{report}"
-        );
+    // What the speedups show, counted by the probes rather than timed, so
+    // it holds however busy the machine is: the concurrent modes do their
+    // work at the same instant, the GIL lets one compute at a time, and the
+    // one event-loop thread runs one computing task at a time. (The
+    // speedups themselves: scripts/check-scaling.sh.)
+    for (mode, expected) in [
+        ("sequential", 1),
+        ("threads", 2),
+        ("gil", 1),
+        ("processes", 2),
+        ("async", 1),
+    ] {
+        expect_at_once(&report, mode, expected, "computing");
     }
-    assert!(number(row(&report, "gil"), "speedup") <= 1.2, "{report}");
-    assert!(
-        number(row(&report, "gil"), "parallelism") <= 1.2,
-        "{report}"
-    );
-    let thread_start = number(row(&report, "threads"), "start_us_per_worker");
-    let process_start = number(row(&report, "processes"), "start_us_per_worker");
-    assert!(
-        process_start > 3.0 * thread_start,
-        "a process starts {process_start} µs, a thread {thread_start} µs"
-    );
     let thread_memory = number(row(&report, "threads"), "rss_kib_per_worker");
     let process_memory = number(row(&report, "processes"), "rss_kib_per_worker");
     assert!(
         process_memory > 20.0 * thread_memory.max(1.0),
-        "{process_memory} KiB vs {thread_memory} KiB"
+        "a worker process should take over 20 times a thread's memory: \
+         a process {process_memory} KiB, a thread {thread_memory} KiB"
     );
 }
 
@@ -113,9 +119,10 @@ fn waiting_overlaps_in_every_concurrent_mode() {
         "--work-ms",
         "200",
     ]);
+    // Waiting needs no core, so even under the GIL all eight wait at once.
+    expect_at_once(&report, "sequential", 1, "waiting");
     for mode in ["threads", "gil", "processes", "async"] {
-        let speedup = number(row(&report, mode), "speedup");
-        assert!(speedup >= 5.0, "{mode}: {speedup}x: {report}");
+        expect_at_once(&report, mode, 8, "waiting");
     }
 }
 

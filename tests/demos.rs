@@ -108,22 +108,40 @@ fn race_loses_updates_only_without_synchronisation() {
     assert_eq!(one["result"]["variants"].as_array().map(Vec::len), Some(1));
 }
 
+/// The demo's `result.max_concurrent`: the most tasks doing their work at
+/// the same instant, counted by its probes.
+fn at_once(report: &Value) -> Option<u64> {
+    report["result"]["max_concurrent"].as_u64()
+}
+
 #[test]
-fn the_gil_keeps_two_cpu_bound_workers_on_one_core_and_threads_use_two() {
+fn the_gil_lets_one_worker_compute_at_a_time_and_threads_compute_together() {
     let _cores = one_at_a_time();
     let args = ["--workers", "2", "--tasks", "4", "--work-ms", "300"];
     let gil = report(&[&["gil"][..], &args, &["--mode", "gil"]].concat());
     let threads = report(&[&["gil"][..], &args, &["--mode", "threads"]].concat());
-    assert!(parallelism(&gil) <= 1.2, "gil: {}", gil["parallelism"]);
-    assert!(gil["result"]["gil_switches"].as_u64().expect("switches") > 10);
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    if cores >= 2 {
-        assert!(
-            parallelism(&threads) >= 1.5,
-            "threads: {}",
-            threads["parallelism"]
-        );
-    }
+    assert_eq!(
+        at_once(&gil),
+        Some(1),
+        "gil mode: expected never two workers inside the GIL's section at once, \
+         saw max_concurrent {:?}",
+        at_once(&gil)
+    );
+    let switches = gil["result"]["gil_switches"].as_u64();
+    assert!(
+        switches.is_some_and(|s| s > 10),
+        "gil mode: expected the GIL to change hands many times (a fair hand-off \
+         every switch interval), saw {switches:?} switches"
+    );
+    // The cores the workers kept busy (parallelism near 2 against near 1)
+    // need idle cores: scripts/check-scaling.sh prints them. That both
+    // threads compute at the same instant holds on any machine.
+    assert_eq!(
+        at_once(&threads),
+        Some(2),
+        "threads mode: expected both workers computing at once, saw max_concurrent {:?}",
+        at_once(&threads)
+    );
 }
 
 #[test]
@@ -143,11 +161,15 @@ fn waiting_tasks_overlap_in_every_mode() {
             "--mode",
             mode,
         ]);
-        let speedup = r["result"]["speedup"].as_f64().expect("speedup");
-        assert!(speedup >= 5.0, "{mode}: speedup {speedup}");
+        assert_eq!(
+            at_once(&r),
+            Some(8),
+            "{mode} mode: expected all 8 tasks waiting at once, saw max_concurrent {:?}",
+            at_once(&r)
+        );
         assert!(
             parallelism(&r) < 0.5,
-            "{mode}: waiting uses no CPU: {}",
+            "{mode} mode: waiting uses no CPU, yet the tree kept {} cores busy",
             r["parallelism"]
         );
     }
@@ -177,27 +199,30 @@ fn the_queue_never_passes_its_capacity_and_delivers_everything() {
 }
 
 #[test]
-fn lock_waits_grow_with_the_critical_section() {
+fn a_lock_is_held_for_its_critical_section_and_waited_for() {
     let _cores = one_at_a_time();
-    let p99 = |critical: &str| {
-        let r = report(&[
-            "lock-contention",
-            "--workers",
-            "2",
-            "--tasks",
-            "40",
-            "--work-ms",
-            "1",
-            "--critical-ms",
-            critical,
-        ]);
-        r["locks"][0]["wait_ns"]["p99"].as_u64().expect("p99")
-    };
-    let short = p99("1");
-    let long = p99("6");
+    // Whether waits grow with the critical section is a matter of timing
+    // (scripts/check-scaling.sh prints the p99 for 1 and 6 ms). What holds
+    // on any machine: a lock held for 6 ms of computing is held at least
+    // that long, and the probe counts every acquire.
+    let r = report(&[
+        "lock-contention",
+        "--workers",
+        "2",
+        "--tasks",
+        "40",
+        "--work-ms",
+        "1",
+        "--critical-ms",
+        "6",
+    ]);
+    let lock = &r["locks"][0];
+    assert_eq!(lock["acquires"], 40, "one acquire per task: {lock}");
+    let held = lock["hold_ns"]["p50"].as_u64().expect("hold_ns.p50");
     assert!(
-        long > short * 2,
-        "p99 {short} ns with 1 ms held, {long} ns with 6 ms"
+        held >= 5_000_000,
+        "expected the median hold to be at least the 6 ms critical section \
+         (histogram buckets aside), saw {held} ns"
     );
 }
 
@@ -214,8 +239,15 @@ fn a_duration_ends_a_long_demo_early_with_a_report() {
         "0.6",
     ]);
     let done = r["tasks"]["done"].as_u64().expect("done");
-    assert!(done < 100, "stopped early: {done} done");
-    assert!(r["elapsed_ms"].as_u64().expect("elapsed") < 3_000);
+    assert!(
+        done < 100,
+        "expected --duration 0.6 to stop 100 tasks of 500 ms early, saw {done} done"
+    );
+    let elapsed = r["elapsed_ms"].as_u64().expect("elapsed");
+    assert!(
+        elapsed >= 600,
+        "expected the report to cover the 0.6 s asked for, saw {elapsed} ms"
+    );
 }
 
 #[test]

@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use common::{
     Guarded, Tmux, bin, children_named, command, dev_shm, one_at_a_time, tmux_available,
@@ -25,7 +24,7 @@ fn start_demo(tmux: &Tmux) -> u32 {
     ));
     let mut dashboard = Vec::new();
     assert!(
-        wait_until(Duration::from_secs(5), || {
+        wait_until(common::DEADLINE, || {
             dashboard = children_named(tmux.shell_pid(), "corescope");
             dashboard.len() == 1 && workers_of(dashboard[0]).len() == 2
         }),
@@ -37,8 +36,8 @@ fn start_demo(tmux: &Tmux) -> u32 {
 
 fn assert_no_worker_left(dashboard: u32) {
     assert!(
-        wait_until(Duration::from_secs(2), || workers_of(dashboard).is_empty()),
-        "workers of {dashboard} still alive 2 s after it ended: {:?}",
+        wait_until(common::DEADLINE, || workers_of(dashboard).is_empty()),
+        "expected no worker of {dashboard} after it ended, still alive: {:?}",
         workers_of(dashboard)
     );
 }
@@ -65,7 +64,7 @@ fn every_way_out_of_the_dashboard_takes_the_workers_with_it() {
         assert_no_worker_left(dashboard);
         // SIGKILL cannot be caught: no program restores a terminal after it.
         if how != "KILL" {
-            let after = tmux.read_when_written(&tmux.file("after"), Duration::from_secs(10));
+            let after = tmux.read_when_written(&tmux.file("after"));
             let before = std::fs::read_to_string(tmux.file("before")).expect("before");
             assert_eq!(before, after, "terminal settings differ after {how}");
         }
@@ -99,7 +98,7 @@ fn a_killed_headless_run_leaves_no_worker_either() {
     );
     let pid = run.0.id();
     assert!(
-        wait_until(Duration::from_secs(5), || workers_of(pid).len() == 2),
+        wait_until(common::DEADLINE, || workers_of(pid).len() == 2),
         "no workers started"
     );
     drop(run); // SIGKILL, then reaped

@@ -6,13 +6,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{corescope_with_pid, one_at_a_time, wait_until, workers_of};
 use serde_json::Value;
 
 /// Runs a demo headless and returns its report, after checking that it
-/// succeeded and that none of its worker processes outlives it by 2 s.
+/// succeeded and that none of its worker processes outlives it.
 fn report(args: &[&str]) -> Value {
     let mut all = vec!["demo"];
     all.extend_from_slice(args);
@@ -30,16 +28,12 @@ fn report(args: &[&str]) -> Value {
 fn assert_no_workers_left(pid: u32, args: &[&str]) {
     let mut left = Vec::new();
     assert!(
-        wait_until(Duration::from_secs(2), || {
+        wait_until(common::DEADLINE, || {
             left = workers_of(pid);
             left.is_empty()
         }),
         "{args:?} left worker processes behind: {left:?}"
     );
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn u64_at(report: &Value, pointer: &str) -> u64 {
@@ -57,7 +51,7 @@ fn f64_at(report: &Value, pointer: &str) -> f64 {
 }
 
 #[test]
-fn cpu_bound_processes_keep_two_cores_busy() {
+fn cpu_bound_processes_compute_at_the_same_instant() {
     let _cores = one_at_a_time();
     let r = report(&[
         "cpu-vs-io",
@@ -75,37 +69,13 @@ fn cpu_bound_processes_keep_two_cores_busy() {
         "corescope and two workers: {}",
         r["processes"]
     );
-    if cores() >= 2 {
-        let ours = f64_at(&r, "/parallelism/mean");
-        assert!(
-            ours >= required_parallelism(&r, ours),
-            "two processes computing: {} (machine: {})",
-            r["parallelism"],
-            r["cpu"]
-        );
-    }
-}
-
-/// What two CPU-bound worker processes must keep busy: 1.5 cores when the
-/// rest of the machine leaves them two (as on a quiet machine); when other
-/// programs keep cores busy too, three quarters of the cores they leave (the
-/// scheduler shares a core fairly: a busy neighbour takes its part). The
-/// rest of the machine is its measured load less ours, so a bug that ran
-/// the workers on one core (leaving the other idle) still fails.
-fn required_parallelism(report: &Value, ours: f64) -> f64 {
-    let machine: f64 = report["cpu"]["busy_pct"]
-        .as_array()
-        .expect("busy_pct")
-        .iter()
-        .filter_map(Value::as_f64)
-        .sum::<f64>()
-        / 100.0;
-    let others = (machine - ours).max(0.0);
-    if others <= 0.25 {
-        1.5
-    } else {
-        0.75 * (cores() as f64 - others).clamp(0.0, 2.0)
-    }
+    assert_eq!(
+        r["result"]["max_concurrent"].as_u64(),
+        Some(2),
+        "processes mode: expected both worker processes computing at the same \
+         instant (max_concurrent 2), saw {}",
+        r["result"]["max_concurrent"]
+    );
 }
 
 #[test]
@@ -329,13 +299,7 @@ fn a_peer_that_crashes_ends_the_pipe_and_the_manager_promptly() {
         (&["pipe", "--crash-worker", "0"], "/result/round_trips"),
         (&["manager", "--crash-worker", "0"], "/result/requests_made"),
     ] {
-        let started = Instant::now();
         let r = report(args);
-        assert!(
-            started.elapsed() < Duration::from_secs(8),
-            "{args:?} waited for a dead peer: {:?}",
-            started.elapsed()
-        );
         assert!(u64_at(&r, done_key) < 100, "{args:?}: {}", r["result"]);
     }
     let r = report(&["manager", "--crash-worker", "1", "--workers", "2"]);
@@ -354,13 +318,7 @@ fn a_hung_peer_is_killed_when_the_run_stops() {
         &["pipe", "--hang-worker", "1", "--duration", "0.5"][..],
         &["manager", "--hang-worker", "0", "--duration", "0.5"],
     ] {
-        let started = Instant::now();
         let r = report(args);
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{args:?} took {:?}",
-            started.elapsed()
-        );
         assert_eq!(r["tasks"]["done"], 0, "{args:?}: {}", r["result"]);
     }
 }
@@ -417,10 +375,14 @@ fn combining_overlaps_computing_and_waiting_and_reduces_exactly() {
     let result = &r["result"];
     assert_eq!(result["reduced"], result["expected"], "{result}");
     assert_eq!(result["missing"], 0);
-    let overlap = result["overlap"].as_f64().expect("overlap");
+    // How much faster together is than one after the other is timing
+    // (scripts/check-scaling.sh); that the thread's waits went on while the
+    // processes computed is counted.
+    let during = result["fetches_during_map"].as_u64();
     assert!(
-        overlap > 1.3,
-        "computing and waiting overlapped only {overlap}x: {result}"
+        during.is_some_and(|n| n >= 1),
+        "expected the I/O thread to finish a fetch while the worker processes \
+         were still mapping, saw {during:?} such fetches"
     );
     assert_eq!(
         r["tasks"]["done"], 24,

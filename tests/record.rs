@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use common::{Tmux, bin, corescope, tmux_available};
 
@@ -156,14 +155,16 @@ fn a_dashboard_recording_replays_in_a_terminal_with_pause_and_seek() {
         record.display(),
         done.display()
     ));
-    tmux.wait_for("waiting: GIL", Duration::from_secs(10));
-    std::thread::sleep(Duration::from_millis(1500));
-    tmux.send(&["q"]);
-    assert_eq!(
-        tmux.read_when_written(&done, Duration::from_secs(10))
-            .trim(),
-        "0"
+    tmux.wait_for("waiting: GIL");
+    // The header line and at least ten snapshots before quitting.
+    let lines = || std::fs::read_to_string(&record).map_or(0, |r| r.lines().count());
+    assert!(
+        common::wait_until(common::DEADLINE, || lines() > 10),
+        "expected at least 10 snapshots recorded at 100 ms, the file has {} lines",
+        lines()
     );
+    tmux.send(&["q"]);
+    assert_eq!(tmux.read_when_written(&done).trim(), "0");
     let recorded = std::fs::read_to_string(&record)
         .expect("recording")
         .lines()
@@ -171,7 +172,7 @@ fn a_dashboard_recording_replays_in_a_terminal_with_pause_and_seek() {
         - 1;
     assert!(
         recorded >= 10,
-        "{recorded} snapshots in about 2 s at 100 ms"
+        "expected the 10 or more snapshots seen before q, the recording kept {recorded}"
     );
 
     let before = tmux.file("before");
@@ -183,21 +184,21 @@ fn a_dashboard_recording_replays_in_a_terminal_with_pause_and_seek() {
         record.display(),
         after.display()
     ));
-    let screen = tmux.wait_for("▶ replay", Duration::from_secs(5));
+    let screen = tmux.wait_for("▶ replay");
     assert!(screen.contains("demo gil"), "{screen}");
     assert!(
         screen.contains("-5s"),
         "the footer names the seek keys:\n{screen}"
     );
     tmux.send(&["Space"]);
-    tmux.wait_for("PAUSED", Duration::from_secs(2));
+    tmux.wait_for("PAUSED");
     // Back past the start: the first snapshot, at 0.0 s of the recording.
     tmux.send(&["Left"]);
-    tmux.wait_for("PAUSED 0.0 s /", Duration::from_secs(2));
+    tmux.wait_for("PAUSED 0.0 s /");
     // Ahead past the end: the last snapshot, and the replay says it is over.
     tmux.send(&["Right"]);
-    tmux.wait_for("■ END", Duration::from_secs(2));
+    tmux.wait_for("■ END");
     tmux.send(&["q"]);
-    let after = tmux.read_when_written(&after, Duration::from_secs(10));
+    let after = tmux.read_when_written(&after);
     assert_eq!(std::fs::read_to_string(before).expect("before"), after);
 }

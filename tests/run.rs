@@ -6,7 +6,6 @@
 mod common;
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{Guarded, bin, command, one_at_a_time, python, python_executable, wait_until};
 use serde_json::Value;
@@ -174,7 +173,6 @@ fn children_started_later_join_the_tree() {
 fn a_stopped_run_ends_the_whole_tree() {
     let _cores = one_at_a_time();
     // Background children in the group, one of them in a session of its own.
-    let started = Instant::now();
     let report = json(&corescope(&[
         "run",
         "--headless",
@@ -186,7 +184,6 @@ fn a_stopped_run_ends_the_whole_tree() {
         "-c",
         "sleep 60 & setsid sleep 60 & sleep 60",
     ]));
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(report["stopped"], true);
     assert_eq!(report["signal"], "SIGTERM");
     assert_eq!(report["processes"]["now"], 4, "{report}");
@@ -198,7 +195,7 @@ fn a_stopped_run_ends_the_whole_tree() {
         .collect();
     let alive = |pid: &i64| std::path::Path::new(&format!("/proc/{pid}")).exists();
     assert!(
-        wait_until(Duration::from_secs(2), || !pids.iter().any(alive)),
+        wait_until(common::DEADLINE, || !pids.iter().any(alive)),
         "left behind: {pids:?}"
     );
 }
@@ -215,14 +212,14 @@ fn a_killed_corescope_takes_its_command_with_it() {
     );
     let corescope = run.0.id();
     let mut sleep = Vec::new();
-    assert!(wait_until(Duration::from_secs(5), || {
+    assert!(wait_until(common::DEADLINE, || {
         sleep = common::children_named(corescope, "sleep");
         sleep.len() == 1
     }));
     drop(run); // SIGKILL: no handler runs; the parent-death signal does
     let pgid = i64::from(sleep[0]);
     assert!(
-        wait_until(Duration::from_secs(2), || !group_alive(pgid)),
+        wait_until(common::DEADLINE, || !group_alive(pgid)),
         "sleep outlived corescope"
     );
 }
@@ -262,7 +259,7 @@ fn watching_a_process_that_exits_after_a_second_ends_with_a_report() {
     let _cores = one_at_a_time();
     let program = python("import time; time.sleep(1)", 1);
     let pid = program.0.id().to_string();
-    let started = Instant::now();
+    // It ends by itself (a run that never did would fail as stuck).
     let report = json(&corescope(&[
         "watch",
         &pid,
@@ -271,11 +268,6 @@ fn watching_a_process_that_exits_after_a_second_ends_with_a_report() {
         "--interval",
         "100",
     ]));
-    let took = started.elapsed();
-    assert!(
-        took < Duration::from_secs(3),
-        "ended with the process: {took:?}"
-    );
     assert_eq!(report["threads"]["now"], 0);
     assert_eq!(report["threads"]["peak"], 1);
     assert!(
@@ -351,17 +343,17 @@ fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
         bin()
     ));
     // `hello-42` is on screen only once the command printed it.
-    let screen = tmux.wait_for("hello-42", Duration::from_secs(5));
+    let screen = tmux.wait_for("hello-42");
     let pid = run_pid(&screen);
     assert!(
         screen.contains(&format!("corescope-run-{pid}.log")),
         "{screen}"
     );
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("(stopped by corescope)", Duration::from_secs(5));
+    let screen = tmux.wait_for("(stopped by corescope)");
     assert!(screen.contains("killed by SIGTERM"), "{screen}");
     assert!(
-        wait_until(Duration::from_secs(2), || !group_alive(pid)),
+        wait_until(common::DEADLINE, || !group_alive(pid)),
         "the command's processes outlived the dashboard"
     );
     let log = std::fs::read_to_string(tmux.file(&format!("corescope-run-{pid}.log")));
@@ -385,8 +377,8 @@ fn the_dashboard_closes_with_a_report_when_the_command_exits() {
         tmux.dir.display(),
         bin()
     ));
-    tmux.wait_for("run PID", Duration::from_secs(5));
-    let screen = tmux.wait_for("status=0", Duration::from_secs(5));
+    tmux.wait_for("run PID");
+    let screen = tmux.wait_for("status=0");
     assert!(
         screen.contains("command      exited with code 4"),
         "{screen}"

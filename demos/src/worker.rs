@@ -238,10 +238,21 @@ mod tests {
     fn a_stopped_run_ends_work_early() {
         let w = worker();
         w.controls().stop();
-        let started = Instant::now();
-        assert!(!w.compute(Duration::from_secs(10)));
-        assert!(!w.sleep_io(Duration::from_secs(10)));
-        assert!(started.elapsed() < Duration::from_secs(1));
+        let before = thread_cpu_time();
+        assert!(
+            !w.compute(Duration::from_secs(10)),
+            "a stopped compute says so"
+        );
+        assert!(
+            !w.sleep_io(Duration::from_secs(10)),
+            "a stopped sleep says so"
+        );
+        // CPU time, not wall time: it does not stretch on a busy machine.
+        let spent = thread_cpu_time().saturating_sub(before);
+        assert!(
+            spent < Duration::from_secs(1),
+            "expected a stopped run to skip its 10 s of computing, it spent {spent:?}"
+        );
     }
 
     #[test]

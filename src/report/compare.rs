@@ -54,17 +54,25 @@ impl CompareReport {
         );
         let _ = writeln!(
             out,
-            "{:<11} {:>9} {:>8} {:>10} {:>9} {:>13} {:>12}",
-            "MODE", "WALL ms", "SPEEDUP", "CORES USED", "CPU BUSY", "START/WORKER", "MEM/WORKER"
+            "{:<11} {:>9} {:>8} {:>7} {:>10} {:>9} {:>13} {:>12}",
+            "MODE",
+            "WALL ms",
+            "SPEEDUP",
+            "AT ONCE",
+            "CORES USED",
+            "CPU BUSY",
+            "START/WORKER",
+            "MEM/WORKER"
         );
         let unknown = || "?".to_owned();
         for row in &self.rows {
             let _ = writeln!(
                 out,
-                "{:<11} {:>9.0} {:>8} {:>10} {:>9} {:>13} {:>12}",
+                "{:<11} {:>9.0} {:>8} {:>7} {:>10} {:>9} {:>13} {:>12}",
                 row.mode,
                 row.wall_ms,
                 row.speedup.map_or_else(unknown, |s| format!("{s:.2}x")),
+                row.max_concurrent.map_or_else(unknown, |n| n.to_string()),
                 row.parallelism.map_or_else(unknown, |p| format!("{p:.2}")),
                 row.cpu_busy_pct
                     .map_or_else(unknown, |b| format!("{b:.0}%")),

@@ -310,6 +310,7 @@ mod tests {
             start_us_per_worker: Some(start_us),
             rss_kib_per_worker: Some(kib),
             tasks_done: 4,
+            max_concurrent: Some(parallelism.round() as u64),
         };
         let mut app = App::new(Duration::from_millis(200));
         for seq in 0..20 {

@@ -40,9 +40,36 @@ pub fn command() -> Command {
     command
 }
 
+/// How long a test waits for something that must happen (a text on screen,
+/// a process gone): generous, so that a machine whose cores are all busy
+/// still gets there. How fast it happens is measured elsewhere
+/// (`cargo bench`, scripts/check-scaling.sh), never asserted in a test.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long a whole corescope command may run before a test calls it stuck
+/// (the longest test command takes a few seconds on a quiet machine).
+pub const STUCK: Duration = Duration::from_mins(3);
+
 /// Runs corescope with `args` and waits for it.
 pub fn corescope(args: &[&str]) -> Output {
-    command().args(args).output().expect("run corescope")
+    corescope_with_pid(args).1
+}
+
+/// Waits for `child` to end and collects its output; kills it and fails
+/// the test, saying so, if it is still running after [`STUCK`].
+pub fn output_of(child: Child, what: &str) -> Output {
+    let pid = child.id();
+    let (done, output) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    if let Ok(result) = output.recv_timeout(STUCK) {
+        return result.expect("corescope output");
+    }
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status();
+    panic!("{what} was still running after {STUCK:?}: it never ended by itself");
 }
 
 /// Polls `check` every 50 ms until it holds or `timeout` passes.
@@ -98,9 +125,13 @@ pub fn python(code: &str, threads: usize) -> Guarded {
         .expect("python3 must be installed (.ci/run installs it)");
     let guarded = Guarded(child);
     let pid = guarded.0.id();
+    let mut seen = 0;
     assert!(
-        wait_until(Duration::from_secs(10), || thread_count(pid) == threads),
-        "python did not reach {threads} threads"
+        wait_until(DEADLINE, || {
+            seen = thread_count(pid);
+            seen == threads
+        }),
+        "expected the python program to reach {threads} threads, it has {seen}"
     );
     guarded
 }
@@ -243,14 +274,33 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Waits until the screen contains `text`; panics with the screen if not.
-    pub fn wait_for(&self, text: &str, timeout: Duration) -> String {
+    /// Waits until the screen contains `text` (up to [`DEADLINE`]); panics
+    /// with the last screen if it never does.
+    pub fn wait_for(&self, text: &str) -> String {
         let mut screen = String::new();
-        let found = wait_until(timeout, || {
+        let found = wait_until(DEADLINE, || {
             screen = self.screen();
             screen.contains(text)
         });
-        assert!(found, "`{text}` never appeared; screen:\n{screen}");
+        assert!(
+            found,
+            "expected `{text}` on screen within {DEADLINE:?}; it never appeared. Last screen:\n{screen}"
+        );
+        screen
+    }
+
+    /// Waits until `text` is no longer on screen (up to [`DEADLINE`]);
+    /// panics with the last screen if it stays.
+    pub fn wait_gone(&self, text: &str) -> String {
+        let mut screen = String::new();
+        let gone = wait_until(DEADLINE, || {
+            screen = self.screen();
+            !screen.contains(text)
+        });
+        assert!(
+            gone,
+            "expected `{text}` to leave the screen within {DEADLINE:?}; it stayed. Last screen:\n{screen}"
+        );
         screen
     }
 
@@ -259,12 +309,13 @@ impl Tmux {
         self.dir.join(name)
     }
 
-    /// Waits for a file to exist and returns its contents.
-    pub fn read_when_written(&self, path: &Path, timeout: Duration) -> String {
+    /// Waits (up to [`DEADLINE`]) for a file to be written and returns its
+    /// contents.
+    pub fn read_when_written(&self, path: &Path) -> String {
         assert!(
-            wait_until(timeout, || std::fs::metadata(path)
+            wait_until(DEADLINE, || std::fs::metadata(path)
                 .is_ok_and(|m| m.len() > 0)),
-            "{} never written; screen:\n{}",
+            "expected {} to be written within {DEADLINE:?}; it never was. Screen:\n{}",
             path.display(),
             self.screen()
         );
@@ -315,7 +366,10 @@ pub fn corescope_with_pid(args: &[&str]) -> (u32, Output) {
         .spawn()
         .expect("run corescope");
     let pid = child.id();
-    (pid, child.wait_with_output().expect("corescope output"))
+    (
+        pid,
+        output_of(child, &format!("corescope {}", args.join(" "))),
+    )
 }
 
 /// Live worker processes that the corescope process `parent` started: those

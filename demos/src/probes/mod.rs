@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod histogram;
 pub mod lock;
+pub mod overlap;
 pub mod queue;
 pub mod registry;
 pub mod rlock;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 
 pub use histogram::{Histogram, HistogramSummary};
 pub use lock::{InstrumentedGuard, InstrumentedMutex, LockReport, LockStats};
+pub use overlap::Overlap;
 pub use queue::{BoundedQueue, QueueReport, QueueStats};
 pub use registry::{ProbeRegistry, ProbeReport};
 pub use rlock::{InstrumentedReentrantGuard, InstrumentedReentrantMutex};

@@ -176,10 +176,14 @@ pub mod value {
     pub const MANAGER_REQUESTS: usize = 12;
     /// `manager`: data requests (`incr`, `get`) the server answered.
     pub const MANAGER_SERVED: usize = 13;
+    /// Pool tasks doing their work (computing or waiting) now.
+    pub const WORKING_NOW: usize = 14;
+    /// The most pool tasks that were doing their work at once.
+    pub const WORKING_PEAK: usize = 15;
 
     /// Every index above, for the test that keeps them apart.
     #[cfg(test)]
-    pub(super) const ALL: [usize; 14] = [
+    pub(super) const ALL: [usize; 16] = [
         PLACES,
         RACE_UNSYNCHRONIZED,
         RACE_LOCKED,
@@ -194,6 +198,8 @@ pub mod value {
         PIPE_INTACT,
         MANAGER_REQUESTS,
         MANAGER_SERVED,
+        WORKING_NOW,
+        WORKING_PEAK,
     ];
 }
 

@@ -1,6 +1,7 @@
 //! Pools of worker processes taking numbered tasks from the region's
 //! counter: `cpu-vs-io` and `thread-pool` (plain tasks, each result in the
 //! shared array), and `lock-contention` (tasks around the region's lock).
+//! Plain tasks count themselves in the region's overlap while they work.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use super::super::child::{take_turn, task_done};
 use super::super::spec::{PoolResult, value};
 use crate::catalog::Kind;
 use crate::demos::thread_pool::task_length;
+use crate::probes::overlap;
 use crate::shm::SharedRegion;
 use crate::worker::{Worker, thread_cpu_time};
 
@@ -38,6 +40,10 @@ pub(in crate::process) fn pool(region: &SharedRegion, worker: &Worker, tasks: &T
         } else {
             tasks.work
         };
+        let working = overlap::enter(
+            &region.values[value::WORKING_NOW],
+            &region.values[value::WORKING_PEAK],
+        );
         let (finished, spent) = match tasks.kind {
             Kind::Cpu => {
                 let before = thread_cpu_time();
@@ -51,6 +57,7 @@ pub(in crate::process) fn pool(region: &SharedRegion, worker: &Worker, tasks: &T
                 (worker.sleep_io(work), before.elapsed())
             }
         };
+        drop(working);
         let spent_ns = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
         region.values[value::WORK_NS].fetch_add(spent_ns, Ordering::Relaxed);
         if !finished {
