@@ -127,7 +127,7 @@ fn condition_consumers_take_every_item_produced() {
 }
 
 #[test]
-fn event_wakes_every_waiter_quickly() {
+fn event_wakes_every_waiter() {
     let r = request("event", &[("workers", 4), ("delay-ms", 50)]);
     let Outcome::Event(o) = run(&r) else {
         panic!("not an event outcome")
@@ -135,7 +135,8 @@ fn event_wakes_every_waiter_quickly() {
     assert_eq!((o.waiters, o.woken), (4, 4), "{o:?}");
     assert!(o.blocked >= 1, "{o:?}");
     assert!(o.set_after_ms >= 50.0, "{o:?}");
-    assert!(o.latency_max_us < 50_000.0, "{o:?}");
+    // How quickly they wake depends on the machine's load (the demo screen
+    // shows it); that every one of them was woken, by one set, does not.
     assert!(o.latency_mean_us <= o.latency_max_us, "{o:?}");
 }
 
@@ -260,6 +261,10 @@ fn gil_hands_the_lock_between_workers() {
     };
     assert_eq!(o.tasks_done, 4, "{o:?}");
     assert!(o.gil_switches.is_some_and(|s| s > 0), "{o:?}");
+    assert_eq!(
+        o.max_concurrent, 1,
+        "expected never two workers computing inside the GIL at once: {o:?}"
+    );
 }
 
 #[test]
@@ -281,7 +286,7 @@ fn lock_contention_makes_workers_wait() {
 }
 
 #[test]
-fn stopping_mid_round_ends_every_new_demo_promptly() {
+fn stopping_mid_round_ends_every_new_demo() {
     let requests = [
         request("threads", &[("workers", 2), ("work-ms", 60_000)]),
         request("bank", &[("workers", 2), ("delay-ms", 10_000)]),
@@ -312,10 +317,13 @@ fn stopping_mid_round_ends_every_new_demo_promptly() {
         let started = Instant::now();
         run.controls().stop();
         while !run.is_finished() {
-            if started.elapsed() > Duration::from_secs(2) {
+            if started.elapsed() > TIMEOUT {
                 // As in `run`: fail, rather than wait forever in `drop`.
                 std::mem::forget(run);
-                panic!("{} did not stop within 2 s", r.name);
+                panic!(
+                    "{} did not stop within {TIMEOUT:?} of being told to (its work lasts 60 s)",
+                    r.name
+                );
             }
             std::thread::sleep(Duration::from_millis(5));
         }
