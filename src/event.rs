@@ -25,8 +25,9 @@ use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
 use crate::ui;
 
-/// Snapshots buffered between the sampler and the screen.
-const SNAPSHOT_BUFFER: usize = 16;
+/// Snapshots a replay's player may send ahead of the screen (it blocks
+/// then: its pace is the recording's, and a seek replaces what it sends).
+const PLAYBACK_BUFFER: usize = 16;
 
 /// What the dashboard does after a snapshot, as its caller decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub fn run_dashboard_with(
     observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
     require_terminal()?;
-    let (tx, snapshots) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
+    let (tx, snapshots) = tokio::sync::watch::channel(None);
     let source = Source::Live {
         snapshots,
         sampler: SamplerHandle::spawn(sampler, interval, tx)?,
@@ -82,7 +83,7 @@ pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> 
     };
     let app = App::for_replay(Duration::from_millis(header.interval_ms), replay)
         .with_preferences(preferences);
-    let (tx, playback) = tokio::sync::mpsc::channel(SNAPSHOT_BUFFER);
+    let (tx, playback) = tokio::sync::mpsc::channel(PLAYBACK_BUFFER);
     let source = Source::Replay {
         playback,
         player: Player::spawn(recording, tx)?,
@@ -100,9 +101,9 @@ fn block_on(future: impl Future<Output = Result<()>>) -> Result<()> {
 
 /// Where the dashboard's snapshots come from.
 enum Source {
-    /// The sampler, live.
+    /// The sampler, live: the newest snapshot, replaced at each tick.
     Live {
-        snapshots: tokio::sync::mpsc::Receiver<Arc<Snapshot>>,
+        snapshots: tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>,
         sampler: SamplerHandle,
     },
     /// A recording. The receiver is declared first so that it drops
@@ -117,7 +118,12 @@ impl Source {
     /// The next thing to show; `None` when the source stopped.
     async fn next(&mut self) -> Option<Playback> {
         match self {
-            Self::Live { snapshots, .. } => snapshots.recv().await.map(Playback::Snapshot),
+            Self::Live { snapshots, .. } => loop {
+                snapshots.changed().await.ok()?;
+                if let Some(newest) = snapshots.borrow_and_update().clone() {
+                    return Some(Playback::Snapshot(newest));
+                }
+            },
             Self::Replay { playback, .. } => playback.recv().await,
         }
     }

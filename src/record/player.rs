@@ -45,14 +45,15 @@ pub enum Playback {
 
 /// The player's thread. Dropping it stops the thread.
 pub struct Player {
-    commands: mpsc::Sender<ReplayCommand>,
+    commands: mpsc::SyncSender<ReplayCommand>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Player {
     /// Starts playing `recording` from its first snapshot.
     pub fn spawn(recording: Recording, out: tokio::sync::mpsc::Sender<Playback>) -> Result<Self> {
-        let (commands, inbox) = mpsc::channel();
+        // Keys arrive one at a time and the player takes them at once.
+        let (commands, inbox) = mpsc::sync_channel(16);
         let thread = std::thread::Builder::new()
             .name("cs-replay".into())
             .spawn(move || play(&recording, &out, &inbox))
@@ -63,9 +64,10 @@ impl Player {
         })
     }
 
-    /// Sends a command; ignored once the thread has stopped.
+    /// Sends a command; ignored once the thread has stopped (or when 16 wait
+    /// already: the screen never blocks on the player).
     pub fn send(&self, command: ReplayCommand) {
-        let _ = self.commands.send(command);
+        let _ = self.commands.try_send(command);
     }
 }
 
@@ -73,7 +75,7 @@ impl Drop for Player {
     fn drop(&mut self) {
         // A new sender disconnects the inbox: the thread ends at its next
         // wait, or at its next send, which fails once the screen is gone.
-        self.commands = mpsc::channel().0;
+        self.commands = mpsc::sync_channel(0).0;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -1,9 +1,12 @@
 //! The sampler: one immutable `Snapshot` per tick, made off the render path.
 //!
 //! It owns every `/proc` reader; nothing else in corescope touches `/proc` on a
-//! tick. In the dashboard it runs on its own thread and sends snapshots over a
-//! bounded channel: a full channel drops the snapshot, which shows as a gap in
-//! `Snapshot::seq`, because the sampler never waits for the screen. Headless reports call `Sampler::sample` directly.
+//! tick. In the dashboard it runs on its own thread and publishes each
+//! snapshot in a one-slot channel where the newest replaces the one before:
+//! the screen always draws the newest tick, a slow frame skips ticks (a gap in
+//! `Snapshot::seq`, which the history keeps as a gap) and nothing old queues up,
+//! because the sampler never waits for the screen. Commands come back on a
+//! bounded channel. Headless reports call `Sampler::sample` directly.
 
 mod cpu;
 mod demo;
@@ -18,7 +21,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use tokio::sync::mpsc::error::TrySendError;
 
 pub use demo::{DemoCommand, DemoHost};
 use proc_file::ReadError;
@@ -255,20 +257,25 @@ pub enum SamplerCommand {
     Stop,
 }
 
+/// Where the sampler thread publishes: the newest snapshot only (none
+/// before the first tick).
+pub type NewestSnapshot = tokio::sync::watch::Sender<Option<Arc<Snapshot>>>;
+
+/// Commands waiting for the sampler thread. It takes them as they come (it
+/// only stops to sample), so a full channel means a key far faster than any
+/// person presses them; such a command is dropped rather than block the screen.
+const COMMAND_BUFFER: usize = 64;
+
 /// The running sampler thread. Dropping it stops the thread.
 pub struct SamplerHandle {
-    commands: mpsc::Sender<SamplerCommand>,
+    commands: mpsc::SyncSender<SamplerCommand>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl SamplerHandle {
     /// Starts `sampler` on its own thread, ticking every `interval`.
-    pub fn spawn(
-        sampler: Sampler,
-        interval: Duration,
-        out: tokio::sync::mpsc::Sender<Arc<Snapshot>>,
-    ) -> Result<Self> {
-        let (commands, inbox) = mpsc::channel();
+    pub fn spawn(sampler: Sampler, interval: Duration, out: NewestSnapshot) -> Result<Self> {
+        let (commands, inbox) = mpsc::sync_channel(COMMAND_BUFFER);
         let thread = std::thread::Builder::new()
             .name("cs-sampler".into())
             .spawn(move || tick_loop(sampler, interval, &out, &inbox))
@@ -279,9 +286,10 @@ impl SamplerHandle {
         })
     }
 
-    /// Sends a command; ignored if the thread has already stopped.
+    /// Sends a command; ignored if the thread has already stopped (or, never
+    /// seen in use, if `COMMAND_BUFFER` commands wait already).
     pub fn send(&self, command: SamplerCommand) {
-        let _ = self.commands.send(command);
+        let _ = self.commands.try_send(command);
     }
 }
 
@@ -292,7 +300,7 @@ impl Drop for SamplerHandle {
     fn drop(&mut self) {
         // Replacing the sender disconnects the inbox, which ends the loop at
         // its next wait; the demo it owns stops as it drops.
-        self.commands = mpsc::channel().0;
+        self.commands = mpsc::sync_channel(0).0;
         let Some(thread) = self.thread.take() else {
             return;
         };
@@ -314,16 +322,15 @@ impl Drop for SamplerHandle {
 fn tick_loop(
     mut sampler: Sampler,
     mut interval: Duration,
-    out: &tokio::sync::mpsc::Sender<Arc<Snapshot>>,
+    out: &NewestSnapshot,
     inbox: &mpsc::Receiver<SamplerCommand>,
 ) {
     let mut next = Instant::now();
     loop {
-        match out.try_send(Arc::new(sampler.sample())) {
-            // The screen is behind (or suspended): the newest snapshots matter
-            // more than a complete backlog, so this one is dropped.
-            Ok(()) | Err(TrySendError::Full(_)) => {}
-            Err(TrySendError::Closed(_)) => return,
+        // Replaces a snapshot the screen has not taken yet (it is behind or
+        // suspended): the newest matters, a backlog would show the past.
+        if out.send(Some(Arc::new(sampler.sample()))).is_err() {
+            return;
         }
         next += interval;
         let now = Instant::now();
@@ -393,15 +400,53 @@ mod tests {
         assert!(second.memory.is_some_and(|m| m.used_bytes <= m.total_bytes));
     }
 
+    /// The next snapshot published after the one last taken.
+    fn next_snapshot(
+        rx: &mut tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>,
+    ) -> Arc<Snapshot> {
+        loop {
+            futures::executor::block_on(rx.changed()).expect("the sampler runs");
+            if let Some(snapshot) = rx.borrow_and_update().clone() {
+                return snapshot;
+            }
+        }
+    }
+
     #[test]
     fn the_thread_delivers_ticks_and_stops_when_dropped() {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (tx, mut rx) = tokio::sync::watch::channel(None);
         let sampler = Sampler::for_own_process().expect("self");
         let handle = SamplerHandle::spawn(sampler, Duration::from_millis(50), tx).expect("spawn");
-        let first = rx.blocking_recv().expect("first");
-        let second = rx.blocking_recv().expect("second");
-        assert_eq!(second.seq, first.seq + 1);
+        let first = next_snapshot(&mut rx);
+        let second = next_snapshot(&mut rx);
+        assert!(
+            second.seq > first.seq,
+            "expected a later tick after seq {}, got seq {}",
+            first.seq,
+            second.seq
+        );
         handle.send(SamplerCommand::SetInterval(Duration::from_millis(60)));
         drop(handle);
+    }
+
+    #[test]
+    fn a_stalled_screen_gets_the_newest_tick_not_a_backlog() {
+        let (tx, mut rx) = tokio::sync::watch::channel(None);
+        let sampler = Sampler::for_own_process().expect("self");
+        let _handle = SamplerHandle::spawn(sampler, Duration::from_millis(10), tx).expect("spawn");
+        // The screen takes nothing while the sampler makes five ticks.
+        let ticked = |rx: &tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>| {
+            rx.borrow().as_ref().is_some_and(|s| s.seq >= 5)
+        };
+        while !ticked(&rx) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let first_frame = next_snapshot(&mut rx);
+        assert!(
+            first_frame.seq >= 5,
+            "expected the first snapshot after the stall to be the newest (seq 5 or \
+             later), got seq {}",
+            first_frame.seq
+        );
     }
 }
