@@ -129,7 +129,12 @@ fn run(cli: Cli) -> Result<()> {
                     &report,
                     demo.output.json,
                     report::demo::DemoReport::to_text,
-                )?)
+                )?)?;
+                // The report says what failed; the exit code says that it did.
+                match &report.error {
+                    Some(error) => anyhow::bail!("the demo failed: {error}"),
+                    None => Ok(()),
+                }
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;

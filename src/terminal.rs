@@ -5,10 +5,18 @@
 //! a panic hook that restores before the panic message prints, and the event
 //! loop turning SIGINT, SIGTERM and SIGHUP into a normal quit. `restore` is
 //! idempotent, so the layers can overlap safely.
+//!
+//! The panic policy: only a panic of the thread that draws (the UI) ends the
+//! dashboard and restores the terminal. A panic of any other thread while the
+//! dashboard runs (a demo's round or worker, which the demo runner turns into
+//! the run's error on screen) neither restores the terminal under the running
+//! UI nor prints over it: its message is held back and printed after the
+//! terminal is restored.
 
 use std::io::{self, Stdout, Write};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once, PoisonError};
+use std::thread::ThreadId;
 
 use anyhow::{Context, Result};
 use crossterm::cursor::{Hide, Show};
@@ -23,6 +31,14 @@ use ratatui::backend::CrosstermBackend;
 /// True while the terminal is in our modes and must be restored.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// The thread that draws: its panic is the one that ends the dashboard.
+static UI_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+
+/// Panic messages of other threads, held back while the dashboard is on
+/// screen (at most `HELD_BACK_MAX`, so a panicking loop cannot grow it).
+static HELD_BACK: Mutex<Vec<String>> = Mutex::new(Vec::new());
+const HELD_BACK_MAX: usize = 8;
+
 /// The ratatui terminal over stdout.
 pub type Screen = Terminal<CrosstermBackend<Stdout>>;
 
@@ -35,6 +51,8 @@ impl TerminalSession {
     /// Switches the terminal into the dashboard's modes.
     pub fn enter() -> Result<Self> {
         install_panic_hook();
+        *UI_THREAD.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(std::thread::current().id());
         // Colours are the theme's to decide: `config` already answers
         // `NO_COLOR` with the monochrome theme, unless the user named a theme,
         // whose colours crossterm's own `NO_COLOR` check would otherwise strip.
@@ -71,6 +89,10 @@ impl TerminalSession {
 impl Drop for TerminalSession {
     fn drop(&mut self) {
         restore();
+        let held = std::mem::take(&mut *HELD_BACK.lock().unwrap_or_else(PoisonError::into_inner));
+        for message in held {
+            eprintln!("corescope: while the dashboard ran, {message}");
+        }
     }
 }
 
@@ -94,13 +116,27 @@ pub fn restore() {
     }
 }
 
-/// Restores the terminal before any panic message is printed, so the message
-/// lands on a usable terminal instead of the alternate screen.
+/// Restores the terminal before the UI thread's panic message is printed, so
+/// the message lands on a usable terminal instead of the alternate screen;
+/// holds back another thread's (see the module's panic policy).
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let ui = *UI_THREAD.lock().unwrap_or_else(PoisonError::into_inner);
+            if ACTIVE.load(Ordering::SeqCst) && ui != Some(std::thread::current().id()) {
+                let thread = std::thread::current();
+                let message = format!(
+                    "thread `{}` panicked: {info}",
+                    thread.name().unwrap_or("unnamed")
+                );
+                let mut held = HELD_BACK.lock().unwrap_or_else(PoisonError::into_inner);
+                if held.len() < HELD_BACK_MAX {
+                    held.push(message);
+                }
+                return;
+            }
             restore();
             previous(info);
         }));

@@ -7,6 +7,8 @@
 //! can watch the same concept happen again with different numbers. The
 //! dashboard reads a `DemoSample` each tick; it never waits for the demo.
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
@@ -310,8 +312,8 @@ impl DemoRun {
     pub fn stop(&mut self) {
         self.ctx.controls.stop();
         if let Some(thread) = self.thread.take() {
-            // A demo thread that panicked has already reported through the
-            // panic hook; there is nothing more to recover here.
+            // `run_rounds` catches a round's panic into the run's error; a
+            // panic outside a round has nothing left to recover here.
             let _ = thread.join();
         }
     }
@@ -323,13 +325,48 @@ impl Drop for DemoRun {
     }
 }
 
+/// The test-only fault switch: a round number whose round panics, read from
+/// this variable, so that a test can check the panic policy end to end.
+pub const PANIC_ROUND_VARIABLE: &str = "CORESCOPE_TEST_PANIC_ROUND";
+
+/// Runs the rounds. A panic in a round (its own code or a worker thread of
+/// it, which a scoped spawn carries into the round) ends that round and the
+/// run with the panic as the run's error: the screen says so and goes on, a
+/// headless run reports it and exits 1.
 fn run_rounds(ctx: &RunContext, rounds: Rounds) {
-    let mut demo = crate::demos::build(ctx);
+    let panic_round: Option<u64> = std::env::var(PANIC_ROUND_VARIABLE)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let built = catch_unwind(AssertUnwindSafe(|| crate::demos::build(ctx)));
+    let mut demo = match built {
+        Ok(demo) => demo,
+        Err(payload) => {
+            ctx.status.fail(format!(
+                "the demo panicked as it was built: {}",
+                panic_text(&*payload)
+            ));
+            ctx.status.finished.store(true, Ordering::Release);
+            return;
+        }
+    };
     ctx.status.cpu_window.lock().0 = Some((process_cpu_time(), Instant::now()));
     loop {
         let round = ctx.status.round.fetch_add(1, Ordering::Relaxed) + 1;
-        let outcome = demo.round(ctx);
-        *ctx.status.outcome.lock() = Some((round, outcome));
+        let played = catch_unwind(AssertUnwindSafe(|| {
+            assert!(
+                panic_round != Some(round),
+                "a fault injected into round {round} ({PANIC_ROUND_VARIABLE})"
+            );
+            demo.round(ctx)
+        }));
+        match played {
+            Ok(outcome) => *ctx.status.outcome.lock() = Some((round, outcome)),
+            Err(payload) => {
+                ctx.controls.stop();
+                ctx.status
+                    .fail(format!("round {round} panicked: {}", panic_text(&*payload)));
+            }
+        }
         let failed = ctx.status.error.lock().is_some();
         if rounds == Rounds::Once || failed || !ctx.controls.sleep(BETWEEN_ROUNDS) {
             break;
@@ -338,4 +375,14 @@ fn run_rounds(ctx: &RunContext, rounds: Rounds) {
     ctx.status.cpu_window.lock().1 = Some((process_cpu_time(), Instant::now()));
     *ctx.status.ended.lock() = Some(Instant::now());
     ctx.status.finished.store(true, Ordering::Release);
+}
+
+/// What a panic said, as one line.
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    text.lines().next().unwrap_or_default().to_owned()
 }
