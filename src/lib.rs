@@ -124,17 +124,7 @@ fn run(cli: Cli) -> Result<()> {
                     duration: demo.output.duration,
                 };
                 let sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
-                let report = headless::demo(sampler, plan)?;
-                print(&report::rendered(
-                    &report,
-                    demo.output.json,
-                    report::demo::DemoReport::to_text,
-                )?)?;
-                // The report says what failed; the exit code says that it did.
-                match &report.error {
-                    Some(error) => anyhow::bail!("the demo failed: {error}"),
-                    None => Ok(()),
-                }
+                print_demo_report(&headless::demo(sampler, plan)?, demo.output.json)
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
@@ -177,6 +167,20 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 /// The completion script for `shell`, generated from the CLI definition.
+/// Prints a headless demo's report; a run that failed (its report says
+/// why) is then an error, so the exit code says so too.
+fn print_demo_report(report: &report::demo::DemoReport, json: bool) -> Result<()> {
+    print(&report::rendered(
+        report,
+        json,
+        report::demo::DemoReport::to_text,
+    )?)?;
+    match &report.error {
+        Some(error) => anyhow::bail!("the demo failed: {error}"),
+        None => Ok(()),
+    }
+}
+
 fn completions(shell: &str) -> Result<String> {
     use clap::CommandFactory;
     use clap_complete::Shell;
