@@ -335,9 +335,11 @@ pub struct WatchArgs {
 /// `corescope run -- CMD ARGS...`
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Write the command's output (stdout and stderr) to FILE. Default: in the
-    /// dashboard `corescope-run-PID.log` in the current directory; headless,
-    /// corescope's stderr (the report alone goes to stdout).
+    /// Write the command's output (stdout and stderr) to FILE (mode 0600 if
+    /// new; never through a symbolic link). Default: in the dashboard
+    /// `$XDG_STATE_HOME/corescope/corescope-run-PID.log` (else under
+    /// `~/.local/state`); headless, corescope's stderr (the report alone goes
+    /// to stdout).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Keep the dashboard open after the command exits (it closes, printing

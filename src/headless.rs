@@ -39,7 +39,7 @@ pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 /// Runs the comparison `sampler` holds (made for `plan`), in every mode,
 /// one after the other, and returns the report. Ctrl-C or SIGTERM stops
 /// it; the modes done so far are reported.
-pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport> {
+pub fn compare(sampler: &mut Sampler, plan: ComparePlan) -> Result<CompareReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -75,24 +75,24 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
 }
 
 /// Samples `sampler`'s target per `plan` and returns the report.
-pub fn watch(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _) = run(&mut sampler, plan)?;
+pub fn watch(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _) = run(sampler, plan)?;
     builder.finish(None).context("no sample was taken")
 }
 
 /// Samples the tree of the command `sampler` started until it exits (or per
 /// `plan`), stops what is left of it, and returns the report with how the
 /// command ended.
-pub fn run_command(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _) = run(&mut sampler, plan)?;
+pub fn run_command(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _) = run(sampler, plan)?;
     let command = sampler.command_mut().context("no command was started")?;
     let outcome = RunOutcome::after_stop(command);
     builder.finish(Some(outcome)).context("no sample was taken")
 }
 
 /// Runs the sampler's demo per `plan` and returns the report.
-pub fn demo(mut sampler: Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
-    let (builder, last) = run(&mut sampler, plan)?;
+pub fn demo(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
+    let (builder, last) = run(sampler, plan)?;
     let demo = last.demo.context("the demo reported nothing")?;
     let tree = builder.finish(None).context("no sample was taken")?;
     Ok(DemoReport::new(demo, &tree))
@@ -146,6 +146,17 @@ async fn sample_until_done(
             let snapshot = sampler.sample();
             return Ok(finish(sampler, builder, snapshot));
         }
+    }
+}
+
+/// Fails, saying why, when writing the `--record` or `--csv` file stopped
+/// during the run (a full disk): called once the report is printed, so the
+/// run's figures are not lost with the file, and the exit code says the
+/// file is not whole.
+pub fn files_written(sampler: &Sampler) -> Result<()> {
+    match sampler.record_error() {
+        Some(err) => anyhow::bail!("{err} (the file stops there)"),
+        None => Ok(()),
     }
 }
 

@@ -16,7 +16,10 @@ pub mod keymap;
 pub mod launch;
 pub mod lesson;
 pub mod model;
+pub mod outside_file;
 pub mod picker;
+pub mod printable;
+pub mod private_file;
 pub mod record;
 pub mod replay;
 pub mod report;
@@ -53,7 +56,9 @@ pub fn main_entry() -> ExitCode {
         Err(err) => {
             terminal::restore();
             let code = if err.is::<UsageError>() { 2 } else { 1 };
-            eprintln!("corescope: error: {err:#}");
+            // A file's or a process's text can reach the message.
+            let message = format!("{err:#}");
+            eprintln!("corescope: error: {}", printable::printable(&message));
             ExitCode::from(code)
         }
     }
@@ -123,13 +128,14 @@ fn run(cli: Cli) -> Result<()> {
                     interval: interval(HEADLESS_DEMO_MS),
                     duration: demo.output.duration,
                 };
-                let sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
-                let report = headless::demo(sampler, plan)?;
+                let mut sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
+                let report = headless::demo(&mut sampler, plan)?;
                 print(&report::rendered(
                     &report,
                     demo.output.json,
                     report::demo::DemoReport::to_text,
-                )?)
+                )?)?;
+                headless::files_written(&sampler)
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
@@ -145,14 +151,15 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(compare)) => {
             if compare.output.headless {
                 let comparison = compare::Comparison::new(compare.plan())?;
-                let sampler =
+                let mut sampler =
                     sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
-                let report = headless::compare(sampler, compare.plan())?;
+                let report = headless::compare(&mut sampler, compare.plan())?;
                 print(&report::rendered(
                     &report,
                     compare.output.json,
                     report::compare::CompareReport::to_text,
-                )?)
+                )?)?;
+                headless::files_written(&sampler)
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;

@@ -2,7 +2,7 @@
 //! snapshot at a time, so a replay holds an index, not the file.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,7 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use super::{FORMAT_VERSION, Header};
+use crate::outside_file::{open_regular, read_line_bounded};
 use crate::snapshot::Snapshot;
+
+/// The longest line read: a snapshot of thousands of threads is a few MiB.
+/// A longer line (a file that is not a recording, `/dev/zero` behind a
+/// link) is an error naming its line, never an allocation of its size.
+pub const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where one snapshot's line is, and when it was taken.
 #[derive(Debug, Clone, Copy)]
@@ -38,26 +44,33 @@ impl Recording {
     /// one: an error names the file and the line. A last line without its
     /// newline that does not parse (a write cut short) is left out.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file =
+            open_regular(path).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
         let mut reader = BufReader::new(&file);
-        let mut line = String::new();
+        let mut line = Vec::new();
         let mut offset = 0_u64;
         let mut number = 0_usize;
         let mut header = None;
         let mut entries = Vec::new();
         let mut cut_short = false;
         loop {
-            line.clear();
-            let read = reader
-                .read_line(&mut line)
-                .with_context(|| format!("{}: line {}: cannot read", path.display(), number + 1))?;
+            let read = read_line_bounded(&mut reader, &mut line, MAX_LINE_BYTES)
+                .map_err(|err| anyhow::anyhow!("{}: line {}: {err}", path.display(), number + 1))?;
             if read == 0 {
                 break;
             }
             number += 1;
-            let complete = line.ends_with('\n');
-            let text = line.trim_end_matches(['\n', '\r']);
             let at = |what: String| anyhow::anyhow!("{}: line {number}: {what}", path.display());
+            let complete = line.ends_with(b"\n");
+            let text = match std::str::from_utf8(&line) {
+                Ok(text) => text.trim_end_matches(['\n', '\r']),
+                // A write cut short may end mid-character.
+                Err(_) if !complete && header.is_some() => {
+                    cut_short = true;
+                    break;
+                }
+                Err(_) => return Err(at("not UTF-8 text".to_owned())),
+            };
             if header.is_none() {
                 header = Some(parse_header(text).map_err(at)?);
             } else if !text.trim().is_empty() {
