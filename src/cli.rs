@@ -393,7 +393,10 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !secs.is_finite() || secs <= 0.0 {
+    if !secs.is_finite() {
+        return Err(format!("must be a finite number of seconds, got {text}"));
+    }
+    if secs <= 0.0 {
         return Err(format!("must be more than 0 seconds, got {text}"));
     }
     Duration::try_from_secs_f64(secs)
@@ -455,9 +458,18 @@ mod tests {
 
     #[test]
     fn durations_must_be_positive_and_sane() {
-        for bad in ["-1", "0", "nan", "inf", "1e9", "soon"] {
+        for (bad, says) in [
+            ("-1", "must be more than 0 seconds"),
+            ("0", "must be more than 0 seconds"),
+            ("nan", "must be a finite number of seconds"),
+            ("inf", "must be a finite number of seconds"),
+            ("-inf", "must be a finite number of seconds"),
+            ("1e9", "must be at most 86400 seconds"),
+            ("soon", "is not a number of seconds"),
+        ] {
             let err = parse(&["watch", "1", "--headless", "--duration", bad]).expect_err(bad);
             assert_eq!(err.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(err.to_string().contains(says), "{bad}: {err}");
         }
     }
 

@@ -221,3 +221,89 @@ fn the_recording_and_the_csv_cannot_be_one_file() {
         "nothing was created"
     );
 }
+
+#[test]
+fn a_zombie_is_called_a_zombie() {
+    let _cores = common::one_at_a_time();
+    // The child exits at once; its parent does not reap it for a while.
+    let parent = common::python(
+        "import os, time\npid = os.fork()\nif pid == 0:\n    os._exit(0)\ntime.sleep(30)",
+        1,
+    );
+    let mut zombie = None;
+    assert!(
+        common::wait_until(Duration::from_secs(10), || {
+            zombie = std::fs::read_to_string(format!("/proc/{}/task/{0}/children", parent.0.id()))
+                .ok()
+                .and_then(|c| c.split_whitespace().next().map(str::to_owned));
+            zombie.as_ref().is_some_and(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .is_some_and(|r| r.trim_start().starts_with('Z'))
+                })
+            })
+        }),
+        "the child never became a zombie"
+    );
+    let zombie = zombie.expect("zombie pid");
+    let out = corescope(&["watch", &zombie, "--headless"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        text.contains("zombie"),
+        "the text report says it is a zombie:\n{text}"
+    );
+    let out = corescope(&["watch", &zombie, "--headless", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["root_state"], "Z", "{report}");
+}
+
+#[test]
+fn a_thread_id_is_named_as_a_thread_of_its_process() {
+    let program = common::python(
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(30,)).start()\ntime.sleep(30)",
+        2,
+    );
+    let pid = program.0.id();
+    let tid = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("tasks")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|tid| *tid != pid)
+        .expect("a second thread");
+    let out = corescope(&["watch", &tid.to_string(), "--headless"]);
+    refused(
+        &out,
+        2,
+        &format!("{tid} is a thread of process {pid}, not a process"),
+        "watch TID",
+    );
+}
+
+#[test]
+fn pid_1_is_called_another_users_only_when_it_is() {
+    let out = corescope(&["watch", "1", "--headless", "--json", "--duration", "0.3"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let status = std::fs::read_to_string("/proc/1/status").expect("status");
+    let owner: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .expect("uid");
+    let another = owner != nix::unistd::getuid().as_raw();
+    let restricted = report["restricted"].as_bool().expect("restricted");
+    assert_eq!(
+        report["another_user"],
+        restricted && another,
+        "PID 1 runs as uid {owner}: {report}"
+    );
+    let out = corescope(&["watch", "1", "--headless", "--duration", "0.3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.contains("another user's"),
+        restricted && another,
+        "PID 1 runs as uid {owner}, we as {}:\n{text}",
+        nix::unistd::getuid()
+    );
+}

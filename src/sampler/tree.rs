@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, page_kib, ticks_per_second};
+use super::status;
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 use corescope_demos::worker::process_cpu_time;
@@ -44,6 +45,9 @@ pub struct TreeReader {
     /// shim, a shell that execs) and the helpers it forked before becoming
     /// the program are not counted as the program's.
     exe: Option<PathBuf>,
+    /// The root's real user id, read when the kernel first withholds
+    /// something of it: whether that is because it is another user's.
+    owner_uid: Option<u32>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -64,6 +68,7 @@ impl TreeReader {
             root,
             command: None,
             exe: None,
+            owner_uid: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -129,10 +134,7 @@ impl TreeReader {
         let exe = root
             .filter(|p| p.state != 'Z')
             .map(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)));
-        // The kernel shows the executable, like the wait channels, only to
-        // those who may trace the process: a refusal means another user's.
-        let restricted =
-            matches!(&exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        let (restricted, another_user) = self.withheld(exe.as_ref());
         let exe = exe.and_then(Result::ok);
         let exec_seen = exe.is_some() && exe != self.exe;
         if exec_seen {
@@ -186,6 +188,7 @@ impl TreeReader {
                 .unwrap_or_default(),
             alive: root_state.is_some_and(|s| s != 'Z' && s != 'X'),
             restricted,
+            another_user,
             processes,
             threads,
             threads_peak: self.threads_peak,
@@ -193,6 +196,26 @@ impl TreeReader {
             cpu_time_ns,
             parallelism,
         }
+    }
+
+    /// Whether the kernel withholds the root's details from us, as the
+    /// reading of its executable (`exe`) says, and if so whether because it
+    /// is another user's.
+    fn withheld(&mut self, exe: Option<&std::io::Result<PathBuf>>) -> (bool, bool) {
+        // The kernel shows the executable, like the wait channels, only to
+        // those who may trace the process.
+        let restricted =
+            matches!(exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        // Not always another user's: root may be refused too (a process
+        // that is not dumpable, another namespace's PID 1). Its owner is
+        // asked of the kernel once.
+        if restricted && self.owner_uid.is_none() {
+            self.owner_uid = status::read(self.root)
+                .as_deref()
+                .and_then(status::real_uid);
+        }
+        let another_user = restricted && self.owner_uid != Some(nix::unistd::getuid().as_raw());
+        (restricted, another_user)
     }
 
     /// The process now, whether it has fewer threads than last tick, and the
