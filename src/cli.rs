@@ -173,7 +173,8 @@ pub struct DemoArgs {
 #[derive(Debug, Clone, Copy, Default, Args)]
 #[command(next_help_heading = "Demo options (each demo takes some; see `corescope list`)")]
 pub struct DemoNumbers {
-    /// Worker threads (or processes), 1 to 4096.
+    /// Worker threads (or processes), 1 to 4096; in processes mode at most
+    /// 64 processes in all (`corescope list --json` gives each mode's most).
     #[arg(long, value_name = "N")]
     pub workers: Option<u64>,
     /// Tasks to run.

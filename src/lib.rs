@@ -207,7 +207,11 @@ fn man_page() -> Result<String> {
 /// `corescope list`: one line per demo, or the whole catalogue as JSON.
 fn list_text(json: bool) -> Result<String> {
     if json {
-        return Ok(serde_json::to_string_pretty(catalog::CATALOG)? + "\n");
+        let demos = catalog::CATALOG
+            .iter()
+            .map(demo_json)
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(serde_json::to_string_pretty(&demos)? + "\n");
     }
     let width = catalog::CATALOG
         .iter()
@@ -226,6 +230,37 @@ fn list_text(json: bool) -> Result<String> {
         );
     }
     Ok(text)
+}
+
+/// One demo of `list --json`: its catalogue entry, each parameter with
+/// `max_by_mode`, the most it may be in each of the demo's modes (its other
+/// options at their defaults): processes mode has fewer worker slots than
+/// threads have.
+fn demo_json(spec: &'static catalog::DemoSpec) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(spec)?;
+    let defaults = DemoConfig::defaults(spec);
+    if let Some(params) = value
+        .get_mut("params")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for param in params {
+            let Some(name) = param
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let by_mode: serde_json::Map<String, serde_json::Value> = spec
+                .modes
+                .iter()
+                .filter_map(|mode| defaults.in_mode(*mode))
+                .map(|config| (config.mode.name().to_owned(), config.max_of(&name).into()))
+                .collect();
+            param["max_by_mode"] = by_mode.into();
+        }
+    }
+    Ok(value)
 }
 
 /// Writes `text` to stdout.
