@@ -266,4 +266,19 @@ mod tests {
     fn an_empty_lesson_is_refused() {
         assert!(parse("e.toml", "title = \"t\"\nstep = []\n").is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_lesson_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            match parse("lesson.toml", &text) {
+                Ok(lesson) => proptest::prop_assert!(lesson.steps.len() <= text.len()),
+                Err(err) => {
+                    let lines = text.lines().count().max(1);
+                    proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+                }
+            }
+        }
+    }
 }

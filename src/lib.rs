@@ -10,6 +10,8 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod event;
+#[cfg(test)]
+mod fuzz_inputs;
 pub mod headless;
 pub mod hits;
 pub mod keymap;

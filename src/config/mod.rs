@@ -553,4 +553,20 @@ mod tests {
         assert_eq!(state.run_log_dir(), Some(PathBuf::from("/s/corescope")));
         assert_eq!(Environment::default().run_log_dir(), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_config_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            let env = Environment {
+                home: Some(PathBuf::from("/nonexistent-home")),
+                ..Environment::default()
+            };
+            if let Err(err) = parse(Path::new("/nowhere/config.toml"), &text, &env) {
+                let lines = text.lines().count().max(1);
+                proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+            }
+        }
+    }
 }

@@ -624,4 +624,16 @@ mod tests {
             "{message}"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_theme_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            if let Err(err) = parse("theme.toml", &text) {
+                let lines = text.lines().count().max(1);
+                proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+            }
+        }
+    }
 }

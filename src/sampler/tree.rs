@@ -358,7 +358,20 @@ fn own_pid() -> i32 {
 /// The command line, arguments joined by spaces; `None` for kernel threads,
 /// zombies and processes we may not read.
 fn read_command(pid: i32) -> Option<String> {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let file = std::fs::File::open(format!("/proc/{pid}/cmdline")).ok()?;
+    // The kernel allows arguments of up to a quarter of the stack limit;
+    // what a screen or a report shows of them is far less.
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_COMMAND_BYTES), &mut raw).ok()?;
+    command_line(&raw)
+}
+
+/// The most of a command line read.
+const MAX_COMMAND_BYTES: u64 = 64 * 1024;
+
+/// `/proc/PID/cmdline`'s arguments joined by spaces, on one line; `None`
+/// when it holds none.
+fn command_line(raw: &[u8]) -> Option<String> {
     let words: Vec<_> = raw
         .split(|b| *b == 0)
         .filter(|w| !w.is_empty())
@@ -452,6 +465,18 @@ mod tests {
         assert!(tids.contains(&b) && !tids.contains(&a), "{tids:?}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_command_line_is_one_line_of_at_most_its_size(raw in crate::fuzz_inputs::bytes(1024)) {
+            if let Some(line) = command_line(&raw) {
+                proptest::prop_assert!(!line.contains(|c: char| c.is_control()));
+                proptest::prop_assert!(line.len() <= 3 * raw.len());
+            }
+        }
+    }
+
     #[test]
     fn a_missing_root_fails_up_front() {
         assert!(TreeReader::new(999_999_999).is_err());
@@ -461,8 +486,12 @@ mod tests {
     fn a_root_that_exits_is_reported_not_alive() {
         let mut child = Command::new("sleep").arg("0.2").spawn().expect("spawn");
         let comm = format!("/proc/{}/comm", child.id());
-        // Between fork and exec the child still looks like this test binary.
-        while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() != "sleep") {
+        let cmdline = format!("/proc/{}/cmdline", child.id());
+        // Between fork and exec the child still looks like this test binary,
+        // and during the exec its new name shows before its new arguments.
+        while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() != "sleep")
+            || std::fs::read(&cmdline).is_ok_and(|c| !c.starts_with(b"sleep\0"))
+        {
             std::thread::yield_now();
         }
         let mut reader = TreeReader::new(child.id() as i32).expect("child");
