@@ -131,7 +131,11 @@ pub struct HeadlessArgs {
     /// Print the report as JSON (with --headless).
     #[arg(long, requires = "headless")]
     pub json: bool,
-    /// Stop after this many seconds (with --headless), e.g. 2 or 0.5.
+    /// A time limit (with --headless), e.g. 2 or 0.5: the run ends then, or
+    /// earlier when it ends by itself (watch: the process exits; run: the
+    /// command exits, else it is stopped; demo: its round finishes, else it
+    /// is stopped and the report says so; compare: the last mode finishes,
+    /// else the modes done so far are reported).
     #[arg(long, value_name = "SECS", requires = "headless", allow_hyphen_values = true,
           value_parser = parse_duration)]
     pub duration: Option<Duration>,

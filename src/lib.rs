@@ -155,7 +155,8 @@ fn run(cli: Cli) -> Result<()> {
                 let comparison = compare::Comparison::new(compare.plan())?;
                 let mut sampler =
                     sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
-                let report = headless::compare(&mut sampler, compare.plan())?;
+                let report =
+                    headless::compare(&mut sampler, compare.plan(), compare.output.duration)?;
                 print(&report::rendered(
                     &report,
                     compare.output.json,
