@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
+use crate::cli::{HeadlessArgs, RunArgs, UsageError, WatchArgs};
 use crate::config::Settings;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
@@ -51,6 +51,15 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
         // Before the command starts: nothing should run for a screen that
         // cannot open.
         event::require_terminal()?;
+    }
+    if let Some(log) = &args.log
+        && let Some(flag) = settings.taps.flag_naming(log)
+    {
+        return Err(UsageError(format!(
+            "--log and {flag} name the same file ({}); each needs its own",
+            log.display()
+        ))
+        .into());
     }
     let output = match (&args.log, headless) {
         (Some(path), _) => OutputTo::File(path.clone()),

@@ -216,6 +216,22 @@ fn the_recording_and_the_csv_cannot_be_one_file() {
         &same.display().to_string(),
     ]);
     refused(&out, 2, "name the same file", "--record F --csv ./F");
+    let out = corescope(&[
+        "run",
+        "--headless",
+        "--log",
+        &file.display().to_string(),
+        "--csv",
+        &same.display().to_string(),
+        "--",
+        "true",
+    ]);
+    refused(
+        &out,
+        2,
+        "--log and --csv name the same file",
+        "--log F --csv ./F",
+    );
     assert!(
         common::wait_until(Duration::from_secs(1), || !file.exists()),
         "nothing was created"

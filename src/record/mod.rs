@@ -108,6 +108,21 @@ impl TapPaths {
     }
 }
 
+impl TapPaths {
+    /// The flag (`--record`, `--csv`) that names the same file as `path`,
+    /// if one does: another file (`run --log`) must not be it.
+    #[must_use]
+    pub fn flag_naming(&self, path: &Path) -> Option<&'static str> {
+        [("--record", &self.record), ("--csv", &self.csv)]
+            .into_iter()
+            .find_map(|(flag, tap)| {
+                tap.as_deref()
+                    .is_some_and(|t| same_file(t, path))
+                    .then_some(flag)
+            })
+    }
+}
+
 /// True when `a` and `b` are, or would be created as, one file.
 fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
