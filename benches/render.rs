@@ -53,6 +53,7 @@ fn snapshot(seq: u64) -> Snapshot {
             command: "bench".to_owned(),
             alive: true,
             restricted: false,
+            another_user: false,
             processes: vec![ProcessSample {
                 pid: 1000,
                 ppid: 1,

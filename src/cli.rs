@@ -131,7 +131,11 @@ pub struct HeadlessArgs {
     /// Print the report as JSON (with --headless).
     #[arg(long, requires = "headless")]
     pub json: bool,
-    /// Stop after this many seconds (with --headless), e.g. 2 or 0.5.
+    /// A time limit (with --headless), e.g. 2 or 0.5: the run ends then, or
+    /// earlier when it ends by itself (watch: the process exits; run: the
+    /// command exits, else it is stopped; demo: its round finishes, else it
+    /// is stopped and the report says so; compare: the last mode finishes,
+    /// else the modes done so far are reported).
     #[arg(long, value_name = "SECS", requires = "headless", allow_hyphen_values = true,
           value_parser = parse_duration)]
     pub duration: Option<Duration>,
@@ -173,7 +177,8 @@ pub struct DemoArgs {
 #[derive(Debug, Clone, Copy, Default, Args)]
 #[command(next_help_heading = "Demo options (each demo takes some; see `corescope list`)")]
 pub struct DemoNumbers {
-    /// Worker threads (or processes), 1 to 4096.
+    /// Worker threads (or processes), 1 to 4096; in processes mode at most
+    /// 64 processes in all (`corescope list --json` gives each mode's most).
     #[arg(long, value_name = "N")]
     pub workers: Option<u64>,
     /// Tasks to run.
@@ -335,9 +340,11 @@ pub struct WatchArgs {
 /// `corescope run -- CMD ARGS...`
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Write the command's output (stdout and stderr) to FILE. Default: in the
-    /// dashboard `corescope-run-PID.log` in the current directory; headless,
-    /// corescope's stderr (the report alone goes to stdout).
+    /// Write the command's output (stdout and stderr) to FILE (mode 0600 if
+    /// new; never through a symbolic link). Default: in the dashboard
+    /// `$XDG_STATE_HOME/corescope/corescope-run-PID.log` (else under
+    /// `~/.local/state`); headless, corescope's stderr (the report alone goes
+    /// to stdout).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Keep the dashboard open after the command exits (it closes, printing
@@ -391,7 +398,10 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !secs.is_finite() || secs <= 0.0 {
+    if !secs.is_finite() {
+        return Err(format!("must be a finite number of seconds, got {text}"));
+    }
+    if secs <= 0.0 {
         return Err(format!("must be more than 0 seconds, got {text}"));
     }
     Duration::try_from_secs_f64(secs)
@@ -453,9 +463,18 @@ mod tests {
 
     #[test]
     fn durations_must_be_positive_and_sane() {
-        for bad in ["-1", "0", "nan", "inf", "1e9", "soon"] {
+        for (bad, says) in [
+            ("-1", "must be more than 0 seconds"),
+            ("0", "must be more than 0 seconds"),
+            ("nan", "must be a finite number of seconds"),
+            ("inf", "must be a finite number of seconds"),
+            ("-inf", "must be a finite number of seconds"),
+            ("1e9", "must be at most 86400 seconds"),
+            ("soon", "is not a number of seconds"),
+        ] {
             let err = parse(&["watch", "1", "--headless", "--duration", bad]).expect_err(bad);
             assert_eq!(err.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert!(err.to_string().contains(says), "{bad}: {err}");
         }
     }
 

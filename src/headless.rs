@@ -37,9 +37,14 @@ pub struct HeadlessPlan {
 pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 
 /// Runs the comparison `sampler` holds (made for `plan`), in every mode,
-/// one after the other, and returns the report. Ctrl-C or SIGTERM stops
-/// it; the modes done so far are reported.
-pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport> {
+/// one after the other, and returns the report. Ctrl-C, SIGTERM or the end
+/// of `duration` stops it; the modes done so far are reported, with why
+/// the rest are not.
+pub fn compare(
+    sampler: &mut Sampler,
+    plan: ComparePlan,
+    duration: Option<Duration>,
+) -> Result<CompareReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -47,6 +52,8 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
     runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let deadline = duration.map(|d| Instant::now() + d);
+        let limit = duration.map(|d| format!("--duration of {} s reached", d.as_secs_f64()));
         loop {
             // Each sample steps the comparison (see `Sampler::sample`).
             let progress = sampler.sample().compare;
@@ -54,8 +61,11 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
             if sampler.comparison_mut().is_some_and(|c| c.is_finished()) {
                 return Ok(CompareReport::new(plan, progress.rows, progress.error));
             }
+            let wake = Instant::now() + COMPARE_POLL;
             let interrupted = tokio::select! {
-                () = tokio::time::sleep(COMPARE_POLL) => None,
+                () = sleep_until(deadline.map_or(wake, |d| d.min(wake))) => deadline
+                    .is_some_and(|d| Instant::now() >= d)
+                    .then(|| limit.as_deref().unwrap_or_default()),
                 _ = interrupt.recv() => Some("interrupted"),
                 _ = terminate.recv() => Some("terminated"),
             };
@@ -75,30 +85,36 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
 }
 
 /// Samples `sampler`'s target per `plan` and returns the report.
-pub fn watch(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _) = run(&mut sampler, plan)?;
+pub fn watch(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _, _) = run(sampler, plan)?;
     builder.finish(None).context("no sample was taken")
 }
 
 /// Samples the tree of the command `sampler` started until it exits (or per
 /// `plan`), stops what is left of it, and returns the report with how the
 /// command ended.
-pub fn run_command(mut sampler: Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _) = run(&mut sampler, plan)?;
+pub fn run_command(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _, _) = run(sampler, plan)?;
     let command = sampler.command_mut().context("no command was started")?;
     let outcome = RunOutcome::after_stop(command);
     builder.finish(Some(outcome)).context("no sample was taken")
 }
 
-/// Runs the sampler's demo per `plan` and returns the report.
-pub fn demo(mut sampler: Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
-    let (builder, last) = run(&mut sampler, plan)?;
+/// Runs the sampler's demo per `plan` (one round, or less if `--duration`
+/// or a signal ends it first: the report then says it was stopped) and
+/// returns the report.
+pub fn demo(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
+    let (builder, last, stopped) = run(sampler, plan)?;
     let demo = last.demo.context("the demo reported nothing")?;
     let tree = builder.finish(None).context("no sample was taken")?;
-    Ok(DemoReport::new(demo, &tree))
+    Ok(DemoReport::new(demo, &tree).stopped(stopped))
 }
 
-fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<(WatchReportBuilder, Snapshot)> {
+/// The samples of a run, its last snapshot, and whether corescope stopped
+/// a demo before it finished.
+type Sampled = (WatchReportBuilder, Snapshot, bool);
+
+fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -114,10 +130,7 @@ enum End {
     Interrupted,
 }
 
-async fn sample_until_done(
-    sampler: &mut Sampler,
-    plan: HeadlessPlan,
-) -> Result<(WatchReportBuilder, Snapshot)> {
+async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let start = Instant::now();
@@ -149,6 +162,17 @@ async fn sample_until_done(
     }
 }
 
+/// Fails, saying why, when writing the `--record` or `--csv` file stopped
+/// during the run (a full disk): called once the report is printed, so the
+/// run's figures are not lost with the file, and the exit code says the
+/// file is not whole.
+pub fn files_written(sampler: &Sampler) -> Result<()> {
+    match sampler.record_error() {
+        Some(err) => anyhow::bail!("{err} (the file stops there)"),
+        None => Ok(()),
+    }
+}
+
 /// Resolves once the sampler's demo has finished.
 async fn demo_finished(sampler: &Sampler) {
     while !sampler
@@ -160,12 +184,9 @@ async fn demo_finished(sampler: &Sampler) {
 }
 
 /// Stops the demo if it still runs (an interrupted or timed-out run), then
-/// records the final snapshot, taken after it stopped.
-fn finish(
-    sampler: &mut Sampler,
-    mut builder: WatchReportBuilder,
-    snapshot: Snapshot,
-) -> (WatchReportBuilder, Snapshot) {
+/// records the final snapshot, taken after it stopped; says whether it
+/// stopped one.
+fn finish(sampler: &mut Sampler, mut builder: WatchReportBuilder, snapshot: Snapshot) -> Sampled {
     let running = sampler.demo().is_some_and(|d| !d.is_finished());
     let last = if running {
         if let Some(demo) = sampler.demo_mut() {
@@ -176,5 +197,5 @@ fn finish(
         snapshot
     };
     builder.add(last.clone());
-    (builder, last)
+    (builder, last, running)
 }

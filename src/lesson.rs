@@ -16,6 +16,8 @@ use toml::Spanned;
 use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::{DemoConfig, DemoRequest};
 
+use crate::outside_file::{SMALL_FILE_BYTES, read_text};
+
 /// The lessons shipped in `assets/lessons/`, by file name.
 const BUILT_IN: [(&str, &str); 1] = [(
     "assets/lessons/concurrency.toml",
@@ -45,16 +47,27 @@ pub struct Step {
 }
 
 /// A lesson file that cannot be used, with where.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: line {line}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LessonError {
     /// The file.
     pub file: String,
-    /// The 1-based line the problem is on.
-    pub line: usize,
+    /// The 1-based line the problem is on; `None` when it is about the
+    /// whole file (it does not exist, it is not a regular file).
+    pub line: Option<usize>,
     /// What is wrong.
     pub message: String,
 }
+
+impl std::fmt::Display for LessonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}: line {line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for LessonError {}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,10 +102,10 @@ pub fn built_in() -> Result<Vec<Lesson>, LessonError> {
 /// Reads and checks the lesson in `path`.
 pub fn load(path: &Path) -> Result<Lesson, LessonError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| LessonError {
+    let text = read_text(path, SMALL_FILE_BYTES).map_err(|err| LessonError {
         file: file.clone(),
-        line: 1,
-        message: format!("cannot read it: {err}"),
+        line: None,
+        message: err.to_string(),
     })?;
     parse(&file, &text)
 }
@@ -101,7 +114,7 @@ pub fn load(path: &Path) -> Result<Lesson, LessonError> {
 pub fn parse(file: &str, text: &str) -> Result<Lesson, LessonError> {
     let error = |at: usize, message: String| LessonError {
         file: file.to_owned(),
-        line: line_of(text, at),
+        line: Some(line_of(text, at)),
         message,
     };
     let lesson: LessonFile = toml::from_str(text).map_err(|err| {
@@ -201,7 +214,7 @@ mod tests {
     fn a_broken_step_names_its_file_and_line() {
         let text = "title = \"t\"\n\n[[step]]\ntitle = \"ok\"\ndemo = \"race\"\nnotes = \"a\\nb\"\n\n[[step]]\ntitle = \"bad\"\ndemo = \"raec\"\nnotes = \"a\\nb\"\n";
         let err = parse("mine.toml", text).expect_err("unknown demo");
-        assert_eq!(err.line, 8, "{err}");
+        assert_eq!(err.line, Some(8), "{err}");
         assert!(
             err.to_string()
                 .starts_with("mine.toml: line 8: step `bad`: unknown demo `raec`"),
@@ -210,9 +223,23 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_or_endless_file_is_named_without_a_line() {
+        let err = load(Path::new("/nonexistent/lesson.toml")).expect_err("missing");
+        assert_eq!(
+            err.to_string(),
+            "/nonexistent/lesson.toml: it does not exist"
+        );
+        let err = load(Path::new("/dev/zero")).expect_err("endless");
+        assert_eq!(
+            err.to_string(),
+            "/dev/zero: it is a character device, not a regular file"
+        );
+    }
+
+    #[test]
     fn a_syntax_error_and_an_unknown_key_name_their_line() {
         let err = parse("x.toml", "title = \"t\"\n[[step]\n").expect_err("syntax");
-        assert_eq!((err.file.as_str(), err.line), ("x.toml", 2), "{err}");
+        assert_eq!((err.file.as_str(), err.line), ("x.toml", Some(2)), "{err}");
         let err = parse(
             "y.toml",
             "title = \"t\"\n[[step]]\ntitle = \"s\"\ndemo = \"race\"\nnotes = \"n\"\nworkers = 3\n",
@@ -238,5 +265,20 @@ mod tests {
     #[test]
     fn an_empty_lesson_is_refused() {
         assert!(parse("e.toml", "title = \"t\"\nstep = []\n").is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_lesson_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            match parse("lesson.toml", &text) {
+                Ok(lesson) => proptest::prop_assert!(lesson.steps.len() <= text.len()),
+                Err(err) => {
+                    let lines = text.lines().count().max(1);
+                    proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+                }
+            }
+        }
     }
 }

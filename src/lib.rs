@@ -10,13 +10,18 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod event;
+#[cfg(test)]
+mod fuzz_inputs;
 pub mod headless;
 pub mod hits;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;
 pub mod model;
+pub mod outside_file;
 pub mod picker;
+pub mod printable;
+pub mod private_file;
 pub mod record;
 pub mod replay;
 pub mod report;
@@ -53,7 +58,9 @@ pub fn main_entry() -> ExitCode {
         Err(err) => {
             terminal::restore();
             let code = if err.is::<UsageError>() { 2 } else { 1 };
-            eprintln!("corescope: error: {err:#}");
+            // A file's or a process's text can reach the message.
+            let message = format!("{err:#}");
+            eprintln!("corescope: error: {}", printable::printable(&message));
             ExitCode::from(code)
         }
     }
@@ -123,8 +130,10 @@ fn run(cli: Cli) -> Result<()> {
                     interval: interval(HEADLESS_DEMO_MS),
                     duration: demo.output.duration,
                 };
-                let sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
-                print_demo_report(&headless::demo(sampler, plan)?, demo.output.json)
+                let mut sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
+                let report = headless::demo(&mut sampler, plan)?;
+                print_demo_report(&report, demo.output.json)?;
+                headless::files_written(&sampler)
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
@@ -140,14 +149,16 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(compare)) => {
             if compare.output.headless {
                 let comparison = compare::Comparison::new(compare.plan())?;
-                let sampler =
+                let mut sampler =
                     sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
-                let report = headless::compare(sampler, compare.plan())?;
+                let report =
+                    headless::compare(&mut sampler, compare.plan(), compare.output.duration)?;
                 print(&report::rendered(
                     &report,
                     compare.output.json,
                     report::compare::CompareReport::to_text,
-                )?)
+                )?)?;
+                headless::files_written(&sampler)
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;
@@ -209,7 +220,11 @@ fn man_page() -> Result<String> {
 /// `corescope list`: one line per demo, or the whole catalogue as JSON.
 fn list_text(json: bool) -> Result<String> {
     if json {
-        return Ok(serde_json::to_string_pretty(catalog::CATALOG)? + "\n");
+        let demos = catalog::CATALOG
+            .iter()
+            .map(demo_json)
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(serde_json::to_string_pretty(&demos)? + "\n");
     }
     let width = catalog::CATALOG
         .iter()
@@ -228,6 +243,37 @@ fn list_text(json: bool) -> Result<String> {
         );
     }
     Ok(text)
+}
+
+/// One demo of `list --json`: its catalogue entry, each parameter with
+/// `max_by_mode`, the most it may be in each of the demo's modes (its other
+/// options at their defaults): processes mode has fewer worker slots than
+/// threads have.
+fn demo_json(spec: &'static catalog::DemoSpec) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(spec)?;
+    let defaults = DemoConfig::defaults(spec);
+    if let Some(params) = value
+        .get_mut("params")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for param in params {
+            let Some(name) = param
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let by_mode: serde_json::Map<String, serde_json::Value> = spec
+                .modes
+                .iter()
+                .filter_map(|mode| defaults.in_mode(*mode))
+                .map(|config| (config.mode.name().to_owned(), config.max_of(&name).into()))
+                .collect();
+            param["max_by_mode"] = by_mode.into();
+        }
+    }
+    Ok(value)
 }
 
 /// Writes `text` to stdout.

@@ -83,7 +83,12 @@ fn report(recording: &Recording, taps: &TapPaths, json: bool) -> Result<String> 
         anyhow::bail!("the recording holds no snapshot");
     };
     match demo {
-        Some(demo) => rendered(&DemoReport::new(demo, &tree), json, DemoReport::to_text),
+        Some(demo) => {
+            // A recording that ends before its round did was stopped.
+            let stopped = !demo.finished;
+            let report = DemoReport::new(demo, &tree).stopped(stopped);
+            rendered(&report, json, DemoReport::to_text)
+        }
         None => rendered(&tree, json, WatchReport::to_text),
     }
 }

@@ -104,6 +104,11 @@ pub struct TargetSample {
     /// True when the kernel withholds part of the tree from us (another
     /// user's process): wait channels, and so futex waits, are unknown.
     pub restricted: bool,
+    /// True when, besides, the root runs as another user than corescope
+    /// (its real uid); false when the kernel withholds it for another
+    /// reason (a process that is not dumpable, root watching PID 1).
+    #[serde(default)]
+    pub another_user: bool,
     /// Processes of the tree, root first, then in discovery order.
     pub processes: Vec<ProcessSample>,
     /// Threads of every process of the tree.

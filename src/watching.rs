@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
+use crate::cli::{HeadlessArgs, RunArgs, UsageError, WatchArgs};
 use crate::config::Settings;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
@@ -33,10 +33,11 @@ const HEADLESS_RUN_MS: u64 = 100;
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     let taps = Taps::for_this_run(&settings.taps, interval)?;
-    let sampler = Sampler::new(args.pid)?.record_to(taps);
+    let mut sampler = Sampler::new(args.pid)?.record_to(taps);
     if args.output.headless {
-        let report = headless::watch(sampler, plan(interval, args.output))?;
-        print_report(&report, args.output.json)
+        let report = headless::watch(&mut sampler, plan(interval, args.output))?;
+        print_report(&report, args.output.json)?;
+        headless::files_written(&sampler)
     } else {
         dashboard_then_report(sampler, interval, settings, args.stay, None)
     }
@@ -51,10 +52,24 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
         // cannot open.
         event::require_terminal()?;
     }
+    if let Some(log) = &args.log
+        && let Some(flag) = settings.taps.flag_naming(log)
+    {
+        return Err(UsageError(format!(
+            "--log and {flag} name the same file ({}); each needs its own",
+            log.display()
+        ))
+        .into());
+    }
     let output = match (&args.log, headless) {
         (Some(path), _) => OutputTo::File(path.clone()),
         (None, true) => OutputTo::Stderr,
-        (None, false) => OutputTo::DefaultLog,
+        (None, false) => OutputTo::DefaultLog(settings.run_log_dir.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "nowhere to put the command's output: neither XDG_STATE_HOME nor HOME is set; \
+                 use --log FILE"
+            )
+        })?),
     };
     let default_ms = if headless {
         HEADLESS_RUN_MS
@@ -72,10 +87,11 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
         exit: launched.final_exit(),
         log: launched.log_path().map(PathBuf::from),
     };
-    let sampler = Sampler::for_command(launched)?.record_to(taps);
+    let mut sampler = Sampler::for_command(launched)?.record_to(taps);
     if headless {
-        let report = headless::run_command(sampler, plan(every, args.output))?;
-        print_report(&report, args.output.json)
+        let report = headless::run_command(&mut sampler, plan(every, args.output))?;
+        print_report(&report, args.output.json)?;
+        headless::files_written(&sampler)
     } else {
         dashboard_then_report(sampler, every, settings, args.stay, Some(ending))
     }

@@ -203,3 +203,27 @@ fn completions_and_the_manual_come_from_the_cli_definition() {
         "the internal worker command is not documented"
     );
 }
+
+#[test]
+fn list_json_gives_the_most_workers_each_mode_runs() {
+    let out = common::corescope(&["list", "--json"]);
+    assert!(out.status.success());
+    let demos: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let param = |demo: &str, name: &str| {
+        demos
+            .as_array()
+            .and_then(|d| d.iter().find(|d| d["name"] == demo))
+            .and_then(|d| d["params"].as_array())
+            .and_then(|p| p.iter().find(|p| p["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("{demo} --{name} in {demos}"))
+    };
+    let workers = param("cpu-vs-io", "workers");
+    assert_eq!(workers["max_by_mode"]["threads"], 4096, "{workers}");
+    assert_eq!(workers["max_by_mode"]["processes"], 64, "{workers}");
+    let manager = param("manager", "workers");
+    assert_eq!(
+        manager["max_by_mode"]["processes"], 63,
+        "its server is one: {manager}"
+    );
+}

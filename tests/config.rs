@@ -90,7 +90,7 @@ fn a_valid_config_is_accepted_and_a_missing_one_refused() {
     let missing = scratch.0.join("absent.toml");
     let out = common::corescope(&["--config", &missing.display().to_string(), "list"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("absent.toml: cannot read it"));
+    assert!(stderr_of(&out).contains("absent.toml: it does not exist"));
     let out = common::corescope(&["--theme", "drak", "list"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output, Stdio};
 
 use common::{Guarded, bin, command, one_at_a_time, python, python_executable, wait_until};
@@ -338,7 +339,8 @@ fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
     }
     let tmux = common::Tmux::start("run-quit", 100, 30);
     tmux.type_line(&format!(
-        "cd {} && {} run -- sh -c 'echo hello-$((6 * 7)); echo tty-$((6 * 7)) >/dev/tty; sleep 60 & sleep 60'",
+        "cd {} && XDG_STATE_HOME={}/state {} run -- sh -c 'echo hello-$((6 * 7)); echo tty-$((6 * 7)) >/dev/tty; sleep 60 & sleep 60'",
+        tmux.dir.display(),
         tmux.dir.display(),
         bin()
     ));
@@ -356,7 +358,15 @@ fn the_dashboard_shows_the_output_and_quitting_ends_the_command() {
         wait_until(common::DEADLINE, || !group_alive(pid)),
         "the command's processes outlived the dashboard"
     );
-    let log = std::fs::read_to_string(tmux.file(&format!("corescope-run-{pid}.log")));
+    // The log is private, in the state directory, not the current one.
+    let path = tmux.file(&format!("state/corescope/corescope-run-{pid}.log"));
+    let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode.ok(), Some(0o600), "{} is private", path.display());
+    assert!(
+        !tmux.file(&format!("corescope-run-{pid}.log")).exists(),
+        "no log in the current directory"
+    );
+    let log = std::fs::read_to_string(&path);
     let log = log.expect("log");
     assert!(log.starts_with("hello-42\n"), "{log}");
     assert!(

@@ -85,6 +85,17 @@ const EXTRA_PROCESSES: &[(&str, u64)] = &[
     ("pipe", 2),
 ];
 
+/// The parameters that each count worker processes in processes mode.
+const PROCESS_COUNTS: [&str; 3] = ["workers", "producers", "consumers"];
+
+/// Processes `spec` starts besides those its parameters count.
+fn extra_processes(spec: &DemoSpec) -> u64 {
+    EXTRA_PROCESSES
+        .iter()
+        .find(|(name, _)| *name == spec.name)
+        .map_or(0, |(_, n)| *n)
+}
+
 /// Demos whose processes put one result per task in the region's array.
 const RESULT_PER_TASK: &[&str] = &["thread-pool"];
 
@@ -95,14 +106,11 @@ fn check_process_limits(
     spec: &DemoSpec,
     values: &[(&'static str, u64)],
 ) -> Result<(), ConfigError> {
-    let extra = EXTRA_PROCESSES
-        .iter()
-        .find(|(name, _)| *name == spec.name)
-        .map_or(0, |(_, n)| *n);
+    let extra = extra_processes(spec);
     let processes: u64 = extra
         + values
             .iter()
-            .filter(|(name, _)| ["workers", "producers", "consumers"].contains(name))
+            .filter(|(name, _)| PROCESS_COUNTS.contains(name))
             .map(|(_, v)| *v)
             .sum::<u64>();
     let max_processes = MAX_PROCESSES as u64;
@@ -307,16 +315,40 @@ impl DemoConfig {
     }
 
     /// The same configuration with `name` set to `value`, clamped to the
-    /// parameter's limits; unchanged if the demo has no such parameter.
+    /// parameter's limits in this mode ([`DemoConfig::max_of`]); unchanged
+    /// if the demo has no such parameter.
     #[must_use]
     pub fn with(&self, name: &str, value: u64) -> Self {
         let mut next = self.clone();
+        let max = self.max_of(name);
         if let Some(param) = self.spec.param(name)
             && let Some(slot) = next.values.iter_mut().find(|(n, _)| *n == name)
         {
-            slot.1 = value.clamp(param.min, param.max);
+            slot.1 = value.clamp(param.min, max.max(param.min));
         }
         next
+    }
+
+    /// The most `name` may be in this configuration's mode, the other
+    /// values as they are: the catalogue's limit, and in processes mode no
+    /// more than the shared region's worker slots left by the other
+    /// process counts ([`MAX_PROCESSES`] in all). 0 for no such parameter.
+    #[must_use]
+    pub fn max_of(&self, name: &str) -> u64 {
+        let Some(param) = self.spec.param(name) else {
+            return 0;
+        };
+        if self.mode != Mode::Processes || !PROCESS_COUNTS.contains(&name) {
+            return param.max;
+        }
+        let others: u64 = self
+            .values
+            .iter()
+            .filter(|(n, _)| *n != name && PROCESS_COUNTS.contains(n))
+            .map(|(_, v)| *v)
+            .sum();
+        let left = (MAX_PROCESSES as u64).saturating_sub(extra_processes(self.spec) + others);
+        param.max.min(left)
     }
 
     /// The parameter that sets how many workers run, which `+`/`-` change:
@@ -331,10 +363,18 @@ impl DemoConfig {
     /// The same configuration in `mode`, if the demo supports it.
     #[must_use]
     pub fn in_mode(&self, mode: Mode) -> Option<Self> {
-        self.spec.modes.contains(&mode).then(|| Self {
+        let moved = self.spec.modes.contains(&mode).then(|| Self {
             mode,
             ..self.clone()
-        })
+        })?;
+        // Threads may outnumber the processes a mode can start: each count
+        // is brought within what is left to it.
+        Some(PROCESS_COUNTS.iter().fold(moved, |config, name| {
+            match config.values.iter().find(|(n, _)| n == name) {
+                Some((_, value)) => config.with(name, *value),
+                None => config,
+            }
+        }))
     }
 }
 
@@ -348,6 +388,40 @@ mod tests {
             values: values.iter().map(|(n, v)| ((*n).to_owned(), *v)).collect(),
             ..DemoRequest::default()
         }
+    }
+
+    #[test]
+    fn the_most_workers_depends_on_the_mode_and_the_other_counts() {
+        let threads = DemoConfig::new(&request("thread-pool", &[("workers", 100)])).expect("valid");
+        assert_eq!(threads.max_of("workers"), crate::catalog::MAX_WORKERS);
+        let processes = threads.in_mode(Mode::Processes).expect("processes");
+        assert_eq!(processes.max_of("workers"), MAX_PROCESSES as u64);
+        assert_eq!(
+            processes.get("workers"),
+            MAX_PROCESSES as u64,
+            "brought within"
+        );
+        assert_eq!(
+            processes.with("workers", 1000).get("workers"),
+            MAX_PROCESSES as u64
+        );
+        let manager = DemoConfig::new(&DemoRequest {
+            mode: Some(Mode::Processes),
+            ..request("manager", &[])
+        })
+        .expect("valid");
+        assert_eq!(
+            manager.max_of("workers"),
+            MAX_PROCESSES as u64 - 1,
+            "its server"
+        );
+        let pc = DemoConfig::new(&DemoRequest {
+            mode: Some(Mode::Processes),
+            ..request("producer-consumer", &[("producers", 10)])
+        })
+        .expect("valid");
+        assert_eq!(pc.max_of("consumers"), MAX_PROCESSES as u64 - 10);
+        assert_eq!(pc.max_of("nothing"), 0);
     }
 
     #[test]

@@ -33,6 +33,7 @@ use corescope_widgets::Theme;
 use crate::app::Preferences;
 use crate::cli::{Cli, UsageError};
 use crate::keymap::Keymap;
+use crate::outside_file::{ReadError, SMALL_FILE_BYTES, read_text};
 use crate::record::TapPaths;
 use crate::sampler::INTERVAL_RANGE_MS;
 use error::{At, FileError};
@@ -51,6 +52,8 @@ pub struct Settings {
     pub preferences: Preferences,
     /// Where every snapshot is also written (`--record`, `--csv`).
     pub taps: TapPaths,
+    /// Where a `run` command's output goes without `--log`, if anywhere.
+    pub run_log_dir: Option<PathBuf>,
 }
 
 /// What corescope reads of its environment, read once.
@@ -59,6 +62,8 @@ pub struct Environment {
     /// `$XDG_CONFIG_HOME`, when it is an absolute path (the XDG base
     /// directory specification says to ignore a relative one).
     pub config_home: Option<PathBuf>,
+    /// `$XDG_STATE_HOME`, when it is an absolute path.
+    pub state_home: Option<PathBuf>,
     /// `$HOME`, when it is an absolute path.
     pub home: Option<PathBuf>,
     /// Whether `NO_COLOR` is set and not empty (<https://no-color.org>).
@@ -76,6 +81,7 @@ impl Environment {
         };
         Self {
             config_home: absolute("XDG_CONFIG_HOME"),
+            state_home: absolute("XDG_STATE_HOME"),
             home: absolute("HOME"),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty()),
         }
@@ -88,6 +94,21 @@ impl Environment {
             .clone()
             .or_else(|| self.home.as_ref().map(|home| home.join(".config")))
             .map(|dir| dir.join("corescope").join("config.toml"))
+    }
+
+    /// Where a `run` command's output goes without `--log`:
+    /// `$XDG_STATE_HOME/corescope`, else `~/.local/state/corescope`. Not
+    /// the current directory, which may be a source tree or a shared one.
+    #[must_use]
+    pub fn run_log_dir(&self) -> Option<PathBuf> {
+        self.state_home
+            .clone()
+            .or_else(|| {
+                self.home
+                    .as_ref()
+                    .map(|home| home.join(".local").join("state"))
+            })
+            .map(|dir| dir.join("corescope"))
     }
 
     /// `path` with a leading `~/` made the home directory, as a shell would.
@@ -129,9 +150,9 @@ pub fn settings(cli: &Cli, env: &Environment) -> Result<Settings, UsageError> {
     let file = match &cli.config {
         Some(path) => Some((path.clone(), read(path)?)),
         None => match env.default_config() {
-            Some(path) => match std::fs::read_to_string(&path) {
+            Some(path) => match read_text(&path, SMALL_FILE_BYTES) {
                 Ok(text) => Some((path, text)),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(ReadError::Missing) => None,
                 Err(err) => return Err(unreadable(&path, &err)),
             },
             None => None,
@@ -160,22 +181,17 @@ pub fn settings(cli: &Cli, env: &Environment) -> Result<Settings, UsageError> {
             keymap: from_file.keymap,
         },
         taps: cli.taps(),
+        run_log_dir: env.run_log_dir(),
     })
 }
 
 /// The text of the config file `path`, which must exist.
 fn read(path: &Path) -> Result<String, UsageError> {
-    std::fs::read_to_string(path).map_err(|err| unreadable(path, &err))
+    read_text(path, SMALL_FILE_BYTES).map_err(|err| unreadable(path, &err))
 }
 
-fn unreadable(path: &Path, err: &std::io::Error) -> UsageError {
-    UsageError(
-        FileError::whole(
-            &path.display().to_string(),
-            format!("cannot read it: {err}"),
-        )
-        .to_string(),
-    )
+fn unreadable(path: &Path, err: &ReadError) -> UsageError {
+    UsageError(FileError::whole(&path.display().to_string(), err.to_string()).to_string())
 }
 
 /// Checks the config `text` read from `path`. Paths in it are taken from the
@@ -320,7 +336,7 @@ mod tests {
             (
                 "theme = \"nowhere/mine.toml\"\n",
                 1,
-                "`theme`: cannot read the theme file /home/u/.config/corescope/nowhere/mine.toml",
+                "`theme`: the theme file /home/u/.config/corescope/nowhere/mine.toml: it does not exist",
             ),
             (
                 "lesson = \"mine.toml\"\n",
@@ -394,6 +410,7 @@ mod tests {
         scratch.write("corescope/lessons/mine.toml", "");
         let env = Environment {
             config_home: Some(scratch.0.clone()),
+            state_home: None,
             home: None,
             no_color: true,
         };
@@ -460,7 +477,7 @@ mod tests {
             .expect_err("missing");
         assert!(
             err.0
-                .starts_with(&format!("{}: cannot read it: ", missing.display())),
+                .starts_with(&format!("{}: it does not exist", missing.display())),
             "{}",
             err.0
         );
@@ -499,6 +516,7 @@ mod tests {
     fn the_file_is_looked_for_in_xdg_config_home_else_in_home() {
         let both = Environment {
             config_home: Some(PathBuf::from("/x")),
+            state_home: None,
             home: Some(PathBuf::from("/home/u")),
             no_color: false,
         };
@@ -516,5 +534,39 @@ mod tests {
         );
         assert_eq!(home.expand("~/t.toml"), PathBuf::from("/home/u/t.toml"));
         assert_eq!(Environment::default().default_config(), None);
+    }
+
+    #[test]
+    fn the_run_log_goes_to_the_state_directory_not_the_current_one() {
+        let home = Environment {
+            home: Some(PathBuf::from("/home/u")),
+            ..Environment::default()
+        };
+        assert_eq!(
+            home.run_log_dir(),
+            Some(PathBuf::from("/home/u/.local/state/corescope"))
+        );
+        let state = Environment {
+            state_home: Some(PathBuf::from("/s")),
+            ..home
+        };
+        assert_eq!(state.run_log_dir(), Some(PathBuf::from("/s/corescope")));
+        assert_eq!(Environment::default().run_log_dir(), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_config_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            let env = Environment {
+                home: Some(PathBuf::from("/nonexistent-home")),
+                ..Environment::default()
+            };
+            if let Err(err) = parse(Path::new("/nowhere/config.toml"), &text, &env) {
+                let lines = text.lines().count().max(1);
+                proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+            }
+        }
     }
 }

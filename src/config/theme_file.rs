@@ -19,6 +19,7 @@ use toml::Spanned;
 use corescope_widgets::Theme;
 
 use super::error::{At, FileError};
+use crate::outside_file::{SMALL_FILE_BYTES, read_text};
 
 /// The theme used when `NO_COLOR` asks for no colour.
 const MONOCHROME: &str = include_str!("../../assets/themes/monochrome.toml");
@@ -108,8 +109,8 @@ pub fn load(spec: &str, dir: &Path) -> Result<Theme, ThemeError> {
     }
     let path = dir.join(spec);
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path)
-        .map_err(|err| ThemeError::Named(format!("cannot read the theme file {file}: {err}")))?;
+    let text = read_text(&path, SMALL_FILE_BYTES)
+        .map_err(|err| ThemeError::Named(format!("the theme file {file}: {err}")))?;
     parse(&file, &text).map_err(ThemeError::File)
 }
 
@@ -619,8 +620,20 @@ mod tests {
             panic!("a missing file is refused");
         };
         assert!(
-            message.starts_with("cannot read the theme file /nowhere/missing.toml"),
+            message.starts_with("the theme file /nowhere/missing.toml: it does not exist"),
             "{message}"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn any_theme_text_is_checked_without_panicking(text in crate::fuzz_inputs::toml_text()) {
+            if let Err(err) = parse("theme.toml", &text) {
+                let lines = text.lines().count().max(1);
+                proptest::prop_assert!(err.line.is_none_or(|line| line <= lines + 1), "{}", err);
+            }
+        }
     }
 }

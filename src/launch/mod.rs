@@ -19,6 +19,7 @@
 //! command with it through the parent-death signal.
 
 pub mod exec;
+pub mod log_file;
 pub mod output;
 
 use std::ffi::OsString;
@@ -46,10 +47,11 @@ pub const STOP_GRACE: Duration = Duration::from_millis(500);
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputTo {
-    /// This file, created or truncated.
+    /// This file, created or truncated (see [`crate::private_file`]).
     File(PathBuf),
-    /// `corescope-run-PID.log` in the current directory, PID the command's.
-    DefaultLog,
+    /// `corescope-run-PID.log` in this directory, PID the command's (see
+    /// [`log_file`]).
+    DefaultLog(PathBuf),
     /// corescope's own stderr.
     Stderr,
 }
@@ -98,7 +100,7 @@ impl Launched {
         if read == status.len() {
             let errno = Errno::from_raw(i32::from_ne_bytes(status));
             let _ = child.wait();
-            if *output == OutputTo::DefaultLog
+            if matches!(output, OutputTo::DefaultLog(_))
                 && let Some(path) = &log_path
             {
                 let _ = std::fs::remove_file(path);
@@ -106,7 +108,9 @@ impl Launched {
             bail!("cannot run `{shown}`: {}", errno.desc());
         }
         let log_path = match (output, log_path) {
-            (OutputTo::DefaultLog, Some(path)) => Some(rename_to_pid(path, child.id())),
+            (OutputTo::DefaultLog(_), Some(path)) => {
+                Some(log_file::rename_to_pid(path, child.id()))
+            }
             (_, path) => path,
         };
         let tail = log_path.as_deref().map(OutputTail::open).transpose();
@@ -213,18 +217,16 @@ impl Drop for Launched {
 
 /// Opens where the output goes: the log file (and its path) or our stderr.
 fn open_output(output: &OutputTo) -> Result<(Option<PathBuf>, std::os::fd::OwnedFd)> {
-    let create = |path: &Path| {
-        File::create(path)
-            .map(std::os::fd::OwnedFd::from)
-            .with_context(|| format!("cannot create the log file {}", path.display()))
-    };
     match output {
-        OutputTo::File(path) => Ok((Some(path.clone()), create(path)?)),
-        OutputTo::DefaultLog => {
+        OutputTo::File(path) => {
+            let file = crate::private_file::create_or_truncate(path)
+                .with_context(|| format!("cannot create the log file {}", path.display()))?;
+            Ok((Some(path.clone()), file.into()))
+        }
+        OutputTo::DefaultLog(dir) => {
             // Named after corescope until the command's PID is known.
-            let path = default_log(std::process::id());
-            let fd = create(&path)?;
-            Ok((Some(path), fd))
+            let (path, file) = log_file::create(dir, std::process::id())?;
+            Ok((Some(path), file.into()))
         }
         OutputTo::Stderr => {
             let fd = std::io::stderr()
@@ -233,22 +235,6 @@ fn open_output(output: &OutputTo) -> Result<(Option<PathBuf>, std::os::fd::Owned
                 .context("cannot share stderr")?;
             Ok((None, fd))
         }
-    }
-}
-
-/// `corescope-run-PID.log` in the current directory.
-fn default_log(pid: u32) -> PathBuf {
-    PathBuf::from(format!("corescope-run-{pid}.log"))
-}
-
-/// Renames the default log after the command's PID; keeps the old name if
-/// that fails (the file stays usable either way: it is open by descriptor).
-fn rename_to_pid(path: PathBuf, pid: u32) -> PathBuf {
-    let named = default_log(pid);
-    if std::fs::rename(&path, &named).is_ok() {
-        named
-    } else {
-        path
     }
 }
 

@@ -297,6 +297,7 @@ pub(crate) mod fixtures {
                 command: "python3 busy.py".to_owned(),
                 alive: true,
                 restricted: false,
+                another_user: false,
                 processes: vec![ProcessSample {
                     pid: 4242,
                     ppid: 1,

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::printable::printable;
 use crate::snapshot::Snapshot;
 
 /// The columns after the per-core ones, in order.
@@ -48,9 +49,10 @@ pub struct CsvTimeline {
 }
 
 impl CsvTimeline {
-    /// Creates (or truncates) `path`; the header follows with the first row.
+    /// Creates (or truncates) `path`, private (see [`crate::private_file`]);
+    /// the header follows with the first row.
     pub fn create(path: &Path) -> Result<Self> {
-        let file = File::create(path)
+        let file = crate::private_file::create_or_truncate(path)
             .with_context(|| format!("cannot create the CSV file {}", path.display()))?;
         Ok(Self {
             path: path.to_owned(),
@@ -79,7 +81,9 @@ impl CsvTimeline {
             self.cores = Some(cores);
         }
         let cells = row(snapshot, self.cores.as_deref().unwrap_or_default());
-        self.out.write_record(cells)?;
+        // A recording replayed may carry any text in its names.
+        self.out
+            .write_record(cells.iter().map(|c| printable(c).into_owned()))?;
         self.out.flush()?;
         Ok(())
     }

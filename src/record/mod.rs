@@ -16,11 +16,12 @@ mod player;
 mod recording;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::cli::UsageError;
 use crate::snapshot::Snapshot;
 
 pub use self::csv::CsvTimeline;
@@ -89,6 +90,54 @@ impl TapPaths {
     pub const fn is_empty(&self) -> bool {
         self.record.is_none() && self.csv.is_none()
     }
+
+    /// Refuses `--record` and `--csv` naming one file, by the same path or
+    /// by two (`./f` and `f`, a hard link, a link to a directory): each
+    /// would overwrite the other's lines.
+    pub fn check_distinct(&self) -> Result<(), UsageError> {
+        let (Some(record), Some(csv)) = (&self.record, &self.csv) else {
+            return Ok(());
+        };
+        if same_file(record, csv) {
+            return Err(UsageError(format!(
+                "--record and --csv name the same file ({}); each needs its own",
+                csv.display()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl TapPaths {
+    /// The flag (`--record`, `--csv`) that names the same file as `path`,
+    /// if one does: another file (`run --log`) must not be it.
+    #[must_use]
+    pub fn flag_naming(&self, path: &Path) -> Option<&'static str> {
+        [("--record", &self.record), ("--csv", &self.csv)]
+            .into_iter()
+            .find_map(|(flag, tap)| {
+                tap.as_deref()
+                    .is_some_and(|t| same_file(t, path))
+                    .then_some(flag)
+            })
+    }
+}
+
+/// True when `a` and `b` are, or would be created as, one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        return (a.dev(), a.ino()) == (b.dev(), b.ino());
+    }
+    // One does not exist yet: the same name in the same directory.
+    let resolved = |path: &Path| {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(path.file_name()?))
+    };
+    a == b || resolved(a).is_some_and(|a| Some(a) == resolved(b))
 }
 
 impl Taps {
@@ -96,6 +145,7 @@ impl Taps {
     /// recording's header written at once. Fails, naming the file, when one
     /// cannot be created: better before the run than a run not kept.
     pub fn open(paths: &TapPaths, header: &Header) -> Result<Self> {
+        paths.check_distinct()?;
         Ok(Self {
             recorder: paths
                 .record

@@ -9,6 +9,7 @@ use std::time::Duration;
 use corescope_demos::outcome::Outcome;
 
 use super::*;
+use crate::cli::UsageError;
 use crate::model::fixtures::{demo_snapshot, snapshot, thread};
 
 /// A scratch directory of this test's own, emptied first.
@@ -326,4 +327,58 @@ fn a_seek_sends_at_most_the_history_the_screen_keeps() {
     assert_eq!(history.len(), crate::model::HISTORY_LEN);
     assert_eq!(history[0].seq, count - crate::model::HISTORY_LEN as u64);
     drop(player);
+}
+
+#[test]
+fn one_file_for_both_the_recording_and_the_csv_is_refused() {
+    let dir = scratch("same-file");
+    let paths = |record: PathBuf, csv: PathBuf| TapPaths {
+        record: Some(record),
+        csv: Some(csv),
+    };
+    let same = dir.join("f");
+    let by_another_path = dir.join(".").join("f");
+    for (record, csv) in [
+        (same.clone(), same.clone()),
+        (same.clone(), by_another_path.clone()),
+    ] {
+        let err = Taps::open(&paths(record, csv), &header()).expect_err("same file");
+        assert!(err.is::<UsageError>(), "a usage error: {err:#}");
+        assert!(err.to_string().contains("name the same file"), "{err:#}");
+    }
+    std::fs::write(&same, "").expect("write");
+    let hard_link = dir.join("g");
+    std::fs::hard_link(&same, &hard_link).expect("hard link");
+    assert!(Taps::open(&paths(same.clone(), hard_link), &header()).is_err());
+    assert!(Taps::open(&paths(same, dir.join("h")), &header()).is_ok());
+}
+
+#[test]
+fn recordings_and_csv_files_are_private_and_never_written_through_a_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("private");
+    let paths = TapPaths {
+        record: Some(dir.join("run.jsonl")),
+        csv: Some(dir.join("run.csv")),
+    };
+    let mut taps = Taps::open(&paths, &header()).expect("open");
+    taps.write(&demo_snapshot(0));
+    for path in [dir.join("run.jsonl"), dir.join("run.csv")] {
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{} is private", path.display());
+    }
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious").expect("victim");
+    let planted = dir.join("planted.jsonl");
+    std::os::unix::fs::symlink(&victim, &planted).expect("link");
+    let err = Taps::open(
+        &TapPaths {
+            record: Some(planted),
+            csv: None,
+        },
+        &header(),
+    )
+    .expect_err("through a link");
+    assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
 }

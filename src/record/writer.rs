@@ -19,9 +19,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates (or truncates) `path` and writes `header` to it.
+    /// Creates (or truncates) `path`, private (see [`crate::private_file`]),
+    /// and writes `header` to it.
     pub fn create(path: &Path, header: &Header) -> Result<Self> {
-        let file = File::create(path)
+        let file = crate::private_file::create_or_truncate(path)
             .with_context(|| format!("cannot create the recording {}", path.display()))?;
         let mut recorder = Self {
             path: path.to_owned(),

@@ -153,6 +153,9 @@ pub struct DemoReport {
     /// Why the run failed, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// True when corescope stopped the round before it finished
+    /// (`--duration`, Ctrl-C): the figures are of part of a round.
+    pub stopped: bool,
     /// Workers that failed while the run went on (a crashed process, with
     /// its exit status or signal).
     pub failures: Vec<String>,
@@ -240,6 +243,7 @@ impl DemoReport {
                 .collect(),
             result: demo.outcome,
             error: demo.error,
+            stopped: false,
             failures: demo.failures,
             overhead: Overhead {
                 workers_started: demo.start_latency.map_or(0, |s| s.workers),
@@ -249,6 +253,12 @@ impl DemoReport {
                 ipc_bytes: demo.ipc_bytes,
             },
         }
+    }
+
+    /// The same report, marked stopped before the round finished or not.
+    #[must_use]
+    pub fn stopped(self, stopped: bool) -> Self {
+        Self { stopped, ..self }
     }
 
     /// A short table for a terminal or a paste.
@@ -267,6 +277,13 @@ impl DemoReport {
             self.workers,
             self.elapsed_ms as f64 / 1000.0
         );
+        if self.stopped {
+            let _ = writeln!(
+                out,
+                "stopped      before the round finished (--duration or a signal): \
+                 the figures are of part of a round"
+            );
+        }
         let _ = writeln!(
             out,
             "tasks        {} of {} done",

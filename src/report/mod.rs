@@ -7,7 +7,11 @@ pub mod run;
 pub mod watch;
 mod watch_text;
 
-/// A report as `--json` prints it (pretty JSON), or else as its text table.
+/// A report as `--json` prints it (pretty JSON, which escapes every control
+/// character), or else as its text table, made [`printable`]: names and
+/// command lines in it come from other processes.
+///
+/// [`printable`]: crate::printable::printable
 pub fn rendered<R: serde::Serialize>(
     report: &R,
     json: bool,
@@ -16,7 +20,7 @@ pub fn rendered<R: serde::Serialize>(
     Ok(if json {
         serde_json::to_string_pretty(report)? + "\n"
     } else {
-        text(report)
+        crate::printable::printable(&text(report)).into_owned()
     })
 }
 

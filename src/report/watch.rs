@@ -111,6 +111,13 @@ pub struct WatchReport {
     /// True when the kernel withheld part of the tree (another user's
     /// process): wait channels and futex waits are `null`, never guessed.
     pub restricted: bool,
+    /// True when the root runs as another user (its real uid is not
+    /// corescope's); `restricted` without it means the kernel withheld part
+    /// for another reason (a process that is not dumpable, PID 1).
+    pub another_user: bool,
+    /// The root's state letter at the last sample (`Z`: a zombie, exited
+    /// but not reaped by its parent); `null` once it is gone.
+    pub root_state: Option<String>,
     /// Cores kept busy.
     pub parallelism: Parallelism,
     /// Machine load.
@@ -180,6 +187,7 @@ pub struct WatchReportBuilder {
     last: Option<Snapshot>,
     samples: u64,
     restricted: bool,
+    another_user: bool,
     parallelism_max: f64,
     core_busy: BTreeMap<usize, (f64, f64)>,
     threads: BTreeMap<i32, ThreadTally>,
@@ -202,6 +210,7 @@ impl WatchReportBuilder {
         }
         self.samples += 1;
         self.restricted |= snapshot.target.restricted;
+        self.another_user |= snapshot.target.another_user;
         if let Some(p) = snapshot.target.parallelism {
             self.parallelism_max = self.parallelism_max.max(p);
         }
@@ -293,6 +302,12 @@ impl WatchReportBuilder {
                 peak: target.processes_peak,
             },
             restricted: self.restricted,
+            another_user: self.another_user,
+            root_state: target
+                .processes
+                .first()
+                .filter(|p| p.pid == target.root_pid)
+                .map(|p| p.state.to_string()),
             parallelism: Parallelism {
                 mean: round2(mean),
                 max: round2(self.parallelism_max),

@@ -23,10 +23,21 @@ impl WatchReport {
                 let _ = writeln!(out, "output       {log}");
             }
         }
-        if self.restricted {
+        if self.root_state.as_deref() == Some("Z") {
             let _ = writeln!(
                 out,
-                "restricted   another user's process: wait channels unreadable (shown ?)"
+                "state        zombie: it has exited, and its parent has not reaped it"
+            );
+        }
+        if self.restricted {
+            let whose = if self.another_user {
+                "another user's process"
+            } else {
+                "withheld by the kernel"
+            };
+            let _ = writeln!(
+                out,
+                "restricted   {whose}: wait channels unreadable (shown ?)"
             );
         }
         let _ = writeln!(

@@ -161,4 +161,14 @@ mod tests {
         let online = std::thread::available_parallelism().map_or(1, usize::from);
         assert!(second.len() >= online);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_proc_stat_parses_to_at_most_a_core_a_line(text in crate::fuzz_inputs::proc_text()) {
+            let cores = parse_cores(&text);
+            proptest::prop_assert!(cores.len() <= text.split(|b| *b == b'\n').count());
+        }
+    }
 }

@@ -8,7 +8,6 @@
 
 use anyhow::{Context, Result};
 
-use corescope_demos::catalog::MAX_WORKERS;
 use corescope_demos::config::DemoConfig;
 use corescope_demos::control::MAX_SLOW_MOTION;
 use corescope_demos::run::{DemoRun, DemoSample, Rounds};
@@ -85,13 +84,16 @@ impl DemoHost {
         let controls = self.run.controls();
         match command {
             DemoCommand::MoreWorkers | DemoCommand::FewerWorkers => {
-                if self.run.config().scaled_param().is_some() {
-                    let now = controls.workers();
-                    let next = if command == DemoCommand::MoreWorkers {
-                        (now + 1).min(usize::try_from(MAX_WORKERS).unwrap_or(usize::MAX))
-                    } else {
-                        now.saturating_sub(1).max(1)
-                    };
+                if let Some(name) = self.run.config().scaled_param() {
+                    let config = self.live_config();
+                    let max = usize::try_from(config.max_of(name)).unwrap_or(usize::MAX);
+                    let more = command == DemoCommand::MoreWorkers;
+                    let next = next_workers(controls.workers(), max, more).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{} mode runs at most {max} {name} here",
+                            config.mode.name()
+                        )
+                    })?;
                     controls.set_workers(next);
                 }
             }
@@ -131,5 +133,28 @@ impl DemoHost {
             .with_context(|| format!("cannot restart demo `{name}`"))?;
         self.run.controls().set_slow_motion(slow_motion);
         Ok(())
+    }
+}
+
+/// The worker count after `+` (`more`) or `-` from `now`: never under one,
+/// and `None` when `+` would go past `max`, the most this mode can run.
+fn next_workers(now: usize, max: usize, more: bool) -> Option<usize> {
+    if more {
+        (now < max).then_some(now + 1)
+    } else {
+        Some(now.saturating_sub(1).max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plus_stops_at_the_modes_limit_and_minus_at_one() {
+        assert_eq!(next_workers(63, 64, true), Some(64));
+        assert_eq!(next_workers(64, 64, true), None, "no 65th process");
+        assert_eq!(next_workers(64, 64, false), Some(63));
+        assert_eq!(next_workers(1, 64, false), Some(1));
     }
 }

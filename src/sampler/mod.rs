@@ -12,6 +12,7 @@ mod cpu;
 mod demo;
 mod proc_file;
 mod stat;
+mod status;
 mod threads;
 mod tree;
 
@@ -29,6 +30,7 @@ pub use proc_file::raise_open_file_limit;
 use corescope_demos::config::DemoConfig;
 use corescope_demos::run::Rounds;
 
+use crate::cli::UsageError;
 use crate::compare::Comparison;
 use crate::launch::Launched;
 use crate::record::Taps;
@@ -62,6 +64,15 @@ impl Sampler {
     pub fn new(pid: i32) -> Result<Self> {
         if pid <= 0 {
             bail!("PID must be a positive number, got {pid}");
+        }
+        if let Some(process) = status::read(pid).as_deref().and_then(status::thread_group)
+            && process != pid
+        {
+            return Err(UsageError(format!(
+                "{pid} is a thread of process {process}, not a process: \
+                 watch {process} to see all its threads"
+            ))
+            .into());
         }
         let tree = TreeReader::new(pid).map_err(|err| unreadable(pid, err))?;
         let cpu = CpuReader::open()

@@ -86,9 +86,20 @@ fn read_all_at(file: &File, buf: &mut Vec<u8>) -> io::Result<usize> {
         if n < buf.len() {
             return Ok(n);
         }
+        if buf.len() >= MAX_BYTES {
+            return Err(io::Error::other(format!(
+                "larger than {} MiB",
+                MAX_BYTES / (1024 * 1024)
+            )));
+        }
         buf.resize(buf.len() * 2, 0);
     }
 }
+
+/// The most of one `/proc` file read: `/proc/stat` of a thousand cores, or
+/// the children of a process that forked a hundred thousand, fit many
+/// times over.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 /// Raises the soft limit on open files to the hard limit (capped), so that
 /// watching a program with a thousand threads keeps every file open.

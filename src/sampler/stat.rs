@@ -138,4 +138,15 @@ mod tests {
         assert!(ticks_per_second() >= 100);
         assert!(page_kib() >= 4);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_stat_line_parses_without_panicking(line in crate::fuzz_inputs::proc_text()) {
+            if let Some(stat) = TaskStat::parse(&line) {
+                proptest::prop_assert!(stat.comm.len() <= 3 * line.len());
+            }
+        }
+    }
 }

@@ -399,4 +399,14 @@ mod tests {
             Err(ReadError::Gone) | Ok(Err(ReadError::Gone))
         ));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_schedstat_or_status_parses_without_panicking(text in crate::fuzz_inputs::proc_text()) {
+            let _ = parse_schedstat(&text);
+            let _ = scan_switches(&text);
+        }
+    }
 }

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, page_kib, ticks_per_second};
+use super::status;
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 use corescope_demos::worker::process_cpu_time;
@@ -44,6 +45,9 @@ pub struct TreeReader {
     /// shim, a shell that execs) and the helpers it forked before becoming
     /// the program are not counted as the program's.
     exe: Option<PathBuf>,
+    /// The root's real user id, read when the kernel first withholds
+    /// something of it: whether that is because it is another user's.
+    owner_uid: Option<u32>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -64,6 +68,7 @@ impl TreeReader {
             root,
             command: None,
             exe: None,
+            owner_uid: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -129,10 +134,7 @@ impl TreeReader {
         let exe = root
             .filter(|p| p.state != 'Z')
             .map(|_| std::fs::read_link(format!("/proc/{}/exe", self.root)));
-        // The kernel shows the executable, like the wait channels, only to
-        // those who may trace the process: a refusal means another user's.
-        let restricted =
-            matches!(&exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        let (restricted, another_user) = self.withheld(exe.as_ref());
         let exe = exe.and_then(Result::ok);
         let exec_seen = exe.is_some() && exe != self.exe;
         if exec_seen {
@@ -186,6 +188,7 @@ impl TreeReader {
                 .unwrap_or_default(),
             alive: root_state.is_some_and(|s| s != 'Z' && s != 'X'),
             restricted,
+            another_user,
             processes,
             threads,
             threads_peak: self.threads_peak,
@@ -193,6 +196,26 @@ impl TreeReader {
             cpu_time_ns,
             parallelism,
         }
+    }
+
+    /// Whether the kernel withholds the root's details from us, as the
+    /// reading of its executable (`exe`) says, and if so whether because it
+    /// is another user's.
+    fn withheld(&mut self, exe: Option<&std::io::Result<PathBuf>>) -> (bool, bool) {
+        // The kernel shows the executable, like the wait channels, only to
+        // those who may trace the process.
+        let restricted =
+            matches!(exe, Some(Err(e)) if e.kind() == std::io::ErrorKind::PermissionDenied);
+        // Not always another user's: root may be refused too (a process
+        // that is not dumpable, another namespace's PID 1). Its owner is
+        // asked of the kernel once.
+        if restricted && self.owner_uid.is_none() {
+            self.owner_uid = status::read(self.root)
+                .as_deref()
+                .and_then(status::real_uid);
+        }
+        let another_user = restricted && self.owner_uid != Some(nix::unistd::getuid().as_raw());
+        (restricted, another_user)
     }
 
     /// The process now, whether it has fewer threads than last tick, and the
@@ -335,7 +358,20 @@ fn own_pid() -> i32 {
 /// The command line, arguments joined by spaces; `None` for kernel threads,
 /// zombies and processes we may not read.
 fn read_command(pid: i32) -> Option<String> {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let file = std::fs::File::open(format!("/proc/{pid}/cmdline")).ok()?;
+    // The kernel allows arguments of up to a quarter of the stack limit;
+    // what a screen or a report shows of them is far less.
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_COMMAND_BYTES), &mut raw).ok()?;
+    command_line(&raw)
+}
+
+/// The most of a command line read.
+const MAX_COMMAND_BYTES: u64 = 64 * 1024;
+
+/// `/proc/PID/cmdline`'s arguments joined by spaces, on one line; `None`
+/// when it holds none.
+fn command_line(raw: &[u8]) -> Option<String> {
     let words: Vec<_> = raw
         .split(|b| *b == 0)
         .filter(|w| !w.is_empty())
@@ -429,6 +465,18 @@ mod tests {
         assert!(tids.contains(&b) && !tids.contains(&a), "{tids:?}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_command_line_is_one_line_of_at_most_its_size(raw in crate::fuzz_inputs::bytes(1024)) {
+            if let Some(line) = command_line(&raw) {
+                proptest::prop_assert!(!line.contains(|c: char| c.is_control()));
+                proptest::prop_assert!(line.len() <= 3 * raw.len());
+            }
+        }
+    }
+
     #[test]
     fn a_missing_root_fails_up_front() {
         assert!(TreeReader::new(999_999_999).is_err());
@@ -438,8 +486,12 @@ mod tests {
     fn a_root_that_exits_is_reported_not_alive() {
         let mut child = Command::new("sleep").arg("0.2").spawn().expect("spawn");
         let comm = format!("/proc/{}/comm", child.id());
-        // Between fork and exec the child still looks like this test binary.
-        while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() != "sleep") {
+        let cmdline = format!("/proc/{}/cmdline", child.id());
+        // Between fork and exec the child still looks like this test binary,
+        // and during the exec its new name shows before its new arguments.
+        while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim() != "sleep")
+            || std::fs::read(&cmdline).is_ok_and(|c| !c.starts_with(b"sleep\0"))
+        {
             std::thread::yield_now();
         }
         let mut reader = TreeReader::new(child.id() as i32).expect("child");

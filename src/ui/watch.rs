@@ -409,8 +409,13 @@ fn render_output(run: &RunSample, frame: &mut Frame, area: Rect, theme: &Theme) 
 fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut items: Vec<Vec<Span<'_>>> = Vec::new();
     if snapshot.target.restricted {
+        let whose = if snapshot.target.another_user {
+            "another user's process"
+        } else {
+            "withheld by the kernel"
+        };
         items.push(vec![Span::styled(
-            "another user's process: lock waits unknown (?)",
+            format!("{whose}: lock waits unknown (?)"),
             theme.warn,
         )]);
     }

@@ -148,6 +148,7 @@ fn a_finished_run_says_how_it_ended() {
 fn another_users_process_is_said_to_be_one() {
     let mut snap = gil_threads(1);
     snap.target.restricted = true;
+    snap.target.another_user = true;
     let mut app = App::new(Duration::from_millis(500));
     app.ingest(Arc::new(snap));
     let screen = draw(&app, 120, 40).backend().to_string();
