@@ -3,8 +3,8 @@
 //! A run ends at `--duration`, when the watched process exits, when the demo
 //! finishes, or on Ctrl-C / SIGTERM. An interrupted run is a shorter run, not a
 //! failed one: its report is still printed. The last sample is taken right at
-//! the end (a demo's end is noticed within 10 ms), so the report's window is
-//! the run itself and not the run plus part of a tick.
+//! the end (a demo's end or the root's exit is noticed within 10 ms), so the
+//! report's window is the run itself and not the run plus part of a tick.
 
 use std::time::Duration;
 
@@ -135,10 +135,9 @@ async fn sample_until_done(
         builder.add(snapshot);
         next += plan.interval;
         let wake = end.map_or(next, |end| next.min(end));
-        let demo_running = sampler.demo().is_some();
         let ended = tokio::select! {
             () = sleep_until(wake) => None,
-            () = demo_finished(sampler), if demo_running => Some(End::Done),
+            () = finished(sampler) => Some(End::Done),
             _ = interrupt.recv() => Some(End::Interrupted),
             _ = terminate.recv() => Some(End::Interrupted),
         };
@@ -149,11 +148,14 @@ async fn sample_until_done(
     }
 }
 
-/// Resolves once the sampler's demo has finished.
-async fn demo_finished(sampler: &Sampler) {
+/// Resolves once the sampler's demo has finished or the watched root has
+/// exited: the next sample is then the end's, and the report's window ends
+/// there, not at the next tick.
+async fn finished(sampler: &mut Sampler) {
     while !sampler
         .demo()
         .is_some_and(crate::sampler::DemoHost::is_finished)
+        && !sampler.root_exited()
     {
         tokio::time::sleep(FINISH_POLL).await;
     }

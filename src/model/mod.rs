@@ -307,6 +307,9 @@ pub(crate) mod fixtures {
                 }],
                 threads_peak: threads.len(),
                 processes_peak: 1,
+                exited_threads: 0,
+                exited_processes: 0,
+                epoch: 0,
                 // The tree's figures agree with its threads, as on a live tree
                 // with no exited threads.
                 cpu_time_ns: Some(threads.iter().filter_map(|t| t.cpu_time_ns).sum()),

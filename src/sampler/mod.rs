@@ -7,6 +7,7 @@
 
 mod cpu;
 mod demo;
+mod ledger;
 mod proc_file;
 mod stat;
 mod threads;
@@ -167,6 +168,17 @@ impl Sampler {
         self.tree.root()
     }
 
+    /// True once the watched tree's root has exited, so that the last sample
+    /// can be taken at the exit; cheap enough to ask every few milliseconds.
+    pub fn root_exited(&mut self) -> bool {
+        self.tree.root_exited()
+    }
+
+    /// Starts a new run of the tree: its peaks and exited counts start over.
+    pub fn reset_peaks(&mut self) {
+        self.tree.reset_peaks();
+    }
+
     /// Reads everything now and returns the snapshot.
     pub fn sample(&mut self) -> Snapshot {
         let now = Instant::now();
@@ -253,6 +265,8 @@ pub enum SamplerCommand {
     Start(Box<DemoConfig>),
     /// Stop the demo running, if any.
     Stop,
+    /// Start the peaks (and the counts of exited tasks) over.
+    ResetPeaks,
 }
 
 /// The running sampler thread. Dropping it stops the thread.
@@ -284,6 +298,9 @@ impl SamplerHandle {
         let _ = self.commands.send(command);
     }
 }
+
+/// How often a waiting sampler checks whether the watched root has exited.
+pub const EXIT_POLL: Duration = Duration::from_millis(10);
 
 /// How long quitting waits for the sampler thread (and the demo it stops).
 const STOP_WAIT: Duration = Duration::from_secs(2);
@@ -319,7 +336,9 @@ fn tick_loop(
 ) {
     let mut next = Instant::now();
     loop {
-        match out.try_send(Arc::new(sampler.sample())) {
+        let snapshot = sampler.sample();
+        let last_alive = snapshot.target.alive;
+        match out.try_send(Arc::new(snapshot)) {
             // The screen is behind (or suspended): the newest snapshots matter
             // more than a complete backlog, so this one is dropped.
             Ok(()) | Err(TrySendError::Full(_)) => {}
@@ -330,8 +349,16 @@ fn tick_loop(
         if next < now {
             next = now + interval;
         }
+        // The root's exit wakes the loop at once (checked every EXIT_POLL),
+        // so the last snapshot is the exit's, not the next tick's.
         loop {
-            match inbox.recv_timeout(next.saturating_duration_since(Instant::now())) {
+            let wait = next.saturating_duration_since(Instant::now());
+            let wait = if last_alive {
+                wait.min(EXIT_POLL)
+            } else {
+                wait
+            };
+            match inbox.recv_timeout(wait) {
                 Ok(SamplerCommand::SetInterval(new)) => {
                     next = next.checked_sub(interval).unwrap_or(next) + new;
                     interval = new;
@@ -345,7 +372,12 @@ fn tick_loop(
                         demo.apply(command);
                     }
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Ok(SamplerCommand::ResetPeaks) => sampler.reset_peaks(),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if Instant::now() >= next || (last_alive && sampler.root_exited()) {
+                        break;
+                    }
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }

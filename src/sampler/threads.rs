@@ -191,7 +191,7 @@ impl ThreadReader {
     pub fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
         if std::mem::take(&mut self.children_stale) {
             self.children_seen.clear();
-            if let Some(text) = self.children.as_ref().and_then(|f| f.read(buf).ok()) {
+            if let Some(text) = self.children.as_ref().and_then(|f| f.read_to_end(buf).ok()) {
                 self.children_seen.extend(
                     String::from_utf8_lossy(text)
                         .split_ascii_whitespace()

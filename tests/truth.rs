@@ -1,0 +1,250 @@
+//! Every figure true: corescope against programs that measure themselves.
+//!
+//! `tests/truth/truth.c` is built with the system C compiler into a temporary
+//! directory; each of its modes measures its own ground truth with the
+//! kernel's clocks (its threads' CPU clocks, `getrusage` of its children,
+//! its children's CPU clocks reported through shared memory, its own wall
+//! life, its time inside `pthread_mutex_lock`) and writes it to `TRUTH_OUT`.
+//! The checks compare CPU seconds, counts and bounds, never speeds: CPU time
+//! adds up the same on a busy machine, and one thread is one core however
+//! busy the others are.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{Guarded, command, one_at_a_time, wait_until};
+use serde_json::Value;
+
+/// The truth program, built once per test binary.
+fn truth() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let out = dir.join("truth");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/truth/truth.c");
+        let status = Command::new("cc")
+            .args(["-O1", "-pthread", "-o"])
+            .arg(&out)
+            .arg(&source)
+            .status()
+            .expect("a C compiler (cc) must be installed");
+        assert!(status.success(), "cc could not build {}", source.display());
+        out
+    })
+}
+
+/// What a truth program measured of itself.
+fn measured(path: &Path) -> HashMap<String, f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .filter_map(|(k, v)| Some((k.to_owned(), v.parse().ok()?)))
+        .collect()
+}
+
+/// A fresh file for a truth program to write to.
+fn truth_file(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("truth-{name}.out"));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// `corescope run --headless --json --interval MS -- truth ARGS`: the report
+/// and what the program measured of itself.
+fn run_truth(interval_ms: u64, args: &[&str]) -> (Value, HashMap<String, f64>) {
+    let out = truth_file(args[0]);
+    let output = command()
+        .args(["run", "--headless", "--json", "--interval"])
+        .arg(interval_ms.to_string())
+        .arg("--")
+        .arg(truth())
+        .args(args)
+        .env("TRUTH_OUT", &out)
+        .output()
+        .expect("run corescope");
+    assert!(
+        output.status.success(),
+        "corescope run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let truth = measured(&out);
+    assert!(
+        truth.contains_key("cpu_s"),
+        "the program wrote no truth to {}",
+        out.display()
+    );
+    (report, truth)
+}
+
+/// CPU seconds the report says the tree used over its window.
+fn cpu_seen_s(report: &Value) -> f64 {
+    let mean = report["parallelism"]["mean"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("parallelism.mean was not measured: {report}"));
+    let window_s = report["duration_ms"].as_f64().expect("duration_ms") / 1000.0;
+    mean * window_s
+}
+
+#[test]
+fn one_spinning_thread_never_reads_more_than_one_core() {
+    let _cores = one_at_a_time();
+    let (report, truth) = run_truth(50, &["spin", "1.0"]);
+    let max = report["parallelism"]["max"].as_f64().expect("max");
+    assert!(
+        max <= 1.0,
+        "one thread read {max} cores at its busiest 50 ms; expected at most 1.0 ({report})"
+    );
+    // The mean is rounded to two decimals: 0.005 of the window either way.
+    let window_s = report["duration_ms"].as_f64().expect("ms") / 1000.0;
+    let seen = cpu_seen_s(&report);
+    assert!(
+        seen <= truth["cpu_s"] + 0.005 * window_s + 0.01,
+        "corescope saw {seen:.3} CPU s, the program used {:.3}",
+        truth["cpu_s"]
+    );
+    assert!(
+        seen >= truth["cpu_s"] - 0.005 * window_s - 0.1,
+        "corescope saw {seen:.3} CPU s, the program used {:.3}",
+        truth["cpu_s"]
+    );
+}
+
+#[test]
+fn children_the_kernel_reaps_keep_their_cpu() {
+    let _cores = one_at_a_time();
+    // Two children burn 0.5 CPU s each; their parent ignores SIGCHLD, so no
+    // cutime ever shows them.
+    let (report, truth) = run_truth(100, &["ignchld", "2", "0.5"]);
+    let seen = cpu_seen_s(&report);
+    let window_s = report["duration_ms"].as_f64().expect("ms") / 1000.0;
+    // Each child's last interval may pass unseen (it exits between two
+    // samples); everything before that is counted.
+    let slack = 2.0 * 0.1 + 0.005 * window_s + 0.02;
+    assert!(
+        seen >= truth["cpu_s"] - slack && seen <= truth["cpu_s"] + 0.005 * window_s + 0.02,
+        "corescope saw {seen:.3} CPU s, the program and its children used {:.3} ({report})",
+        truth["cpu_s"]
+    );
+}
+
+#[test]
+fn threads_that_exit_keep_their_cpu_and_are_counted() {
+    let _cores = one_at_a_time();
+    let (report, truth) = run_truth(100, &["threads", "4", "0.25"]);
+    let seen = cpu_seen_s(&report);
+    let window_s = report["duration_ms"].as_f64().expect("ms") / 1000.0;
+    assert!(
+        (seen - truth["cpu_s"]).abs() <= 0.005 * window_s + 0.05,
+        "corescope saw {seen:.3} CPU s, the threads used {:.3} ({report})",
+        truth["cpu_s"]
+    );
+    // The four workers, and the main thread once the process is a zombie.
+    assert_eq!(report["exited_threads"], 5, "{report}");
+}
+
+#[test]
+fn the_window_ends_at_the_exit_not_at_the_next_tick() {
+    let _cores = one_at_a_time();
+    // A 2 s interval and a program of 0.6 s: the report covers its life.
+    let (report, truth) = run_truth(2000, &["sleep", "0.6"]);
+    let window_ms = report["duration_ms"].as_f64().expect("duration_ms");
+    let life_ms = truth["wall_s"] * 1000.0;
+    assert!(
+        window_ms <= life_ms + 250.0 && window_ms + 250.0 >= life_ms,
+        "the window was {window_ms} ms for a program that lived {life_ms:.0} ms"
+    );
+    assert_eq!(report["samples"], 2, "the first sample and the exit's");
+}
+
+#[test]
+fn a_process_with_a_thousand_children_counts_them_all() {
+    let _cores = one_at_a_time();
+    let (report, truth) = run_truth(200, &["children", "1000", "1.5"]);
+    assert_eq!(truth["children"] as u64, 1000);
+    assert_eq!(
+        report["processes"]["peak"], 1001,
+        "the parent and its 1,000 children; saw {}",
+        report["processes"]
+    );
+}
+
+#[test]
+fn a_launcher_is_not_listed_as_the_program() {
+    let _cores = one_at_a_time();
+    let out = truth_file("launcher");
+    // Like a pyenv shim: a shell that forks a helper, then execs the program.
+    let script = format!(
+        "x=$(sleep 0.4; echo y); exec {} threads 2 0.3",
+        truth().display()
+    );
+    let output = command()
+        .args(["run", "--headless", "--json", "--interval", "50", "--"])
+        .args(["bash", "-c", &script])
+        .env("TRUTH_OUT", &out)
+        .output()
+        .expect("run corescope");
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let names: Vec<&str> = report["per_thread"]
+        .as_array()
+        .expect("per_thread")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert!(
+        names.iter().all(|n| *n == "truth"),
+        "per_thread lists the launcher's tasks beside the program's: {names:?}"
+    );
+    assert_eq!(report["threads"]["peak"], 3, "{report}");
+    assert_eq!(names.len(), 3, "the tasks the peak counts: {names:?}");
+}
+
+#[test]
+fn watch_of_a_program_reaped_at_once_keeps_its_cpu() {
+    let _cores = one_at_a_time();
+    let out = truth_file("reaped");
+    // The shell waits for the program and reaps it the moment it exits.
+    let script = format!("{} threads 2 0.8 & echo $!; wait", truth().display());
+    let mut shell = Guarded(
+        Command::new("sh")
+            .args(["-c", &script])
+            .env("TRUTH_OUT", &out)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sh"),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(shell.0.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("pid");
+    let pid = line.trim().to_owned();
+    let output = command()
+        .args(["watch", &pid, "--headless", "--json", "--interval", "200"])
+        .output()
+        .expect("watch");
+    assert!(wait_until(Duration::from_secs(30), || measured(&out)
+        .contains_key("wall_s")));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let truth = measured(&out);
+    let seen = cpu_seen_s(&report);
+    // What ran before corescope's first sample and after its last is not
+    // seen; most of the 1.6 CPU s is.
+    assert!(
+        seen > 0.5 && seen <= truth["cpu_s"] + 0.05,
+        "corescope saw {seen:.3} CPU s of the {:.3} the program used ({report})",
+        truth["cpu_s"]
+    );
+}
