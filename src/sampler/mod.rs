@@ -106,6 +106,8 @@ impl Sampler {
     /// ran before; a demo that cannot start shows as a failed run.
     pub fn start_demo(&mut self, config: DemoConfig) {
         self.stop_demo();
+        // A new demo (a lesson step) is a new run: its peaks are its own.
+        self.tree.reset_peaks();
         match DemoHost::start(config, Rounds::Repeat) {
             Ok(host) => self.demo = Some(host),
             Err(err) => self.start_error = Some(format!("{err:#}")),
@@ -160,6 +162,18 @@ impl Sampler {
     /// The demo this sampler runs, to steer it.
     pub fn demo_mut(&mut self) -> Option<&mut DemoHost> {
         self.demo.as_mut()
+    }
+
+    /// Applies `command` to the demo running, if any. A restart or another
+    /// mode is a new run: the peaks start over with it.
+    pub fn steer_demo(&mut self, command: DemoCommand) {
+        let Some(demo) = self.demo.as_mut() else {
+            return;
+        };
+        demo.apply(command);
+        if matches!(command, DemoCommand::Restart | DemoCommand::NextMode) {
+            self.tree.reset_peaks();
+        }
     }
 
     /// The PID at the root of the watched tree.
@@ -365,13 +379,9 @@ fn tick_loop(
                 }
                 Ok(SamplerCommand::Start(config)) => sampler.start_demo(*config),
                 Ok(SamplerCommand::Stop) => sampler.stop_demo(),
-                Ok(SamplerCommand::Demo(command)) => {
-                    // The effect shows at the next tick: an extra snapshot now
-                    // would make the history's time axis uneven.
-                    if let Some(demo) = sampler.demo_mut() {
-                        demo.apply(command);
-                    }
-                }
+                // The effect shows at the next tick: an extra snapshot now
+                // would make the history's time axis uneven.
+                Ok(SamplerCommand::Demo(command)) => sampler.steer_demo(command),
                 Ok(SamplerCommand::ResetPeaks) => sampler.reset_peaks(),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if Instant::now() >= next || (last_alive && sampler.root_exited()) {
@@ -423,6 +433,36 @@ mod tests {
         assert!(second.elapsed >= interval);
         assert!(!second.cores.is_empty());
         assert!(second.memory.is_some_and(|m| m.used_bytes <= m.total_bytes));
+    }
+
+    #[test]
+    fn a_new_demo_a_restart_and_a_mode_switch_each_start_the_peaks_over() {
+        let spec = corescope_demos::catalog::find("threads").expect("threads demo");
+        let mut sampler = Sampler::for_own_process().expect("self");
+        let first = sampler.sample().target.epoch;
+        sampler.start_demo(DemoConfig::defaults(spec));
+        let started = sampler.sample().target;
+        assert_eq!(started.epoch, first + 1, "a new demo is a new run");
+        assert!(started.threads_peak >= started.threads.len());
+        sampler.steer_demo(DemoCommand::Slower);
+        assert_eq!(
+            sampler.sample().target.epoch,
+            first + 1,
+            "slower is the same run"
+        );
+        sampler.steer_demo(DemoCommand::Restart);
+        let restarted = sampler.sample().target;
+        assert_eq!(restarted.epoch, first + 2);
+        assert_eq!(
+            restarted.threads_peak,
+            restarted.threads.len(),
+            "the peak of the restarted run is what it has seen: one sample"
+        );
+        sampler.steer_demo(DemoCommand::NextMode);
+        assert_eq!(sampler.sample().target.epoch, first + 3);
+        sampler.reset_peaks();
+        assert_eq!(sampler.sample().target.epoch, first + 4);
+        sampler.stop_demo();
     }
 
     #[test]

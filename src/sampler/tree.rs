@@ -504,6 +504,25 @@ mod tests {
     }
 
     #[test]
+    fn reset_peaks_starts_the_peaks_and_the_exited_counts_over() {
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        let parked: Vec<_> = (0..3).map(|_| parked_thread()).collect();
+        let before = reader.sample();
+        for (_, stop, join) in parked {
+            stop.send(()).expect("stop");
+            join.join().expect("join");
+        }
+        let after = reader.sample();
+        assert_eq!(after.threads_peak, before.threads_peak, "a peak stays");
+        assert!(after.exited_threads >= 3, "{}", after.exited_threads);
+        reader.reset_peaks();
+        let reset = reader.sample();
+        assert_eq!(reset.epoch, before.epoch + 1);
+        assert_eq!(reset.threads_peak, reset.threads.len());
+        assert!(reset.exited_threads < 3, "{}", reset.exited_threads);
+    }
+
+    #[test]
     fn a_missing_root_fails_up_front() {
         assert!(TreeReader::new(999_999_999).is_err());
     }
