@@ -106,10 +106,13 @@ fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<(WatchReportBuilder,
     runtime.block_on(sample_until_done(sampler, plan))
 }
 
-/// Why the loop ended.
-enum End {
-    /// The target exited, the demo finished, or the duration passed.
-    Done,
+/// What ended a wait between two samples.
+enum Wake {
+    /// The next sample is due.
+    Tick,
+    /// Something worth a sample now: the demo finished or started workers
+    /// (a short round's workers must be seen), or the root exited.
+    Now,
     /// A signal asked us to stop.
     Interrupted,
 }
@@ -123,8 +126,9 @@ async fn sample_until_done(
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
     let mut builder = WatchReportBuilder::new();
-    let mut next = start;
+    let mut next = start + plan.interval;
     loop {
+        let started = workers_started(sampler);
         let snapshot = sampler.sample();
         let over = !snapshot.target.alive
             || snapshot.demo.as_ref().is_some_and(|d| d.finished)
@@ -133,28 +137,41 @@ async fn sample_until_done(
             return Ok(finish(sampler, builder, snapshot));
         }
         builder.add(snapshot);
-        next += plan.interval;
         let wake = end.map_or(next, |end| next.min(end));
-        let ended = tokio::select! {
-            () = sleep_until(wake) => None,
-            () = finished(sampler) => Some(End::Done),
-            _ = interrupt.recv() => Some(End::Interrupted),
-            _ = terminate.recv() => Some(End::Interrupted),
+        let woken = tokio::select! {
+            () = sleep_until(wake) => Wake::Tick,
+            () = worth_a_sample(sampler, started) => Wake::Now,
+            _ = interrupt.recv() => Wake::Interrupted,
+            _ = terminate.recv() => Wake::Interrupted,
         };
-        if let Some(End::Interrupted) = ended {
-            let snapshot = sampler.sample();
-            return Ok(finish(sampler, builder, snapshot));
+        match woken {
+            Wake::Tick => next += plan.interval,
+            Wake::Now => {}
+            Wake::Interrupted => {
+                let snapshot = sampler.sample();
+                return Ok(finish(sampler, builder, snapshot));
+            }
         }
     }
 }
 
-/// Resolves once the sampler's demo has finished or the watched root has
-/// exited: the next sample is then the end's, and the report's window ends
-/// there, not at the next tick.
-async fn finished(sampler: &mut Sampler) {
+/// Workers the sampler's demo has started so far; 0 without a demo.
+fn workers_started(sampler: &Sampler) -> u64 {
+    sampler
+        .demo()
+        .map_or(0, crate::sampler::DemoHost::workers_started)
+}
+
+/// Resolves once something happened that the report must see now: the
+/// demo finished, or started workers since `started` was read (a round
+/// shorter than the interval would otherwise pass unseen), or the watched
+/// root exited (so the report's window ends at the exit, not at the next
+/// tick).
+async fn worth_a_sample(sampler: &mut Sampler, started: u64) {
     while !sampler
         .demo()
         .is_some_and(crate::sampler::DemoHost::is_finished)
+        && workers_started(sampler) == started
         && !sampler.root_exited()
     {
         tokio::time::sleep(FINISH_POLL).await;

@@ -248,3 +248,41 @@ fn watch_of_a_program_reaped_at_once_keeps_its_cpu() {
         truth["cpu_s"]
     );
 }
+
+/// `corescope demo ARGS --headless --json`.
+fn demo_report(args: &[&str]) -> Value {
+    let output = command()
+        .arg("demo")
+        .args(args)
+        .args(["--headless", "--json"])
+        .output()
+        .expect("demo");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON")
+}
+
+#[test]
+fn short_headless_demos_count_their_workers_in_the_peaks() {
+    let _cores = one_at_a_time();
+    // A 5 s interval is longer than either demo: only samples taken when the
+    // workers start can see them.
+    for _ in 0..3 {
+        let bank = demo_report(&["bank", "--workers", "3", "--interval", "5000"]);
+        let peak = bank["threads"]["peak"].as_u64().expect("peak");
+        assert!(
+            peak >= 3 + 2,
+            "bank: 3 worker threads beside corescope's main and demo threads; \
+             the threads peak was {peak}"
+        );
+        let shared = demo_report(&["shared-value", "--workers", "3", "--interval", "5000"]);
+        assert_eq!(
+            shared["processes"]["peak"], 4,
+            "shared-value: corescope and its 3 worker processes ({})",
+            shared["processes"]
+        );
+    }
+}
