@@ -286,3 +286,64 @@ fn short_headless_demos_count_their_workers_in_the_peaks() {
         );
     }
 }
+
+/// The workers the title counts and the lanes drawn on a demo screen, and
+/// each lane's "N done" beside the round's "tasks x / y".
+fn workers_on_screen(screen: &str) -> (Option<usize>, usize, Vec<u64>, Option<u64>) {
+    let title = screen.lines().next().unwrap_or_default();
+    let counted = title
+        .split(" · ")
+        .find_map(|part| {
+            part.trim()
+                .strip_suffix(" workers")
+                .or_else(|| part.trim().strip_suffix(" worker"))
+        })
+        .and_then(|n| n.trim().parse().ok());
+    // A lane reads `│NAME STATE cpuN  COUNT done  CPU%`; its state may be
+    // `done` too, so the count is the word before the last ` done`.
+    let done: Vec<u64> = screen
+        .lines()
+        .filter(|line| line.starts_with('│'))
+        .filter_map(|line| {
+            line.rsplit_once(" done")?
+                .0
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    let tasks_total = screen
+        .split("tasks ")
+        .nth(1)
+        .and_then(|rest| rest.split(" / ").nth(1))
+        .and_then(|n| n.split_whitespace().next()?.parse().ok());
+    (counted, done.len(), done, tasks_total)
+}
+
+#[test]
+fn demo_titles_count_the_lanes_drawn_and_lanes_count_one_round() {
+    if !common::tmux_available() {
+        return;
+    }
+    let _cores = one_at_a_time();
+    // condition: 3 consumers and a producer; pipe: a caller and an echo
+    // process; both count tasks per round.
+    for demo in ["condition", "pipe"] {
+        let tmux = common::Tmux::start(&format!("lanes-{demo}"), 150, 45);
+        tmux.type_line(&format!("{} demo {demo}", common::bin()));
+        let screen = tmux.wait_for("round 3", Duration::from_secs(45));
+        let (counted, lanes, done, total) = workers_on_screen(&screen);
+        assert_eq!(
+            counted,
+            Some(lanes),
+            "{demo}: the title counts {counted:?} workers over {lanes} lanes:\n{screen}"
+        );
+        let total = total.expect("tasks x / y");
+        assert!(
+            done.iter().all(|d| *d <= total),
+            "{demo}: a lane counts more tasks than its round has ({done:?} of {total}):\n{screen}"
+        );
+        tmux.send(&["q"]);
+    }
+}

@@ -348,6 +348,7 @@ fn run_rounds(ctx: &RunContext, rounds: Rounds) {
     ctx.status.cpu_window.lock().0 = Some((process_cpu_time(), Instant::now()));
     loop {
         let round = ctx.status.round.fetch_add(1, Ordering::Relaxed) + 1;
+        ctx.registry.start_round();
         let outcome = demo.round(ctx);
         *ctx.status.outcome.lock() = Some((round, outcome));
         let failed = ctx.status.error.lock().is_some();

@@ -11,7 +11,7 @@ pub mod warnings;
 use std::sync::Arc;
 
 pub use core_map::{CORE_MAP_LEN, CoreLane, CoreMap};
-pub use demo::{DemoHistory, Lane, activity};
+pub use demo::{DemoHistory, Lane, activity, workers_shown};
 pub use ring::RingBuffer;
 pub use warnings::Severity;
 
