@@ -31,6 +31,7 @@ fn snapshot(seq: u64) -> Snapshot {
             runq_wait_ns: Some(0),
             runq_wait_pct: Some((i % 20) as f32),
             wchan: (i % 5 == 0).then(|| "futex_do_wait".to_owned()),
+            futex_wait_ns: Some(0),
         })
         .collect();
     Snapshot {

@@ -183,6 +183,11 @@ pub struct ThreadSample {
     /// Kernel function the thread sleeps in (`futex_do_wait` for a lock), for
     /// sleeping threads whose wait channel we may read.
     pub wchan: Option<String>,
+    /// Nanoseconds it spent asleep in a futex wait since first seen,
+    /// estimated from its off-CPU time and its wait channels (see
+    /// `sampler::futex_time`); `None` without schedstat.
+    #[serde(default)]
+    pub futex_wait_ns: Option<u64>,
 }
 
 impl ThreadSample {

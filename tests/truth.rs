@@ -347,3 +347,26 @@ fn demo_titles_count_the_lanes_drawn_and_lanes_count_one_round() {
         tmux.send(&["q"]);
     }
 }
+
+#[test]
+fn futex_wait_share_follows_a_fine_trace_not_a_few_samples() {
+    let _cores = one_at_a_time();
+    // A waiter that spends about 60% of its life asleep on a mutex; the
+    // program traces its wait channel every millisecond. At a 1 s interval
+    // the report has only a handful of ticks to go on.
+    let (report, truth) = run_truth(1000, &["lock", "4"]);
+    let waiter = truth["waiter_tid"] as i64;
+    let row = report["per_thread"]
+        .as_array()
+        .expect("per_thread")
+        .iter()
+        .find(|t| t["tid"].as_i64() == Some(waiter))
+        .unwrap_or_else(|| panic!("the waiter {waiter} is not listed: {report}"));
+    let ours = row["futex_wait_pct"].as_f64().expect("futex_wait_pct");
+    let trace = truth["trace_futex_pct"];
+    assert!(
+        (ours - trace).abs() <= 8.0,
+        "futex wait: corescope {ours:.1}%, a 1 ms trace {trace:.1}% (time in the lock {:.1}%)",
+        truth["lock_wait_pct"]
+    );
+}

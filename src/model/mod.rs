@@ -165,6 +165,7 @@ pub(crate) mod fixtures {
             runq_wait_ns: Some(0),
             runq_wait_pct: Some(0.0),
             wchan: None,
+            futex_wait_ns: Some(0),
         }
     }
 

@@ -78,9 +78,12 @@ pub struct ThreadReport {
     pub runq_wait_ms: Option<f64>,
     /// Kernel wait channel at its last sample, when sleeping and readable.
     pub wchan: Option<String>,
-    /// Percent of the samples that saw the thread in which it was asleep in a
-    /// futex wait (a lock, a condition, a join: also a GIL wait); `null`
-    /// when its wait channel could never be read (another user's process).
+    /// Percent of its time in the window (from its first sample to its
+    /// last) that the thread spent asleep in a futex wait (a lock, a
+    /// condition, a join: also a GIL wait), estimated from its off-CPU time
+    /// and its wait channels (see `sampler::futex_time`); `null` when its
+    /// wait channel could never be read (another user's process) or it was
+    /// seen only once.
     pub futex_wait_pct: Option<f64>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
@@ -149,17 +152,10 @@ struct ThreadTally {
     baseline: Counters,
     latest: ThreadSample,
     seen_at: u64,
-    /// Samples that saw the thread.
-    samples: u32,
-    /// Samples that saw it in a futex wait.
-    futex_samples: u32,
-}
-
-impl ThreadTally {
-    fn count(&mut self, thread: &ThreadSample) {
-        self.samples += 1;
-        self.futex_samples += u32::from(thread.blocked_on_futex());
-    }
+    /// Its futex-wait estimate at its first sample, and when that was.
+    futex_since: (Option<u64>, Duration),
+    /// When its latest sample was taken.
+    latest_at: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -272,6 +268,7 @@ impl WatchReportBuilder {
                 .and_modify(|tally| {
                     tally.latest = thread.clone();
                     tally.seen_at = snapshot.seq;
+                    tally.latest_at = snapshot.elapsed;
                 })
                 .or_insert_with(|| ThreadTally {
                     baseline: if first_sample {
@@ -281,10 +278,9 @@ impl WatchReportBuilder {
                     },
                     latest: thread.clone(),
                     seen_at: snapshot.seq,
-                    samples: 0,
-                    futex_samples: 0,
-                })
-                .count(thread);
+                    futex_since: (thread.futex_wait_ns, snapshot.elapsed),
+                    latest_at: snapshot.elapsed,
+                });
         }
         self.retire(&snapshot);
         self.last = Some(snapshot);
@@ -393,6 +389,14 @@ impl WatchReportBuilder {
     }
 }
 
+/// The thread's futex-wait time over the span it was seen, in percent.
+fn futex_pct(tally: &ThreadTally) -> Option<f64> {
+    let (since_ns, since) = tally.futex_since;
+    let waited_ns = tally.latest.futex_wait_ns?.checked_sub(since_ns?)?;
+    let span = tally.latest_at.checked_sub(since)?;
+    (!span.is_zero()).then(|| round2(waited_ns as f64 * 100.0 / span.as_nanos() as f64))
+}
+
 /// Appends `item`, dropping the oldest past [`EXITED_KEPT`].
 fn push_bounded<T>(list: &mut VecDeque<T>, item: T) {
     if list.len() == EXITED_KEPT {
@@ -425,8 +429,7 @@ fn thread_report(
         wchan: t.wchan.clone(),
         // Without wait channels (another user's process) a futex wait cannot
         // be told from any other sleep: unknown, not zero.
-        futex_wait_pct: (!restricted && tally.samples > 0)
-            .then(|| round2(f64::from(tally.futex_samples) * 100.0 / f64::from(tally.samples))),
+        futex_wait_pct: futex_pct(tally).filter(|_| !restricted),
         exited,
     }
 }
@@ -545,14 +548,19 @@ mod tests {
     #[test]
     fn a_run_report_says_how_the_command_ended_and_counts_futex_waits() {
         let mut builder = WatchReportBuilder::new();
-        let mut waiting = thread(1, "a", 0.0, 'S');
-        waiting.wchan = Some("futex_do_wait".to_owned());
-        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
-        builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        // Thread 1's estimate grows by 400 ms, then 250 ms, over two 500 ms
+        // ticks; thread 2, seen once, has no span to measure.
+        let waited = |ms: u64| {
+            let mut t = thread(1, "a", 0.0, 'S');
+            t.futex_wait_ns = Some(ms * 1_000_000);
+            t
+        };
+        builder.add(snapshot(0, [1.0, 1.0], vec![waited(1_000)]));
+        builder.add(snapshot(1, [1.0, 1.0], vec![waited(1_400)]));
         builder.add(snapshot(
             2,
             [1.0, 1.0],
-            vec![waiting, thread(2, "b", 9.0, 'R')],
+            vec![waited(1_650), thread(2, "b", 9.0, 'R')],
         ));
         let exit = crate::snapshot::RunExit {
             code: None,
@@ -560,8 +568,11 @@ mod tests {
         };
         let outcome = RunOutcome::new(Some(&exit), false, None);
         let report = builder.finish(Some(outcome)).expect("report");
-        assert_eq!(report.per_thread[0].futex_wait_pct, Some(66.67));
-        assert_eq!(report.per_thread[1].futex_wait_pct, Some(0.0));
+        assert_eq!(report.per_thread[0].futex_wait_pct, Some(65.0));
+        assert_eq!(
+            report.per_thread[1].futex_wait_pct, None,
+            "seen once: not measured"
+        );
         assert!(!report.restricted);
         let json = serde_json::to_value(&report).expect("json");
         assert!(json["exit_code"].is_null() && json.get("exit_code").is_some());

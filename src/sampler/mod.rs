@@ -7,6 +7,7 @@
 
 mod cpu;
 mod demo;
+mod futex_time;
 mod ledger;
 mod proc_file;
 mod stat;
@@ -188,6 +189,16 @@ impl Sampler {
         self.tree.root_exited()
     }
 
+    /// Between two ticks: reads some threads' wait channels, so that their
+    /// futex-wait estimates rest on more than the ticks' readings. Not for
+    /// corescope's own tree: its demos measure their waits with probes, and
+    /// the polls would add to the CPU time they show.
+    pub fn poll_waits(&mut self) {
+        if self.tree.root() != own_pid() {
+            self.tree.poll_waits();
+        }
+    }
+
     /// Starts a new run of the tree: its peaks and exited counts start over.
     pub fn reset_peaks(&mut self) {
         self.tree.reset_peaks();
@@ -255,6 +266,11 @@ impl Sampler {
         self.taps.write(&snapshot);
         snapshot
     }
+}
+
+/// This process's id.
+fn own_pid() -> i32 {
+    nix::unistd::getpid().as_raw()
 }
 
 /// Why the tree under `pid` cannot be watched, in one line.
@@ -387,6 +403,7 @@ fn tick_loop(
                     if Instant::now() >= next || (last_alive && sampler.root_exited()) {
                         break;
                     }
+                    sampler.poll_waits();
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }

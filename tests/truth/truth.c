@@ -56,10 +56,13 @@ static void *burner(void *arg) {
 }
 
 /* Holder and waiter of one mutex: the waiter's time inside
- * pthread_mutex_lock is the truth of its futex wait. */
+ * pthread_mutex_lock is the truth of its wait for the lock, and a tracer
+ * reading its wait channel every millisecond the truth of its futex sleep
+ * (the lock's wait less the run-queue wait after each wake-up). */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static volatile int stop;
 static double lock_wait_s, waiter_wall_s;
+static long waiter_tid;
 static void nap(long us) {
     struct timespec ts = {0, us * 1000};
     nanosleep(&ts, NULL);
@@ -76,6 +79,7 @@ static void *holder(void *arg) {
 }
 static void *waiter(void *arg) {
     double life = *(double *)arg, begin = secs(CLOCK_MONOTONIC);
+    waiter_tid = syscall(SYS_gettid);
     while (secs(CLOCK_MONOTONIC) - begin < life) {
         double t0 = secs(CLOCK_MONOTONIC);
         pthread_mutex_lock(&lock);
@@ -85,6 +89,26 @@ static void *waiter(void *arg) {
     }
     waiter_wall_s = secs(CLOCK_MONOTONIC) - begin;
     stop = 1;
+    return NULL;
+}
+
+/* A fine trace: the waiter's wait channel read every millisecond. */
+static double trace_samples, trace_futex;
+static void *tracer(void *arg) {
+    (void)arg;
+    while (!waiter_tid) nap(100);
+    char path[64], wchan[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/wchan", waiter_tid);
+    while (!stop) {
+        FILE *f = fopen(path, "r");
+        if (!f) break;
+        size_t n = fread(wchan, 1, sizeof wchan - 1, f);
+        fclose(f);
+        wchan[n] = 0;
+        trace_samples += 1;
+        trace_futex += !strncmp(wchan, "futex", 5);
+        nap(1000);
+    }
     return NULL;
 }
 
@@ -144,14 +168,18 @@ int main(int argc, char **argv) {
         snprintf(more, sizeof more, "children=%d\n", n);
         report(0, more);
     } else if (!strcmp(mode, "lock")) { /* lock LIFE_S */
-        pthread_t h, w;
+        pthread_t h, w, t;
         pthread_create(&h, NULL, holder, NULL);
         pthread_create(&w, NULL, waiter, &a);
+        pthread_create(&t, NULL, tracer, NULL);
         pthread_join(w, NULL);
         pthread_join(h, NULL);
-        char more[128];
-        snprintf(more, sizeof more, "lock_wait_pct=%.2f\n",
-                 100 * lock_wait_s / waiter_wall_s);
+        pthread_join(t, NULL);
+        char more[160];
+        snprintf(more, sizeof more,
+                 "lock_wait_pct=%.2f\ntrace_futex_pct=%.2f\nwaiter_tid=%ld\n",
+                 100 * lock_wait_s / waiter_wall_s, 100 * trace_futex / trace_samples,
+                 waiter_tid);
         report(0, more);
     } else {
         fprintf(stderr, "usage: truth spin|threads|ignchld|sleep|children|lock ...\n");
