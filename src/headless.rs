@@ -175,7 +175,7 @@ async fn worth_a_sample(sampler: &mut Sampler, started: u64) {
         && !sampler.root_exited()
     {
         tokio::time::sleep(FINISH_POLL).await;
-        sampler.poll_waits();
+        sampler.poll_between_ticks();
     }
 }
 

@@ -129,6 +129,19 @@ impl CpuLedger {
         self.measured.then_some(self.total_ns)
     }
 
+    /// Takes in a fresher reading of one known process's own CPU time,
+    /// between two ticks: so that a process that then vanishes unreaped
+    /// (its parent outside the tree reaps it at once) keeps all but the last
+    /// few milliseconds of its CPU. Unknown processes wait for the tick.
+    pub fn refresh(&mut self, pid: i32, own_ns: u64) {
+        if let Some(seen) = self.seen.get_mut(&pid)
+            && own_ns > seen.cpu.own_ns
+        {
+            self.total_ns = self.total_ns.saturating_add(own_ns - seen.cpu.own_ns);
+            seen.cpu.own_ns = own_ns;
+        }
+    }
+
     /// Processes seen in the tree that have left it since counting began.
     pub const fn departed(&self) -> u64 {
         self.departed
@@ -212,6 +225,21 @@ mod tests {
             ledger.tick(&[cpu(10, 1, 5, 0)]);
         }
         assert_eq!(ledger.tick(&[cpu(10, 1, 5, 40)]), Some(825 * MS));
+    }
+
+    #[test]
+    fn a_refresh_between_ticks_counts_once() {
+        let mut ledger = CpuLedger::default();
+        ledger.tick(&[cpu(10, 1, 100, 0)]);
+        ledger.refresh(10, 180 * MS);
+        ledger.refresh(10, 170 * MS);
+        ledger.refresh(99, 5_000 * MS);
+        // Gone before the tick: the 180 ms read between ticks stay.
+        assert_eq!(ledger.tick(&[]), Some(180 * MS));
+        let mut ledger = CpuLedger::default();
+        ledger.tick(&[cpu(10, 1, 100, 0)]);
+        ledger.refresh(10, 150 * MS);
+        assert_eq!(ledger.tick(&[cpu(10, 1, 200, 0)]), Some(200 * MS));
     }
 
     #[test]

@@ -145,6 +145,21 @@ impl TreeReader {
         self.poll_cursor = start + polled;
     }
 
+    /// Reads the CPU clocks of up to [`WAIT_POLL_THREADS`] processes between
+    /// two ticks (one system call each), so that a process reaped at once by
+    /// a parent outside the tree keeps all but its last few milliseconds.
+    pub fn poll_cpu(&mut self) {
+        for (pid, reader) in self.processes.iter().take(WAIT_POLL_THREADS) {
+            if let Some(time) = reader.clock.and_then(|clock| clock_gettime(clock).ok()) {
+                let own_ns = Duration::from(time)
+                    .as_nanos()
+                    .try_into()
+                    .unwrap_or(u64::MAX);
+                self.ledger.refresh(*pid, own_ns);
+            }
+        }
+    }
+
     /// Starts a new run of the tree: the peaks and the counts of exited
     /// tasks start over, and the next sample says so in its `epoch`.
     pub fn reset_peaks(&mut self) {

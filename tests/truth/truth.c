@@ -64,7 +64,7 @@ static volatile int stop;
 static double lock_wait_s, waiter_wall_s;
 static long waiter_tid;
 static void nap(long us) {
-    struct timespec ts = {0, us * 1000};
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     nanosleep(&ts, NULL);
 }
 static void *holder(void *arg) {
@@ -119,10 +119,11 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "spin")) { /* spin CPU_S: one thread */
         burn(a);
         report(0, NULL);
-    } else if (!strcmp(mode, "threads")) { /* threads N CPU_S: N threads burn each */
+    } else if (!strcmp(mode, "threads")) { /* threads N CPU_S [DELAY_S]: N threads burn each */
         int n = (int)a;
         pthread_t t[64];
         burn_each_s = b;
+        if (argc > 4) nap((long)(atof(argv[4]) * 1e6));
         for (int i = 0; i < n; i++) pthread_create(&t[i], NULL, burner, NULL);
         for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
         report(0, NULL);
