@@ -31,6 +31,7 @@ fn snapshot(seq: u64) -> Snapshot {
             runq_wait_ns: Some(0),
             runq_wait_pct: Some((i % 20) as f32),
             wchan: (i % 5 == 0).then(|| "futex_do_wait".to_owned()),
+            futex_wait_ns: Some(0),
         })
         .collect();
     Snapshot {
@@ -65,6 +66,9 @@ fn snapshot(seq: u64) -> Snapshot {
             threads,
             threads_peak: 200,
             processes_peak: 1,
+            exited_threads: 0,
+            exited_processes: 0,
+            epoch: 0,
             cpu_time_ns: Some(200_000_000),
             parallelism: Some(1.5),
         },

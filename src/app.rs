@@ -41,6 +41,8 @@ pub enum Action {
     StopDemo,
     /// Steer the replay (sent to the player).
     Replay(ReplayCommand),
+    /// Start the peaks over (sent to the sampler, which keeps them).
+    ResetPeaks,
 }
 
 /// What the dashboard knows of the recording it replays.
@@ -313,6 +315,7 @@ impl App {
                 };
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
+            Command::ResetPeaks => return Action::ResetPeaks,
             Command::Start => {}
             Command::Back => {
                 if let Some(picker) = &mut self.picker {
@@ -448,6 +451,8 @@ impl App {
             DEMO_SECTION => self.runs_demo() && !self.picking() && self.replay.is_none(),
             REPLAY_SECTION => self.replay.is_some(),
             PICKER_SECTION => self.picking(),
+            // A recording's peaks are what was recorded.
+            _ if command == Command::ResetPeaks => self.replay.is_none() && !self.picking(),
             _ if command == Command::FocusNext => {
                 !self.picking() && self.hits.shows(Panel::Processes)
             }
@@ -641,6 +646,21 @@ mod tests {
         app.handle_key(&key('?'));
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(app.handle_key(&ctrl_c), Action::Quit);
+    }
+
+    #[test]
+    fn zero_starts_the_peaks_over_live_but_not_in_a_replay() {
+        let mut app = App::new(Duration::from_millis(500));
+        let zero = KeyEvent::new(KeyCode::Char('0'), KeyModifiers::NONE);
+        assert_eq!(app.handle_key(&zero), Action::ResetPeaks);
+        assert!(app.active_commands().any(|c| c == Command::ResetPeaks));
+        let replay = Replay {
+            length: Duration::from_secs(3),
+            last_seq: 5,
+            paused: false,
+        };
+        let mut replaying = App::for_replay(Duration::from_millis(500), replay);
+        assert_eq!(replaying.handle_key(&zero), Action::None);
     }
 
     #[test]

@@ -260,6 +260,10 @@ async fn event_loop(
                 source.sample(SamplerCommand::Stop);
                 dirty = true;
             }
+            Action::ResetPeaks => {
+                source.sample(SamplerCommand::ResetPeaks);
+                dirty = true;
+            }
             Action::Replay(command) => {
                 source.replay(command);
                 dirty = true;

@@ -3,8 +3,8 @@
 //! A run ends at `--duration`, when the watched process exits, when the demo
 //! finishes, or on Ctrl-C / SIGTERM. An interrupted run is a shorter run, not a
 //! failed one: its report is still printed. The last sample is taken right at
-//! the end (a demo's end is noticed within 10 ms), so the report's window is
-//! the run itself and not the run plus part of a tick.
+//! the end (a demo's end or the root's exit is noticed within 10 ms), so the
+//! report's window is the run itself and not the run plus part of a tick.
 
 use std::time::Duration;
 
@@ -122,10 +122,13 @@ fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
     runtime.block_on(sample_until_done(sampler, plan))
 }
 
-/// Why the loop ended.
-enum End {
-    /// The target exited, the demo finished, or the duration passed.
-    Done,
+/// What ended a wait between two samples.
+enum Wake {
+    /// The next sample is due.
+    Tick,
+    /// Something worth a sample now: the demo finished or started workers
+    /// (a short round's workers must be seen), or the root exited.
+    Now,
     /// A signal asked us to stop.
     Interrupted,
 }
@@ -136,8 +139,9 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
     let mut builder = WatchReportBuilder::new();
-    let mut next = start;
+    let mut next = start + plan.interval;
     loop {
+        let started = workers_started(sampler);
         let snapshot = sampler.sample();
         let over = !snapshot.target.alive
             || snapshot.demo.as_ref().is_some_and(|d| d.finished)
@@ -146,18 +150,20 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
             return Ok(finish(sampler, builder, snapshot));
         }
         builder.add(snapshot);
-        next += plan.interval;
         let wake = end.map_or(next, |end| next.min(end));
-        let demo_running = sampler.demo().is_some();
-        let ended = tokio::select! {
-            () = sleep_until(wake) => None,
-            () = demo_finished(sampler), if demo_running => Some(End::Done),
-            _ = interrupt.recv() => Some(End::Interrupted),
-            _ = terminate.recv() => Some(End::Interrupted),
+        let woken = tokio::select! {
+            () = sleep_until(wake) => Wake::Tick,
+            () = worth_a_sample(sampler, started) => Wake::Now,
+            _ = interrupt.recv() => Wake::Interrupted,
+            _ = terminate.recv() => Wake::Interrupted,
         };
-        if let Some(End::Interrupted) = ended {
-            let snapshot = sampler.sample();
-            return Ok(finish(sampler, builder, snapshot));
+        match woken {
+            Wake::Tick => next += plan.interval,
+            Wake::Now => {}
+            Wake::Interrupted => {
+                let snapshot = sampler.sample();
+                return Ok(finish(sampler, builder, snapshot));
+            }
         }
     }
 }
@@ -173,13 +179,27 @@ pub fn files_written(sampler: &Sampler) -> Result<()> {
     }
 }
 
-/// Resolves once the sampler's demo has finished.
-async fn demo_finished(sampler: &Sampler) {
+/// Workers the sampler's demo has started so far; 0 without a demo.
+fn workers_started(sampler: &Sampler) -> u64 {
+    sampler
+        .demo()
+        .map_or(0, crate::sampler::DemoHost::workers_started)
+}
+
+/// Resolves once something happened that the report must see now: the
+/// demo finished, or started workers since `started` was read (a round
+/// shorter than the interval would otherwise pass unseen), or the watched
+/// root exited (so the report's window ends at the exit, not at the next
+/// tick).
+async fn worth_a_sample(sampler: &mut Sampler, started: u64) {
     while !sampler
         .demo()
         .is_some_and(crate::sampler::DemoHost::is_finished)
+        && workers_started(sampler) == started
+        && !sampler.root_exited()
     {
         tokio::time::sleep(FINISH_POLL).await;
+        sampler.poll_between_ticks();
     }
 }
 

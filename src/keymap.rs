@@ -56,6 +56,8 @@ pub enum Command {
     SeekBack,
     /// A replay: ahead a few seconds.
     SeekAhead,
+    /// Start the peaks (threads, processes) over, as a new run.
+    ResetPeaks,
 }
 
 impl Command {
@@ -88,6 +90,7 @@ impl Command {
             Self::PreviousStep => "previous step of the lesson",
             Self::SeekBack => "replay: back 5 seconds",
             Self::SeekAhead => "replay: ahead 5 seconds",
+            Self::ResetPeaks => "start the peaks over (threads, processes)",
         }
     }
 
@@ -121,6 +124,7 @@ impl Command {
             Self::PreviousStep => "previous_step",
             Self::SeekBack => "seek_back",
             Self::SeekAhead => "seek_ahead",
+            Self::ResetPeaks => "reset_peaks",
         }
     }
 
@@ -182,7 +186,7 @@ impl Command {
     #[must_use]
     pub const fn section(self) -> &'static str {
         match self {
-            Self::Quit | Self::Help | Self::Pause | Self::Suspend => "General",
+            Self::Quit | Self::Help | Self::Pause | Self::Suspend | Self::ResetPeaks => "General",
             Self::FocusNext
             | Self::Up
             | Self::Down
@@ -335,6 +339,7 @@ impl Default for Keymap {
                 (Command::PreviousStep, vec![p(Char('p'))]),
                 (Command::SeekBack, vec![p(KeyCode::Left), p(Char('h'))]),
                 (Command::SeekAhead, vec![p(KeyCode::Right), p(Char('l'))]),
+                (Command::ResetPeaks, vec![p(Char('0'))]),
             ],
         }
     }

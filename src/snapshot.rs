@@ -113,12 +113,26 @@ pub struct TargetSample {
     pub processes: Vec<ProcessSample>,
     /// Threads of every process of the tree.
     pub threads: Vec<ThreadSample>,
-    /// Most threads seen alive at one tick since sampling began.
+    /// Most threads seen alive at one tick in this run (see `epoch`).
     pub threads_peak: usize,
-    /// Most processes seen alive at one tick since sampling began.
+    /// Most processes seen alive at one tick in this run.
     pub processes_peak: usize,
-    /// CPU time the whole tree has used, in nanoseconds, counting threads that
-    /// have exited and children that were reaped (not only the live threads).
+    /// Threads seen in the tree that have exited since, this run: a count,
+    /// for the tasks themselves are not kept.
+    #[serde(default)]
+    pub exited_threads: u64,
+    /// Processes seen in the tree that have left it since, this run.
+    #[serde(default)]
+    pub exited_processes: u64,
+    /// How many times the run started over (an exec of the root, a demo
+    /// restart, a mode switch, a lesson step, the reset key): the peaks, the
+    /// exited counts and the membership of a report belong to one epoch.
+    #[serde(default)]
+    pub epoch: u64,
+    /// CPU time the tree has used as far as seen, in nanoseconds: every
+    /// process's CPU clock (exited threads included) and its reaped children,
+    /// accumulated as deltas, so a task that exits or leaves the tree keeps
+    /// what it was seen to use. `None` until a first reading succeeded.
     pub cpu_time_ns: Option<u64>,
     /// Mean number of cores the tree kept busy over the interval: its CPU
     /// time over the interval divided by the interval. `None` on the first tick.
@@ -174,6 +188,11 @@ pub struct ThreadSample {
     /// Kernel function the thread sleeps in (`futex_do_wait` for a lock), for
     /// sleeping threads whose wait channel we may read.
     pub wchan: Option<String>,
+    /// Nanoseconds it spent asleep in a futex wait since first seen,
+    /// estimated from its off-CPU time and its wait channels (see
+    /// `sampler::futex_time`); `None` without schedstat.
+    #[serde(default)]
+    pub futex_wait_ns: Option<u64>,
 }
 
 impl ThreadSample {

@@ -76,6 +76,9 @@ pub struct RunStatus {
     /// the run's own parallelism, exact whatever the sampling interval.
     cpu_window: Mutex<(Option<CpuMark>, Option<CpuMark>)>,
     ended: Mutex<Option<Instant>>,
+    /// Workers (threads or processes) started so far: a sampler that sees
+    /// it move knows that new workers run, and can look at them at once.
+    started: AtomicU64,
 }
 
 /// The process's CPU time at an instant.
@@ -102,6 +105,7 @@ impl RunStatus {
     /// Records `count` workers started as one batch that took `span` from the
     /// first request to the last one running: each is counted at the mean.
     pub fn workers_started_together(&self, count: u64, span: std::time::Duration) {
+        self.started.fetch_add(count, Ordering::Release);
         let ns = u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
         let mut starts = self.starts.lock();
         *starts = (
@@ -109,6 +113,13 @@ impl RunStatus {
             starts.1.saturating_add(ns),
             starts.2.max(ns / count.max(1)),
         );
+    }
+
+    /// Records a worker (thread or process) spawned; it may still be
+    /// starting, or wait to be released.
+    pub fn worker_spawned(&self) {
+        // Release: a sampler that sees the count move sees the thread's start.
+        self.started.fetch_add(1, Ordering::Release);
     }
 
     /// Records a worker thread's resident stack, KiB, as it ends.
@@ -119,6 +130,7 @@ impl RunStatus {
 
     /// Records how long a worker took from being asked for to being ready.
     pub fn worker_started(&self, latency: std::time::Duration) {
+        self.started.fetch_add(1, Ordering::Release);
         let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
         let mut starts = self.starts.lock();
         *starts = (starts.0 + 1, starts.1.saturating_add(ns), starts.2.max(ns));
@@ -250,6 +262,14 @@ impl DemoRun {
         self.ctx.status.finished.load(Ordering::Acquire)
     }
 
+    /// Workers (threads or processes) started so far, across rounds. When
+    /// it moves, new workers run: a headless run samples then, so that a
+    /// short round's workers are seen.
+    #[must_use]
+    pub fn workers_started(&self) -> u64 {
+        self.ctx.status.started.load(Ordering::Acquire)
+    }
+
     /// What the demo looks like now.
     #[must_use]
     pub fn sample(&self) -> DemoSample {
@@ -352,6 +372,7 @@ fn run_rounds(ctx: &RunContext, rounds: Rounds) {
     ctx.status.cpu_window.lock().0 = Some((process_cpu_time(), Instant::now()));
     loop {
         let round = ctx.status.round.fetch_add(1, Ordering::Relaxed) + 1;
+        ctx.registry.start_round();
         let played = catch_unwind(AssertUnwindSafe(|| {
             assert!(
                 panic_round != Some(round),

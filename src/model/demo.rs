@@ -102,6 +102,19 @@ fn percent(value: u64, of: u64) -> Option<f32> {
     (of > 0).then(|| (value as f64 * 100.0 / of as f64) as f32)
 }
 
+/// How many workers the demo screen shows: one lane per worker probe, and
+/// the title counts the same lanes, so the two never disagree (a demo whose
+/// round runs 3 consumers and a producer has 4 workers, whatever its
+/// `--workers` knob says). Before the first worker has registered, there is
+/// no lane yet, and the count asked for stands in.
+#[must_use]
+pub fn workers_shown(sample: &DemoSample) -> usize {
+    match sample.probes.workers.len() {
+        0 => sample.workers,
+        lanes => lanes,
+    }
+}
+
 /// The widget's name for what a worker does.
 #[must_use]
 pub const fn activity(state: WorkerState) -> Activity {
@@ -147,6 +160,17 @@ fn lane_cell(before: &WorkerReading, now: &WorkerReading) -> Option<LaneCell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_title_counts_the_lanes_drawn() {
+        let mut sample = crate::model::fixtures::demo_snapshot(1).demo.expect("demo");
+        // Two lanes drawn, whatever the knob says.
+        sample.workers = 3;
+        assert_eq!(workers_shown(&sample), sample.probes.workers.len());
+        // Before the first worker registers there is no lane: the knob.
+        sample.probes.workers.clear();
+        assert_eq!(workers_shown(&sample), 3);
+    }
 
     fn reading(tid: i32, ns: &[(WorkerState, u64)]) -> WorkerReading {
         let mut state_ns = [0; WorkerState::COUNT];

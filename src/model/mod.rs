@@ -11,7 +11,7 @@ pub mod warnings;
 use std::sync::Arc;
 
 pub use core_map::{CORE_MAP_LEN, CoreLane, CoreMap};
-pub use demo::{DemoHistory, Lane, activity};
+pub use demo::{DemoHistory, Lane, activity, workers_shown};
 pub use ring::RingBuffer;
 pub use warnings::Severity;
 
@@ -165,6 +165,7 @@ pub(crate) mod fixtures {
             runq_wait_ns: Some(0),
             runq_wait_pct: Some(0.0),
             wchan: None,
+            futex_wait_ns: Some(0),
         }
     }
 
@@ -308,6 +309,9 @@ pub(crate) mod fixtures {
                 }],
                 threads_peak: threads.len(),
                 processes_peak: 1,
+                exited_threads: 0,
+                exited_processes: 0,
+                epoch: 0,
                 // The tree's figures agree with its threads, as on a live tree
                 // with no exited threads.
                 cpu_time_ns: Some(threads.iter().filter_map(|t| t.cpu_time_ns).sum()),

@@ -291,8 +291,11 @@ impl DemoReport {
         );
         let _ = writeln!(
             out,
-            "parallelism  {:.2} cores mean, {:.2} max   threads peak {}, processes peak {}",
-            self.parallelism.mean, self.parallelism.max, self.threads.peak, self.processes.peak
+            "parallelism  {} cores mean, {} max   threads peak {}, processes peak {}",
+            super::figure2(self.parallelism.mean),
+            super::figure2(self.parallelism.max),
+            self.threads.peak,
+            self.processes.peak
         );
         for lock in &self.locks {
             let _ = writeln!(

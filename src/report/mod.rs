@@ -29,3 +29,9 @@ pub fn rendered<R: serde::Serialize>(
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
+
+/// A figure with two decimals, or `?` when it was not measured.
+#[must_use]
+pub fn figure2(x: Option<f64>) -> String {
+    x.map_or_else(|| "?".to_owned(), |x| format!("{x:.2}"))
+}

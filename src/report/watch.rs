@@ -4,8 +4,17 @@
 //! window: CPU percent, context switches and run-queue wait are what happened
 //! between the first and the last sample, not since the thread started. A
 //! thread born during the window counts from its start, which lies inside it.
+//!
+//! Membership is the sampler's: the tasks listed are those of the current
+//! epoch (an exec of the root starts a new one, so a launcher's helpers are
+//! not listed as the program's), the same tasks the peaks count. Exited tasks
+//! are counted, and only the most recent [`EXITED_KEPT`] of each kind are
+//! listed: a fork-heavy program watched for hours costs no more memory than
+//! one watched for a minute. Their CPU time stays in the tree's total.
+//! A figure that could not be measured (the tree was gone before a second
+//! reading) is `null`, never 0.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -23,14 +32,18 @@ pub struct NowPeak {
     pub peak: usize,
 }
 
-/// Mean and max of the cores the tree kept busy.
+/// Exited threads, and exited processes, listed at most in a report.
+pub const EXITED_KEPT: usize = 64;
+
+/// Mean and max of the cores the tree kept busy; `null` when not measured
+/// (the tree was gone before two readings of its CPU time).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
 pub struct Parallelism {
     /// Mean over the window: CPU time of the whole tree (exited threads and
     /// reaped children included) / wall time.
-    pub mean: f64,
+    pub mean: Option<f64>,
     /// Highest value over one sampling interval.
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 /// Machine load during the window.
@@ -65,9 +78,12 @@ pub struct ThreadReport {
     pub runq_wait_ms: Option<f64>,
     /// Kernel wait channel at its last sample, when sleeping and readable.
     pub wchan: Option<String>,
-    /// Percent of the samples that saw the thread in which it was asleep in a
-    /// futex wait (a lock, a condition, a join: also a GIL wait); `null`
-    /// when its wait channel could never be read (another user's process).
+    /// Percent of its time in the window (from its first sample to its
+    /// last) that the thread spent asleep in a futex wait (a lock, a
+    /// condition, a join: also a GIL wait), estimated from its off-CPU time
+    /// and its wait channels (see `sampler::futex_time`); `null` when its
+    /// wait channel could never be read (another user's process) or it was
+    /// seen only once.
     pub futex_wait_pct: Option<f64>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
@@ -108,6 +124,11 @@ pub struct WatchReport {
     pub threads: NowPeak,
     /// Processes of the tree.
     pub processes: NowPeak,
+    /// Threads seen that exited during the window (the last epoch's), counted
+    /// whether or not `per_thread` still lists them.
+    pub exited_threads: u64,
+    /// Processes seen that left the tree during the window.
+    pub exited_processes: u64,
     /// True when the kernel withheld part of the tree (another user's
     /// process): wait channels and futex waits are `null`, never guessed.
     pub restricted: bool,
@@ -122,9 +143,9 @@ pub struct WatchReport {
     pub parallelism: Parallelism,
     /// Machine load.
     pub cpu: CpuSummary,
-    /// Every thread seen, by TID.
+    /// Every thread alive at the end and the most recent exited ones, by TID.
     pub per_thread: Vec<ThreadReport>,
-    /// Every process of the tree seen, by PID.
+    /// Every process alive at the end and the most recent exited ones, by PID.
     pub per_process: Vec<ProcessReport>,
     /// How the command ended, for `run` (`exit_code`, `signal`, `stopped`,
     /// `log` at the top level of the JSON); absent for `watch`.
@@ -138,17 +159,10 @@ struct ThreadTally {
     baseline: Counters,
     latest: ThreadSample,
     seen_at: u64,
-    /// Samples that saw the thread.
-    samples: u32,
-    /// Samples that saw it in a futex wait.
-    futex_samples: u32,
-}
-
-impl ThreadTally {
-    fn count(&mut self, thread: &ThreadSample) {
-        self.samples += 1;
-        self.futex_samples += u32::from(thread.blocked_on_futex());
-    }
+    /// Its futex-wait estimate at its first sample, and when that was.
+    futex_since: (Option<u64>, Duration),
+    /// When its latest sample was taken.
+    latest_at: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -182,16 +196,24 @@ impl Counters {
 #[derive(Debug, Default)]
 pub struct WatchReportBuilder {
     first: Option<Duration>,
-    /// The tree's CPU time at the first sample.
+    /// The tree's CPU time at the first sample that had one.
     first_cpu_ns: Option<u64>,
     last: Option<Snapshot>,
     samples: u64,
     restricted: bool,
     another_user: bool,
-    parallelism_max: f64,
+    parallelism_max: Option<f64>,
     core_busy: BTreeMap<usize, (f64, f64)>,
+    /// The sampler's epoch the tasks below belong to.
+    epoch: u64,
+    /// Threads alive at the latest sample.
     threads: BTreeMap<i32, ThreadTally>,
+    /// Threads gone since, most recent last, at most [`EXITED_KEPT`].
+    exited_threads: VecDeque<ThreadTally>,
+    /// Processes alive (or zombies) at the latest sample.
     processes: BTreeMap<i32, ProcessReport>,
+    /// Processes gone since, most recent last, at most [`EXITED_KEPT`].
+    exited_processes: VecDeque<ProcessReport>,
 }
 
 impl WatchReportBuilder {
@@ -205,14 +227,23 @@ impl WatchReportBuilder {
     pub fn add(&mut self, snapshot: Snapshot) {
         let first_sample = self.first.is_none();
         self.first.get_or_insert(snapshot.elapsed);
-        if first_sample {
+        if self.first_cpu_ns.is_none() {
             self.first_cpu_ns = snapshot.target.cpu_time_ns;
+        }
+        if snapshot.target.epoch != self.epoch {
+            // A new run of the tree (the root exec'd): its tasks are the ones
+            // to list, as they are the ones its peaks count.
+            self.epoch = snapshot.target.epoch;
+            self.threads.clear();
+            self.exited_threads.clear();
+            self.processes.clear();
+            self.exited_processes.clear();
         }
         self.samples += 1;
         self.restricted |= snapshot.target.restricted;
         self.another_user |= snapshot.target.another_user;
         if let Some(p) = snapshot.target.parallelism {
-            self.parallelism_max = self.parallelism_max.max(p);
+            self.parallelism_max = Some(self.parallelism_max.map_or(p, |max| max.max(p)));
         }
         let weight = snapshot.interval.map_or(0.0, |d| d.as_secs_f64());
         for core in &snapshot.cores {
@@ -246,6 +277,7 @@ impl WatchReportBuilder {
                 .and_modify(|tally| {
                     tally.latest = thread.clone();
                     tally.seen_at = snapshot.seq;
+                    tally.latest_at = snapshot.elapsed;
                 })
                 .or_insert_with(|| ThreadTally {
                     baseline: if first_sample {
@@ -255,12 +287,40 @@ impl WatchReportBuilder {
                     },
                     latest: thread.clone(),
                     seen_at: snapshot.seq,
-                    samples: 0,
-                    futex_samples: 0,
-                })
-                .count(thread);
+                    futex_since: (thread.futex_wait_ns, snapshot.elapsed),
+                    latest_at: snapshot.elapsed,
+                });
         }
+        self.retire(&snapshot);
         self.last = Some(snapshot);
+    }
+
+    /// Moves the tasks `snapshot` no longer shows to the bounded lists of
+    /// exited ones.
+    fn retire(&mut self, snapshot: &Snapshot) {
+        let target = &snapshot.target;
+        let gone: Vec<i32> = self
+            .threads
+            .keys()
+            .filter(|tid| target.threads.iter().all(|t| t.tid != **tid))
+            .copied()
+            .collect();
+        for tid in gone {
+            if let Some(tally) = self.threads.remove(&tid) {
+                push_bounded(&mut self.exited_threads, tally);
+            }
+        }
+        let gone: Vec<i32> = self
+            .processes
+            .keys()
+            .filter(|pid| target.processes.iter().all(|p| p.pid != **pid))
+            .copied()
+            .collect();
+        for pid in gone {
+            if let Some(process) = self.processes.remove(&pid) {
+                push_bounded(&mut self.exited_processes, process);
+            }
+        }
     }
 
     /// The report over everything added. `None` if nothing was.
@@ -269,24 +329,22 @@ impl WatchReportBuilder {
         let last = self.last?;
         let window = last.elapsed.saturating_sub(self.first?);
         let window_s = window.as_secs_f64();
-        let per_thread: Vec<ThreadReport> = self
+        let mut per_thread: Vec<ThreadReport> = self
             .threads
             .values()
+            .chain(&self.exited_threads)
             .map(|tally| thread_report(tally, window_s, tally.seen_at != last.seq, self.restricted))
             .collect();
+        per_thread.sort_by_key(|t| t.tid);
         // The tree's own CPU time counts threads that started and ended
         // between two samples, which per-thread figures cannot see.
-        let cpu_ns_total = last
+        let mean = last
             .target
             .cpu_time_ns
             .zip(self.first_cpu_ns)
             .and_then(|(end, start)| end.checked_sub(start))
-            .unwrap_or(0);
-        let mean = if window_s > 0.0 {
-            cpu_ns_total as f64 / 1e9 / window_s
-        } else {
-            0.0
-        };
+            .filter(|_| window_s > 0.0)
+            .map(|ns| ns as f64 / 1e9 / window_s);
         let target = &last.target;
         Some(WatchReport {
             pid: target.root_pid,
@@ -301,6 +359,8 @@ impl WatchReportBuilder {
                 now: target.processes.iter().filter(|p| p.state != 'Z').count(),
                 peak: target.processes_peak,
             },
+            exited_threads: target.exited_threads,
+            exited_processes: target.exited_processes,
             restricted: self.restricted,
             another_user: self.another_user,
             root_state: target
@@ -309,8 +369,8 @@ impl WatchReportBuilder {
                 .filter(|p| p.pid == target.root_pid)
                 .map(|p| p.state.to_string()),
             parallelism: Parallelism {
-                mean: round2(mean),
-                max: round2(self.parallelism_max),
+                mean: mean.map(round2),
+                max: self.parallelism_max.map(round2),
             },
             cpu: CpuSummary {
                 cores: last.cores.len(),
@@ -330,6 +390,7 @@ impl WatchReportBuilder {
             per_process: self
                 .processes
                 .into_values()
+                .chain(self.exited_processes)
                 .map(|mut p| {
                     p.exited = !target
                         .processes
@@ -341,6 +402,22 @@ impl WatchReportBuilder {
             run,
         })
     }
+}
+
+/// The thread's futex-wait time over the span it was seen, in percent.
+fn futex_pct(tally: &ThreadTally) -> Option<f64> {
+    let (since_ns, since) = tally.futex_since;
+    let waited_ns = tally.latest.futex_wait_ns?.checked_sub(since_ns?)?;
+    let span = tally.latest_at.checked_sub(since)?;
+    (!span.is_zero()).then(|| round2(waited_ns as f64 * 100.0 / span.as_nanos() as f64))
+}
+
+/// Appends `item`, dropping the oldest past [`EXITED_KEPT`].
+fn push_bounded<T>(list: &mut VecDeque<T>, item: T) {
+    if list.len() == EXITED_KEPT {
+        list.pop_front();
+    }
+    list.push_back(item);
 }
 
 fn thread_report(
@@ -367,8 +444,7 @@ fn thread_report(
         wchan: t.wchan.clone(),
         // Without wait channels (another user's process) a futex wait cannot
         // be told from any other sleep: unknown, not zero.
-        futex_wait_pct: (!restricted && tally.samples > 0)
-            .then(|| round2(f64::from(tally.futex_samples) * 100.0 / f64::from(tally.samples))),
+        futex_wait_pct: futex_pct(tally).filter(|_| !restricted),
         exited,
     }
 }
@@ -417,7 +493,7 @@ mod tests {
         assert_eq!(new.cpu_pct, Some(10.0));
         assert_eq!(new.voluntary_ctxt, Some(3));
         assert!(
-            (report.parallelism.mean - 0.9).abs() < 1e-9,
+            (report.parallelism.mean.expect("measured") - 0.9).abs() < 1e-9,
             "(800 + 100) ms over 1 s"
         );
         assert_eq!(report.threads, NowPeak { now: 2, peak: 2 });
@@ -487,14 +563,19 @@ mod tests {
     #[test]
     fn a_run_report_says_how_the_command_ended_and_counts_futex_waits() {
         let mut builder = WatchReportBuilder::new();
-        let mut waiting = thread(1, "a", 0.0, 'S');
-        waiting.wchan = Some("futex_do_wait".to_owned());
-        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
-        builder.add(snapshot(1, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        // Thread 1's estimate grows by 400 ms, then 250 ms, over two 500 ms
+        // ticks; thread 2, seen once, has no span to measure.
+        let waited = |ms: u64| {
+            let mut t = thread(1, "a", 0.0, 'S');
+            t.futex_wait_ns = Some(ms * 1_000_000);
+            t
+        };
+        builder.add(snapshot(0, [1.0, 1.0], vec![waited(1_000)]));
+        builder.add(snapshot(1, [1.0, 1.0], vec![waited(1_400)]));
         builder.add(snapshot(
             2,
             [1.0, 1.0],
-            vec![waiting, thread(2, "b", 9.0, 'R')],
+            vec![waited(1_650), thread(2, "b", 9.0, 'R')],
         ));
         let exit = crate::snapshot::RunExit {
             code: None,
@@ -502,14 +583,69 @@ mod tests {
         };
         let outcome = RunOutcome::new(Some(&exit), false, None);
         let report = builder.finish(Some(outcome)).expect("report");
-        assert_eq!(report.per_thread[0].futex_wait_pct, Some(66.67));
-        assert_eq!(report.per_thread[1].futex_wait_pct, Some(0.0));
+        assert_eq!(report.per_thread[0].futex_wait_pct, Some(65.0));
+        assert_eq!(
+            report.per_thread[1].futex_wait_pct, None,
+            "seen once: not measured"
+        );
         assert!(!report.restricted);
         let json = serde_json::to_value(&report).expect("json");
         assert!(json["exit_code"].is_null() && json.get("exit_code").is_some());
         assert_eq!(json["signal"], "SIGKILL");
         assert_eq!(json["stopped"], false);
         assert!(report.to_text().contains("killed by SIGKILL"));
+    }
+
+    #[test]
+    fn a_tree_gone_before_a_second_reading_is_not_measured_not_zero() {
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));
+        let report = builder.finish(None).expect("report");
+        assert_eq!(report.parallelism.mean, None);
+        assert_eq!(report.parallelism.max, None);
+        let json = serde_json::to_value(&report).expect("json");
+        assert!(json["parallelism"]["mean"].is_null(), "{json}");
+        let text = report.to_text();
+        assert!(
+            text.contains("parallelism  ? cores mean, ? max   (not measured"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn exited_threads_are_counted_and_only_the_latest_listed() {
+        let mut builder = WatchReportBuilder::new();
+        for seq in 0..1_000_u64 {
+            let tid = 100 + seq as i32;
+            let mut snap = snapshot(
+                seq,
+                [1.0, 1.0],
+                vec![thread(1, "main", 0.0, 'S'), thread(tid, "w", 1.0, 'R')],
+            );
+            snap.target.exited_threads = seq;
+            builder.add(snap);
+        }
+        assert!(builder.threads.len() <= 2 && builder.exited_threads.len() <= EXITED_KEPT);
+        let report = builder.finish(None).expect("report");
+        assert_eq!(report.exited_threads, 999);
+        assert_eq!(report.per_thread.len(), 2 + EXITED_KEPT);
+        assert!(report.per_thread.iter().any(|t| t.tid == 1099 && !t.exited));
+    }
+
+    #[test]
+    fn a_new_epoch_lists_only_its_own_tasks() {
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(
+            0,
+            [1.0, 1.0],
+            vec![thread(1, "bash", 0.0, 'S'), thread(2, "bash", 0.0, 'S')],
+        ));
+        let mut after_exec = snapshot(1, [1.0, 1.0], vec![thread(1, "python3", 50.0, 'R')]);
+        after_exec.target.epoch = 1;
+        builder.add(after_exec);
+        let report = builder.finish(None).expect("report");
+        let names: Vec<&str> = report.per_thread.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["python3"]);
     }
 
     #[test]

@@ -50,10 +50,23 @@ impl WatchReport {
             "processes    {} now, {} peak",
             self.processes.now, self.processes.peak
         );
+        if self.exited_threads > 0 || self.exited_processes > 0 {
+            let _ = writeln!(
+                out,
+                "exited       {} threads, {} processes (their CPU time counted)",
+                self.exited_threads, self.exited_processes
+            );
+        }
         let _ = writeln!(
             out,
-            "parallelism  {:.2} cores mean, {:.2} max",
-            self.parallelism.mean, self.parallelism.max
+            "parallelism  {} cores mean, {} max{}",
+            super::figure2(self.parallelism.mean),
+            super::figure2(self.parallelism.max),
+            if self.parallelism.mean.is_none() {
+                "   (not measured: the tree was gone before a second reading)"
+            } else {
+                ""
+            }
         );
         let busy: Vec<String> = self
             .cpu

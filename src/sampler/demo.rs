@@ -63,6 +63,12 @@ impl DemoHost {
         sample
     }
 
+    /// Workers the run has started so far (see `DemoRun::workers_started`).
+    #[must_use]
+    pub fn workers_started(&self) -> u64 {
+        self.run.workers_started()
+    }
+
     /// True once the run has ended.
     #[must_use]
     pub fn is_finished(&self) -> bool {

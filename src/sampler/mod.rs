@@ -10,6 +10,8 @@
 
 mod cpu;
 mod demo;
+mod futex_time;
+mod ledger;
 mod proc_file;
 mod stat;
 mod status;
@@ -118,6 +120,8 @@ impl Sampler {
     /// ran before; a demo that cannot start shows as a failed run.
     pub fn start_demo(&mut self, config: DemoConfig) {
         self.stop_demo();
+        // A new demo (a lesson step) is a new run: its peaks are its own.
+        self.tree.reset_peaks();
         match DemoHost::start(config, Rounds::Repeat) {
             Ok(host) => self.demo = Some(host),
             Err(err) => self.start_error = Some(format!("{err:#}")),
@@ -174,10 +178,46 @@ impl Sampler {
         self.demo.as_mut()
     }
 
+    /// Applies `command` to the demo running, if any. A restart or another
+    /// mode is a new run: the peaks start over with it.
+    pub fn steer_demo(&mut self, command: DemoCommand) {
+        let Some(demo) = self.demo.as_mut() else {
+            return;
+        };
+        demo.apply(command);
+        if matches!(command, DemoCommand::Restart | DemoCommand::NextMode) {
+            self.tree.reset_peaks();
+        }
+    }
+
     /// The PID at the root of the watched tree.
     #[must_use]
     pub const fn root_pid(&self) -> i32 {
         self.tree.root()
+    }
+
+    /// True once the watched tree's root has exited, so that the last sample
+    /// can be taken at the exit; cheap enough to ask every few milliseconds.
+    pub fn root_exited(&mut self) -> bool {
+        self.tree.root_exited()
+    }
+
+    /// Between two ticks (every 10 ms): reads some threads' wait channels,
+    /// so that their futex-wait estimates rest on more than the ticks'
+    /// readings, and the processes' CPU clocks, so that a process reaped at
+    /// once keeps its CPU to within a few milliseconds of its exit. Not for
+    /// corescope's own tree: its demos measure their waits with probes, and
+    /// the polls would add to the CPU time they show.
+    pub fn poll_between_ticks(&mut self) {
+        if self.tree.root() != own_pid() {
+            self.tree.poll_waits();
+            self.tree.poll_cpu();
+        }
+    }
+
+    /// Starts a new run of the tree: its peaks and exited counts start over.
+    pub fn reset_peaks(&mut self) {
+        self.tree.reset_peaks();
     }
 
     /// Reads everything now and returns the snapshot.
@@ -244,6 +284,11 @@ impl Sampler {
     }
 }
 
+/// This process's id.
+fn own_pid() -> i32 {
+    nix::unistd::getpid().as_raw()
+}
+
 /// Why the tree under `pid` cannot be watched, in one line.
 fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
     match err {
@@ -266,6 +311,8 @@ pub enum SamplerCommand {
     Start(Box<DemoConfig>),
     /// Stop the demo running, if any.
     Stop,
+    /// Start the peaks (and the counts of exited tasks) over.
+    ResetPeaks,
 }
 
 /// Where the sampler thread publishes: the newest snapshot only (none
@@ -304,6 +351,9 @@ impl SamplerHandle {
     }
 }
 
+/// How often a waiting sampler checks whether the watched root has exited.
+pub const EXIT_POLL: Duration = Duration::from_millis(10);
+
 /// How long quitting waits for the sampler thread (and the demo it stops).
 const STOP_WAIT: Duration = Duration::from_secs(2);
 
@@ -338,9 +388,11 @@ fn tick_loop(
 ) {
     let mut next = Instant::now();
     loop {
+        let snapshot = sampler.sample();
+        let last_alive = snapshot.target.alive;
         // Replaces a snapshot the screen has not taken yet (it is behind or
         // suspended): the newest matters, a backlog would show the past.
-        if out.send(Some(Arc::new(sampler.sample()))).is_err() {
+        if out.send(Some(Arc::new(snapshot))).is_err() {
             return;
         }
         next += interval;
@@ -348,22 +400,32 @@ fn tick_loop(
         if next < now {
             next = now + interval;
         }
+        // The root's exit wakes the loop at once (checked every EXIT_POLL),
+        // so the last snapshot is the exit's, not the next tick's.
         loop {
-            match inbox.recv_timeout(next.saturating_duration_since(Instant::now())) {
+            let wait = next.saturating_duration_since(Instant::now());
+            let wait = if last_alive {
+                wait.min(EXIT_POLL)
+            } else {
+                wait
+            };
+            match inbox.recv_timeout(wait) {
                 Ok(SamplerCommand::SetInterval(new)) => {
                     next = next.checked_sub(interval).unwrap_or(next) + new;
                     interval = new;
                 }
                 Ok(SamplerCommand::Start(config)) => sampler.start_demo(*config),
                 Ok(SamplerCommand::Stop) => sampler.stop_demo(),
-                Ok(SamplerCommand::Demo(command)) => {
-                    // The effect shows at the next tick: an extra snapshot now
-                    // would make the history's time axis uneven.
-                    if let Some(demo) = sampler.demo_mut() {
-                        demo.apply(command);
+                // The effect shows at the next tick: an extra snapshot now
+                // would make the history's time axis uneven.
+                Ok(SamplerCommand::Demo(command)) => sampler.steer_demo(command),
+                Ok(SamplerCommand::ResetPeaks) => sampler.reset_peaks(),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if Instant::now() >= next || (last_alive && sampler.root_exited()) {
+                        break;
                     }
+                    sampler.poll_between_ticks();
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         }
@@ -421,6 +483,36 @@ mod tests {
                 return snapshot;
             }
         }
+    }
+
+    #[test]
+    fn a_new_demo_a_restart_and_a_mode_switch_each_start_the_peaks_over() {
+        let spec = corescope_demos::catalog::find("threads").expect("threads demo");
+        let mut sampler = Sampler::for_own_process().expect("self");
+        let first = sampler.sample().target.epoch;
+        sampler.start_demo(DemoConfig::defaults(spec));
+        let started = sampler.sample().target;
+        assert_eq!(started.epoch, first + 1, "a new demo is a new run");
+        assert!(started.threads_peak >= started.threads.len());
+        sampler.steer_demo(DemoCommand::Slower);
+        assert_eq!(
+            sampler.sample().target.epoch,
+            first + 1,
+            "slower is the same run"
+        );
+        sampler.steer_demo(DemoCommand::Restart);
+        let restarted = sampler.sample().target;
+        assert_eq!(restarted.epoch, first + 2);
+        assert_eq!(
+            restarted.threads_peak,
+            restarted.threads.len(),
+            "the peak of the restarted run is what it has seen: one sample"
+        );
+        sampler.steer_demo(DemoCommand::NextMode);
+        assert_eq!(sampler.sample().target.epoch, first + 3);
+        sampler.reset_peaks();
+        assert_eq!(sampler.sample().target.epoch, first + 4);
+        sampler.stop_demo();
     }
 
     #[test]

@@ -60,6 +60,34 @@ impl ProcFile {
         };
         Ok(&buf[..len])
     }
+
+    /// Reads the whole file afresh into `buf`, for files that list many
+    /// records (`task/TID/children`). The kernel hands such a file out at
+    /// most a page per read, whatever the buffer's size, so a short read is
+    /// not the end: only a read that returns nothing is.
+    pub fn read_to_end<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
+        let len = match &self.file {
+            Some(file) => read_to_eof_at(file, buf)?,
+            None => read_to_eof_at(&File::open(&self.path)?, buf)?,
+        };
+        Ok(&buf[..len])
+    }
+}
+
+/// `pread` at growing offsets until the end of the file; returns the length.
+fn read_to_eof_at(file: &File, buf: &mut Vec<u8>) -> io::Result<usize> {
+    const CHUNK: usize = 4096;
+    let mut len = 0;
+    loop {
+        if buf.len() < len + CHUNK {
+            buf.resize(len + CHUNK, 0);
+        }
+        let n = file.read_at(&mut buf[len..], len as u64)?;
+        if n == 0 {
+            return Ok(len);
+        }
+        len += n;
+    }
 }
 
 fn is_out_of_descriptors(err: &io::Error) -> bool {

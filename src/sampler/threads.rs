@@ -16,10 +16,14 @@
 //! given a CPU reads `R` where the skipped stat still says `S`. So that case
 //! shows at most a few ticks late, and every thread's stat is read again at
 //! least every [`STAT_REFRESH_TICKS`] ticks (staggered, so the rereads spread).
+//!
+//! Each reading also ends an interval of the thread's futex-wait estimate
+//! (see [`super::futex_time`]).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::futex_time::{FutexClock, Wait};
 use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, ticks_per_second};
 use crate::snapshot::ThreadSample;
@@ -59,6 +63,8 @@ pub struct ThreadReader {
     /// Child processes as last read; re-read only when they may have changed.
     children_seen: Vec<i32>,
     children_stale: bool,
+    /// Its time asleep in futex waits (see [`super::futex_time`]).
+    futex: FutexClock,
 }
 
 /// Schedstat's three fields: on-CPU ns, run-queue wait ns, slices run.
@@ -92,7 +98,15 @@ impl ThreadReader {
             wchan_seen: None,
             children_seen: Vec::new(),
             children_stale: true,
+            futex: FutexClock::default(),
         })
+    }
+
+    /// Reads the wait channel once between two ticks, so that the futex
+    /// share of the thread's sleep is sampled more often than the ticks.
+    pub fn poll_wait(&mut self, buf: &mut Vec<u8>) {
+        let wchan = self.read_wchan(buf);
+        self.futex.observe(Wait::of(wchan.as_deref()));
     }
 
     /// Reads the thread now. `Gone` means it exited (or its TID was reused by a
@@ -158,6 +172,21 @@ impl ThreadReader {
             nonvoluntary,
         };
         let rates = self.previous.map(|p| Rates::between(&p, &current));
+        let futex_wait_ns = match (sched, self.previous) {
+            (Some(s), Some(p)) => {
+                let wall_ns =
+                    u64::try_from(now.duration_since(p.at).as_nanos()).unwrap_or(u64::MAX);
+                let ran_ns = s.cpu_ns.saturating_sub(p.cpu_ns.unwrap_or(s.cpu_ns));
+                let queued_ns = s.runq_ns.saturating_sub(p.runq_ns.unwrap_or(s.runq_ns));
+                let off_cpu_ns = wall_ns.saturating_sub(ran_ns + queued_ns);
+                Some(
+                    self.futex
+                        .close(off_cpu_ns, Wait::of(self.wchan_seen.as_deref())),
+                )
+            }
+            (Some(_), None) => Some(0),
+            (None, _) => None,
+        };
         self.previous = Some(current);
         self.children_stale |= ran;
 
@@ -176,6 +205,7 @@ impl ThreadReader {
             runq_wait_ns: current.runq_ns,
             runq_wait_pct: rates.and_then(|r| r.runq_wait_pct),
             wchan: self.wchan_seen.clone(),
+            futex_wait_ns,
         })
     }
 
@@ -191,7 +221,7 @@ impl ThreadReader {
     pub fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
         if std::mem::take(&mut self.children_stale) {
             self.children_seen.clear();
-            if let Some(text) = self.children.as_ref().and_then(|f| f.read(buf).ok()) {
+            if let Some(text) = self.children.as_ref().and_then(|f| f.read_to_end(buf).ok()) {
                 self.children_seen.extend(
                     String::from_utf8_lossy(text)
                         .split_ascii_whitespace()
@@ -379,6 +409,42 @@ mod tests {
             reused,
             [1, 2, 3, 4, 0],
             "read again after {STAT_REFRESH_TICKS}"
+        );
+    }
+
+    #[test]
+    fn a_thread_blocked_on_a_lock_counts_its_whole_sleep_as_futex_wait() {
+        let lock = std::sync::Arc::new(std::sync::Mutex::new(()));
+        let held = lock.lock().expect("lock");
+        let (tx, rx) = mpsc::channel();
+        let waiter_lock = std::sync::Arc::clone(&lock);
+        let waiter = std::thread::spawn(move || {
+            tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            drop(waiter_lock.lock().expect("lock"));
+        });
+        let tid = rx.recv().expect("tid");
+        let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
+        let mut buf = Vec::new();
+        // Until it sleeps on the lock.
+        while !reader.read(&mut buf).expect("read").blocked_on_futex() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let start = std::time::Instant::now();
+        let first = reader.read(&mut buf).expect("read");
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(50));
+            reader.poll_wait(&mut buf);
+        }
+        let second = reader.read(&mut buf).expect("read");
+        let wall_ns = start.elapsed().as_nanos() as u64;
+        drop(held);
+        waiter.join().expect("join");
+        let futex_ns =
+            second.futex_wait_ns.expect("estimate") - first.futex_wait_ns.expect("estimate");
+        // It never ran: its whole sleep is known, and all of it a futex wait.
+        assert!(
+            futex_ns <= wall_ns && futex_ns >= 200_000_000,
+            "{futex_ns} ns of futex wait over {wall_ns} ns"
         );
     }
 

@@ -8,14 +8,22 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use nix::sys::resource::{UsageWho, getrusage};
+use nix::time::{ClockId, clock_gettime};
+use nix::unistd::Pid;
+
+use super::ledger::{CpuLedger, ProcessCpu};
 use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, page_kib, ticks_per_second};
 use super::status;
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
-use corescope_demos::worker::process_cpu_time;
+
+/// Most threads whose wait channel one poll between ticks reads: at a poll
+/// every 10 ms, about 6,400 reads (some 13 ms of CPU) a second at most.
+pub const WAIT_POLL_THREADS: usize = 64;
 
 /// Kept-open files of one process.
 #[derive(Debug)]
@@ -25,6 +33,10 @@ struct ProcessReader {
     /// Thread count at the previous tick: when it drops, the kernel may have
     /// handed the exited thread's children to a sibling.
     threads_before: usize,
+    /// The kernel's CPU clock of the whole process (every thread, the exited
+    /// ones too, to the nanosecond); `None` where it cannot be had, and then
+    /// `utime + stime` (10 ms ticks) stands in.
+    clock: Option<ClockId>,
     /// The threads read at the previous tick. While the process still counts
     /// that many and none of them has vanished, no other thread can exist, and
     /// `task/` need not be listed (at 1,000 threads the listing is a tenth of
@@ -52,7 +64,18 @@ pub struct TreeReader {
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
     processes_peak: usize,
-    /// The tree's CPU time at the previous tick, for parallelism.
+    /// Tasks seen in the tree that have exited, this run.
+    exited_threads: u64,
+    exited_processes: u64,
+    /// Starts of a new run so far (see [`TreeReader::reset_peaks`]).
+    epoch: u64,
+    /// The threads alive at the previous tick, to count those that exited.
+    previous_tids: HashSet<i32>,
+    /// The tree's CPU time, kept as deltas.
+    ledger: CpuLedger,
+    /// Where the next poll of wait channels starts among the threads.
+    poll_cursor: usize,
+    /// The tree's CPU time at the previous tick and when that tick began.
     previous_cpu: Option<(u64, Instant)>,
 
     buf: Vec<u8>,
@@ -73,6 +96,12 @@ impl TreeReader {
             threads: HashMap::new(),
             threads_peak: 0,
             processes_peak: 0,
+            exited_threads: 0,
+            exited_processes: 0,
+            epoch: 0,
+            previous_tids: HashSet::new(),
+            ledger: CpuLedger::default(),
+            poll_cursor: 0,
             previous_cpu: None,
 
             buf: Vec::with_capacity(4096),
@@ -86,16 +115,74 @@ impl TreeReader {
         self.root
     }
 
+    /// True once the root has exited (a zombie, or reaped): one read of its
+    /// kept-open `stat`, cheap enough to ask every few milliseconds, so the
+    /// last sample can be taken at the exit rather than at the next tick.
+    /// The kept-open file names the process, not the PID: a reaped root
+    /// reads as gone even when its PID was given to another.
+    pub fn root_exited(&mut self) -> bool {
+        let Some(reader) = self.processes.get(&self.root) else {
+            return true;
+        };
+        match reader.stat.read(&mut self.buf) {
+            Ok(line) => TaskStat::parse(line).is_none_or(|stat| matches!(stat.state, 'Z' | 'X')),
+            Err(ReadError::Gone) => true,
+            Err(ReadError::Unreadable) => false,
+        }
+    }
+
+    /// Reads the wait channels of up to [`WAIT_POLL_THREADS`] threads, between
+    /// two ticks, for their futex-wait estimates (see `futex_time`). The
+    /// threads polled rotate, so in a bigger tree each gets its turn.
+    pub fn poll_waits(&mut self) {
+        let count = self.threads.len();
+        let polled = count.min(WAIT_POLL_THREADS);
+        let start = if count > polled {
+            self.poll_cursor % count
+        } else {
+            0
+        };
+        for (index, reader) in self.threads.values_mut().enumerate() {
+            if (index + count - start) % count.max(1) < polled {
+                reader.poll_wait(&mut self.buf);
+            }
+        }
+        self.poll_cursor = start + polled;
+    }
+
+    /// Reads the CPU clocks of up to [`WAIT_POLL_THREADS`] processes between
+    /// two ticks (one system call each), so that a process reaped at once by
+    /// a parent outside the tree keeps all but its last few milliseconds.
+    pub fn poll_cpu(&mut self) {
+        for (pid, reader) in self.processes.iter().take(WAIT_POLL_THREADS) {
+            if let Some(time) = reader.clock.and_then(|clock| clock_gettime(clock).ok()) {
+                let own_ns = Duration::from(time)
+                    .as_nanos()
+                    .try_into()
+                    .unwrap_or(u64::MAX);
+                self.ledger.refresh(*pid, own_ns);
+            }
+        }
+    }
+
+    /// Starts a new run of the tree: the peaks and the counts of exited
+    /// tasks start over, and the next sample says so in its `epoch`.
+    pub fn reset_peaks(&mut self) {
+        self.epoch += 1;
+        self.threads_peak = 0;
+        self.processes_peak = 0;
+        self.exited_threads = 0;
+        self.exited_processes = 0;
+    }
+
     /// Reads the whole tree now.
     pub fn sample(&mut self) -> TargetSample {
+        let started = Instant::now();
         let mut processes = Vec::new();
         let mut threads = Vec::new();
+        let mut cpu = Vec::new();
         let mut seen_pids = HashSet::new();
         let mut live_tids = HashSet::new();
-        // The tree's CPU time, two ways: every process's stat ticks (10 ms
-        // granularity, any process), and for our own tree the precise parts.
-        let mut cpu_ticks: u64 = 0;
-        let (mut descendants_ns, mut zombie_ticks) = (0_u64, 0_u64);
         // Each queued process remembers which thread listed it as a child.
         let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
 
@@ -103,24 +190,17 @@ impl TreeReader {
             if !seen_pids.insert(pid) {
                 continue;
             }
-            let Some((process, lost_threads, ticks)) = self.read_process(pid) else {
+            let Some((process, lost_threads, process_cpu)) = self.read_process(pid) else {
                 if let Some(parent) = parent_tid.and_then(|tid| self.threads.get_mut(&tid)) {
                     parent.invalidate_children();
                 }
                 continue;
             };
-            cpu_ticks += ticks;
-            if process.state == 'Z' {
-                if pid != self.root {
-                    zombie_ticks += ticks;
-                }
-            } else {
+            cpu.push(process_cpu);
+            if process.state != 'Z' {
                 let read = self.read_threads(pid, process.threads, lost_threads, &mut queue);
                 for thread in read {
                     live_tids.insert(thread.tid);
-                    if pid != self.root {
-                        descendants_ns += thread.cpu_time_ns.unwrap_or(0);
-                    }
                     threads.push(thread);
                 }
             }
@@ -128,6 +208,15 @@ impl TreeReader {
         }
         self.processes.retain(|pid, _| seen_pids.contains(pid));
         self.threads.retain(|tid, _| live_tids.contains(tid));
+        let departed_before = self.ledger.departed();
+        let cpu_time_ns = self.ledger.tick(&cpu);
+        self.exited_processes += self.ledger.departed() - departed_before;
+        self.exited_threads += self
+            .previous_tids
+            .iter()
+            .filter(|tid| !live_tids.contains(tid))
+            .count() as u64;
+        self.previous_tids = live_tids;
 
         let live_processes = processes.iter().filter(|p| p.state != 'Z').count();
         let root = processes.first().filter(|p| p.pid == self.root);
@@ -138,9 +227,11 @@ impl TreeReader {
         let exe = exe.and_then(Result::ok);
         let exec_seen = exe.is_some() && exe != self.exe;
         if exec_seen {
+            // The first sight of the executable is no exec: nothing to forget.
+            if self.exe.is_some() {
+                self.reset_peaks();
+            }
             self.exe = exe;
-            self.threads_peak = 0;
-            self.processes_peak = 0;
         }
         self.threads_peak = self.threads_peak.max(threads.len());
         self.processes_peak = self.processes_peak.max(live_processes);
@@ -155,29 +246,20 @@ impl TreeReader {
             }
         }
         let root_state = root.map(|p| p.state);
-        let cpu_time_ns = root_state.map(|_| {
-            if self.root == own_pid() {
-                // Ourselves and our reaped children to the microsecond
-                // (getrusage), live children to the nanosecond (their threads'
-                // schedstat), zombies by the only figure left (their stat).
-                u64::try_from(process_cpu_time().as_nanos()).unwrap_or(u64::MAX)
-                    + descendants_ns
-                    + zombie_ticks * self.ns_per_tick
-            } else {
-                cpu_ticks * self.ns_per_tick
-            }
-        });
         let now = Instant::now();
+        // Over the span from the previous sample's start to this one's end,
+        // which contains both readings of every clock: one thread can never
+        // read more than one core, however the sampler itself was delayed.
         let parallelism = cpu_time_ns
             .zip(self.previous_cpu)
             .and_then(|(cpu, (before, at))| {
                 let wall = now.duration_since(at).as_nanos() as f64;
-                // Descendants reparented away from the tree take their time with
-                // them; a drop is no reading, never a negative one.
                 let used = cpu.checked_sub(before)?;
                 (wall > 0.0).then(|| used as f64 / wall)
             });
-        self.previous_cpu = cpu_time_ns.map(|cpu| (cpu, now));
+        if let Some(cpu) = cpu_time_ns {
+            self.previous_cpu = Some((cpu, started));
+        }
         TargetSample {
             root_pid: self.root,
             command: self
@@ -193,6 +275,9 @@ impl TreeReader {
             threads,
             threads_peak: self.threads_peak,
             processes_peak: self.processes_peak,
+            exited_threads: self.exited_threads,
+            exited_processes: self.exited_processes,
+            epoch: self.epoch,
             cpu_time_ns,
             parallelism,
         }
@@ -218,9 +303,9 @@ impl TreeReader {
         (restricted, another_user)
     }
 
-    /// The process now, whether it has fewer threads than last tick, and the
-    /// clock ticks it and its reaped children have used.
-    fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool, u64)> {
+    /// The process now, whether it has fewer threads than last tick, and its
+    /// CPU time and its reaped children's.
+    fn read_process(&mut self, pid: i32) -> Option<(ProcessSample, bool, ProcessCpu)> {
         let reader = match self.processes.entry(pid) {
             Entry::Occupied(entry) => entry.into_mut(),
             Entry::Vacant(entry) => entry.insert(ProcessReader::open(pid).ok()?),
@@ -234,8 +319,27 @@ impl TreeReader {
             self.processes.remove(&pid);
             return None;
         };
-        // Counted once: a reaped child's time moves into its parent's cutime.
-        let ticks = stat.utime + stat.stime + stat.cutime + stat.cstime;
+        let ticks_ns = |ticks: u64| ticks.saturating_mul(self.ns_per_tick);
+        let own_ns = reader
+            .clock
+            .and_then(|clock| clock_gettime(clock).ok())
+            .map_or_else(
+                || ticks_ns(stat.utime + stat.stime),
+                |t| Duration::from(t).as_nanos().try_into().unwrap_or(u64::MAX),
+            );
+        let children_ns = if pid == own_pid() {
+            // Our own reaped children to the microsecond.
+            reaped_children_ns()
+        } else {
+            ticks_ns(stat.cutime + stat.cstime)
+        };
+        let cpu = ProcessCpu {
+            pid,
+            ppid: stat.ppid,
+            start_ticks: stat.start_ticks,
+            own_ns,
+            children_ns,
+        };
         let threads = usize::try_from(stat.num_threads).unwrap_or(0);
         let lost_threads = threads < reader.threads_before;
         reader.threads_before = threads;
@@ -247,7 +351,7 @@ impl TreeReader {
             threads,
             rss_kib: Some(stat.rss_pages * self.page_kib),
         };
-        Some((sample, lost_threads, ticks))
+        Some((sample, lost_threads, cpu))
     }
 
     /// The threads of process `pid`, which counts `count` of them now. The
@@ -343,6 +447,7 @@ impl ProcessReader {
         let dir = PathBuf::from(format!("/proc/{pid}"));
         Ok(Self {
             stat: ProcFile::open(dir.join("stat"))?,
+            clock: ClockId::pid_cpu_clock_id(Pid::from_raw(pid)).ok(),
             task_dir: dir.join("task"),
             threads_before: 0,
             tids: Vec::new(),
@@ -353,6 +458,16 @@ impl ProcessReader {
 /// This process's id.
 fn own_pid() -> i32 {
     nix::unistd::getpid().as_raw()
+}
+
+/// CPU time of the children this process has waited for, in nanoseconds.
+fn reaped_children_ns() -> u64 {
+    let ns = |t: nix::sys::time::TimeVal| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_usec()).unwrap_or(0) * 1_000
+    };
+    getrusage(UsageWho::RUSAGE_CHILDREN)
+        .map_or(0, |usage| ns(usage.user_time()) + ns(usage.system_time()))
 }
 
 /// The command line, arguments joined by spaces; `None` for kernel threads,
@@ -475,6 +590,25 @@ mod tests {
                 proptest::prop_assert!(line.len() <= 3 * raw.len());
             }
         }
+    }
+
+    #[test]
+    fn reset_peaks_starts_the_peaks_and_the_exited_counts_over() {
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        let parked: Vec<_> = (0..3).map(|_| parked_thread()).collect();
+        let before = reader.sample();
+        for (_, stop, join) in parked {
+            stop.send(()).expect("stop");
+            join.join().expect("join");
+        }
+        let after = reader.sample();
+        assert_eq!(after.threads_peak, before.threads_peak, "a peak stays");
+        assert!(after.exited_threads >= 3, "{}", after.exited_threads);
+        reader.reset_peaks();
+        let reset = reader.sample();
+        assert_eq!(reset.epoch, before.epoch + 1);
+        assert_eq!(reset.threads_peak, reset.threads.len());
+        assert!(reset.exited_threads < 3, "{}", reset.exited_threads);
     }
 
     #[test]

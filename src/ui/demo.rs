@@ -92,7 +92,7 @@ fn title(demo: &DemoSample) -> String {
         format!("demo {}", demo.name),
         format!("{} mode", demo.mode.name()),
     ];
-    parts.push(format::count(demo.workers, "worker"));
+    parts.push(format::count(model::workers_shown(demo), "worker"));
     if let Some(kind) = demo.kind {
         parts.push(format!("{} tasks", kind.name()));
     }

@@ -26,7 +26,10 @@ where
         .name(name.to_owned())
         .spawn_scoped(scope, body)
     {
-        Ok(handle) => Some(handle),
+        Ok(handle) => {
+            ctx.status.worker_spawned();
+            Some(handle)
+        }
         Err(err) => {
             ctx.status.fail(format!("cannot start {name}: {err}"));
             ctx.controls.stop();

@@ -231,6 +231,14 @@ impl ProbeRegistry {
         probe
     }
 
+    /// Starts every worker's count of finished tasks over: a new round
+    /// begins. Called between rounds, when no worker runs.
+    pub fn start_round(&self) {
+        for probe in self.probes.lock().workers.values() {
+            probe.start_round();
+        }
+    }
+
     /// The demo's task counter, created on first use.
     pub fn tasks(&self) -> ProbeRef<TaskStats> {
         self.probes.lock().tasks.get_or_insert_default().clone()
@@ -342,6 +350,12 @@ mod tests {
             ("shm", 1)
         );
         assert_eq!(report.workers[0].tasks_done, 1);
+        registry.start_round();
+        assert_eq!(
+            registry.report().workers[0].tasks_done,
+            0,
+            "a new round counts its own tasks"
+        );
         assert_eq!(report.tasks.map(|tasks| tasks.done), Some(1));
     }
 }

@@ -175,6 +175,12 @@ impl WorkerProbe {
         }
     }
 
+    /// Starts the count of finished tasks over, for a new round: a lane's
+    /// "N done" is this round's, like the run's "tasks x / y".
+    pub(crate) fn start_round(&self) {
+        self.tasks_done.store(0, Ordering::Relaxed);
+    }
+
     /// Counts one finished task.
     pub fn task_done(&self) {
         self.tasks_done.fetch_add(1, Ordering::Relaxed);

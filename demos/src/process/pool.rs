@@ -100,6 +100,7 @@ pub fn run_process_pool(
                 match launcher.spawn(region, &spec) {
                     Ok(_) => {
                         run.started += 1;
+                        ctx.status.worker_spawned();
                         ctx.registry
                             .register_worker_shared(slot, &region.workers[slot].probe);
                     }
