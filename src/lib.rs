@@ -34,8 +34,8 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Parser;
 
-use corescope_demos::catalog;
 use corescope_demos::config::DemoConfig;
+use corescope_demos::registry;
 use corescope_demos::run::Rounds;
 
 use cli::{Cli, Command, UsageError};
@@ -200,15 +200,11 @@ fn man_page() -> Result<String> {
 /// `corescope list`: one line per demo, or the whole catalogue as JSON.
 fn list_text(json: bool) -> Result<String> {
     if json {
-        return Ok(serde_json::to_string_pretty(catalog::CATALOG)? + "\n");
+        return Ok(serde_json::to_string_pretty(registry::DEMOS)? + "\n");
     }
-    let width = catalog::CATALOG
-        .iter()
-        .map(|d| d.name.len())
-        .max()
-        .unwrap_or(0);
+    let width = registry::specs().map(|d| d.name.len()).max().unwrap_or(0);
     let mut text = String::new();
-    for demo in catalog::CATALOG {
+    for demo in registry::specs() {
         let modes: Vec<&str> = demo.modes.iter().map(|m| m.name()).collect();
         let _ = writeln!(
             text,

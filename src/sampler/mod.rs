@@ -6,7 +6,6 @@
 //! `Snapshot::seq`, because the sampler never waits for the screen. Headless reports call `Sampler::sample` directly.
 
 mod cpu;
-mod demo;
 mod proc_file;
 mod stat;
 mod threads;
@@ -20,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use tokio::sync::mpsc::error::TrySendError;
 
-pub use demo::{DemoCommand, DemoHost};
+pub use corescope_demos::host::{DemoCommand, DemoHost};
 use proc_file::ReadError;
 pub use proc_file::raise_open_file_limit;
 

@@ -1,17 +1,34 @@
-//! The demo corescope runs, owned by the sampler: sampled each tick and
-//! steered by the dashboard's commands between ticks.
+//! The demo a dashboard or a headless report runs: sampled each tick and
+//! steered by commands between ticks. This is the crate's front door for
+//! running a demo: start a [`DemoHost`] from a checked `DemoConfig`, read a
+//! [`DemoSample`] whenever you like (it never waits for the demo), apply
+//! [`DemoCommand`]s, stop it (or drop it).
 //!
 //! Commands carry no data (STYLE: data flows one way); each says what to
 //! change, and the host reads the current values from the run itself. A
 //! restart or a mode change stops the run (its workers end within one step)
 //! and starts a fresh one with the live settings carried over.
 
-use anyhow::{Context, Result};
+use crate::catalog::MAX_WORKERS;
+use crate::config::DemoConfig;
+use crate::control::MAX_SLOW_MOTION;
+use crate::run::{DemoRun, DemoSample, Rounds};
 
-use corescope_demos::catalog::MAX_WORKERS;
-use corescope_demos::config::DemoConfig;
-use corescope_demos::control::MAX_SLOW_MOTION;
-use corescope_demos::run::{DemoRun, DemoSample, Rounds};
+/// A demo that could not be started or restarted: no thread or shared
+/// region could be had, or its spec is not in the table of demos. Its
+/// message names the demo and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} demo `{demo}`: {cause}")]
+pub struct StartError {
+    /// "start" or "restart".
+    action: &'static str,
+    /// The demo's name.
+    demo: &'static str,
+    /// What the system said.
+    cause: std::io::Error,
+}
+
+type Result<T> = std::result::Result<T, StartError>;
 
 /// What the dashboard may ask of the running demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +61,12 @@ pub struct DemoHost {
 impl DemoHost {
     /// Starts the demo.
     pub fn start(config: DemoConfig, rounds: Rounds) -> Result<Self> {
-        let name = config.spec.name;
-        let run = DemoRun::start(config, rounds)
-            .with_context(|| format!("cannot start demo `{name}`"))?;
+        let demo = config.spec.name;
+        let run = DemoRun::start(config, rounds).map_err(|cause| StartError {
+            action: "start",
+            demo,
+            cause,
+        })?;
         Ok(Self {
             run,
             rounds,
@@ -78,7 +98,7 @@ impl DemoHost {
     /// Applies `command`. A failed restart leaves the demo stopped; its
     /// error shows in the next samples.
     pub fn apply(&mut self, command: DemoCommand) {
-        self.command_error = self.try_apply(command).err().map(|e| format!("{e:#}"));
+        self.command_error = self.try_apply(command).err().map(|e| e.to_string());
     }
 
     fn try_apply(&mut self, command: DemoCommand) -> Result<()> {
@@ -125,10 +145,13 @@ impl DemoHost {
 
     fn restart(&mut self, config: DemoConfig) -> Result<()> {
         let slow_motion = self.run.controls().slow_motion();
-        let name = config.spec.name;
+        let demo = config.spec.name;
         self.run.stop();
-        self.run = DemoRun::start(config, self.rounds)
-            .with_context(|| format!("cannot restart demo `{name}`"))?;
+        self.run = DemoRun::start(config, self.rounds).map_err(|cause| StartError {
+            action: "restart",
+            demo,
+            cause,
+        })?;
         self.run.controls().set_slow_motion(slow_motion);
         Ok(())
     }
