@@ -12,7 +12,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::DemoRequest;
-use corescope_demos::process::Fault;
+use corescope_demos::config::Fault;
 
 use crate::compare::ComparePlan;
 
@@ -519,7 +519,7 @@ mod tests {
     fn every_catalogue_parameter_has_a_flag() {
         let command = Cli::command();
         let demo = command.find_subcommand("demo").expect("demo");
-        for spec in corescope_demos::catalog::CATALOG {
+        for spec in corescope_demos::registry::specs() {
             for param in spec.params {
                 assert!(
                     demo.get_arguments()

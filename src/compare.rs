@@ -15,9 +15,11 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use corescope_demos::catalog::{self, Kind, Mode};
+use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::{DemoConfig, DemoRequest};
+use corescope_demos::demos::scaling::ScalingOutcome;
 use corescope_demos::outcome::Outcome;
+use corescope_demos::registry;
 use corescope_demos::run::{DemoSample, Rounds};
 
 use crate::report::round2;
@@ -220,9 +222,13 @@ impl Comparison {
     fn finish(&self, mut running: Running) -> CompareRow {
         let busy = running.cpu.sample();
         let demo = running.host.sample();
-        let (wall_ms, tasks_done, max_concurrent) = match &demo.outcome {
-            Some(Outcome::Scaling(o)) => (o.wall_ms, o.tasks_done, Some(o.max_concurrent)),
-            _ => (demo.elapsed.as_secs_f64() * 1e3, 0, None),
+        let scaling = demo
+            .outcome
+            .as_ref()
+            .and_then(Outcome::get::<ScalingOutcome>);
+        let (wall_ms, tasks_done, max_concurrent) = match scaling {
+            Some(o) => (o.wall_ms, o.tasks_done, Some(o.max_concurrent)),
+            None => (demo.elapsed.as_secs_f64() * 1e3, 0, None),
         };
         let sequential = self
             .rows
@@ -325,7 +331,7 @@ fn mean_busy(cores: &[CoreSample]) -> Option<f64> {
 /// `cpu-vs-io`, so every mode compared is one it runs.
 #[must_use]
 pub fn modes_supported() -> bool {
-    catalog::find("cpu-vs-io").is_some_and(|spec| {
+    registry::find("cpu-vs-io").is_some_and(|spec| {
         [Mode::Threads, Mode::Gil, Mode::Processes, Mode::Async]
             .iter()
             .all(|m| spec.modes.contains(m))

@@ -39,8 +39,8 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Parser;
 
-use corescope_demos::catalog;
 use corescope_demos::config::DemoConfig;
+use corescope_demos::registry;
 use corescope_demos::run::Rounds;
 
 use cli::{Cli, Command, UsageError};
@@ -220,19 +220,14 @@ fn man_page() -> Result<String> {
 /// `corescope list`: one line per demo, or the whole catalogue as JSON.
 fn list_text(json: bool) -> Result<String> {
     if json {
-        let demos = catalog::CATALOG
-            .iter()
+        let demos = registry::specs()
             .map(demo_json)
             .collect::<Result<Vec<_>>>()?;
         return Ok(serde_json::to_string_pretty(&demos)? + "\n");
     }
-    let width = catalog::CATALOG
-        .iter()
-        .map(|d| d.name.len())
-        .max()
-        .unwrap_or(0);
+    let width = registry::specs().map(|d| d.name.len()).max().unwrap_or(0);
     let mut text = String::new();
-    for demo in catalog::CATALOG {
+    for demo in registry::specs() {
         let modes: Vec<&str> = demo.modes.iter().map(|m| m.name()).collect();
         let _ = writeln!(
             text,
@@ -249,7 +244,7 @@ fn list_text(json: bool) -> Result<String> {
 /// `max_by_mode`, the most it may be in each of the demo's modes (its other
 /// options at their defaults): processes mode has fewer worker slots than
 /// threads have.
-fn demo_json(spec: &'static catalog::DemoSpec) -> Result<serde_json::Value> {
+fn demo_json(spec: &'static corescope_demos::catalog::DemoSpec) -> Result<serde_json::Value> {
     let mut value = serde_json::to_value(spec)?;
     let defaults = DemoConfig::defaults(spec);
     if let Some(params) = value

@@ -3,8 +3,9 @@
 //! Pure state: choosing returns the demo to run; the event loop has the
 //! sampler (which owns running demos) start it.
 
-use corescope_demos::catalog::{self, DemoSpec};
+use corescope_demos::catalog::DemoSpec;
 use corescope_demos::config::DemoConfig;
+use corescope_demos::registry;
 
 use crate::lesson::{Lesson, Step};
 
@@ -50,13 +51,13 @@ impl Picker {
         self.lessons
             .iter()
             .map(Entry::Lesson)
-            .chain(catalog::CATALOG.iter().map(Entry::Demo))
+            .chain(registry::specs().map(Entry::Demo))
     }
 
     /// The number of entries.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.lessons.len() + catalog::CATALOG.len()
+        self.lessons.len() + registry::DEMOS.len()
     }
 
     /// True when there is nothing to pick (never: the catalogue has demos).
@@ -146,7 +147,7 @@ mod tests {
             .entries()
             .filter(|e| matches!(e, Entry::Demo(_)))
             .count();
-        assert_eq!(demos, catalog::CATALOG.len());
+        assert_eq!(demos, registry::DEMOS.len());
     }
 
     #[test]
@@ -176,7 +177,7 @@ mod tests {
         let config = picker.start().expect("demo");
         assert_eq!(
             config.spec.name,
-            catalog::CATALOG.last().expect("demo").name
+            registry::DEMOS.last().expect("demo").spec.name
         );
         assert!(picker.current_step().is_none());
         assert!(picker.step(1).is_none());

@@ -220,7 +220,12 @@ fn a_pipe_carries_every_message_there_and_back() {
         f64_at(&r, "/result/round_trip/mean_us"),
         f64_at(&r, "/result/round_trip/p99_us"),
     );
-    assert!(mean > 0.0 && p99 >= mean * 0.5, "{result}");
+    // Measured, not assumed; their shape (one slow trip can lift the mean
+    // past the p99) depends on the machine's load.
+    assert!(
+        mean > 0.0 && p99 > 0.0,
+        "expected measured round trips (mean and p99 above 0): {result}"
+    );
     assert_eq!(r["tasks"]["done"], 500);
 }
 

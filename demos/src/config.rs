@@ -4,8 +4,11 @@
 //! Every rejection is one sentence a student can act on: the unknown demo
 //! lists the known ones, a value out of range states the range.
 
-use crate::catalog::{self, DemoSpec, Kind, Mode};
-use crate::process::Faults;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{DemoSpec, Kind, Mode};
 use crate::shm::{ARRAY_LEN, MAX_PROCESSES, MAX_QUEUE_CAPACITY};
 
 /// Why a configuration was refused. Each is a usage error (exit code 2).
@@ -170,6 +173,20 @@ fn variants_list(variants: &[&str]) -> String {
     }
 }
 
+/// A fault a worker process injects on purpose (hidden options, for
+/// failure drills and tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// Crashes (SIGSEGV) after its first task.
+    Crash,
+    /// Stops answering: sleeps forever, ignoring the controls, until killed.
+    Hang,
+}
+
+/// Faults to inject, by slot: the first process started in the slot gets it.
+pub type Faults = BTreeMap<usize, Fault>;
+
 /// What a user asked for, before checking.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoRequest {
@@ -205,12 +222,9 @@ pub struct DemoConfig {
 }
 
 impl DemoConfig {
-    /// Checks `request` against the catalogue.
-    pub fn new(request: &DemoRequest) -> Result<Self, ConfigError> {
-        let spec = catalog::find(&request.name).ok_or_else(|| ConfigError::UnknownDemo {
-            name: request.name.clone(),
-            known: catalog::names(),
-        })?;
+    /// Checks `request`'s options against `spec`, the demo it names.
+    /// (`DemoConfig::new`, in `registry`, finds the spec by name first.)
+    pub fn for_spec(spec: &'static DemoSpec, request: &DemoRequest) -> Result<Self, ConfigError> {
         let mode = match request.mode {
             Some(mode) if !spec.modes.contains(&mode) => {
                 return Err(ConfigError::UnsupportedMode {
@@ -547,7 +561,7 @@ mod tests {
 
     #[test]
     fn live_changes_stay_within_limits() {
-        let config = DemoConfig::defaults(catalog::find("gil").expect("gil"));
+        let config = DemoConfig::new(&request("gil", &[])).expect("gil");
         assert_eq!(config.with("workers", 0).get("workers"), 1);
         assert_eq!(config.with("workers", 9999).get("workers"), 4096);
         assert_eq!(

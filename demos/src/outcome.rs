@@ -1,20 +1,18 @@
 //! What a round of a demo showed: the report's `result{...}` and the lines of
 //! the dashboard's result panel.
 //!
-//! Each demo defines its own outcome type beside its code; this module only
-//! gathers them, so the report serialises whichever one a demo produced and
-//! the screen gets the same "expected vs actual" lines from every demo.
+//! Each demo defines its own outcome type beside its code and implements
+//! [`RoundOutcome`] for it; [`Outcome`] wraps whichever one a round produced,
+//! so the report serialises it as the demo wrote it and the screen gets the
+//! same "expected vs actual" lines from every demo. This module knows no
+//! demo: the demos depend on it, never the other way round.
 
-use serde::{Deserialize, Serialize};
+use std::any::Any;
+use std::fmt::Debug;
+use std::sync::Arc;
 
-use crate::demos::{
-    bank::BankOutcome, barrier::BarrierOutcome, combine::CombineOutcome,
-    condition::ConditionOutcome, event::EventOutcome, lock_contention::ContentionOutcome,
-    manager::ManagerOutcome, pipe::PipeOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
-    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
-    separate_memory::SeparateMemoryOutcome, shared_value::SharedValueOutcome,
-    thread_pool::PoolOutcome, threads::ThreadsOutcome,
-};
+use serde::Serialize;
+
 use crate::probes::HistogramSummary;
 
 /// A distribution of latencies in an outcome, in microseconds.
@@ -115,101 +113,90 @@ impl ResultLine {
     }
 }
 
-/// The outcome of one round of any demo.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Outcome {
-    /// `threads`.
-    Threads(ThreadsOutcome),
-    /// `race`.
-    Race(RaceOutcome),
-    /// `bank`.
-    Bank(BankOutcome),
-    /// `lock-contention`.
-    Contention(ContentionOutcome),
-    /// `rlock`.
-    RLock(RLockOutcome),
-    /// `condition`.
-    Condition(ConditionOutcome),
-    /// `event`.
-    Event(EventOutcome),
-    /// `barrier`.
-    Barrier(BarrierOutcome),
-    /// `thread-pool`.
-    ThreadPool(PoolOutcome),
-    /// `semaphore`.
-    Semaphore(SemaphoreOutcome),
-    /// `producer-consumer`.
-    Queue(QueueOutcome),
-    /// `cpu-vs-io`, `gil`, `async`.
-    Scaling(ScalingOutcome),
-    /// `combine`.
-    Combine(CombineOutcome),
-    /// `separate-memory`.
-    SeparateMemory(SeparateMemoryOutcome),
-    /// `pipe`.
-    Pipe(PipeOutcome),
-    /// `shared-value`.
-    SharedValue(SharedValueOutcome),
-    /// `manager`.
-    Manager(ManagerOutcome),
-    /// Any demo's, read back from a recording: its result lines only.
-    Recorded(RecordedOutcome),
+/// What a demo's own outcome type provides. It serialises as the report's
+/// `result{...}` (its fields, in its order) and gives the result panel's
+/// lines.
+pub trait RoundOutcome: erased_serde::Serialize + Any + Debug + Send + Sync {
+    /// The result panel's lines.
+    fn lines(&self) -> Vec<ResultLine>;
 }
 
-/// An outcome as a replay knows it: the result panel's lines, which is all
-/// the screen draws of an outcome, and the report's `result{...}` as JSON.
-/// (Reading the demo's own type back would mean telling seventeen untagged
-/// shapes apart, for nothing a replay shows or prints differently.) It
-/// serialises as that JSON, so a replay's report reads as the live one.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RecordedOutcome {
-    /// The result panel's lines, as the live run drew them.
-    pub lines: Vec<ResultLine>,
-    /// The outcome as the live report printed it.
-    pub result: serde_json::Value,
-}
+erased_serde::serialize_trait_object!(RoundOutcome);
 
-impl Serialize for RecordedOutcome {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.result.serialize(serializer)
-    }
+/// The outcome of one round of any demo: live, the demo's own type (read it
+/// back with [`Outcome::get`]); read back from a recording, its JSON and its
+/// lines. (Reading the demo's own type back would mean telling seventeen
+/// shapes apart, for nothing a replay shows or prints differently.) Either
+/// way it serialises as the demo's result, so a replay's report reads as the
+/// live one.
+#[derive(Debug, Clone)]
+pub struct Outcome(Kept);
+
+#[derive(Debug, Clone)]
+enum Kept {
+    /// From a round that ran here.
+    Live(Arc<dyn RoundOutcome>),
+    /// From a recording.
+    Recorded {
+        /// The result panel's lines, as the live run drew them.
+        lines: Vec<ResultLine>,
+        /// The outcome as the live report printed it.
+        result: serde_json::Value,
+    },
 }
 
 impl Outcome {
+    /// A round's outcome, as the demo measured it.
+    #[must_use]
+    pub fn new(outcome: impl RoundOutcome) -> Self {
+        Self(Kept::Live(Arc::new(outcome)))
+    }
+
     /// The result panel's lines.
     #[must_use]
     pub fn lines(&self) -> Vec<ResultLine> {
-        match self {
-            Self::Threads(o) => o.lines(),
-            Self::Race(o) => o.lines(),
-            Self::Bank(o) => o.lines(),
-            Self::Contention(o) => o.lines(),
-            Self::RLock(o) => o.lines(),
-            Self::Condition(o) => o.lines(),
-            Self::Event(o) => o.lines(),
-            Self::Barrier(o) => o.lines(),
-            Self::ThreadPool(o) => o.lines(),
-            Self::Semaphore(o) => o.lines(),
-            Self::Queue(o) => o.lines(),
-            Self::Scaling(o) => o.lines(),
-            Self::Combine(o) => o.lines(),
-            Self::SeparateMemory(o) => o.lines(),
-            Self::Pipe(o) => o.lines(),
-            Self::SharedValue(o) => o.lines(),
-            Self::Manager(o) => o.lines(),
-            Self::Recorded(o) => o.lines.clone(),
+        match &self.0 {
+            Kept::Live(outcome) => outcome.lines(),
+            Kept::Recorded { lines, .. } => lines.clone(),
         }
+    }
+
+    /// The demo's own outcome, if this one is of type `T` and came from a
+    /// round that ran here (a recorded one keeps only its JSON and lines).
+    #[must_use]
+    pub fn get<T: RoundOutcome>(&self) -> Option<&T> {
+        match &self.0 {
+            Kept::Live(outcome) => (&**outcome as &dyn Any).downcast_ref(),
+            Kept::Recorded { .. } => None,
+        }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Kept::Live(outcome) => outcome.serialize(serializer),
+            Kept::Recorded { result, .. } => result.serialize(serializer),
+        }
+    }
+}
+
+/// Two outcomes are equal when they print the same result and draw the same
+/// lines, whether live or recorded.
+impl PartialEq for Outcome {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines() == other.lines()
+            && serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
     }
 }
 
 /// The recording form of a demo sample's outcome (`#[serde(with)]`): written
 /// as `{"result": <the outcome, as in reports>, "lines": [<result lines>]}`,
-/// read back as [`Outcome::Recorded`].
+/// read back as a recorded [`Outcome`].
 pub mod recorded {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use super::{Outcome, RecordedOutcome, ResultLine};
+    use super::{Kept, Outcome, ResultLine};
 
     #[derive(Serialize)]
     struct Written<'a> {
@@ -244,10 +231,75 @@ pub mod recorded {
         deserializer: D,
     ) -> Result<Option<Outcome>, D::Error> {
         Ok(Option::<Read>::deserialize(deserializer)?.map(|read| {
-            Outcome::Recorded(RecordedOutcome {
+            Outcome(Kept::Recorded {
                 lines: read.lines,
                 result: read.result,
             })
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    /// A demo's own outcome, with fields out of alphabetical order.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    struct Counted {
+        wanted: u64,
+        got: u64,
+    }
+
+    impl RoundOutcome for Counted {
+        fn lines(&self) -> Vec<ResultLine> {
+            vec![ResultLine::compare(
+                "count",
+                self.wanted,
+                self.got,
+                self.got == self.wanted,
+                String::new(),
+            )]
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Sample {
+        #[serde(with = "recorded")]
+        outcome: Option<Outcome>,
+    }
+
+    #[test]
+    fn a_live_outcome_prints_as_the_demo_wrote_it_and_reads_back_typed() {
+        let outcome = Outcome::new(Counted { wanted: 3, got: 2 });
+        let json = serde_json::to_string(&outcome).expect("json");
+        assert_eq!(
+            json, r#"{"wanted":3,"got":2}"#,
+            "fields in the demo's order"
+        );
+        assert_eq!(
+            outcome.get::<Counted>(),
+            Some(&Counted { wanted: 3, got: 2 })
+        );
+        assert_eq!(outcome.lines()[0].verdict, Verdict::Bad);
+    }
+
+    #[test]
+    fn a_recorded_outcome_keeps_the_result_and_lines_but_not_the_type() {
+        let live = Outcome::new(Counted { wanted: 3, got: 3 });
+        let written = serde_json::to_string(&Sample {
+            outcome: Some(live.clone()),
+        })
+        .expect("write");
+        assert_eq!(
+            written,
+            r#"{"outcome":{"result":{"wanted":3,"got":3},"lines":[{"label":"count","expected":"3","actual":"3","verdict":"Good","note":""}]}}"#
+        );
+        let read: Sample = serde_json::from_str(&written).expect("read");
+        let read = read.outcome.expect("an outcome");
+        assert_eq!(read, live, "same result, same lines");
+        assert_eq!(read.lines(), live.lines());
+        assert_eq!(read.get::<Counted>(), None, "a recording keeps no type");
     }
 }

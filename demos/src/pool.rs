@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::run::RunContext;
+use crate::context::RunContext;
 use crate::worker::Worker;
 
 /// How often the supervisor looks at the wanted worker count.

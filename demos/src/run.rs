@@ -10,132 +10,22 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
-
 use crate::catalog::{Kind, Mode};
 use crate::config::DemoConfig;
+use crate::context::{Demo, RunContext, RunStatus};
 use crate::control::Controls;
 use crate::outcome::Outcome;
-use crate::probes::{ProbeRef, ProbeRegistry, ProbeReport, TaskStats};
-use crate::shm::{RegionClaim, SharedRegion};
+use crate::probes::{ProbeRegistry, ProbeReport};
+use crate::registry::{Build, DemoName};
+use crate::shm::SharedRegion;
 use crate::worker::process_cpu_time;
 
 /// The pause between two rounds in the dashboard, so the result can be read.
 const BETWEEN_ROUNDS: Duration = Duration::from_millis(1500);
-
-/// One demo, built for one run.
-pub trait Demo: Send {
-    /// Runs one round with the current controls and returns what happened.
-    fn round(&mut self, ctx: &RunContext) -> Outcome;
-}
-
-/// Everything a demo's code may use while it runs.
-#[derive(Debug)]
-pub struct RunContext {
-    /// What was asked for.
-    pub config: DemoConfig,
-    /// Where the demo registers its probes.
-    pub registry: Arc<ProbeRegistry>,
-    /// Live knobs.
-    pub controls: Arc<Controls>,
-    /// The demo's task counter.
-    pub tasks: ProbeRef<TaskStats>,
-    /// Progress the dashboard shows.
-    pub status: RunStatus,
-    /// The shared region, held for this run in process mode.
-    pub region: Option<RegionClaim>,
-}
-
-impl RunContext {
-    /// The shared region in process mode; `None` in the other modes.
-    #[must_use]
-    pub fn region(&self) -> Option<&'static SharedRegion> {
-        self.region.as_ref().map(RegionClaim::region)
-    }
-}
-
-/// How a run progresses, as the dashboard sees it.
-#[derive(Debug, Default)]
-pub struct RunStatus {
-    round: AtomicU64,
-    finished: AtomicBool,
-    /// The last finished round's number and outcome.
-    outcome: Mutex<Option<(u64, Outcome)>>,
-    error: Mutex<Option<String>>,
-    /// Workers that failed (a crashed process) without ending the run.
-    failures: Mutex<Vec<String>>,
-    /// Worker start latencies: count, sum and max, nanoseconds.
-    starts: Mutex<(u64, u64, u64)>,
-    /// Worker threads' resident stacks: count and sum, KiB.
-    stacks: Mutex<(u64, u64)>,
-    /// The process's CPU time and the clock when the rounds began and ended:
-    /// the run's own parallelism, exact whatever the sampling interval.
-    cpu_window: Mutex<(Option<CpuMark>, Option<CpuMark>)>,
-    ended: Mutex<Option<Instant>>,
-    /// Workers (threads or processes) started so far: a sampler that sees
-    /// it move knows that new workers run, and can look at them at once.
-    started: AtomicU64,
-}
-
-/// The process's CPU time at an instant.
-type CpuMark = (Duration, Instant);
-
-/// Most worker failures kept for the screen and the report (the rest are
-/// counted, not listed): memory must not grow with a crashing worker.
-const MAX_FAILURES: usize = 32;
-
-impl RunStatus {
-    /// Records a failure that ends the run; the first one wins.
-    pub fn fail(&self, message: String) {
-        self.error.lock().get_or_insert(message);
-    }
-
-    /// Records a worker that failed while the run goes on.
-    pub fn worker_failed(&self, message: String) {
-        let mut failures = self.failures.lock();
-        if failures.len() < MAX_FAILURES {
-            failures.push(message);
-        }
-    }
-
-    /// Records `count` workers started as one batch that took `span` from the
-    /// first request to the last one running: each is counted at the mean.
-    pub fn workers_started_together(&self, count: u64, span: std::time::Duration) {
-        self.started.fetch_add(count, Ordering::Release);
-        let ns = u64::try_from(span.as_nanos()).unwrap_or(u64::MAX);
-        let mut starts = self.starts.lock();
-        *starts = (
-            starts.0 + count,
-            starts.1.saturating_add(ns),
-            starts.2.max(ns / count.max(1)),
-        );
-    }
-
-    /// Records a worker (thread or process) spawned; it may still be
-    /// starting, or wait to be released.
-    pub fn worker_spawned(&self) {
-        // Release: a sampler that sees the count move sees the thread's start.
-        self.started.fetch_add(1, Ordering::Release);
-    }
-
-    /// Records a worker thread's resident stack, KiB, as it ends.
-    pub fn worker_memory(&self, kib: u64) {
-        let mut stacks = self.stacks.lock();
-        *stacks = (stacks.0 + 1, stacks.1.saturating_add(kib));
-    }
-
-    /// Records how long a worker took from being asked for to being ready.
-    pub fn worker_started(&self, latency: std::time::Duration) {
-        self.started.fetch_add(1, Ordering::Release);
-        let ns = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        let mut starts = self.starts.lock();
-        *starts = (starts.0 + 1, starts.1.saturating_add(ns), starts.2.max(ns));
-    }
-}
 
 /// How long workers took to start, from being asked for to running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -162,8 +52,8 @@ pub enum Rounds {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DemoSample {
     /// The demo's name.
-    #[serde(deserialize_with = "crate::catalog::deserialize_name")]
-    pub name: crate::catalog::DemoName,
+    #[serde(deserialize_with = "crate::registry::deserialize_name")]
+    pub name: DemoName,
     /// The mode it runs in.
     pub mode: Mode,
     /// The kind of its tasks, if it has one.
@@ -213,8 +103,18 @@ pub struct DemoRun {
 }
 
 impl DemoRun {
-    /// Builds the demo and starts its first round.
+    /// Builds the demo and starts its first round. Fails if no thread (or
+    /// shared region) can be had, or if `config` names a demo the registry
+    /// does not hold (a spec made by hand rather than found there).
     pub fn start(config: DemoConfig, rounds: Rounds) -> std::io::Result<Self> {
+        let build = crate::registry::entry(config.spec.name)
+            .map(|entry| entry.build)
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("the registry holds no demo `{}`", config.spec.name),
+                )
+            })?;
         let registry = Arc::new(ProbeRegistry::new());
         // Worker processes count tasks in the region; threads in the heap.
         let region = (config.mode == Mode::Processes)
@@ -236,7 +136,7 @@ impl DemoRun {
         let demo_ctx = Arc::clone(&ctx);
         let thread = std::thread::Builder::new()
             .name("demo".into())
-            .spawn(move || run_rounds(&demo_ctx, rounds))?;
+            .spawn(move || run_rounds(&demo_ctx, build, rounds))?;
         Ok(Self {
             ctx,
             started: Instant::now(),
@@ -353,12 +253,11 @@ pub const PANIC_ROUND_VARIABLE: &str = "CORESCOPE_TEST_PANIC_ROUND";
 /// it, which a scoped spawn carries into the round) ends that round and the
 /// run with the panic as the run's error: the screen says so and goes on, a
 /// headless run reports it and exits 1.
-fn run_rounds(ctx: &RunContext, rounds: Rounds) {
+fn run_rounds(ctx: &RunContext, build: Build, rounds: Rounds) {
     let panic_round: Option<u64> = std::env::var(PANIC_ROUND_VARIABLE)
         .ok()
         .and_then(|v| v.parse().ok());
-    let built = catch_unwind(AssertUnwindSafe(|| crate::demos::build(ctx)));
-    let mut demo = match built {
+    let mut demo: Box<dyn Demo> = match catch_unwind(AssertUnwindSafe(|| build(ctx))) {
         Ok(demo) => demo,
         Err(payload) => {
             ctx.status.fail(format!(

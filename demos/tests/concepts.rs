@@ -8,7 +8,13 @@ use std::time::{Duration, Instant};
 
 use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::{DemoConfig, DemoRequest};
-use corescope_demos::outcome::{Outcome, Verdict};
+use corescope_demos::demos::{
+    bank::BankOutcome, barrier::BarrierOutcome, condition::ConditionOutcome, event::EventOutcome,
+    lock_contention::ContentionOutcome, producer_consumer::QueueOutcome, race::RaceOutcome,
+    rlock::RLockOutcome, scaling::ScalingOutcome, semaphore::SemaphoreOutcome,
+    thread_pool::PoolOutcome, threads::ThreadsOutcome,
+};
+use corescope_demos::outcome::{Outcome, RoundOutcome, Verdict};
 use corescope_demos::run::{DemoRun, Rounds};
 
 /// Longest a demo may take before the test gives up on it.
@@ -52,7 +58,7 @@ fn run(request: &DemoRequest) -> Outcome {
 fn threads_joined_all_finish_and_daemons_are_cut_off() {
     let mut r = request("threads", &[("workers", 2), ("work-ms", 60)]);
     r.kind = Some(Kind::Io);
-    let Outcome::Threads(o) = run(&r) else {
+    let Some(o) = run(&r).get::<ThreadsOutcome>().cloned() else {
         panic!("not a threads outcome")
     };
     assert_eq!((o.joined_started, o.joined_finished), (2, 2), "{o:?}");
@@ -64,7 +70,10 @@ fn threads_joined_all_finish_and_daemons_are_cut_off() {
 
 #[test]
 fn bank_unlocked_overdraws_and_locked_refuses_the_second_withdrawal() {
-    let Outcome::Bank(o) = run(&request("bank", &[("workers", 2)])) else {
+    let Some(o) = run(&request("bank", &[("workers", 2)]))
+        .get::<BankOutcome>()
+        .cloned()
+    else {
         panic!("not a bank outcome")
     };
     let summary: Vec<_> = o
@@ -85,7 +94,7 @@ fn bank_unlocked_overdraws_and_locked_refuses_the_second_withdrawal() {
 fn bank_runs_only_the_variant_asked_for() {
     let mut r = request("bank", &[("workers", 3), ("delay-ms", 5)]);
     r.variant = Some("locked".to_owned());
-    let Outcome::Bank(o) = run(&r) else {
+    let Some(o) = run(&r).get::<BankOutcome>().cloned() else {
         panic!("not a bank outcome")
     };
     assert_eq!(o.variants.len(), 1);
@@ -101,7 +110,7 @@ fn rlock_re_enters_at_every_level_and_a_plain_relock_is_refused() {
         "rlock",
         &[("workers", 2), ("tasks", 6), ("depth", 3), ("work-ms", 1)],
     );
-    let Outcome::RLock(o) = run(&r) else {
+    let Some(o) = run(&r).get::<RLockOutcome>().cloned() else {
         panic!("not an rlock outcome")
     };
     assert_eq!(o.tasks_done, 6, "{o:?}");
@@ -117,7 +126,7 @@ fn rlock_re_enters_at_every_level_and_a_plain_relock_is_refused() {
 #[test]
 fn condition_consumers_take_every_item_produced() {
     let r = request("condition", &[("workers", 2), ("tasks", 6), ("work-ms", 5)]);
-    let Outcome::Condition(o) = run(&r) else {
+    let Some(o) = run(&r).get::<ConditionOutcome>().cloned() else {
         panic!("not a condition outcome")
     };
     assert_eq!((o.items, o.consumed), (6, 6), "{o:?}");
@@ -129,7 +138,7 @@ fn condition_consumers_take_every_item_produced() {
 #[test]
 fn event_wakes_every_waiter() {
     let r = request("event", &[("workers", 4), ("delay-ms", 50)]);
-    let Outcome::Event(o) = run(&r) else {
+    let Some(o) = run(&r).get::<EventOutcome>().cloned() else {
         panic!("not an event outcome")
     };
     assert_eq!((o.waiters, o.woken), (4, 4), "{o:?}");
@@ -143,7 +152,7 @@ fn event_wakes_every_waiter() {
 #[test]
 fn barrier_releases_one_generation_per_phase() {
     let r = request("barrier", &[("workers", 3), ("phases", 4), ("work-ms", 9)]);
-    let Outcome::Barrier(o) = run(&r) else {
+    let Some(o) = run(&r).get::<BarrierOutcome>().cloned() else {
         panic!("not a barrier outcome")
     };
     assert_eq!((o.parties, o.generations), (3, 4), "{o:?}");
@@ -158,7 +167,7 @@ fn thread_pool_map_keeps_input_order_and_as_completed_does_not() {
         &[("workers", 3), ("tasks", 6), ("work-ms", 30)],
     );
     r.kind = Some(Kind::Io);
-    let Outcome::ThreadPool(o) = run(&r) else {
+    let Some(o) = run(&r).get::<PoolOutcome>().cloned() else {
         panic!("not a thread-pool outcome")
     };
     let input: Vec<u64> = (0..6).collect();
@@ -185,7 +194,7 @@ fn semaphore_caps_the_tasks_inside_and_the_rest_wait() {
         ],
     );
     r.kind = Some(Kind::Io);
-    let Outcome::Semaphore(o) = run(&r) else {
+    let Some(o) = run(&r).get::<SemaphoreOutcome>().cloned() else {
         panic!("not a semaphore outcome")
     };
     assert_eq!(o.tasks_done, 8, "{o:?}");
@@ -199,7 +208,7 @@ fn semaphore_caps_the_tasks_inside_and_the_rest_wait() {
 fn race_unsynchronized_loses_updates() {
     let mut r = request("race", &[("workers", 2), ("iterations", 1_000_000)]);
     r.variant = Some("unsynchronized".to_owned());
-    let Outcome::Race(o) = run(&r) else {
+    let Some(o) = run(&r).get::<RaceOutcome>().cloned() else {
         panic!("not a race outcome")
     };
     let v = &o.variants[0];
@@ -213,7 +222,7 @@ fn race_locked_and_atomic_are_exact() {
     for variant in ["locked", "atomic"] {
         let mut r = request("race", &[("workers", 2), ("iterations", 50_000)]);
         r.variant = Some(variant.to_owned());
-        let Outcome::Race(o) = run(&r) else {
+        let Some(o) = run(&r).get::<RaceOutcome>().cloned() else {
             panic!("not a race outcome")
         };
         let v = &o.variants[0];
@@ -234,7 +243,7 @@ fn producer_consumer_consumes_everything_within_capacity() {
             ("work-ms", 2),
         ],
     );
-    let Outcome::Queue(o) = run(&r) else {
+    let Some(o) = run(&r).get::<QueueOutcome>().cloned() else {
         panic!("not a producer-consumer outcome")
     };
     assert_eq!((o.produced, o.consumed), (40, 40), "{o:?}");
@@ -256,7 +265,7 @@ fn gil_hands_the_lock_between_workers() {
     );
     r.mode = Some(Mode::Gil);
     r.kind = Some(Kind::Cpu);
-    let Outcome::Scaling(o) = run(&r) else {
+    let Some(o) = run(&r).get::<ScalingOutcome>().cloned() else {
         panic!("not a scaling outcome")
     };
     assert_eq!(o.tasks_done, 4, "{o:?}");
@@ -278,7 +287,7 @@ fn lock_contention_makes_workers_wait() {
             ("critical-ms", 2),
         ],
     );
-    let Outcome::Contention(o) = run(&r) else {
+    let Some(o) = run(&r).get::<ContentionOutcome>().cloned() else {
         panic!("not a lock-contention outcome")
     };
     assert_eq!(o.tasks_done, 30, "{o:?}");

@@ -243,7 +243,7 @@ pub(crate) mod fixtures {
                 tasks: Some(TaskReport { total: 6, done: 3 }),
                 ..ProbeReport::default()
             },
-            outcome: Some(Outcome::Race(RaceOutcome {
+            outcome: Some(Outcome::new(RaceOutcome {
                 variants: vec![
                     RaceVariant {
                         variant: "unsynchronized",

@@ -9,7 +9,6 @@
 //! bounded channel. Headless reports call `Sampler::sample` directly.
 
 mod cpu;
-mod demo;
 mod futex_time;
 mod ledger;
 mod proc_file;
@@ -25,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-pub use demo::{DemoCommand, DemoHost};
+pub use corescope_demos::host::{DemoCommand, DemoHost};
 use proc_file::ReadError;
 pub use proc_file::raise_open_file_limit;
 
@@ -487,7 +486,7 @@ mod tests {
 
     #[test]
     fn a_new_demo_a_restart_and_a_mode_switch_each_start_the_peaks_over() {
-        let spec = corescope_demos::catalog::find("threads").expect("threads demo");
+        let spec = corescope_demos::registry::find("threads").expect("threads demo");
         let mut sampler = Sampler::for_own_process().expect("self");
         let first = sampler.sample().target.epoch;
         sampler.start_demo(DemoConfig::defaults(spec));

@@ -9,8 +9,8 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Sparkline};
 
-use corescope_demos::catalog;
 use corescope_demos::outcome::Verdict;
+use corescope_demos::registry;
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
     Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Severity, Stat,
@@ -61,7 +61,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     if let Some((_, number, steps, step)) = app.picker().and_then(Picker::current_step) {
         let title = format!("Step {number} of {steps}: {}", step.title);
         frame.render_widget(Notes::new(&title, &step.notes).theme(*theme), notes);
-    } else if let Some(spec) = catalog::find(demo.name) {
+    } else if let Some(spec) = registry::find(demo.name) {
         frame.render_widget(
             Notes::new("What to look for", spec.look_for).theme(*theme),
             notes,

@@ -16,9 +16,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::start::{StartLine, spawn};
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::{InstrumentedMutex, WorkerState};
-use crate::run::{Demo, RunContext};
 use crate::worker::Worker;
 
 /// The two ways to withdraw.
@@ -45,10 +45,9 @@ pub struct BankOutcome {
     pub variants: Vec<BankVariant>,
 }
 
-impl BankOutcome {
+impl RoundOutcome for BankOutcome {
     /// One line per variant: a correct bank never goes below zero.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         self.variants
             .iter()
             .map(|v| {
@@ -195,6 +194,6 @@ impl Demo for Bank {
             .into_iter()
             .map_while(|variant| self.run_variant(ctx, variant))
             .collect();
-        Outcome::Bank(BankOutcome { variants })
+        Outcome::new(BankOutcome { variants })
     }
 }

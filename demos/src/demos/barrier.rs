@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::start::{StartLine, spawn};
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::{BarrierStats, InstrumentedBarrier, ProbeRef, WorkerState};
-use crate::run::{Demo, RunContext};
 use crate::worker::Worker;
 
 /// What the parties did in a round.
@@ -40,10 +40,9 @@ pub struct BarrierOutcome {
     pub waited_max_ms: f64,
 }
 
-impl BarrierOutcome {
+impl RoundOutcome for BarrierOutcome {
     /// Generations against phases; time spent waiting for the slowest.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "generations",
@@ -198,7 +197,7 @@ impl Demo for Barrier {
             start_line.open(all_started);
         });
         let ms = |ns: u64| ns as f64 / 1e6;
-        Outcome::Barrier(BarrierOutcome {
+        Outcome::new(BarrierOutcome {
             parties: parties as usize,
             phases: phases_asked,
             generations: tally.generations.load(Ordering::Relaxed),

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::WorkerState;
 use crate::process::{PoolPlan, Role, run_process_pool};
-use crate::run::{Demo, RunContext};
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 use crate::worker::Worker;
 
@@ -50,10 +50,9 @@ pub struct CombineOutcome {
     pub missing: u64,
 }
 
-impl CombineOutcome {
+impl RoundOutcome for CombineOutcome {
     /// Alone, together, and the reduce checked.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::figure(
                 "alone",
@@ -155,7 +154,7 @@ impl Demo for Combine {
         let Some(region) = ctx.region() else {
             // The catalogue runs it in processes mode only; say so if not.
             ctx.status.fail("combine runs in processes mode".to_owned());
-            return Outcome::Combine(CombineOutcome {
+            return Outcome::new(CombineOutcome {
                 workers: 0,
                 tasks,
                 cpu_alone_ms: 0.0,
@@ -188,7 +187,7 @@ impl Demo for Combine {
         let (reduced, missing) = Self::reduce(region, tasks);
         let expected = (0..tasks).map(|t| t * t).sum();
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
-        Outcome::Combine(CombineOutcome {
+        Outcome::new(CombineOutcome {
             workers: ctx.controls.workers(),
             tasks,
             cpu_alone_ms: ms(cpu_alone),

@@ -18,9 +18,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::start::spawn;
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::{InstrumentedCondition, InstrumentedMutex, WorkerState};
-use crate::run::{Demo, RunContext};
 use crate::worker::Worker;
 
 /// What went over the shelf in a round.
@@ -41,10 +41,9 @@ pub struct ConditionOutcome {
     pub wakeups: u64,
 }
 
-impl ConditionOutcome {
+impl RoundOutcome for ConditionOutcome {
     /// Items in and out; waits, notifies and wake-ups.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "items consumed",
@@ -175,7 +174,7 @@ impl Demo for Condition {
             }
         });
         let after = self.shelf.stats().report("");
-        Outcome::Condition(ConditionOutcome {
+        Outcome::new(ConditionOutcome {
             consumers,
             items: produced.load(Ordering::Relaxed),
             consumed: consumed.load(Ordering::Relaxed),

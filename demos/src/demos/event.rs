@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::start::spawn;
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::clock::now_ns;
 use crate::probes::{InstrumentedEvent, WorkerState};
-use crate::run::{Demo, RunContext};
 use crate::worker::Worker;
 
 /// How the waiters woke in a round.
@@ -38,10 +38,9 @@ pub struct EventOutcome {
     pub latency_max_us: f64,
 }
 
-impl EventOutcome {
+impl RoundOutcome for EventOutcome {
     /// Everyone woken; how quickly.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "woken",
@@ -130,7 +129,7 @@ impl Demo for Event {
         self.event.clear();
         let woken = latencies.woken.load(Ordering::Relaxed);
         let us = |ns: u64| ns as f64 / 1e3;
-        Outcome::Event(EventOutcome {
+        Outcome::new(EventOutcome {
             waiters,
             blocked: self.event.stats().report("").waits - blocked_before,
             woken,

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::pool::run_pool;
 use crate::probes::{InstrumentedMutex, ProbeRef};
 use crate::process::{PoolPlan, Role, run_process_pool};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
 
 /// The lock's figures after a round (cumulative over the run).
@@ -36,10 +36,9 @@ pub struct ContentionOutcome {
     pub wait_p99_ms: f64,
 }
 
-impl ContentionOutcome {
+impl RoundOutcome for ContentionOutcome {
     /// Contention, waits and throughput.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::figure(
                 "contended",
@@ -137,7 +136,7 @@ impl Demo for LockContention {
             (run.done, run.wall, self.lock.stats().report(LOCK_NAME))
         };
         let ms = |ns: u64| ns as f64 / 1e6;
-        Outcome::Contention(ContentionOutcome {
+        Outcome::new(ContentionOutcome {
             critical_ms: critical.as_millis() as u64,
             work_ms: work.as_millis() as u64,
             tasks_done: done,

@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::outcome::{Latency, Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Latency, Outcome, ResultLine, RoundOutcome};
 use crate::probes::clock::now_ns;
 use crate::process::{
     ChildSpec, Exit, Launcher, ManagerConnection, PoolPlan, Role, STOP_GRACE, ipc,
     run_process_pool, slot, value,
 };
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
 
 /// The server's slot; the clients' start at the next.
@@ -63,10 +63,9 @@ pub struct ManagerOutcome {
     pub server_shut_down: bool,
 }
 
-impl ManagerOutcome {
+impl RoundOutcome for ManagerOutcome {
     /// The dictionary against the requests made; requests served; latency.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let asked = self.clients as u64 * self.requests_per_client;
         let entries: Vec<String> = self
             .dictionary
@@ -269,9 +268,9 @@ impl Demo for Manager {
         let Some(region) = ctx.region() else {
             ctx.status
                 .fail("manager runs only in processes mode".to_owned());
-            return Outcome::Manager(ManagerOutcome::default());
+            return Outcome::new(ManagerOutcome::default());
         };
-        Outcome::Manager(Self::round_in_processes(ctx, region))
+        Outcome::new(Self::round_in_processes(ctx, region))
     }
 }
 

@@ -12,9 +12,9 @@ use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
-use crate::outcome::{Latency, Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Latency, Outcome, ResultLine, RoundOutcome};
 use crate::process::{PoolPlan, Role, ipc, run_process_pool, slot, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
 
 const CALLER: usize = slot::PIPE_CALLER;
@@ -40,10 +40,9 @@ pub struct PipeOutcome {
     pub wall_ms: f64,
 }
 
-impl PipeOutcome {
+impl RoundOutcome for PipeOutcome {
     /// Round trips, intact echoes and bytes against what was asked; latency.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let expected_bytes = 2 * self.round_trips * self.bytes;
         vec![
             ResultLine::compare(
@@ -143,9 +142,9 @@ impl Demo for Pipe {
         let Some(region) = ctx.region() else {
             ctx.status
                 .fail("pipe runs only in processes mode".to_owned());
-            return Outcome::Pipe(PipeOutcome::default());
+            return Outcome::new(PipeOutcome::default());
         };
-        Outcome::Pipe(Self::round_in_processes(ctx, region))
+        Outcome::new(Self::round_in_processes(ctx, region))
     }
 }
 

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::{BoundedQueue, ProbeRef, WorkerState};
 use crate::process::{PoolPlan, Role, run_process_pool, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
@@ -45,10 +45,9 @@ pub struct QueueOutcome {
     pub consumers_blocked_ms: u64,
 }
 
-impl QueueOutcome {
+impl RoundOutcome for QueueOutcome {
     /// Items in and out, depth against capacity, who waited.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "items consumed",
@@ -202,7 +201,7 @@ impl Demo for ProducerConsumer {
     fn round(&mut self, ctx: &RunContext) -> Outcome {
         if let Some(region) = ctx.region() {
             ctx.tasks.start_round(ctx.config.get("tasks"));
-            return Outcome::Queue(Self::round_in_processes(ctx, region));
+            return Outcome::new(Self::round_in_processes(ctx, region));
         }
         let producers = ctx.config.count("producers");
         let consumers = ctx.controls.workers();
@@ -255,7 +254,7 @@ impl Demo for ProducerConsumer {
             joined = true;
         });
         let report = self.queue.stats().report(QUEUE_NAME);
-        Outcome::Queue(QueueOutcome {
+        Outcome::new(QueueOutcome {
             producers,
             consumers,
             capacity: report.capacity,

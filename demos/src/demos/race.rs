@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::{InstrumentedMutex, ProbeRef, WorkerState};
 use crate::process::{PoolPlan, Role, run_process_pool, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
+use crate::steps::think;
 use crate::worker::Worker;
 
 /// The three ways to count.
@@ -45,10 +46,9 @@ pub struct RaceOutcome {
     pub variants: Vec<RaceVariant>,
 }
 
-impl RaceOutcome {
+impl RoundOutcome for RaceOutcome {
     /// One line per variant: expected, actual, lost.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         self.variants
             .iter()
             .map(|v| {
@@ -61,20 +61,6 @@ impl RaceOutcome {
             })
             .collect()
     }
-}
-
-/// The work between reading the counter and writing it back, as the few
-/// bytecodes between `LOAD` and `STORE` of `counter += 1` in Python: a few
-/// dozen nanoseconds that widen the window in which an update can be lost.
-/// Every variant does it, so their times compare fairly. Always returns 1.
-pub(crate) fn think(seed: u64) -> u64 {
-    let mut x = seed | 1;
-    for _ in 0..8 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-    }
-    u64::from(std::hint::black_box(x) != 0)
 }
 
 /// The name the locked counter's lock is shown under.
@@ -240,6 +226,6 @@ impl Demo for Race {
                 None => self.count(ctx, variant),
             })
             .collect();
-        Outcome::Race(RaceOutcome { variants })
+        Outcome::new(RaceOutcome { variants })
     }
 }

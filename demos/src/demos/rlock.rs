@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::pool::run_pool;
 use crate::probes::{InstrumentedMutex, InstrumentedReentrantMutex};
-use crate::run::{Demo, RunContext};
 use crate::worker::Worker;
 
 /// What the recursions did in a round.
@@ -41,10 +41,9 @@ pub struct RLockOutcome {
     pub plain_relock_refused: u64,
 }
 
-impl RLockOutcome {
+impl RoundOutcome for RLockOutcome {
     /// Nested acquires against tasks x depth; plain re-locks refused.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let expected = self.tasks_done * self.depth;
         vec![
             ResultLine::compare(
@@ -130,7 +129,7 @@ impl Demo for RLock {
         let run = run_pool(ctx, tasks, |worker, _| {
             self.descend(worker, depth, work, &tally)
         });
-        Outcome::RLock(RLockOutcome {
+        Outcome::new(RLockOutcome {
             depth,
             tasks_done: run.done,
             nested_acquires: self.reentrant.lock().get(),

@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::catalog::{Kind, Mode};
+use crate::context::{Demo, RunContext};
 use crate::gil::Gil;
-use crate::outcome::{Outcome, ResultLine};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::pool::run_pool;
 use crate::probes::{Overlap, WorkerState};
 use crate::process::{PoolPlan, Role, run_process_pool, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
 use crate::worker::{CpuBurn, Worker, thread_cpu_time};
 
@@ -55,10 +55,9 @@ pub struct ScalingOutcome {
     pub max_concurrent: u64,
 }
 
-impl ScalingOutcome {
+impl RoundOutcome for ScalingOutcome {
     /// Wall time, work and speedup.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let mut lines = vec![
             ResultLine::figure(
                 "wall time",
@@ -184,7 +183,7 @@ impl Demo for Scaling {
         };
         let wall_ms = wall.as_secs_f64() * 1e3;
         let measured_ms = work_ns.load(Ordering::Relaxed) as f64 / 1e6;
-        Outcome::Scaling(ScalingOutcome {
+        Outcome::new(ScalingOutcome {
             mode: ctx.config.mode,
             kind,
             workers,

@@ -13,10 +13,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::catalog::Kind;
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::pool::run_pool;
 use crate::probes::InstrumentedSemaphore;
-use crate::run::{Demo, RunContext};
 
 /// How the permits were shared in a round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,10 +41,9 @@ pub struct SemaphoreOutcome {
     pub contended: u64,
 }
 
-impl SemaphoreOutcome {
+impl RoundOutcome for SemaphoreOutcome {
     /// The cap, by the probe and by the tasks' own count; who waited.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "peak in use",
@@ -112,7 +111,7 @@ impl Demo for Semaphore {
             finished
         });
         let after = self.semaphore.stats().report("");
-        Outcome::Semaphore(SemaphoreOutcome {
+        Outcome::new(SemaphoreOutcome {
             permits: after.permits,
             workers,
             tasks_done: run.done,

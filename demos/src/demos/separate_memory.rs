@@ -14,39 +14,20 @@
 //! The threads' worker rows are numbered from `MAX_PROCESSES`, so they never
 //! share a row with a worker process.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
 use super::start::spawn;
-use crate::outcome::{Outcome, ResultLine};
-use crate::probes::WorkerState;
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::process::{PoolPlan, Role, run_process_pool};
-use crate::run::{Demo, RunContext};
 use crate::shm::{MAX_PROCESSES, SharedRegion};
+use crate::steps::{COUNTER, count};
 use crate::worker::Worker;
-
-/// The program's global counter. In a worker process, that process's own
-/// copy; in the dashboard's process, the parent's.
-pub(crate) static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A child's report cell before the child writes it.
 const NOT_REPORTED: u64 = u64::MAX;
-
-/// Adds 1 to this process's `COUNTER` `iterations` times (atomically, so
-/// that threads sharing it lose nothing: the lesson here is whose memory it
-/// is, not races). False if the run stopped first.
-pub(crate) fn count(worker: &Worker, iterations: u64) -> bool {
-    worker.set_state(WorkerState::Computing);
-    for i in 0..iterations {
-        if i % 65_536 == 0 && !worker.checkpoint() {
-            return false;
-        }
-        COUNTER.fetch_add(1, Ordering::Relaxed);
-    }
-    worker.set_state(WorkerState::Idle);
-    true
-}
 
 /// What each side's counter read after the processes and after the threads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,11 +47,10 @@ pub struct SeparateMemoryOutcome {
     pub threads_expected: u64,
 }
 
-impl SeparateMemoryOutcome {
+impl RoundOutcome for SeparateMemoryOutcome {
     /// The parent's counter against 0, each child's against the full count,
     /// and the parent's after the threads.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let children: Vec<String> = self
             .child_values
             .iter()
@@ -184,7 +164,7 @@ impl Demo for SeparateMemory {
         if !ctx.controls.is_stopping() {
             Self::count_in_threads(ctx, workers, iterations);
         }
-        Outcome::SeparateMemory(SeparateMemoryOutcome {
+        Outcome::new(SeparateMemoryOutcome {
             workers,
             iterations,
             parent_after_processes,

@@ -8,32 +8,21 @@
 //! Last, each fills its own stripe of the shared array with its worker
 //! number; the parent checks every cell against the stripe it belongs to.
 
-use std::ops::Range;
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::process::{PoolPlan, Role, run_process_pool, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
+use crate::steps::stripe;
 
 /// The name the value's lock is shown under.
 const LOCK_NAME: &str = "value.get_lock()";
 
 /// A cell before any worker wrote it.
 const UNWRITTEN: u64 = u64::MAX;
-
-/// The cells of an array of `len` that worker `index` of `workers` fills:
-/// equal stripes, the remainder spread over them. Empty for a worker beyond
-/// `workers`.
-pub(crate) fn stripe(index: usize, workers: u64, len: usize) -> Range<usize> {
-    let workers = usize::try_from(workers).unwrap_or(usize::MAX).max(1);
-    if index >= workers {
-        return len..len;
-    }
-    index * len / workers..(index + 1) * len / workers
-}
 
 /// What the shared value and array held after a round.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -65,10 +54,9 @@ pub struct SharedValueOutcome {
     pub cells_unwritten: u64,
 }
 
-impl SharedValueOutcome {
+impl RoundOutcome for SharedValueOutcome {
     /// Each value against the expected count, and the array's cells.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let lost = |n: u64| {
             if n == 0 {
                 "exact".to_owned()
@@ -188,36 +176,8 @@ impl Demo for SharedValue {
         let Some(region) = ctx.region() else {
             ctx.status
                 .fail("shared-value runs only in processes mode".to_owned());
-            return Outcome::SharedValue(SharedValueOutcome::default());
+            return Outcome::new(SharedValueOutcome::default());
         };
-        Outcome::SharedValue(Self::round_in_processes(ctx, region))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn stripes_of_an_uneven_split() {
-        assert_eq!(stripe(0, 3, 10), 0..3);
-        assert_eq!(stripe(1, 3, 10), 3..6);
-        assert_eq!(stripe(2, 3, 10), 6..10);
-        assert!(stripe(3, 3, 10).is_empty(), "no such worker");
-        assert_eq!(stripe(0, 0, 4), 0..4, "zero workers reads as one");
-    }
-
-    proptest! {
-        #[test]
-        fn stripes_tile_the_array(workers in 1u64..=64, len in 0usize..=1024) {
-            let mut next = 0;
-            for index in 0..workers as usize {
-                let cells = stripe(index, workers, len);
-                prop_assert_eq!(cells.start, next);
-                next = cells.end;
-            }
-            prop_assert_eq!(next, len);
-        }
+        Outcome::new(Self::round_in_processes(ctx, region))
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 
-use crate::run::RunContext;
+use crate::context::RunContext;
 
 /// Spawns a thread named `name` in `scope`. When the system refuses, records
 /// why (the run's first failure wins), stops the run and returns `None`.

@@ -33,11 +33,12 @@ use serde::Serialize;
 
 use super::start::spawn;
 use crate::catalog::{Kind, MAX_WORKERS, Mode};
-use crate::outcome::{Outcome, ResultLine};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::probes::WorkerState;
 use crate::process::{PoolPlan, PoolResult, Role, run_process_pool, value};
-use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
+use crate::steps::task_length;
 use crate::worker::Worker;
 
 /// The worker index of the plain pool's first thread: above any rayon
@@ -81,10 +82,9 @@ pub struct PoolOutcome {
     pub process_start_ms: Option<f64>,
 }
 
-impl PoolOutcome {
+impl RoundOutcome for PoolOutcome {
     /// The map's order against the input's; the finish order; wall times.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         let mut lines = vec![ResultLine::compare(
             "map order",
             "input order",
@@ -163,12 +163,6 @@ impl ThreadPool {
     pub fn new(_ctx: &RunContext) -> Self {
         Self
     }
-}
-
-/// Task `id`'s length: later tasks are shorter.
-pub(crate) fn task_length(work: Duration, id: u64, tasks: u64) -> Duration {
-    let share = work.as_nanos() * u128::from(tasks - id) / u128::from(tasks.max(1));
-    Duration::from_nanos(u64::try_from(share).unwrap_or(u64::MAX))
 }
 
 /// Runs task `id` on `worker` and counts it; false if the run stopped first.
@@ -359,7 +353,7 @@ impl Demo for ThreadPool {
         let kind = ctx.config.kind.unwrap_or(Kind::Cpu);
         if let Some(region) = ctx.region() {
             ctx.tasks.start_round(tasks);
-            return Outcome::ThreadPool(map_in_processes(ctx, region, kind, tasks));
+            return Outcome::new(map_in_processes(ctx, region, kind, tasks));
         }
         ctx.tasks.start_round(2 * tasks);
         let mapped = map(ctx, workers, kind, tasks);
@@ -372,7 +366,7 @@ impl Demo for ThreadPool {
             .map_or((Vec::new(), Vec::new(), Duration::ZERO), |run| {
                 (run.order, run.finish_order, run.wall)
             });
-        Outcome::ThreadPool(PoolOutcome {
+        Outcome::new(PoolOutcome {
             mode: Mode::Threads,
             kind,
             workers,

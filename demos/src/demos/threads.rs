@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use super::start::spawn;
 use crate::catalog::Kind;
-use crate::outcome::{Outcome, ResultLine};
-use crate::run::{Demo, RunContext};
+use crate::context::{Demo, RunContext};
+use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::worker::Worker;
 
 /// Steps a joined job's work is split into; a daemon notices the main
@@ -51,10 +51,9 @@ pub struct ThreadsOutcome {
     pub main_ran_ms: f64,
 }
 
-impl ThreadsOutcome {
+impl RoundOutcome for ThreadsOutcome {
     /// Joined threads all finish; daemon work is cut off.
-    #[must_use]
-    pub fn lines(&self) -> Vec<ResultLine> {
+    fn lines(&self) -> Vec<ResultLine> {
         vec![
             ResultLine::compare(
                 "joined",
@@ -227,7 +226,7 @@ impl Demo for Threads {
                 main_ran = daemons_began.elapsed();
             });
 
-        Outcome::Threads(ThreadsOutcome {
+        Outcome::new(ThreadsOutcome {
             joined_started,
             joined_finished: count(&joined_ends, JobEnd::Finished),
             main_waited_ms: main_waited.as_secs_f64() * 1e3,

@@ -11,7 +11,8 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 
 use super::roles;
-use super::spec::{ChildSpec, Fault, Role};
+use super::spec::{ChildSpec, Role};
+use crate::config::Fault;
 use crate::control::Controls;
 use crate::probes::clock::now_ns;
 use crate::probes::{ProbeRef, WorkerState};

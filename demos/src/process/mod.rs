@@ -10,6 +10,6 @@ mod spec;
 
 pub use child::{BAD_START, ORPHANED, ROLE_FAILED, child_main};
 pub use launcher::{Exit, Launcher};
-pub use pool::{Faults, PoolPlan, ProcessRun, STOP_GRACE, run_process_pool};
+pub use pool::{PoolPlan, ProcessRun, STOP_GRACE, run_process_pool};
 pub use roles::manager::Connection as ManagerConnection;
-pub use spec::{ChildSpec, Fault, PoolResult, Role, SENTINEL, slot, value};
+pub use spec::{ChildSpec, PoolResult, Role, SENTINEL, slot, value};

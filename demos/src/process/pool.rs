@@ -13,9 +13,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::launcher::{Exit, Launcher};
-use super::spec::{ChildSpec, Fault, Role};
+use super::spec::{ChildSpec, Role};
+use crate::context::RunContext;
 use crate::probes::clock::now_ns;
-use crate::run::RunContext;
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 
 /// How often the parent looks at the wanted count and the children.
@@ -150,6 +150,3 @@ fn note_exit(ctx: &RunContext, region: &SharedRegion, run: &mut ProcessRun, exit
         run.failures.push(exit);
     }
 }
-
-/// Faults to inject, by slot: the first process started in the slot gets it.
-pub type Faults = std::collections::BTreeMap<usize, Fault>;

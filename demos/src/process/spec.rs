@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Kind;
+use crate::config::Fault;
 
 /// One worker process's job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,16 +131,6 @@ pub enum Role {
         /// Tasks in the round.
         total: u64,
     },
-}
-
-/// A fault a worker injects on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Fault {
-    /// Crashes (SIGSEGV) after its first task.
-    Crash,
-    /// Stops answering: sleeps forever, ignoring the controls, until killed.
-    Hang,
 }
 
 /// The queue item that tells a consumer to stop (Python's sentinel `None`).

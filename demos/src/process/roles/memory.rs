@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::super::child::task_done;
 use super::super::spec::value;
-use crate::demos::race::think;
-use crate::demos::separate_memory::{COUNTER, count};
-use crate::demos::shared_value::stripe;
 use crate::probes::WorkerState;
 use crate::shm::SharedRegion;
+use crate::steps::{COUNTER, count, stripe, think};
 use crate::worker::Worker;
 
 /// The longest a worker waits at the start line for the others (one that

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use super::super::child::{take_turn, task_done};
 use super::super::spec::{PoolResult, value};
 use crate::catalog::Kind;
-use crate::demos::thread_pool::task_length;
 use crate::probes::overlap;
 use crate::shm::SharedRegion;
+use crate::steps::task_length;
 use crate::worker::{Worker, thread_cpu_time};
 
 /// A pool round's tasks.

@@ -1,16 +1,33 @@
-//! The demo corescope runs, owned by the sampler: sampled each tick and
-//! steered by the dashboard's commands between ticks.
+//! The demo a dashboard or a headless report runs: sampled each tick and
+//! steered by commands between ticks. This is the crate's front door for
+//! running a demo: start a [`DemoHost`] from a checked `DemoConfig`, read a
+//! [`DemoSample`] whenever you like (it never waits for the demo), apply
+//! [`DemoCommand`]s, stop it (or drop it).
 //!
 //! Commands carry no data (STYLE: data flows one way); each says what to
 //! change, and the host reads the current values from the run itself. A
 //! restart or a mode change stops the run (its workers end within one step)
 //! and starts a fresh one with the live settings carried over.
 
-use anyhow::{Context, Result};
+use crate::config::DemoConfig;
+use crate::control::MAX_SLOW_MOTION;
+use crate::run::{DemoRun, DemoSample, Rounds};
 
-use corescope_demos::config::DemoConfig;
-use corescope_demos::control::MAX_SLOW_MOTION;
-use corescope_demos::run::{DemoRun, DemoSample, Rounds};
+/// A demo that could not be started or restarted: no thread or shared
+/// region could be had, or its spec is not in the table of demos. Its
+/// message names the demo and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} demo `{demo}`: {cause}")]
+pub struct StartError {
+    /// "start" or "restart".
+    action: &'static str,
+    /// The demo's name.
+    demo: &'static str,
+    /// What the system said.
+    cause: std::io::Error,
+}
+
+type Result<T> = std::result::Result<T, StartError>;
 
 /// What the dashboard may ask of the running demo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,9 +60,12 @@ pub struct DemoHost {
 impl DemoHost {
     /// Starts the demo.
     pub fn start(config: DemoConfig, rounds: Rounds) -> Result<Self> {
-        let name = config.spec.name;
-        let run = DemoRun::start(config, rounds)
-            .with_context(|| format!("cannot start demo `{name}`"))?;
+        let demo = config.spec.name;
+        let run = DemoRun::start(config, rounds).map_err(|cause| StartError {
+            action: "start",
+            demo,
+            cause,
+        })?;
         Ok(Self {
             run,
             rounds,
@@ -83,10 +103,11 @@ impl DemoHost {
     /// Applies `command`. A failed restart leaves the demo stopped; its
     /// error shows in the next samples.
     pub fn apply(&mut self, command: DemoCommand) {
-        self.command_error = self.try_apply(command).err().map(|e| format!("{e:#}"));
+        self.command_error = self.try_apply(command).err();
     }
 
-    fn try_apply(&mut self, command: DemoCommand) -> Result<()> {
+    /// Applies `command`, or says in one line why it could not.
+    fn try_apply(&mut self, command: DemoCommand) -> std::result::Result<(), String> {
         let controls = self.run.controls();
         match command {
             DemoCommand::MoreWorkers | DemoCommand::FewerWorkers => {
@@ -95,10 +116,7 @@ impl DemoHost {
                     let max = usize::try_from(config.max_of(name)).unwrap_or(usize::MAX);
                     let more = command == DemoCommand::MoreWorkers;
                     let next = next_workers(controls.workers(), max, more).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "{} mode runs at most {max} {name} here",
-                            config.mode.name()
-                        )
+                        format!("{} mode runs at most {max} {name} here", config.mode.name())
                     })?;
                     controls.set_workers(next);
                 }
@@ -108,14 +126,16 @@ impl DemoHost {
                 controls.set_slow_motion((controls.slow_motion() * 2).min(MAX_SLOW_MOTION));
             }
             DemoCommand::Faster => controls.set_slow_motion((controls.slow_motion() / 2).max(1)),
-            DemoCommand::Restart => self.restart(self.live_config())?,
+            DemoCommand::Restart => self
+                .restart(self.live_config())
+                .map_err(|e| e.to_string())?,
             DemoCommand::NextMode => {
                 let config = self.live_config();
                 let modes = config.spec.modes;
                 let at = modes.iter().position(|m| *m == config.mode).unwrap_or(0);
                 let next = modes[(at + 1) % modes.len()];
                 if let Some(config) = config.in_mode(next) {
-                    self.restart(config)?;
+                    self.restart(config).map_err(|e| e.to_string())?;
                 }
             }
         }
@@ -133,10 +153,13 @@ impl DemoHost {
 
     fn restart(&mut self, config: DemoConfig) -> Result<()> {
         let slow_motion = self.run.controls().slow_motion();
-        let name = config.spec.name;
+        let demo = config.spec.name;
         self.run.stop();
-        self.run = DemoRun::start(config, self.rounds)
-            .with_context(|| format!("cannot restart demo `{name}`"))?;
+        self.run = DemoRun::start(config, self.rounds).map_err(|cause| StartError {
+            action: "restart",
+            demo,
+            cause,
+        })?;
         self.run.controls().set_slow_motion(slow_motion);
         Ok(())
     }
