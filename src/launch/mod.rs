@@ -19,7 +19,7 @@
 //! command with it through the parent-death signal.
 
 pub mod exec;
-pub mod log_file;
+pub(crate) mod log_file;
 pub mod output;
 
 use std::ffi::OsString;
