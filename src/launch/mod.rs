@@ -47,10 +47,10 @@ pub const STOP_GRACE: Duration = Duration::from_millis(500);
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputTo {
-    /// This file, created or truncated (see [`crate::private_file`]).
+    /// This file, created or truncated (see `private_file`).
     File(PathBuf),
     /// `corescope-run-PID.log` in this directory, PID the command's (see
-    /// [`log_file`]).
+    /// `log_file`).
     DefaultLog(PathBuf),
     /// corescope's own stderr.
     Stderr,
