@@ -35,12 +35,13 @@ pub struct Cli {
     pub lesson: Option<std::path::PathBuf>,
 
     /// Write every snapshot to FILE (JSON Lines), to play back later with
-    /// `corescope replay FILE`.
+    /// `corescope replay FILE`. Created mode 0600; never through a link.
     #[arg(long, global = true, value_name = "FILE.jsonl")]
     pub record: Option<PathBuf>,
 
     /// Write the timeline to FILE as CSV: a row per snapshot (per-core load,
-    /// parallelism, threads, processes, a demo's tasks and probes).
+    /// parallelism, threads, processes, a demo's tasks and probes). Created
+    /// mode 0600; never through a link.
     #[arg(long, global = true, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 

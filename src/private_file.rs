@@ -8,7 +8,8 @@
 //! us overwrite it. A file the user named may already exist; it is truncated
 //! only once checked, on the descriptor opened, to be a regular file of
 //! the user's own (another user's file would keep its owner, and its
-//! readers). Devices and FIFOs (`/dev/null`, a pipe to another program) are
+//! readers) with no other name (a hard link planted in a shared directory
+//! would empty a file elsewhere). Devices and FIFOs (`/dev/null`, a pipe to another program) are
 //! written as they are. A default file is always created new (`O_EXCL`).
 
 use std::fs::{File, OpenOptions};
@@ -54,6 +55,13 @@ pub fn create_or_truncate(path: &Path) -> io::Result<File> {
         if meta.uid() != nix::unistd::geteuid().as_raw() {
             return Err(io::Error::other(
                 "it belongs to another user, who could read what corescope writes",
+            ));
+        }
+        // A hard link planted in a shared directory would have us empty
+        // the file it names elsewhere.
+        if meta.nlink() > 1 {
+            return Err(io::Error::other(
+                "it has other names (hard links); corescope writes only a file of one name",
             ));
         }
         file.set_len(0)?;
@@ -105,6 +113,17 @@ mod tests {
             "it is a symbolic link, which corescope does not write through"
         );
         assert!(create_new(&link).is_err());
+        assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+    }
+
+    #[test]
+    fn a_planted_hard_link_is_refused() {
+        let victim = scratch("hard-victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        let link = scratch("hard-link");
+        std::fs::hard_link(&victim, &link).expect("hard link");
+        let err = create_or_truncate(&link).expect_err("a second name");
+        assert!(err.to_string().contains("hard links"), "{err}");
         assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
     }
 

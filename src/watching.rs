@@ -32,8 +32,10 @@ const HEADLESS_RUN_MS: u64 = 100;
 /// `corescope watch PID`.
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
+    // The PID first: a file is created only for a run that can happen.
+    let sampler = Sampler::new(args.pid)?;
     let taps = Taps::for_this_run(&settings.taps, interval)?;
-    let mut sampler = Sampler::new(args.pid)?.record_to(taps);
+    let mut sampler = sampler.record_to(taps);
     if args.output.headless {
         let report = headless::watch(&mut sampler, plan(interval, args.output))?;
         print_report(&report, args.output.json)?;

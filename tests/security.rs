@@ -286,13 +286,21 @@ fn a_thread_id_is_named_as_a_thread_of_its_process() {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .find(|tid| *tid != pid)
         .expect("a second thread");
-    let out = corescope(&["watch", &tid.to_string(), "--headless"]);
+    let record = scratch("tid").join("never.jsonl");
+    let out = corescope(&[
+        "watch",
+        &tid.to_string(),
+        "--headless",
+        "--record",
+        &record.display().to_string(),
+    ]);
     refused(
         &out,
         2,
         &format!("{tid} is a thread of process {pid}, not a process"),
         "watch TID",
     );
+    assert!(!record.exists(), "no file for a run that did not happen");
 }
 
 #[test]
@@ -311,7 +319,7 @@ fn pid_1_is_called_another_users_only_when_it_is() {
     assert_eq!(
         report["another_user"],
         restricted && another,
-        "PID 1 runs as uid {owner}: {report}"
+        "PID 1 runs as uid {owner}; restricted: {restricted}"
     );
     let out = corescope(&["watch", "1", "--headless", "--duration", "0.3"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -55,6 +55,9 @@ pub struct DemoHost {
     rounds: Rounds,
     /// Why the last command failed, shown until the next one succeeds.
     command_error: Option<String>,
+    /// Why the last command did nothing (`+` at the mode's limit), shown
+    /// until the next command.
+    notice: Option<String>,
 }
 
 impl DemoHost {
@@ -70,6 +73,7 @@ impl DemoHost {
             run,
             rounds,
             command_error: None,
+            notice: None,
         })
     }
 
@@ -103,7 +107,14 @@ impl DemoHost {
     /// Applies `command`. A failed restart leaves the demo stopped; its
     /// error shows in the next samples.
     pub fn apply(&mut self, command: DemoCommand) {
+        self.notice = None;
         self.command_error = self.try_apply(command).err();
+    }
+
+    /// Why the last command did nothing, if it did nothing.
+    #[must_use]
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// Applies `command`, or says in one line why it could not.
@@ -115,10 +126,15 @@ impl DemoHost {
                     let config = self.live_config();
                     let max = usize::try_from(config.max_of(name)).unwrap_or(usize::MAX);
                     let more = command == DemoCommand::MoreWorkers;
-                    let next = next_workers(controls.workers(), max, more).ok_or_else(|| {
-                        format!("{} mode runs at most {max} {name} here", config.mode.name())
-                    })?;
-                    controls.set_workers(next);
+                    match next_workers(controls.workers(), max, more) {
+                        Some(next) => controls.set_workers(next),
+                        None => {
+                            self.notice = Some(format!(
+                                "{} mode runs at most {max} {name} here",
+                                config.mode.name()
+                            ));
+                        }
+                    }
                 }
             }
             DemoCommand::TogglePause => controls.set_paused(!controls.is_paused()),

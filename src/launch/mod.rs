@@ -19,7 +19,7 @@
 //! command with it through the parent-death signal.
 
 pub mod exec;
-pub mod log_file;
+pub(crate) mod log_file;
 pub mod output;
 
 use std::ffi::OsString;
@@ -47,10 +47,10 @@ pub const STOP_GRACE: Duration = Duration::from_millis(500);
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputTo {
-    /// This file, created or truncated (see [`crate::private_file`]).
+    /// This file, created or truncated (see `private_file`).
     File(PathBuf),
     /// `corescope-run-PID.log` in this directory, PID the command's (see
-    /// [`log_file`]).
+    /// `log_file`).
     DefaultLog(PathBuf),
     /// corescope's own stderr.
     Stderr,

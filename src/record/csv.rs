@@ -49,7 +49,7 @@ pub struct CsvTimeline {
 }
 
 impl CsvTimeline {
-    /// Creates (or truncates) `path`, private (see [`crate::private_file`]);
+    /// Creates (or truncates) `path`, private (see `private_file`);
     /// the header follows with the first row.
     pub fn create(path: &Path) -> Result<Self> {
         let file = crate::private_file::create_or_truncate(path)

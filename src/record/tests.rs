@@ -354,7 +354,9 @@ fn one_file_for_both_the_recording_and_the_csv_is_refused() {
     std::fs::write(&same, "").expect("write");
     let hard_link = dir.join("g");
     std::fs::hard_link(&same, &hard_link).expect("hard link");
-    assert!(Taps::open(&paths(same.clone(), hard_link), &header()).is_err());
+    let err = Taps::open(&paths(same.clone(), hard_link.clone()), &header()).expect_err("linked");
+    assert!(err.is::<UsageError>(), "a usage error: {err:#}");
+    std::fs::remove_file(&hard_link).expect("unlink");
     assert!(Taps::open(&paths(same, dir.join("h")), &header()).is_ok());
 }
 

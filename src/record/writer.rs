@@ -19,7 +19,7 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates (or truncates) `path`, private (see [`crate::private_file`]),
+    /// Creates (or truncates) `path`, private (see `private_file`),
     /// and writes `header` to it.
     pub fn create(path: &Path, header: &Header) -> Result<Self> {
         let file = crate::private_file::create_or_truncate(path)

@@ -8,10 +8,8 @@ pub mod watch;
 mod watch_text;
 
 /// A report as `--json` prints it (pretty JSON, which escapes every control
-/// character), or else as its text table, made [`printable`]: names and
+/// character), or else as its text table, made `printable`: names and
 /// command lines in it come from other processes.
-///
-/// [`printable`]: crate::printable::printable
 pub fn rendered<R: serde::Serialize>(
     report: &R,
     json: bool,

@@ -261,7 +261,13 @@ impl Sampler {
             notice: self
                 .start_error
                 .clone()
-                .or_else(|| self.taps.error().map(str::to_owned)),
+                .or_else(|| self.taps.error().map(str::to_owned))
+                .or_else(|| {
+                    self.demo
+                        .as_ref()
+                        .and_then(DemoHost::notice)
+                        .map(str::to_owned)
+                }),
             run,
         };
         self.seq += 1;
