@@ -17,6 +17,16 @@ pub const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", 
 /// The empty part of a bar.
 pub const TROUGH: &str = "░";
 
+/// The line that stands for the rows a panel had no room for: `… 3 more`,
+/// or naming what they are, `… 1 more worker` and `… 3 more workers`.
+pub fn more(hidden: usize, noun: Option<(&str, &str)>) -> String {
+    match noun {
+        None => format!("{ELLIPSIS} {hidden} more"),
+        Some((one, _)) if hidden == 1 => format!("{ELLIPSIS} 1 more {one}"),
+        Some((_, many)) => format!("{ELLIPSIS} {hidden} more {many}"),
+    }
+}
+
 /// A percentage made safe to draw: `None` when it is not a number (NaN, infinite),
 /// otherwise clamped to `0.0..=100.0` (and never `-0.0`, which would print as `-0`).
 pub fn percent(value: f32) -> Option<f32> {
@@ -184,6 +194,13 @@ pub fn put_items<'a>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn more_names_one_and_many() {
+        assert_eq!(more(3, None), "… 3 more");
+        assert_eq!(more(1, Some(("worker", "workers"))), "… 1 more worker");
+        assert_eq!(more(2, Some(("worker", "workers"))), "… 2 more workers");
+    }
     use ratatui::layout::Rect;
 
     use super::*;

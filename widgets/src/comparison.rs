@@ -259,7 +259,7 @@ impl Comparison<'_> {
         let hidden = self.rows.len() - shown;
         if hidden > 0 && shown < body {
             let y = area.y + 1 + shown as u16;
-            let text = format!("… {hidden} more");
+            let text = cells::more(hidden, None);
             cells::put(
                 buf,
                 (area.x, y),

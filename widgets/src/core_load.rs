@@ -195,7 +195,7 @@ impl CoreLoadPanel<'_> {
         let hidden = self.cores.len() - grid.shown;
         if hidden > 0 {
             let origin = grid.slot(grid.shown, area);
-            let text = format!("+{hidden} more");
+            let text = cells::more(hidden, None);
             cells::put(
                 buf,
                 origin,
@@ -487,7 +487,7 @@ mod tests {
         CoreLoadPanel::new(&cores).render(area, &mut buf);
         assert!(row_text(&buf, 0).starts_with("cpu0 "));
         assert!(row_text(&buf, 4).starts_with("cpu4 "));
-        assert_eq!(row_text(&buf, 5).trim_end(), "+11 more");
+        assert_eq!(row_text(&buf, 5).trim_end(), "… 11 more");
     }
 
     #[test]

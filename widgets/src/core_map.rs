@@ -268,7 +268,7 @@ impl ThreadCoreMap<'_> {
         }
         let hidden = self.rows.len() - shown.len();
         if hidden > 0 && y < area.bottom() {
-            let text = format!("… {hidden} more threads");
+            let text = cells::more(hidden, Some(("thread", "threads")));
             cells::put(
                 buf,
                 (area.x, y),

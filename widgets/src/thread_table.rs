@@ -450,7 +450,7 @@ impl ThreadTable<'_> {
         }
         let hidden = self.rows.len() - shown.len();
         if hidden > 0 && y < area.bottom() {
-            let text = format!("… {hidden} more");
+            let text = cells::more(hidden, None);
             cells::put(
                 buf,
                 (area.x, y),

@@ -171,7 +171,7 @@ impl Warnings<'_> {
                 self.render_warning(warning, (area, y), 1, buf);
             }
             if shown < height {
-                let text = format!("… {} more", count - shown);
+                let text = cells::more(count - shown, None);
                 let position = (area.x, area.bottom() - 1);
                 cells::put(
                     buf,

@@ -445,7 +445,7 @@ impl WorkerLanes<'_> {
         let hidden = count - shown;
         if hidden > 0 && shown < body {
             let y = area.y + shown as u16;
-            let text = format!("… {hidden} more workers");
+            let text = cells::more(hidden, Some(("worker", "workers")));
             cells::put(
                 buf,
                 (area.x, y),
@@ -910,7 +910,7 @@ mod tests {
         let workers = three_workers(&timelines);
         let buf = render(&WorkerLanes::new(&workers[..2]).legend(true), 100, 2);
         let screen = lines(&buf);
-        assert!(screen[1].starts_with("… 1 more workers") || screen[1].starts_with("worker-1"));
+        assert!(screen[1].starts_with("… 1 more worker") || screen[1].starts_with("worker-1"));
         assert!(!screen[1].starts_with('█'), "{:?}", screen[1]);
     }
 
