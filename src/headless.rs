@@ -1,7 +1,8 @@
 //! Headless runs: sample on a schedule without a screen, then print a report.
 //!
 //! A run ends at `--duration`, when the watched process exits, when the demo
-//! finishes, or on Ctrl-C / SIGTERM. An interrupted run is a shorter run, not a
+//! finishes, or on Ctrl-C / SIGTERM / SIGHUP (a closed terminal or ssh
+//! session: a `run` command is then stopped, not left running). An interrupted run is a shorter run, not a
 //! failed one: its report is still printed. The last sample is taken right at
 //! the end (a demo's end is noticed within 10 ms), so the report's window is
 //! the run itself and not the run plus part of a tick.
@@ -37,8 +38,8 @@ pub struct HeadlessPlan {
 pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 
 /// Runs the comparison `sampler` holds (made for `plan`), in every mode,
-/// one after the other, and returns the report. Ctrl-C or SIGTERM stops
-/// it; the modes done so far are reported.
+/// one after the other, and returns the report. Ctrl-C, SIGTERM or SIGHUP
+/// stops it; the modes done so far are reported.
 pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -47,6 +48,7 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
     runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
         loop {
             // Each sample steps the comparison (see `Sampler::sample`).
             let progress = sampler.sample().compare;
@@ -58,6 +60,7 @@ pub fn compare(mut sampler: Sampler, plan: ComparePlan) -> Result<CompareReport>
                 () = tokio::time::sleep(COMPARE_POLL) => None,
                 _ = interrupt.recv() => Some("interrupted"),
                 _ = terminate.recv() => Some("terminated"),
+                _ = hangup.recv() => Some("hung up"),
             };
             if let Some(why) = interrupted {
                 let comparison = sampler
@@ -120,6 +123,7 @@ async fn sample_until_done(
 ) -> Result<(WatchReportBuilder, Snapshot)> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
     let mut builder = WatchReportBuilder::new();
@@ -141,6 +145,7 @@ async fn sample_until_done(
             () = demo_finished(sampler), if demo_running => Some(End::Done),
             _ = interrupt.recv() => Some(End::Interrupted),
             _ = terminate.recv() => Some(End::Interrupted),
+            _ = hangup.recv() => Some(End::Interrupted),
         };
         if let Some(End::Interrupted) = ended {
             let snapshot = sampler.sample();

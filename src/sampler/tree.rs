@@ -44,6 +44,10 @@ pub struct TreeReader {
     /// shim, a shell that execs) and the helpers it forked before becoming
     /// the program are not counted as the program's.
     exe: Option<PathBuf>,
+    /// A subreaper whose other children belong to the tree too (the
+    /// guardian of a `run` command: orphans of the command are handed to
+    /// it). Not itself part of the tree.
+    adopter: Option<i32>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -64,6 +68,7 @@ impl TreeReader {
             root,
             command: None,
             exe: None,
+            adopter: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -74,6 +79,12 @@ impl TreeReader {
             page_kib: page_kib(),
             ns_per_tick: 1_000_000_000 / ticks_per_second(),
         })
+    }
+
+    /// Counts the other children of `adopter` (and their descendants) in
+    /// the tree from now on; `adopter` itself stays out of it.
+    pub const fn adopt_orphans_of(&mut self, adopter: i32) {
+        self.adopter = Some(adopter);
     }
 
     /// The root process id.
@@ -91,8 +102,7 @@ impl TreeReader {
         // granularity, any process), and for our own tree the precise parts.
         let mut cpu_ticks: u64 = 0;
         let (mut descendants_ns, mut zombie_ticks) = (0_u64, 0_u64);
-        // Each queued process remembers which thread listed it as a child.
-        let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
+        let mut queue = self.first_processes();
 
         while let Some((pid, parent_tid)) = queue.pop_front() {
             if !seen_pids.insert(pid) {
@@ -193,6 +203,17 @@ impl TreeReader {
             cpu_time_ns,
             parallelism,
         }
+    }
+
+    /// Where a tick starts: the root, then the adopter's other children.
+    /// Each queued process remembers which thread listed it as a child.
+    fn first_processes(&self) -> VecDeque<(i32, Option<i32>)> {
+        let mut queue = VecDeque::from([(self.root, None)]);
+        if let Some(adopter) = self.adopter {
+            let orphans = crate::launch::guardian::children(adopter);
+            queue.extend(orphans.into_iter().map(|pid| (pid, None)));
+        }
+        queue
     }
 
     /// The process now, whether it has fewer threads than last tick, and the
