@@ -1,8 +1,10 @@
 //! `manager`: a server process holds a dictionary; worker processes update
 //! it through requests, as with `multiprocessing.Manager().dict()`.
 //!
-//! Worker 0 is the manager: it serves a `HashMap` under an abstract socket
-//! name unique to the round. Workers 1..=`workers` are clients: each makes
+//! Worker 0 is the manager: it serves a `HashMap` to the connections the
+//! parent passes it through its door, one per client and one for the parent
+//! (channels nobody else can reach: see `process::ipc`). Workers
+//! 1..=`workers` are clients: each makes
 //! `tasks` `incr KEY` requests (the keys in turn), timing each one, and
 //! counts those answered. The parent then asks the server for the whole
 //! dictionary, checks that its counts add up to the requests made, and
@@ -15,6 +17,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -24,7 +27,7 @@ use crate::outcome::{Latency, Outcome, ResultLine};
 use crate::probes::clock::now_ns;
 use crate::process::{
     ChildSpec, Exit, Launcher, ManagerConnection, PoolPlan, Role, STOP_GRACE, ipc,
-    run_process_pool, slot, value,
+    run_process_pool_with, slot, value,
 };
 use crate::run::{Demo, RunContext};
 use crate::shm::SharedRegion;
@@ -130,14 +133,18 @@ impl Manager {
         for slot in slots {
             slot.bytes_sent.store(0, Ordering::Relaxed);
         }
-        let socket = ipc::socket_name("manager");
         region.controls.publish(&ctx.controls);
-        let Some(server) = Server::start(ctx, region, &socket) else {
+        let Some(server) = Server::start(ctx, region) else {
             return ManagerOutcome::default();
         };
-        let role = |_| Role::ManagerClient {
-            socket: socket.clone(),
-            requests,
+        let role = |_| Role::ManagerClient { requests };
+        // Each client's channel: one end through the door to the server (a
+        // server already gone refuses it, and the client reads the end),
+        // the other as the client's stdin.
+        let channel = |_| {
+            let (client, theirs) = ipc::channel()?;
+            let _ = server.door.send(theirs.into());
+            Ok(Some(OwnedFd::from(client)))
         };
         // The pool asks `more` at every tick: the moment to see whether the
         // server is still there, and to tell clients waiting for it if not.
@@ -145,7 +152,7 @@ impl Manager {
             server.watch(r);
             true
         };
-        let run = run_process_pool(
+        let run = run_process_pool_with(
             ctx,
             region,
             &PoolPlan {
@@ -154,10 +161,11 @@ impl Manager {
                 first_slot: SERVER + 1,
                 fixed: Some(clients),
             },
+            &channel,
         );
         server.watch(region);
         let (dictionary, answered_shutdown) = if server.is_running() {
-            ask_for_the_dictionary(ctx, &socket)
+            ask_for_the_dictionary(ctx, &server.door)
         } else {
             (BTreeMap::new(), false)
         };
@@ -185,30 +193,38 @@ impl Manager {
 /// clients' pool.
 struct Server {
     launcher: RefCell<Launcher>,
+    /// Our side of the server's door: connections are passed through it.
+    door: ipc::Door,
     exits: RefCell<Vec<Exit>>,
 }
 
 impl Server {
     /// Starts the server in its slot; `None` (the run failed) if it cannot.
-    fn start(ctx: &RunContext, region: &'static SharedRegion, socket: &str) -> Option<Self> {
+    fn start(ctx: &RunContext, region: &'static SharedRegion) -> Option<Self> {
         let mut launcher = Launcher::new();
         let spec = ChildSpec {
             slot: SERVER,
-            role: Role::ManagerServer {
-                socket: socket.to_owned(),
-            },
+            role: Role::ManagerServer,
             fault: ctx.config.faults.get(&SERVER).copied(),
         };
-        if let Err(err) = launcher.spawn(region, &spec) {
-            ctx.status
-                .fail(format!("cannot start the manager process: {err}"));
-            ctx.controls.stop();
-            return None;
-        }
+        let door = ipc::channel().and_then(|(ours, theirs)| {
+            launcher.spawn_with(region, &spec, Some(theirs.into()))?;
+            Ok(ipc::Door::new(ours))
+        });
+        let door = match door {
+            Ok(door) => door,
+            Err(err) => {
+                ctx.status
+                    .fail(format!("cannot start the manager process: {err}"));
+                ctx.controls.stop();
+                return None;
+            }
+        };
         ctx.registry
             .register_worker_shared(SERVER, &region.workers[SERVER].probe);
         Some(Self {
             launcher: RefCell::new(launcher),
+            door,
             exits: RefCell::new(Vec::new()),
         })
     }
@@ -246,13 +262,17 @@ impl Server {
 /// Asks the server for its dictionary, then to shut down: the dictionary
 /// (empty if the server could not be asked) and whether it answered the
 /// shutdown. Nothing is asked of a stopped run.
-fn ask_for_the_dictionary(ctx: &RunContext, socket: &str) -> (BTreeMap<String, u64>, bool) {
+fn ask_for_the_dictionary(ctx: &RunContext, door: &ipc::Door) -> (BTreeMap<String, u64>, bool) {
     if ctx.controls.is_stopping() {
         return (BTreeMap::new(), false);
     }
     let deadline = Instant::now() + ASK_DEADLINE;
     let keep_going = || !ctx.controls.is_stopping() && Instant::now() < deadline;
-    let Ok(mut connection) = ManagerConnection::open(socket, &keep_going) else {
+    let connection = ipc::channel().and_then(|(ours, theirs)| {
+        door.send(theirs.into())?;
+        ManagerConnection::new(ipc::timed(ours)?)
+    });
+    let Ok(mut connection) = connection else {
         return (BTreeMap::new(), false);
     };
     let dictionary = connection.dump(&keep_going).unwrap_or_default();

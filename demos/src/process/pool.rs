@@ -9,6 +9,7 @@
 //! ones left are killed. Every end is marked in the slot (`ended_ns`), so
 //! that a worker waiting for a peer learns it is gone.
 
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -57,6 +58,18 @@ pub fn run_process_pool(
     region: &'static SharedRegion,
     plan: &PoolPlan<'_>,
 ) -> ProcessRun {
+    run_process_pool_with(ctx, region, plan, &|_| Ok(None))
+}
+
+/// [`run_process_pool`], each worker given the channel end `channel` makes
+/// for its slot (`None`: no channel). A channel that cannot be made fails
+/// the run as a spawn that failed does.
+pub fn run_process_pool_with(
+    ctx: &RunContext,
+    region: &'static SharedRegion,
+    plan: &PoolPlan<'_>,
+    channel: &dyn Fn(usize) -> std::io::Result<Option<OwnedFd>>,
+) -> ProcessRun {
     let mut launcher = Launcher::new();
     let mut run = ProcessRun::default();
     let started = Instant::now();
@@ -97,7 +110,9 @@ pub fn run_process_pool(
                     role: (plan.role)(slot),
                     fault,
                 };
-                match launcher.spawn(region, &spec) {
+                let spawned =
+                    channel(slot).and_then(|channel| launcher.spawn_with(region, &spec, channel));
+                match spawned {
                     Ok(_) => {
                         run.started += 1;
                         ctx.registry
