@@ -1,6 +1,10 @@
 //! `watch PID` and `run -- CMD`: one process tree, on the dashboard or
 //! headless, until its root exits (or the user stops), then a report.
 //!
+//! For `run`, what the command left running when it exits is ended then,
+//! unless `--stay`: it runs on, watched, and is ended when corescope ends
+//! (see `launch::guardian`).
+//!
 //! The dashboard closes when the root exits, unless `--stay`, and then prints
 //! the same text report a headless run prints, so a watched program's figures
 //! stay on the terminal after the screen is gone. Only the time up to the
