@@ -2,10 +2,11 @@
 //!
 //! A run ends at `--duration`, when the watched process exits, when the demo
 //! finishes, or on Ctrl-C / SIGTERM / SIGHUP (a closed terminal or ssh
-//! session: a `run` command is then stopped, not left running). An interrupted run is a shorter run, not a
-//! failed one: its report is still printed. The last sample is taken right at
-//! the end (a demo's end is noticed within 10 ms), so the report's window is
-//! the run itself and not the run plus part of a tick.
+//! session: a `run` command is then stopped, not left running). An
+//! interrupted run is a shorter run, not a failed one: its report is still
+//! printed. The last sample is taken right at the end (a demo's end is
+//! noticed within 10 ms), so the report's window is the run itself and not
+//! the run plus part of a tick.
 
 use std::time::Duration;
 

@@ -135,7 +135,7 @@ fn dashboard_then_report(
     // The dashboard is closed and its sampler thread gone: a command it
     // started has been stopped, and how it ended is known.
     let outcome = ending.map(|ending| match ending.end.get() {
-        Some(end) => RunOutcome::ended(end, !root_exited, ending.log.as_deref()),
+        Some(end) => RunOutcome::ended(end, ending.log.as_deref()),
         None => RunOutcome::new(None, !root_exited, ending.log.as_deref()),
     });
     match builder.finish(outcome) {

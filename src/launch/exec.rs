@@ -18,8 +18,9 @@
 //! - gives the command the signal state of a fresh program: nothing blocked
 //!   (the guardian that started it blocks the signals it waits for, and a
 //!   mask survives exec), SIGPIPE at its default (Rust's runtime ignores it
-//!   in this process, and an ignored signal survives exec: `run -- yes |
-//!   head` would spin on EPIPE instead of ending).
+//!   in this process, and an ignored signal survives exec: in `run -- sh -c
+//!   'yes | head -1'`, `yes` would fail with a write error instead of ending
+//!   quietly).
 
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsFd, OwnedFd};

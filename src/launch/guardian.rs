@@ -68,6 +68,9 @@ pub enum Report {
     Exited(i32),
     /// A signal (this number) killed the command.
     Killed(i32),
+    /// The command still ran when the guardian was told to stop: the
+    /// guardian ended it (its exit is reported too).
+    Stopped,
     /// The guardian is done: it ended this many processes besides the
     /// command (descendants still running at the stop, or left behind when
     /// the command exited).
@@ -87,12 +90,16 @@ impl Report {
             Self::Exited(code) => format!("exited {code}"),
             Self::Killed(signal) => format!("killed {signal}"),
             Self::Ended(count) => format!("ended {count}"),
+            Self::Stopped => "stopped".to_owned(),
         }
     }
 
     /// Reads a line (without its newline); `None` if it is not a report.
     #[must_use]
     pub fn parse(line: &str) -> Option<Self> {
+        if line == "stopped" {
+            return Some(Self::Stopped);
+        }
         let (word, number) = line.split_once(' ')?;
         Some(match word {
             "running" => Self::Running(number.parse().ok()?),
@@ -166,11 +173,19 @@ pub fn guard_main(parent: i32, grace: Duration, keep: bool, command: &[OsString]
             Err(_) => break,
         }
     }
-    guard.end_all(grace);
+    // A command that exited just before the stop exited by itself.
     if guard.exit.is_none()
         && let Some(exit) = guard.command_exit()
     {
         out.send(exit);
+    }
+    let stopped = guard.exit.is_none();
+    guard.end_all(grace);
+    if stopped {
+        if let Some(exit) = guard.command_exit() {
+            out.send(exit);
+        }
+        out.send(Report::Stopped);
     }
     out.send(Report::Ended(
         u32::try_from(guard.ended.len()).unwrap_or(u32::MAX),
@@ -372,6 +387,7 @@ mod tests {
             Report::Exited(-1),
             Report::Killed(9),
             Report::Ended(u32::MAX),
+            Report::Stopped,
         ] {
             let line = report.to_line();
             assert!(line.len() <= MAX_REPORT_LINE, "{line}");

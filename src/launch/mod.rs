@@ -81,6 +81,9 @@ pub struct RunEnd {
     /// Processes ended besides the command (still running at the stop, or
     /// left behind when it exited); `None` if the guardian did not say.
     pub descendants_ended: Option<u32>,
+    /// True when the command still ran at the stop, and was ended; false
+    /// when it had exited by itself.
+    pub stopped: bool,
 }
 
 /// A command corescope started and watches.
@@ -92,7 +95,10 @@ pub struct Launched {
     tail: Option<OutputTail>,
     exit: Option<RunExit>,
     descendants_ended: Option<u32>,
-    stopped: bool,
+    /// The guardian ended the command (it still ran at the stop).
+    ended_by_stop: bool,
+    /// [`Launched::stop`] has run.
+    finished: bool,
     /// How it ended, once [`Launched::stop`] ran: read by whoever outlives the
     /// sampler thread that owns this (the dashboard's final report).
     final_end: Arc<OnceLock<RunEnd>>,
@@ -167,7 +173,8 @@ impl Launched {
             tail: tail.context("cannot read the log file")?,
             exit: None,
             descendants_ended: None,
-            stopped: false,
+            ended_by_stop: false,
+            finished: false,
             final_end: Arc::new(OnceLock::new()),
         })
     }
@@ -188,12 +195,6 @@ impl Launched {
     #[must_use]
     pub fn log_path(&self) -> Option<&Path> {
         self.tail.as_ref().map(OutputTail::path)
-    }
-
-    /// How the command ended, once it has.
-    #[must_use]
-    pub const fn exit(&self) -> Option<&RunExit> {
-        self.exit.as_ref()
     }
 
     /// Where [`Launched::stop`] leaves how the run ended.
@@ -224,6 +225,7 @@ impl Launched {
             Report::Exited(code) => self.exit = Some(exit_of(Some(code), None)),
             Report::Killed(signal) => self.exit = Some(exit_of(None, Some(signal))),
             Report::Ended(count) => self.descendants_ended = Some(count),
+            Report::Stopped => self.ended_by_stop = true,
             Report::Running(_) | Report::Failed(_) => {}
         }
     }
@@ -232,8 +234,8 @@ impl Launched {
     /// SIGTERM, [`STOP_GRACE`], SIGKILL), waits for the guardian and
     /// returns how the run ended. Harmless to call again.
     pub fn stop(&mut self) -> RunEnd {
-        if !self.stopped {
-            self.stopped = true;
+        if !self.finished {
+            self.finished = true;
             let guardian = Pid::from_raw(self.guardian_pid());
             let _ = kill(guardian, Signal::SIGTERM);
             let deadline = Instant::now() + STOP_GRACE + GUARDIAN_SLACK;
@@ -251,6 +253,7 @@ impl Launched {
         let end = RunEnd {
             exit: self.exit.clone(),
             descendants_ended: self.descendants_ended,
+            stopped: self.ended_by_stop,
         };
         let _ = self.final_end.set(end.clone());
         end

@@ -31,17 +31,16 @@ impl RunOutcome {
     /// Ends the command if it still runs (and what it left behind either way)
     /// and says how it ended.
     pub fn after_stop(command: &mut Launched) -> Self {
-        let stopped = command.exit().is_none();
         let end = command.stop();
-        Self::ended(&end, stopped, command.log_path())
+        Self::ended(&end, command.log_path())
     }
 
     /// The outcome of a run that ended as `end` says.
     #[must_use]
-    pub fn ended(end: &RunEnd, stopped: bool, log: Option<&Path>) -> Self {
+    pub fn ended(end: &RunEnd, log: Option<&Path>) -> Self {
         Self {
             descendants_ended: end.descendants_ended,
-            ..Self::new(end.exit.as_ref(), stopped, log)
+            ..Self::new(end.exit.as_ref(), end.stopped, log)
         }
     }
 
@@ -117,10 +116,11 @@ mod tests {
         let end = |n| RunEnd {
             exit: Some(exited.clone()),
             descendants_ended: Some(n),
+            stopped: false,
         };
-        let none = RunOutcome::ended(&end(0), false, None);
+        let none = RunOutcome::ended(&end(0), None);
         assert_eq!(none.describe(), "exited with code 0");
-        let three = RunOutcome::ended(&end(3), false, None);
+        let three = RunOutcome::ended(&end(3), None);
         assert_eq!(
             three.describe(),
             "exited with code 0; corescope ended 3 more processes it had started"
@@ -130,9 +130,15 @@ mod tests {
             3
         );
         assert!(
-            RunOutcome::ended(&end(1), true, None)
-                .describe()
-                .ends_with("(stopped by corescope); corescope ended 1 more process it had started")
+            RunOutcome::ended(
+                &RunEnd {
+                    stopped: true,
+                    ..end(1)
+                },
+                None
+            )
+            .describe()
+            .ends_with("(stopped by corescope); corescope ended 1 more process it had started")
         );
     }
 }
