@@ -404,3 +404,19 @@ fn the_command_starts_with_no_signal_blocked_and_sigpipe_at_its_default() {
         "expected SIGPIPE not ignored: {status}"
     );
 }
+
+#[test]
+fn a_command_that_exits_at_once_is_never_reported_as_stopped() {
+    let _cores = one_at_a_time();
+    // The run ends when the sampler sees the command exited, which can be
+    // before the guardian has said how: the report must still not claim
+    // that corescope stopped it.
+    for _ in 0..20 {
+        let report = report(&run_headless(&["--json"], &["sh", "-c", "exit 7"]).finish());
+        assert_eq!(report["exit_code"], 7, "{report}");
+        assert_eq!(
+            report["stopped"], false,
+            "expected a command that exited by itself: {report}"
+        );
+    }
+}
