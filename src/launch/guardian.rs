@@ -52,10 +52,11 @@ use nix::unistd::Pid;
 const ORPHANED: i32 = 3;
 /// How often the guardian looks again while descendants are ending.
 const SWEEP: Duration = Duration::from_millis(5);
-/// After this long of SIGKILL sweeps the guardian gives up (a process it may
-/// not signal, say a set-user-ID program): what is left keeps its pending
-/// SIGKILL, and the guardian exits.
-const GIVE_UP: Duration = Duration::from_secs(5);
+/// After this long of SIGKILL sweeps the guardian gives up (a process stuck
+/// in the kernel): what is left keeps its pending SIGKILL, and the guardian
+/// exits. A process it may not signal at all (a set-user-ID program that
+/// became another user) is not waited for.
+pub const GIVE_UP: Duration = Duration::from_secs(5);
 
 /// One line from the guardian to corescope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +156,7 @@ pub fn guard_main(parent: i32, grace: Duration, keep: bool, command: &[OsString]
         cmd,
         exit: None,
         ended: HashSet::new(),
+        untouchable: HashSet::new(),
     };
     loop {
         match waited.wait() {
@@ -269,6 +271,8 @@ struct Guard {
     exit: Option<Report>,
     /// Processes the guardian signalled to end, the command aside.
     ended: HashSet<i32>,
+    /// Processes the guardian may not signal (`EPERM`): not waited for.
+    untouchable: HashSet<i32>,
 }
 
 impl Guard {
@@ -298,17 +302,18 @@ impl Guard {
     fn end_all(&mut self, grace: Duration) {
         self.signal_all(Signal::SIGTERM);
         let deadline = Instant::now() + grace;
-        while Instant::now() < deadline && !live_descendants().is_empty() {
+        while Instant::now() < deadline && !self.left().is_empty() {
             std::thread::sleep(SWEEP);
             self.reap_others();
         }
         let give_up = Instant::now() + GIVE_UP;
         loop {
             self.reap_others();
-            let left = live_descendants();
+            let left = self.left();
+            // A zombie child not reaped yet (it ended during this sweep).
             let unreaped = children(own_pid())
                 .into_iter()
-                .any(|child| child != self.cmd.as_raw());
+                .any(|child| child != self.cmd.as_raw() && !is_live(child));
             if (left.is_empty() && !unreaped) || Instant::now() >= give_up {
                 return;
             }
@@ -318,11 +323,24 @@ impl Guard {
     }
 
     fn signal_all(&mut self, signal: Signal) {
-        for pid in live_descendants() {
-            if kill(Pid::from_raw(pid), signal).is_ok() && pid != self.cmd.as_raw() {
-                self.ended.insert(pid);
+        for pid in self.left() {
+            match kill(Pid::from_raw(pid), signal) {
+                Ok(()) if pid != self.cmd.as_raw() => {
+                    self.ended.insert(pid);
+                }
+                Err(Errno::EPERM) => {
+                    self.untouchable.insert(pid);
+                }
+                _ => {}
             }
         }
+    }
+
+    /// The live descendants still to end.
+    fn left(&self) -> Vec<i32> {
+        let mut left = live_descendants();
+        left.retain(|pid| !self.untouchable.contains(pid));
+        left
     }
 }
 

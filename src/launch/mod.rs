@@ -47,8 +47,9 @@ use output::OutputTail;
 /// How long a command has to end after SIGTERM before it gets SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_millis(500);
 /// How long corescope waits for the guardian beyond the grace before it
-/// kills the guardian itself (a guardian that does not answer is a bug).
-const GUARDIAN_SLACK: Duration = Duration::from_secs(3);
+/// kills the guardian itself: longer than the guardian's own sweeps may take
+/// (a guardian that does not answer by then is a bug).
+const GUARDIAN_SLACK: Duration = guardian::GIVE_UP.saturating_add(Duration::from_secs(1));
 /// How often a stop looks for the guardian's last report.
 const REPORT_POLL: Duration = Duration::from_millis(5);
 
