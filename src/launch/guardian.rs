@@ -16,11 +16,14 @@
 //! - starts a session of its own, so the terminal's Ctrl-C and hang-up reach
 //!   corescope, which decides, and never the guardian directly;
 //! - starts the command through `corescope exec` (see [`super::exec`]);
-//! - waits for signals only (no polling): SIGCHLD, or a stop (SIGTERM from
-//!   corescope's [`super::Launched::stop`] or from corescope's death, and
-//!   SIGINT, SIGHUP, SIGQUIT alike).
+//! - while nothing is ending, waits for signals only (no polling): SIGCHLD,
+//!   or a stop (SIGTERM from corescope's [`super::Launched::stop`] or from
+//!   corescope's death; SIGINT, SIGHUP and SIGQUIT alike).
 //!
-//! Ending everything ([`Guard::end_all`]): every live descendant gets
+//! Why not corescope itself as the subreaper: its death (SIGKILL) would
+//! hand the orphans to init with nobody left to end them.
+//!
+//! Ending everything (`Guard::end_all`): every live descendant gets
 //! SIGTERM, then up to the grace to end; then SIGKILL to whatever is left,
 //! read again from `/proc` and killed again until nothing is left (a process
 //! forked during the sweep is caught by the next one). The guardian reaps as
@@ -135,7 +138,8 @@ pub fn guard_main(parent: i32, grace: Duration, keep: bool, command: &[OsString]
         out.send(Report::Failed(errno as i32));
         return ORPHANED;
     }
-    // Already a group leader only if started oddly; then it keeps its own.
+    // Fails only for a process-group leader, which a process spawned into
+    // corescope's group is not.
     let _ = nix::unistd::setsid();
     if let Ok(name) = std::ffi::CString::new("corescope-guard") {
         let _ = nix::sys::prctl::set_name(&name);
