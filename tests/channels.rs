@@ -1,7 +1,8 @@
 //! The `pipe` and `manager` demos talk over channels nobody else can reach:
-//! no abstract socket named `corescope-*` (which any local user could
-//! connect to, or bind first) exists while they run, and their results are
-//! what they were: every message and every update arrives.
+//! no socket of theirs has a name (an abstract `@corescope-PID-pipe-N`, as
+//! before, could be reached by any local user, or bound first) while they
+//! run, and their results are what they were: every message and every
+//! update arrives.
 
 mod common;
 
@@ -12,19 +13,64 @@ use std::time::Duration;
 use common::{command, one_at_a_time};
 use serde_json::Value;
 
-/// The abstract sockets named `corescope-*` in /proc/net/unix now.
-fn corescope_sockets() -> Vec<String> {
+/// The processes under `pid`, itself included.
+fn tree(pid: u32) -> Vec<u32> {
+    let mut found = vec![pid];
+    let mut at = 0;
+    while let Some(pid) = found.get(at).copied() {
+        at += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            found.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+    }
+    found
+}
+
+/// The names of the UNIX sockets that the processes under `pid` hold now
+/// and that have a name (an abstract `@name` or a path): sockets another
+/// process could connect to. Other programs' sockets do not count.
+fn named_sockets_of(pid: u32) -> Vec<String> {
+    let mut inodes = Vec::new();
+    for process in tree(pid) {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{process}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let target = std::fs::read_link(fd.path()).unwrap_or_default();
+            let target = target.to_string_lossy();
+            if let Some(inode) = target
+                .strip_prefix("socket:[")
+                .and_then(|t| t.strip_suffix(']'))
+            {
+                inodes.push(inode.to_owned());
+            }
+        }
+    }
     std::fs::read_to_string("/proc/net/unix")
         .unwrap_or_default()
         .lines()
-        .filter_map(|line| line.split_whitespace().nth(7))
-        .filter(|path| path.starts_with("@corescope-"))
-        .map(str::to_owned)
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (inode, name) = (fields.get(6)?, fields.get(7)?);
+            inodes
+                .contains(&(*inode).to_owned())
+                .then(|| (*name).to_owned())
+        })
         .collect()
 }
 
-/// Runs `demo ARGS --headless --json` while watching /proc/net/unix; its
-/// output, and every corescope socket seen while it ran.
+/// Runs `demo ARGS --headless --json` while watching its sockets; its
+/// output, and every named socket it (or a worker) held while it ran.
 fn demo_watching_sockets(args: &[&str]) -> (Output, Vec<String>) {
     let child = command()
         .arg("demo")
@@ -35,12 +81,13 @@ fn demo_watching_sockets(args: &[&str]) -> (Output, Vec<String>) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("corescope");
+    let pid = child.id();
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let watcher = scope.spawn(|| {
             let mut seen = Vec::new();
             while !done.load(Ordering::Relaxed) {
-                for socket in corescope_sockets() {
+                for socket in named_sockets_of(pid) {
                     if !seen.contains(&socket) {
                         seen.push(socket);
                     }
@@ -69,10 +116,7 @@ fn report(out: &Output) -> Value {
 fn the_pipe_has_no_socket_anyone_can_reach_and_carries_every_message() {
     let _cores = one_at_a_time();
     let (out, seen) = demo_watching_sockets(&["pipe", "--messages", "2000", "--bytes", "100"]);
-    assert!(
-        seen.is_empty(),
-        "expected no corescope socket, saw {seen:?}"
-    );
+    assert!(seen.is_empty(), "expected no named socket, saw {seen:?}");
     let result = report(&out)["result"].clone();
     assert_eq!(result["round_trips"], 2000, "{result}");
     assert_eq!(result["intact"], 2000, "{result}");
@@ -82,7 +126,7 @@ fn the_pipe_has_no_socket_anyone_can_reach_and_carries_every_message() {
     let (out, seen) = demo_watching_sockets(&["pipe", "--hang-worker", "0", "--duration", "1"]);
     assert!(
         seen.is_empty(),
-        "expected no corescope socket while the echo end waits, saw {seen:?}"
+        "expected no named socket while the echo end waits, saw {seen:?}"
     );
     assert!(
         out.status.success(),
@@ -95,10 +139,7 @@ fn the_pipe_has_no_socket_anyone_can_reach_and_carries_every_message() {
 fn the_manager_has_no_socket_anyone_can_reach_and_keeps_every_update() {
     let _cores = one_at_a_time();
     let (out, seen) = demo_watching_sockets(&["manager", "--workers", "3", "--tasks", "300"]);
-    assert!(
-        seen.is_empty(),
-        "expected no corescope socket, saw {seen:?}"
-    );
+    assert!(seen.is_empty(), "expected no named socket, saw {seen:?}");
     let result = report(&out)["result"].clone();
     assert_eq!(result["requests_made"], 900, "{result}");
     assert_eq!(result["requests_served"], 900, "{result}");

@@ -4,12 +4,11 @@
 //! Worker 0 is the manager: it serves a `HashMap` to the connections the
 //! parent passes it through its door, one per client and one for the parent
 //! (channels nobody else can reach: see `process::ipc`). Workers
-//! 1..=`workers` are clients: each makes
-//! `tasks` `incr KEY` requests (the keys in turn), timing each one, and
-//! counts those answered. The parent then asks the server for the whole
-//! dictionary, checks that its counts add up to the requests made, and
-//! sends `shutdown`; the server exits on its own, and is killed only if it
-//! does not.
+//! 1..=`workers` are clients: each makes `tasks` `incr KEY` requests (the
+//! keys in turn), timing each one, and counts those answered. The parent
+//! then asks the server for the whole dictionary, checks that its counts add
+//! up to the requests made, and sends `shutdown`; the server exits on its
+//! own, and is killed only if it does not.
 //!
 //! The server is started by the demo's own launcher, from this thread,
 //! before the clients' pool, because it must outlive the pool: the pool
@@ -24,7 +23,6 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::outcome::{Latency, Outcome, ResultLine};
-use crate::probes::clock::now_ns;
 use crate::process::{
     ChildSpec, Exit, Launcher, ManagerConnection, PoolPlan, Role, STOP_GRACE, ipc,
     run_process_pool_with, slot, value,
@@ -147,9 +145,9 @@ impl Manager {
             Ok(Some(OwnedFd::from(client)))
         };
         // The pool asks `more` at every tick: the moment to see whether the
-        // server is still there, and to tell clients waiting for it if not.
-        let more = |r: &SharedRegion| {
-            server.watch(r);
+        // server is still there.
+        let more = |_: &SharedRegion| {
+            server.watch();
             true
         };
         let run = run_process_pool_with(
@@ -163,7 +161,7 @@ impl Manager {
             },
             &channel,
         );
-        server.watch(region);
+        server.watch();
         let (dictionary, answered_shutdown) = if server.is_running() {
             ask_for_the_dictionary(ctx, &server.door)
         } else {
@@ -229,15 +227,10 @@ impl Server {
         })
     }
 
-    /// Reaps the server if it ended, and marks its slot ended for the
-    /// clients that wait for it.
-    fn watch(&self, region: &SharedRegion) {
-        for exit in self.launcher.borrow_mut().reap() {
-            region.workers[exit.slot]
-                .ended_ns
-                .store(now_ns().max(1), Ordering::Release);
-            self.exits.borrow_mut().push(exit);
-        }
+    /// Reaps the server if it ended.
+    fn watch(&self) {
+        let ended = self.launcher.borrow_mut().reap();
+        self.exits.borrow_mut().extend(ended);
     }
 
     fn is_running(&self) -> bool {
@@ -270,7 +263,7 @@ fn ask_for_the_dictionary(ctx: &RunContext, door: &ipc::Door) -> (BTreeMap<Strin
     let keep_going = || !ctx.controls.is_stopping() && Instant::now() < deadline;
     let connection = ipc::channel().and_then(|(ours, theirs)| {
         door.send(theirs.into())?;
-        ManagerConnection::new(ipc::timed(ours)?)
+        ManagerConnection::open(ipc::timed(ours)?, &keep_going)
     });
     let Ok(mut connection) = connection else {
         return (BTreeMap::new(), false);

@@ -10,6 +10,11 @@
 //! manager, one per client) gets them through a [`Door`]: a channel over
 //! which the parent passes further ends (`SCM_RIGHTS`).
 //!
+//! The end that serves (the pipe's echo, the manager) greets its peer with
+//! one byte once it runs and holds its channel ([`greet`]); the peer waits
+//! for it ([`await_greeting`]) before it times anything, so no figure
+//! includes the server's start.
+//!
 //! Every call that waits does so in slices of `POLL` and asks `keep_going`
 //! between them, so a stopped run (or a deadline the caller put in
 //! `keep_going`) ends it. A peer that was killed reads as end-of-file or a
@@ -44,6 +49,25 @@ fn gave_up() -> io::Error {
 /// True for the errors of a read or write that timed out (nothing moved).
 fn timed_out(err: &io::Error) -> bool {
     matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// The byte a serving end sends first on a channel.
+const READY: u8 = b'+';
+
+/// Tells the peer that this end runs and serves the channel from now on.
+pub fn greet(stream: &mut UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<()> {
+    write_all(stream, &[READY], keep_going)
+}
+
+/// Waits for the peer's greeting; an error if the peer is gone or sent
+/// something else.
+pub fn await_greeting(stream: &mut UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<()> {
+    let mut byte = [0];
+    if read_exact(stream, &mut byte, keep_going)? && byte[0] == READY {
+        Ok(())
+    } else {
+        Err(io::Error::other("the peer did not greet"))
+    }
 }
 
 /// A new channel: two connected ends, one for each side.
@@ -242,6 +266,19 @@ mod tests {
         );
         drop(door);
         assert!(far.receive(&|| true).expect("the end").is_none());
+    }
+
+    #[test]
+    fn a_greeting_is_awaited_and_a_peer_gone_instead_is_an_error() {
+        let (a, b) = channel().expect("channel");
+        let (mut a, mut b) = (timed(a).expect("a"), timed(b).expect("b"));
+        greet(&mut a, &|| true).expect("greet");
+        await_greeting(&mut b, &|| true).expect("greeted");
+        drop(a);
+        assert!(
+            await_greeting(&mut b, &|| true).is_err(),
+            "gone, not greeted"
+        );
     }
 
     #[test]

@@ -94,7 +94,6 @@ impl Launcher {
         })?;
         slot.spawned_ns
             .store(now_ns(), std::sync::atomic::Ordering::Relaxed);
-        slot.ended_ns.store(0, std::sync::atomic::Ordering::Release);
         let mut command = Command::new(&self.executable);
         command
             // Named as a person would look for it: `pgrep -f corescope`.

@@ -6,8 +6,8 @@
 //! A worker that crashes is reported (slot, pid, signal) and its slot is
 //! started again, as `multiprocessing.Pool` replaces a dead worker; the run
 //! goes on. On a stop, workers get a moment to finish their step, then the
-//! ones left are killed. Every end is marked in the slot (`ended_ns`), so
-//! that a worker waiting for a peer learns it is gone.
+//! ones left are killed. A worker talking to a peer learns that the peer is
+//! gone from its channel (see `ipc`).
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use super::launcher::{Exit, Launcher};
 use super::spec::{ChildSpec, Fault, Role};
-use crate::probes::clock::now_ns;
 use crate::run::RunContext;
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 
@@ -74,14 +73,6 @@ pub fn run_process_pool_with(
     let mut run = ProcessRun::default();
     let started = Instant::now();
     let mut first_spawn = [true; MAX_PROCESSES];
-    if let Some(fixed) = plan.fixed {
-        // A fixed set's workers may wait for each other: none may read a
-        // slot as ended because a previous round's process ended there.
-        let last = (plan.first_slot + fixed).min(MAX_PROCESSES);
-        for slot in &region.workers[plan.first_slot.min(last)..last] {
-            slot.ended_ns.store(0, Ordering::Release);
-        }
-    }
     loop {
         region.controls.publish(&ctx.controls);
         for exit in launcher.reap() {
@@ -146,7 +137,6 @@ pub fn run_process_pool_with(
 /// a clean exit.
 fn note_exit(ctx: &RunContext, region: &SharedRegion, run: &mut ProcessRun, exit: Exit) {
     let slot = &region.workers[exit.slot];
-    slot.ended_ns.store(now_ns().max(1), Ordering::Release);
     let (asked, ready) = (
         slot.spawned_ns.load(Ordering::Relaxed),
         slot.ready_ns.load(Ordering::Relaxed),

@@ -12,7 +12,9 @@
 //! | `dump`     | one `KEY COUNT` line per key, sorted, then `end` |
 //! | `shutdown` | `ok`; the server then stops                   |
 //!
-//! anything else gets `error ...`. The server answers each connection on a
+//! anything else gets `error ...`. Before any of it, the server greets each
+//! connection it takes (one byte, see `ipc::greet`), so that no request's
+//! time includes the server's start. The server answers each connection on a
 //! thread of its own, as Python's manager does; one lock around the map
 //! makes each request atomic, which is why no update is lost however many
 //! clients there are.
@@ -26,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use parking_lot::Mutex;
 
 use super::super::child::{bytes_sent, crash_now, task_done};
-use super::super::ipc::{Door, POLL, inherited, read_line, write_all};
+use super::super::ipc::{Door, POLL, await_greeting, greet, inherited, read_line, write_all};
 use super::super::spec::value;
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
@@ -133,6 +135,9 @@ impl Dictionary {
         };
         let mut reader = BufReader::new(read_half);
         let mut writer = stream;
+        if greet(&mut writer, open).is_err() {
+            return;
+        }
         while let Ok(Some(request)) = read_line(&mut reader, open) {
             let (text, data) = self.answer(&request);
             if write_all(&mut writer, text.as_bytes(), open).is_err() {
@@ -154,9 +159,10 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// A connection over `stream`, a channel whose other end the server
-    /// has (or will have: requests wait in the channel until it takes it).
-    pub fn new(stream: UnixStream) -> io::Result<Self> {
+    /// A connection over `stream`, a channel whose other end was passed to
+    /// the server, once the server has greeted it.
+    pub fn open(mut stream: UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<Self> {
+        await_greeting(&mut stream, keep_going)?;
         let writer = stream;
         Ok(Self {
             reader: BufReader::new(writer.try_clone()?),
@@ -236,8 +242,8 @@ pub(in crate::process) fn client(
     requests: u64,
     crash: bool,
 ) -> io::Result<()> {
-    let mut connection = Connection::new(inherited()?)?;
     let keep_going = || worker.checkpoint();
+    let mut connection = Connection::open(inherited()?, &keep_going)?;
     for i in 0..requests {
         if !keep_going() {
             break;
@@ -283,14 +289,15 @@ mod tests {
         assert!(dictionary.shutdown.load(Ordering::Relaxed));
     }
 
-    /// A door for a server thread, and a way to open connections through it.
-    fn door() -> (Door, impl Fn() -> Connection) {
+    /// A door for a server thread, and a way to pass it channels: each call
+    /// returns our end of a new one.
+    fn door() -> (Door, impl Fn() -> UnixStream) {
         let (parent, server) = ipc::channel().expect("door");
         let parent = Door::new(parent);
         let connect = move || {
             let (mine, theirs) = ipc::channel().expect("channel");
             parent.send(theirs.into()).expect("send");
-            Connection::new(ipc::timed(mine).expect("timeouts")).expect("connection")
+            ipc::timed(mine).expect("timeouts")
         };
         (Door::new(ipc::timed(server).expect("timeouts")), connect)
     }
@@ -310,7 +317,7 @@ mod tests {
             });
             let clients: Vec<_> = (0..4)
                 .map(|_| {
-                    let mut c = connect();
+                    let mut c = Connection::open(connect(), &|| true).expect("open");
                     scope.spawn(move || {
                         for i in 0..50 {
                             let key = KEYS[i % KEYS.len()];
@@ -327,7 +334,7 @@ mod tests {
             for client in clients {
                 client.join().expect("client");
             }
-            let mut parent = connect();
+            let mut parent = Connection::open(connect(), &|| true).expect("open");
             let entries = parent.dump(&|| true).expect("dump");
             assert_eq!(entries.values().sum::<u64>(), 200);
             assert_eq!(entries.len(), KEYS.len());
@@ -349,7 +356,7 @@ mod tests {
             let server = scope.spawn(|| {
                 dictionary.serve(&door, &|| !stopping.load(Ordering::Relaxed), &|_| {});
             });
-            let _idle = connect();
+            let _idle = Connection::open(connect(), &|| true).expect("open");
             std::thread::sleep(Duration::from_millis(20));
             stopping.store(true, Ordering::Relaxed);
             let started = Instant::now();
@@ -359,14 +366,29 @@ mod tests {
     }
 
     #[test]
-    fn a_server_that_dies_fails_the_request_instead_of_hanging() {
+    fn a_server_that_dies_fails_the_connection_instead_of_hanging() {
         let (door, connect) = door();
-        let mut c = connect();
+        let stream = connect();
         let dying = std::thread::spawn(move || {
             let stream = door.receive(&|| true).expect("receive");
             drop(stream);
         });
         dying.join().expect("dies");
+        let started = Instant::now();
+        assert!(Connection::open(stream, &|| true).is_err());
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_server_that_dies_after_greeting_fails_the_request_instead_of_hanging() {
+        let (door, connect) = door();
+        let stream = connect();
+        let dying = std::thread::spawn(move || {
+            let mut stream = door.receive(&|| true).expect("receive").expect("an end");
+            greet(&mut stream, &|| true).expect("greet");
+        });
+        dying.join().expect("dies");
+        let mut c = Connection::open(stream, &|| true).expect("greeted");
         let started = Instant::now();
         assert!(c.ask("incr apples", &|| true).is_err());
         assert!(started.elapsed() < Duration::from_secs(2));

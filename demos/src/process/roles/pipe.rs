@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::super::child::{bytes_sent, crash_now, task_done};
-use super::super::ipc::{inherited, read_exact, write_all};
+use super::super::ipc::{await_greeting, greet, inherited, read_exact, write_all};
 use super::super::spec::value;
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
@@ -35,6 +35,8 @@ pub(in crate::process) fn caller(
 ) -> io::Result<()> {
     let mut stream = inherited()?;
     worker.set_state(WorkerState::SleepingIo);
+    // The first round trip must not include the echo end's start.
+    await_greeting(&mut stream, &|| worker.checkpoint())?;
     call(
         &mut stream,
         messages,
@@ -66,6 +68,7 @@ pub(in crate::process) fn echo_end(
 ) -> io::Result<()> {
     let mut stream = inherited()?;
     worker.set_state(WorkerState::SleepingIo);
+    greet(&mut stream, &|| worker.checkpoint())?;
     echo(
         &mut stream,
         usize::try_from(bytes).unwrap_or(usize::MAX),
