@@ -95,6 +95,9 @@ pub enum Command {
     /// The first moments of a `run` command (started by corescope itself).
     #[command(hide = true)]
     Exec(ExecArgs),
+    /// The guardian of a `run` command (started by corescope itself).
+    #[command(hide = true)]
+    Guard(GuardArgs),
 }
 
 /// `corescope worker`: the internal command a worker process runs.
@@ -118,6 +121,24 @@ pub struct ExecArgs {
     /// The process id of the corescope that started it.
     #[arg(long)]
     pub parent: i32,
+    /// The command and its arguments.
+    #[arg(last = true, required = true)]
+    pub command: Vec<OsString>,
+}
+
+/// `corescope guard`: the subreaper between corescope and a `run` command,
+/// which ends everything the command started (see `launch::guardian`).
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// The process id of the corescope that started it.
+    #[arg(long)]
+    pub parent: i32,
+    /// Milliseconds between SIGTERM and SIGKILL when ending the tree.
+    #[arg(long)]
+    pub grace_ms: u64,
+    /// Leave what the command left running until corescope ends.
+    #[arg(long)]
+    pub keep: bool,
     /// The command and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<OsString>,
@@ -349,7 +370,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
     /// Keep the dashboard open after the command exits (it closes, printing
-    /// a report, without this).
+    /// a report, without this), and what the command left running with it:
+    /// it is watched, and ended when you quit. Without --stay it is ended
+    /// when the command exits.
     #[arg(long, conflicts_with = "headless")]
     pub stay: bool,
     /// Report options.

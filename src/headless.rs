@@ -1,10 +1,12 @@
 //! Headless runs: sample on a schedule without a screen, then print a report.
 //!
 //! A run ends at `--duration`, when the watched process exits, when the demo
-//! finishes, or on Ctrl-C / SIGTERM. An interrupted run is a shorter run, not a
-//! failed one: its report is still printed. The last sample is taken right at
-//! the end (a demo's end or the root's exit is noticed within 10 ms), so the
-//! report's window is the run itself and not the run plus part of a tick.
+//! finishes, or on Ctrl-C / SIGTERM / SIGHUP (a closed terminal or ssh
+//! session: a `run` command is then stopped, not left running). An
+//! interrupted run is a shorter run, not a failed one: its report is still
+//! printed. The last sample is taken right at the end (a demo's end or the
+//! root's exit is noticed within 10 ms), so the report's window is the run
+//! itself and not the run plus part of a tick.
 
 use std::time::Duration;
 
@@ -37,9 +39,9 @@ pub struct HeadlessPlan {
 pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 
 /// Runs the comparison `sampler` holds (made for `plan`), in every mode,
-/// one after the other, and returns the report. Ctrl-C, SIGTERM or the end
-/// of `duration` stops it; the modes done so far are reported, with why
-/// the rest are not.
+/// one after the other, and returns the report. Ctrl-C, SIGTERM, SIGHUP or
+/// the end of `duration` stops it; the modes done so far are reported, with
+/// why the rest are not.
 pub fn compare(
     sampler: &mut Sampler,
     plan: ComparePlan,
@@ -52,6 +54,7 @@ pub fn compare(
     runtime.block_on(async {
         let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
         let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
         let deadline = duration.map(|d| Instant::now() + d);
         let limit = duration.map(|d| format!("--duration of {} s reached", d.as_secs_f64()));
         loop {
@@ -68,6 +71,7 @@ pub fn compare(
                     .then(|| limit.as_deref().unwrap_or_default()),
                 _ = interrupt.recv() => Some("interrupted"),
                 _ = terminate.recv() => Some("terminated"),
+                _ = hangup.recv() => Some("hung up"),
             };
             if let Some(why) = interrupted {
                 let comparison = sampler
@@ -136,6 +140,7 @@ enum Wake {
 async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
     let mut builder = WatchReportBuilder::new();
@@ -156,6 +161,7 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
             () = worth_a_sample(sampler, started) => Wake::Now,
             _ = interrupt.recv() => Wake::Interrupted,
             _ = terminate.recv() => Wake::Interrupted,
+            _ = hangup.recv() => Wake::Interrupted,
         };
         match woken {
             Wake::Tick => next += plan.interval,

@@ -76,17 +76,8 @@ const COMPARE_MS: u64 = 200;
 const HEADLESS_DEMO_MS: u64 = 100;
 
 fn run(cli: Cli) -> Result<()> {
-    if let Some(Command::Worker(worker)) = &cli.command {
-        // A worker process: nothing else of the dashboard starts here.
-        std::process::exit(corescope_demos::process::child_main(
-            worker.fd,
-            worker.parent,
-            &worker.spec,
-        ));
-    }
-    if let Some(Command::Exec(exec)) = &cli.command {
-        // About to become a `run` command: it must not inherit anything of ours.
-        std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
+    if let Some(code) = helper_process(cli.command.as_ref()) {
+        std::process::exit(code);
     }
     let settings = config::load(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
@@ -171,10 +162,31 @@ fn run(cli: Cli) -> Result<()> {
                 )
             }
         }
-        Some(Command::Run(_) | Command::Worker(_) | Command::Exec(_)) => Ok(()),
+        Some(Command::Run(_) | Command::Worker(_) | Command::Exec(_) | Command::Guard(_)) => Ok(()),
         Some(Command::Completions { shell }) => print(&completions(&shell)?),
         Some(Command::Man) => print(&man_page()?),
     }
+}
+
+/// Runs a hidden command, one of corescope's own helper processes, to its
+/// exit code; `None` for any other command. Nothing of the dashboard starts
+/// in a helper.
+fn helper_process(command: Option<&Command>) -> Option<i32> {
+    Some(match command? {
+        Command::Worker(worker) => {
+            corescope_demos::process::child_main(worker.fd, worker.parent, &worker.spec)
+        }
+        // About to become a `run` command: it must not inherit anything of ours.
+        Command::Exec(exec) => launch::exec::exec_main(exec.parent, &exec.command),
+        // Between corescope and a `run` command, until everything it started has ended.
+        Command::Guard(guard) => launch::guardian::guard_main(
+            guard.parent,
+            Duration::from_millis(guard.grace_ms),
+            guard.keep,
+            &guard.command,
+        ),
+        _ => return None,
+    })
 }
 
 /// The completion script for `shell`, generated from the CLI definition.

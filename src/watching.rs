@@ -1,6 +1,10 @@
 //! `watch PID` and `run -- CMD`: one process tree, on the dashboard or
 //! headless, until its root exits (or the user stops), then a report.
 //!
+//! For `run`, what the command left running when it exits is ended then,
+//! unless `--stay`: it runs on, watched, and is ended when corescope ends
+//! (see `launch::guardian`).
+//!
 //! The dashboard closes when the root exits, unless `--stay`, and then prints
 //! the same text report a headless run prints, so a watched program's figures
 //! stay on the terminal after the screen is gone. Only the time up to the
@@ -16,12 +20,11 @@ use crate::cli::{HeadlessArgs, RunArgs, UsageError, WatchArgs};
 use crate::config::Settings;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
-use crate::launch::{Launched, OutputTo};
+use crate::launch::{Launched, Lifetime, OutputTo, RunEnd};
 use crate::record::Taps;
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::{self, Sampler};
-use crate::snapshot::RunExit;
 
 /// The sampling interval of the dashboard and of a headless `watch`.
 const DASHBOARD_MS: u64 = 500;
@@ -82,11 +85,20 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
     let taps = Taps::for_this_run(&settings.taps, every)?;
-    let launched = Launched::start(&args.command, &output)?;
+    // With `--stay` the dashboard goes on watching what the command left
+    // running; it is ended when corescope ends.
+    let lifetime = if args.stay {
+        Lifetime::KeepAfterExit
+    } else {
+        Lifetime::EndWithCommand
+    };
+    // From the main thread, which lives as long as corescope: the guardian's
+    // parent-death signal is tied to the thread that starts it.
+    let launched = Launched::start(&args.command, &output, lifetime)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
     let ending = Ending {
-        exit: launched.final_exit(),
+        end: launched.final_end(),
         log: launched.log_path().map(PathBuf::from),
     };
     let mut sampler = Sampler::for_command(launched)?.record_to(taps);
@@ -103,7 +115,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
 /// ended (known once the sampler thread, which owns it, has stopped it) and
 /// where its output went.
 struct Ending {
-    exit: Arc<OnceLock<RunExit>>,
+    end: Arc<OnceLock<RunEnd>>,
     log: Option<PathBuf>,
 }
 
@@ -140,8 +152,10 @@ fn dashboard_then_report(
     })?;
     // The dashboard is closed and its sampler thread gone: a command it
     // started has been stopped, and how it ended is known.
-    let outcome = ending
-        .map(|ending| RunOutcome::new(ending.exit.get(), !root_exited, ending.log.as_deref()));
+    let outcome = ending.map(|ending| match ending.end.get() {
+        Some(end) => RunOutcome::ended(end, ending.log.as_deref()),
+        None => RunOutcome::new(None, !root_exited, ending.log.as_deref()),
+    });
     match builder.finish(outcome) {
         Some(report) => print_report(&report, false),
         None => Ok(()),

@@ -6,9 +6,9 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use common::{Guarded, bin, command, one_at_a_time, python, python_executable, wait_until};
+use common::{bin, command, one_at_a_time, python, python_executable, wait_until};
 use serde_json::Value;
 
 fn corescope(args: &[&str]) -> Output {
@@ -198,30 +198,6 @@ fn a_stopped_run_ends_the_whole_tree() {
     assert!(
         wait_until(common::DEADLINE, || !pids.iter().any(alive)),
         "left behind: {pids:?}"
-    );
-}
-
-#[test]
-fn a_killed_corescope_takes_its_command_with_it() {
-    let _cores = one_at_a_time();
-    let run = Guarded(
-        command()
-            .args(["run", "--headless", "--", "sleep", "60"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("corescope"),
-    );
-    let corescope = run.0.id();
-    let mut sleep = Vec::new();
-    assert!(wait_until(common::DEADLINE, || {
-        sleep = common::children_named(corescope, "sleep");
-        sleep.len() == 1
-    }));
-    drop(run); // SIGKILL: no handler runs; the parent-death signal does
-    let pgid = i64::from(sleep[0]);
-    assert!(
-        wait_until(common::DEADLINE, || !group_alive(pgid)),
-        "sleep outlived corescope"
     );
 }
 

@@ -14,14 +14,20 @@
 //!   it as stdin: a close-on-exec copy closes unread on success (corescope
 //!   reads end of file, and only then samples the tree, so no sample catches
 //!   corescope's own image), or carries the errno of a failed exec;
-//! - puts `/dev/null` on stdin for the command.
+//! - puts `/dev/null` on stdin for the command;
+//! - gives the command the signal state of a fresh program: nothing blocked
+//!   (the guardian that started it blocks the signals it waits for, and a
+//!   mask survives exec), SIGPIPE at its default (Rust's runtime ignores it
+//!   in this process, and an ignored signal survives exec: in `run -- sh -c
+//!   'yes | head -1'`, `yes` would fail with a write error instead of ending
+//!   quietly).
 
 use std::ffi::{CString, OsString};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
-use nix::sys::signal::Signal;
+use nix::sys::signal::{SigHandler, SigSet, Signal};
 
 /// Exit code when the command could not be executed (as a shell's).
 pub const CANNOT_EXECUTE: i32 = 127;
@@ -49,6 +55,9 @@ pub fn exec_main(parent: i32, command: &[OsString]) -> i32 {
         return report(&status, errno);
     }
     drop(null);
+    if let Err(errno) = fresh_signals() {
+        return report(&status, errno);
+    }
     let Ok(args) = command
         .iter()
         .map(|arg| CString::new(arg.as_bytes()))
@@ -61,6 +70,17 @@ pub fn exec_main(parent: i32, command: &[OsString]) -> i32 {
     };
     let Err(errno) = nix::unistd::execvp(program, &args);
     report(&status, errno)
+}
+
+/// Unblocks every signal and puts SIGPIPE back to its default action.
+#[allow(unsafe_code)]
+fn fresh_signals() -> Result<(), Errno> {
+    SigSet::empty().thread_set_mask()?;
+    // SAFETY: installs the default action, no handler: nothing of ours can
+    // run in signal context. This process is single-threaded and about to
+    // exec, so no other code relies on SIGPIPE being ignored.
+    unsafe { nix::sys::signal::signal(Signal::SIGPIPE, SigHandler::SigDfl) }?;
+    Ok(())
 }
 
 /// Writes `errno` to the status pipe for corescope to report.

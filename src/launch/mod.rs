@@ -1,9 +1,12 @@
 //! `corescope run`: starting the command to watch, following its output, and
-//! making sure nothing it started outlives corescope.
+//! making sure nothing it started outlives the run.
 //!
-//! The command starts as `corescope exec` (see [`exec`]), which arms a
-//! parent-death signal and then execs the command in place; corescope waits
-//! for that exec before the first sample, and learns from it whether the
+//! The command starts under a guardian (see [`guardian`]): corescope spawns
+//! `corescope guard`, which spawns `corescope exec` (see [`exec`]), which
+//! execs the command in place. The guardian is the subreaper of everything
+//! the command starts and ends all of it on every way out, SIGKILL of
+//! corescope included (its parent-death signal). corescope waits for the
+//! command's exec before the first sample, and learns from it whether the
 //! command could run at all. The command gets a session of its own (so its
 //! own process group, and no controlling terminal), stdin from `/dev/null`
 //! (the dashboard owns the terminal, and a headless run has nothing to give
@@ -11,14 +14,14 @@
 //! headless run without `--log`: never across the dashboard, never into the
 //! JSON on stdout.
 //!
-//! Every way out ends what it started: [`Launched::stop`] (and `Drop`) sends
-//! SIGTERM to the process group and to every descendant still found under the
-//! command (one that left the group included), waits a short grace, then
-//! sends SIGKILL. Orphans are not left behind even when the command itself
-//! exited first. A SIGKILL of corescope, which no code sees, still takes the
-//! command with it through the parent-death signal.
+//! [`Launched::stop`] (and `Drop`) asks the guardian to end everything:
+//! SIGTERM to every descendant, [`STOP_GRACE`], then SIGKILL until none is
+//! left. When the command exits by itself, the guardian ends what it left
+//! running at once, unless the run keeps it ([`Lifetime::KeepAfterExit`],
+//! the dashboard's `--stay`): then it is ended when corescope ends.
 
 pub mod exec;
+pub mod guardian;
 pub(crate) mod log_file;
 pub mod output;
 
@@ -26,23 +29,30 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsFd;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
-use nix::fcntl::OFlag;
-use nix::sys::signal::{Signal, kill, killpg};
+use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use crate::snapshot::{RunExit, RunSample};
+use guardian::{MAX_REPORT_LINE, Report};
 use output::OutputTail;
 
 /// How long a command has to end after SIGTERM before it gets SIGKILL.
 pub const STOP_GRACE: Duration = Duration::from_millis(500);
+/// How long corescope waits for the guardian beyond the grace before it
+/// kills the guardian itself: longer than the guardian's own sweeps may take
+/// (a guardian that does not answer by then is a bug).
+const GUARDIAN_SLACK: Duration = guardian::GIVE_UP.saturating_add(Duration::from_secs(1));
+/// How often a stop looks for the guardian's last report.
+const REPORT_POLL: Duration = Duration::from_millis(5);
 
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,36 +66,76 @@ pub enum OutputTo {
     Stderr,
 }
 
+/// What happens to what the command left running when it exits by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// It is ended at once.
+    EndWithCommand,
+    /// It runs on (and is watched) until corescope ends, then is ended.
+    KeepAfterExit,
+}
+
+/// How a command's run ended: the command's exit, and how many of its
+/// descendants the guardian ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEnd {
+    /// How the command ended; `None` if that could not be learnt.
+    pub exit: Option<RunExit>,
+    /// Processes ended besides the command (still running at the stop, or
+    /// left behind when it exited); `None` if the guardian did not say.
+    pub descendants_ended: Option<u32>,
+    /// True when the command still ran at the stop, and was ended; false
+    /// when it had exited by itself.
+    pub stopped: bool,
+}
+
 /// A command corescope started and watches.
 #[derive(Debug)]
 pub struct Launched {
-    child: Child,
+    guardian: Child,
+    pid: i32,
+    reports: Reports,
     tail: Option<OutputTail>,
     exit: Option<RunExit>,
+    descendants_ended: Option<u32>,
+    /// The guardian ended the command (it still ran at the stop).
+    ended_by_stop: bool,
+    /// [`Launched::stop`] has run.
+    finished: bool,
     /// How it ended, once [`Launched::stop`] ran: read by whoever outlives the
     /// sampler thread that owns this (the dashboard's final report).
-    final_exit: Arc<OnceLock<RunExit>>,
+    final_end: Arc<OnceLock<RunEnd>>,
 }
 
 impl Launched {
-    /// Starts `command` (program and arguments) and returns once the program
-    /// itself runs. A program that cannot run is an error saying why, in one
-    /// line: ``cannot run `foo`: No such file or directory``.
-    pub fn start(command: &[OsString], output: &OutputTo) -> Result<Self> {
+    /// Starts `command` (program and arguments) under its guardian and
+    /// returns once the program itself runs. A program that cannot run is an
+    /// error saying why, in one line: ``cannot run `foo`: No such file or
+    /// directory``.
+    ///
+    /// Call it from corescope's main thread: the guardian's parent-death
+    /// signal fires when the thread that started it ends.
+    pub fn start(command: &[OsString], output: &OutputTo, lifetime: Lifetime) -> Result<Self> {
         let program = command.first().context("no command given")?;
         let shown = program.to_string_lossy().into_owned();
         let (log_path, out) = open_output(output)?;
-        let (status_read, status_write) =
+        let (report_read, report_write) =
             nix::unistd::pipe2(OFlag::O_CLOEXEC).context("cannot create a pipe")?;
         let mut spawn = Command::new("/proc/self/exe");
         spawn
             .arg0("corescope")
-            .arg("exec")
+            .arg("guard")
             .arg("--parent")
             .arg(std::process::id().to_string())
+            .arg("--grace-ms")
+            .arg(STOP_GRACE.as_millis().to_string());
+        if lifetime == Lifetime::KeepAfterExit {
+            spawn.arg("--keep");
+        }
+        spawn
             .arg("--")
             .args(command)
-            .stdin(Stdio::from(status_write))
+            .stdin(Stdio::from(report_write))
             .stdout(Stdio::from(
                 out.try_clone().context("cannot share the output")?,
             ))
@@ -93,39 +143,57 @@ impl Launched {
         let spawned = spawn.spawn();
         // Our copy of the pipe's write end must close, or its end never comes.
         drop(spawn);
-        let mut child = spawned.context("cannot start corescope's exec helper")?;
-
-        let mut status = [0_u8; 4];
-        let read = read_full(File::from(status_read), &mut status);
-        if read == status.len() {
-            let errno = Errno::from_raw(i32::from_ne_bytes(status));
-            let _ = child.wait();
-            if matches!(output, OutputTo::DefaultLog(_))
-                && let Some(path) = &log_path
-            {
-                let _ = std::fs::remove_file(path);
+        let mut guardian = spawned.context("cannot start corescope's guardian process")?;
+        // The pipe still blocks: this waits for the guardian's first word.
+        let mut reports = Reports::new(File::from(report_read));
+        let pid = match reports.next_report() {
+            Some(Report::Running(pid)) => pid,
+            first => {
+                let _ = guardian.wait();
+                if matches!(output, OutputTo::DefaultLog(_))
+                    && let Some(path) = &log_path
+                {
+                    let _ = std::fs::remove_file(path);
+                }
+                match first {
+                    Some(Report::Failed(errno)) => {
+                        bail!("cannot run `{shown}`: {}", Errno::from_raw(errno).desc())
+                    }
+                    _ => bail!("cannot run `{shown}`: corescope's guardian process failed"),
+                }
             }
-            bail!("cannot run `{shown}`: {}", errno.desc());
-        }
+        };
+        reports.nonblocking()?;
         let log_path = match (output, log_path) {
             (OutputTo::DefaultLog(_), Some(path)) => {
-                Some(log_file::rename_to_pid(path, child.id()))
+                Some(log_file::rename_to_pid(path, pid.unsigned_abs()))
             }
             (_, path) => path,
         };
         let tail = log_path.as_deref().map(OutputTail::open).transpose();
         Ok(Self {
-            child,
+            guardian,
+            pid,
+            reports,
             tail: tail.context("cannot read the log file")?,
             exit: None,
-            final_exit: Arc::new(OnceLock::new()),
+            descendants_ended: None,
+            ended_by_stop: false,
+            finished: false,
+            final_end: Arc::new(OnceLock::new()),
         })
     }
 
     /// The command's process id.
     #[must_use]
-    pub fn pid(&self) -> i32 {
-        i32::try_from(self.child.id()).unwrap_or(i32::MAX)
+    pub const fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// The guardian's process id: orphans of the command are its children.
+    #[must_use]
+    pub fn guardian_pid(&self) -> i32 {
+        i32::try_from(self.guardian.id()).unwrap_or(i32::MAX)
     }
 
     /// The log file, if the output goes to one.
@@ -134,26 +202,18 @@ impl Launched {
         self.tail.as_ref().map(OutputTail::path)
     }
 
-    /// How the command ended, once it has and was reaped.
+    /// Where [`Launched::stop`] leaves how the run ended.
     #[must_use]
-    pub const fn exit(&self) -> Option<&RunExit> {
-        self.exit.as_ref()
+    pub fn final_end(&self) -> Arc<OnceLock<RunEnd>> {
+        Arc::clone(&self.final_end)
     }
 
-    /// Where [`Launched::stop`] leaves how the command ended.
-    #[must_use]
-    pub fn final_exit(&self) -> Arc<OnceLock<RunExit>> {
-        Arc::clone(&self.final_exit)
-    }
-
-    /// Reaps the command if it has ended and reads its latest output. Called
-    /// after the tree was sampled: a command that just ended shows in that
-    /// sample as a zombie, with its CPU time, and is reaped here.
+    /// Learns whether the command has ended and reads its latest output.
+    /// Called after the tree was sampled: the guardian keeps an ended
+    /// command as a zombie, so that sample saw it with its CPU time.
     pub fn poll(&mut self) -> RunSample {
-        if self.exit.is_none()
-            && let Ok(Some(status)) = self.child.try_wait()
-        {
-            self.exit = Some(exit_of(status));
+        while let Some(report) = self.reports.next_report() {
+            self.note(report);
         }
         RunSample {
             log: self.log_path().map(Path::to_owned),
@@ -165,53 +225,113 @@ impl Launched {
         }
     }
 
-    /// Ends the command and everything it started (SIGTERM, `grace`, SIGKILL),
-    /// reaps it and returns how it ended. Harmless to call again.
-    pub fn stop(&mut self, grace: Duration) -> Option<RunExit> {
-        if self.exit.is_none() {
-            self.signal_all(Signal::SIGTERM);
-            let deadline = Instant::now() + grace;
-            while self.exit.is_none() && Instant::now() < deadline {
-                match self.child.try_wait() {
-                    Ok(Some(status)) => self.exit = Some(exit_of(status)),
-                    Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                    Err(_) => break,
-                }
-            }
+    fn note(&mut self, report: Report) {
+        match report {
+            Report::Exited(code) => self.exit = Some(exit_of(Some(code), None)),
+            Report::Killed(signal) => self.exit = Some(exit_of(None, Some(signal))),
+            Report::Ended(count) => self.descendants_ended = Some(count),
+            Report::Stopped => self.ended_by_stop = true,
+            Report::Running(_) | Report::Failed(_) => {}
         }
-        // Whatever is left of the group (the command's own leftovers too).
-        self.signal_all(Signal::SIGKILL);
-        if self.exit.is_none()
-            && let Ok(status) = self.child.wait()
-        {
-            self.exit = Some(exit_of(status));
-        }
-        if let Some(exit) = &self.exit {
-            let _ = self.final_exit.set(exit.clone());
-        }
-        self.exit.clone()
     }
 
-    /// Sends `signal` to the command's process group and to every descendant
-    /// still under the command (found before any signal is sent).
-    fn signal_all(&self, signal: Signal) {
-        let root = self.pid();
-        let descendants = if self.exit.is_none() {
-            descendants(root)
-        } else {
-            Vec::new()
-        };
-        // The group may be empty already; nothing else to do then.
-        let _ = killpg(Pid::from_raw(root), signal);
-        for pid in descendants {
-            let _ = kill(Pid::from_raw(pid), signal);
+    /// Ends the command and everything it started (the guardian does:
+    /// SIGTERM, [`STOP_GRACE`], SIGKILL), waits for the guardian and
+    /// returns how the run ended. Harmless to call again.
+    pub fn stop(&mut self) -> RunEnd {
+        if !self.finished {
+            self.finished = true;
+            let guardian = Pid::from_raw(self.guardian_pid());
+            let _ = kill(guardian, Signal::SIGTERM);
+            let deadline = Instant::now() + STOP_GRACE + GUARDIAN_SLACK;
+            while !self.reports.closed() && Instant::now() < deadline {
+                match self.reports.next_report() {
+                    Some(report) => self.note(report),
+                    None => std::thread::sleep(REPORT_POLL),
+                }
+            }
+            if !self.reports.closed() {
+                let _ = kill(guardian, Signal::SIGKILL);
+            }
+            let _ = self.guardian.wait();
         }
+        let end = RunEnd {
+            exit: self.exit.clone(),
+            descendants_ended: self.descendants_ended,
+            stopped: self.ended_by_stop,
+        };
+        let _ = self.final_end.set(end.clone());
+        end
     }
 }
 
 impl Drop for Launched {
     fn drop(&mut self) {
-        self.stop(STOP_GRACE);
+        self.stop();
+    }
+}
+
+/// The guardian's reports, read line by line from its pipe.
+#[derive(Debug)]
+struct Reports {
+    pipe: File,
+    /// Bytes of a line not yet complete.
+    partial: Vec<u8>,
+    closed: bool,
+}
+
+impl Reports {
+    const fn new(pipe: File) -> Self {
+        Self {
+            pipe,
+            partial: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// From now on reads never wait.
+    fn nonblocking(&self) -> Result<()> {
+        fcntl(self.pipe.as_fd(), FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+            .context("cannot read the guardian's reports")?;
+        Ok(())
+    }
+
+    /// True once the guardian closed its end (it exited).
+    const fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The next complete report; `None` when none is there (yet).
+    fn next_report(&mut self) -> Option<Report> {
+        loop {
+            if let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = self.partial.drain(..=end).collect();
+                let report = std::str::from_utf8(&line[..end])
+                    .ok()
+                    .and_then(Report::parse);
+                if report.is_some() {
+                    return report;
+                }
+                continue;
+            }
+            if self.closed {
+                return None;
+            }
+            let mut buf = [0_u8; 256];
+            match self.pipe.read(&mut buf) {
+                Ok(0) => self.closed = true,
+                Ok(n) => {
+                    self.partial.extend_from_slice(&buf[..n]);
+                    // A line longer than any report is noise: dropped.
+                    if self.partial.len() > 4 * MAX_REPORT_LINE && !self.partial.contains(&b'\n') {
+                        self.partial.clear();
+                    }
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return None,
+                Err(_) => self.closed = true,
+            }
+        }
     }
 }
 
@@ -238,82 +358,55 @@ fn open_output(output: &OutputTo) -> Result<(Option<PathBuf>, std::os::fd::Owned
     }
 }
 
-/// Reads until `buf` is full or the writer closed; returns the bytes read.
-fn read_full(mut file: File, buf: &mut [u8]) -> usize {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    filled
-}
-
-/// How a reaped process ended.
-fn exit_of(status: ExitStatus) -> RunExit {
+/// How the command ended, from its exit code or signal number.
+fn exit_of(code: Option<i32>, signal: Option<i32>) -> RunExit {
     RunExit {
-        code: status.code(),
-        signal: status.signal().map(|n| {
+        code,
+        signal: signal.map(|n| {
             Signal::try_from(n).map_or_else(|_| format!("signal {n}"), |s| s.as_str().to_owned())
         }),
     }
 }
 
-/// Every process under `root` now, children before their own children.
-fn descendants(root: i32) -> Vec<i32> {
-    let mut found = Vec::new();
-    let mut queue = vec![root];
-    while let Some(pid) = queue.pop() {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            continue;
-        };
-        for task in tasks.flatten() {
-            let Ok(children) = std::fs::read_to_string(task.path().join("children")) else {
-                continue;
-            };
-            for child in children
-                .split_ascii_whitespace()
-                .filter_map(|p| p.parse().ok())
-            {
-                if !found.contains(&child) && child != root {
-                    found.push(child);
-                    queue.push(child);
-                }
-            }
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
-    // Starting commands needs the corescope binary (the exec helper is
-    // corescope itself): those tests are end to end, in tests/run.rs.
+    // Starting commands needs the corescope binary (the guardian is
+    // corescope itself): those tests are end to end, in tests/run.rs and
+    // tests/lifetime.rs.
     use super::*;
 
     #[test]
     fn exit_statuses_read_as_code_or_signal() {
-        let code = exit_of(ExitStatus::from_raw(3 << 8));
+        let code = exit_of(Some(3), None);
         assert_eq!((code.code, code.signal.as_deref()), (Some(3), None));
         assert_eq!(code.describe(), "exited with code 3");
-        let killed = exit_of(ExitStatus::from_raw(9));
+        let killed = exit_of(None, Some(9));
         assert_eq!(
             (killed.code, killed.signal.as_deref()),
             (None, Some("SIGKILL"))
         );
         assert_eq!(killed.describe(), "killed by SIGKILL");
+        assert_eq!(exit_of(None, Some(99)).describe(), "killed by signal 99");
     }
 
     #[test]
-    fn descendants_are_found_under_a_process() {
-        let mut child = Command::new("sleep").arg("5").spawn().expect("sleep");
-        let me = i32::try_from(std::process::id()).expect("pid");
-        let found = descendants(me);
-        let _ = child.kill();
-        let _ = child.wait();
-        assert!(found.contains(&(child.id() as i32)), "{found:?}");
+    fn reports_are_read_whole_across_reads_and_noise_is_dropped() {
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC).expect("pipe");
+        let mut reports = Reports::new(File::from(read));
+        reports.nonblocking().expect("nonblocking");
+        let mut write = File::from(write);
+        assert_eq!(reports.next_report(), None, "nothing yet");
+        std::io::Write::write_all(&mut write, b"exited 3\nkil").expect("write");
+        assert_eq!(reports.next_report(), Some(Report::Exited(3)));
+        assert_eq!(reports.next_report(), None, "half a line");
+        std::io::Write::write_all(&mut write, b"led 9\n").expect("write");
+        assert_eq!(reports.next_report(), Some(Report::Killed(9)));
+        let noise = vec![b'x'; 1000];
+        std::io::Write::write_all(&mut write, &noise).expect("write");
+        std::io::Write::write_all(&mut write, b"\nbogus\nended 2\n").expect("write");
+        drop(write);
+        assert_eq!(reports.next_report(), Some(Report::Ended(2)));
+        assert_eq!(reports.next_report(), None);
+        assert!(reports.closed());
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::launch::{Launched, STOP_GRACE};
+use crate::launch::{Launched, RunEnd};
 use crate::snapshot::RunExit;
 
 /// The end of a command corescope started.
@@ -20,15 +20,28 @@ pub struct RunOutcome {
     pub stopped: bool,
     /// The file its output went to; `null` when it went to corescope's stderr.
     pub log: Option<String>,
+    /// Processes besides the command that corescope ended: still running
+    /// when it stopped the command, or left running by a command that
+    /// exited (at its exit, or with `--stay` when corescope ended). `null`
+    /// when unknown (a replay).
+    pub descendants_ended: Option<u32>,
 }
 
 impl RunOutcome {
     /// Ends the command if it still runs (and what it left behind either way)
     /// and says how it ended.
     pub fn after_stop(command: &mut Launched) -> Self {
-        let stopped = command.exit().is_none();
-        let exit = command.stop(STOP_GRACE);
-        Self::new(exit.as_ref(), stopped, command.log_path())
+        let end = command.stop();
+        Self::ended(&end, command.log_path())
+    }
+
+    /// The outcome of a run that ended as `end` says.
+    #[must_use]
+    pub fn ended(end: &RunEnd, log: Option<&Path>) -> Self {
+        Self {
+            descendants_ended: end.descendants_ended,
+            ..Self::new(end.exit.as_ref(), end.stopped, log)
+        }
     }
 
     /// An outcome from its parts.
@@ -39,6 +52,7 @@ impl RunOutcome {
             signal: exit.and_then(|e| e.signal.clone()),
             stopped,
             log: log.map(|p| p.display().to_string()),
+            descendants_ended: None,
         }
     }
 
@@ -50,10 +64,15 @@ impl RunOutcome {
             signal: self.signal.clone(),
         }
         .describe();
-        if self.stopped {
+        let how = if self.stopped {
             format!("{how} (stopped by corescope)")
         } else {
             how
+        };
+        match self.descendants_ended {
+            Some(0) | None => how,
+            Some(1) => format!("{how}; corescope ended 1 more process it had started"),
+            Some(n) => format!("{how}; corescope ended {n} more processes it had started"),
         }
     }
 }
@@ -85,5 +104,41 @@ mod tests {
         );
         let json = serde_json::to_value(&outcome).expect("json");
         assert!(json["exit_code"].is_null() && json["log"].is_null());
+        assert!(json["descendants_ended"].is_null(), "present, and null");
+    }
+
+    #[test]
+    fn what_corescope_ended_besides_the_command_is_said() {
+        let exited = RunExit {
+            code: Some(0),
+            signal: None,
+        };
+        let end = |n| RunEnd {
+            exit: Some(exited.clone()),
+            descendants_ended: Some(n),
+            stopped: false,
+        };
+        let none = RunOutcome::ended(&end(0), None);
+        assert_eq!(none.describe(), "exited with code 0");
+        let three = RunOutcome::ended(&end(3), None);
+        assert_eq!(
+            three.describe(),
+            "exited with code 0; corescope ended 3 more processes it had started"
+        );
+        assert_eq!(
+            serde_json::to_value(&three).expect("json")["descendants_ended"],
+            3
+        );
+        assert!(
+            RunOutcome::ended(
+                &RunEnd {
+                    stopped: true,
+                    ..end(1)
+                },
+                None
+            )
+            .describe()
+            .ends_with("(stopped by corescope); corescope ended 1 more process it had started")
+        );
     }
 }

@@ -137,8 +137,10 @@ impl Sampler {
 
     /// A sampler for the tree of a command corescope started, which it
     /// owns from now on (dropping the sampler stops the command).
+    /// Orphans of the command (handed to its guardian) are in the tree too.
     pub fn for_command(launched: Launched) -> Result<Self> {
         let mut sampler = Self::new(launched.pid())?;
+        sampler.tree.adopt_orphans_of(launched.guardian_pid());
         sampler.run = Some(launched);
         Ok(sampler)
     }

@@ -60,6 +60,10 @@ pub struct TreeReader {
     /// The root's real user id, read when the kernel first withholds
     /// something of it: whether that is because it is another user's.
     owner_uid: Option<u32>,
+    /// A subreaper whose other children belong to the tree too (the
+    /// guardian of a `run` command: orphans of the command are handed to
+    /// it). Not itself part of the tree.
+    adopter: Option<i32>,
     processes: HashMap<i32, ProcessReader>,
     threads: HashMap<i32, ThreadReader>,
     threads_peak: usize,
@@ -92,6 +96,7 @@ impl TreeReader {
             command: None,
             exe: None,
             owner_uid: None,
+            adopter: None,
             processes: HashMap::from([(root, reader)]),
             threads: HashMap::new(),
             threads_peak: 0,
@@ -108,6 +113,12 @@ impl TreeReader {
             page_kib: page_kib(),
             ns_per_tick: 1_000_000_000 / ticks_per_second(),
         })
+    }
+
+    /// Counts the other children of `adopter` (and their descendants) in
+    /// the tree from now on; `adopter` itself stays out of it.
+    pub const fn adopt_orphans_of(&mut self, adopter: i32) {
+        self.adopter = Some(adopter);
     }
 
     /// The root process id.
@@ -183,8 +194,9 @@ impl TreeReader {
         let mut cpu = Vec::new();
         let mut seen_pids = HashSet::new();
         let mut live_tids = HashSet::new();
-        // Each queued process remembers which thread listed it as a child.
-        let mut queue: VecDeque<(i32, Option<i32>)> = VecDeque::from([(self.root, None)]);
+        // Each queued process remembers which thread listed it as a child:
+        // the root first, then the adopter's other children.
+        let mut queue = self.first_processes();
 
         while let Some((pid, parent_tid)) = queue.pop_front() {
             if !seen_pids.insert(pid) {
@@ -301,6 +313,17 @@ impl TreeReader {
         }
         let another_user = restricted && self.owner_uid != Some(nix::unistd::getuid().as_raw());
         (restricted, another_user)
+    }
+
+    /// Where a tick starts: the root, then the adopter's other children.
+    /// Each queued process remembers which thread listed it as a child.
+    fn first_processes(&self) -> VecDeque<(i32, Option<i32>)> {
+        let mut queue = VecDeque::from([(self.root, None)]);
+        if let Some(adopter) = self.adopter {
+            let orphans = crate::launch::guardian::children(adopter);
+            queue.extend(orphans.into_iter().map(|pid| (pid, None)));
+        }
+        queue
     }
 
     /// The process now, whether it has fewer threads than last tick, and its

@@ -1,13 +1,14 @@
 //! `manager`: a server process holds a dictionary; worker processes update
 //! it through requests, as with `multiprocessing.Manager().dict()`.
 //!
-//! Worker 0 is the manager: it serves a `HashMap` under an abstract socket
-//! name unique to the round. Workers 1..=`workers` are clients: each makes
-//! `tasks` `incr KEY` requests (the keys in turn), timing each one, and
-//! counts those answered. The parent then asks the server for the whole
-//! dictionary, checks that its counts add up to the requests made, and
-//! sends `shutdown`; the server exits on its own, and is killed only if it
-//! does not.
+//! Worker 0 is the manager: it serves a `HashMap` to the connections the
+//! parent passes it through its door, one per client and one for the parent
+//! (channels nobody else can reach: see `process::ipc`). Workers
+//! 1..=`workers` are clients: each makes `tasks` `incr KEY` requests (the
+//! keys in turn), timing each one, and counts those answered. The parent
+//! then asks the server for the whole dictionary, checks that its counts add
+//! up to the requests made, and sends `shutdown`; the server exits on its
+//! own, and is killed only if it does not.
 //!
 //! The server is started by the demo's own launcher, from this thread,
 //! before the clients' pool, because it must outlive the pool: the pool
@@ -15,6 +16,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -22,10 +24,9 @@ use serde::Serialize;
 
 use crate::context::{Demo, RunContext};
 use crate::outcome::{Latency, Outcome, ResultLine, RoundOutcome};
-use crate::probes::clock::now_ns;
 use crate::process::{
     ChildSpec, Exit, Launcher, ManagerConnection, PoolPlan, Role, STOP_GRACE, ipc,
-    run_process_pool, slot, value,
+    run_process_pool_with, slot, value,
 };
 use crate::shm::SharedRegion;
 
@@ -129,22 +130,26 @@ impl Manager {
         for slot in slots {
             slot.bytes_sent.store(0, Ordering::Relaxed);
         }
-        let socket = ipc::socket_name("manager");
         region.controls.publish(&ctx.controls);
-        let Some(server) = Server::start(ctx, region, &socket) else {
+        let Some(server) = Server::start(ctx, region) else {
             return ManagerOutcome::default();
         };
-        let role = |_| Role::ManagerClient {
-            socket: socket.clone(),
-            requests,
+        let role = |_| Role::ManagerClient { requests };
+        // Each client's channel: one end through the door to the server (a
+        // server already gone refuses it, and the client reads the end),
+        // the other as the client's stdin.
+        let channel = |_| {
+            let (client, theirs) = ipc::channel()?;
+            let _ = server.door.send(theirs.into());
+            Ok(Some(OwnedFd::from(client)))
         };
         // The pool asks `more` at every tick: the moment to see whether the
-        // server is still there, and to tell clients waiting for it if not.
-        let more = |r: &SharedRegion| {
-            server.watch(r);
+        // server is still there.
+        let more = |_: &SharedRegion| {
+            server.watch();
             true
         };
-        let run = run_process_pool(
+        let run = run_process_pool_with(
             ctx,
             region,
             &PoolPlan {
@@ -153,10 +158,11 @@ impl Manager {
                 first_slot: SERVER + 1,
                 fixed: Some(clients),
             },
+            &channel,
         );
-        server.watch(region);
+        server.watch();
         let (dictionary, answered_shutdown) = if server.is_running() {
-            ask_for_the_dictionary(ctx, &socket)
+            ask_for_the_dictionary(ctx, &server.door)
         } else {
             (BTreeMap::new(), false)
         };
@@ -184,43 +190,46 @@ impl Manager {
 /// clients' pool.
 struct Server {
     launcher: RefCell<Launcher>,
+    /// Our side of the server's door: connections are passed through it.
+    door: ipc::Door,
     exits: RefCell<Vec<Exit>>,
 }
 
 impl Server {
     /// Starts the server in its slot; `None` (the run failed) if it cannot.
-    fn start(ctx: &RunContext, region: &'static SharedRegion, socket: &str) -> Option<Self> {
+    fn start(ctx: &RunContext, region: &'static SharedRegion) -> Option<Self> {
         let mut launcher = Launcher::new();
         let spec = ChildSpec {
             slot: SERVER,
-            role: Role::ManagerServer {
-                socket: socket.to_owned(),
-            },
+            role: Role::ManagerServer,
             fault: ctx.config.faults.get(&SERVER).copied(),
         };
-        if let Err(err) = launcher.spawn(region, &spec) {
-            ctx.status
-                .fail(format!("cannot start the manager process: {err}"));
-            ctx.controls.stop();
-            return None;
-        }
+        let door = ipc::channel().and_then(|(ours, theirs)| {
+            launcher.spawn_with(region, &spec, Some(theirs.into()))?;
+            Ok(ipc::Door::new(ours))
+        });
+        let door = match door {
+            Ok(door) => door,
+            Err(err) => {
+                ctx.status
+                    .fail(format!("cannot start the manager process: {err}"));
+                ctx.controls.stop();
+                return None;
+            }
+        };
         ctx.registry
             .register_worker_shared(SERVER, &region.workers[SERVER].probe);
         Some(Self {
             launcher: RefCell::new(launcher),
+            door,
             exits: RefCell::new(Vec::new()),
         })
     }
 
-    /// Reaps the server if it ended, and marks its slot ended for the
-    /// clients that wait for it.
-    fn watch(&self, region: &SharedRegion) {
-        for exit in self.launcher.borrow_mut().reap() {
-            region.workers[exit.slot]
-                .ended_ns
-                .store(now_ns().max(1), Ordering::Release);
-            self.exits.borrow_mut().push(exit);
-        }
+    /// Reaps the server if it ended.
+    fn watch(&self) {
+        let ended = self.launcher.borrow_mut().reap();
+        self.exits.borrow_mut().extend(ended);
     }
 
     fn is_running(&self) -> bool {
@@ -245,13 +254,17 @@ impl Server {
 /// Asks the server for its dictionary, then to shut down: the dictionary
 /// (empty if the server could not be asked) and whether it answered the
 /// shutdown. Nothing is asked of a stopped run.
-fn ask_for_the_dictionary(ctx: &RunContext, socket: &str) -> (BTreeMap<String, u64>, bool) {
+fn ask_for_the_dictionary(ctx: &RunContext, door: &ipc::Door) -> (BTreeMap<String, u64>, bool) {
     if ctx.controls.is_stopping() {
         return (BTreeMap::new(), false);
     }
     let deadline = Instant::now() + ASK_DEADLINE;
     let keep_going = || !ctx.controls.is_stopping() && Instant::now() < deadline;
-    let Ok(mut connection) = ManagerConnection::open(socket, &keep_going) else {
+    let connection = ipc::channel().and_then(|(ours, theirs)| {
+        door.send(theirs.into())?;
+        ManagerConnection::open(ipc::timed(ours)?, &keep_going)
+    });
+    let Ok(mut connection) = connection else {
         return (BTreeMap::new(), false);
     };
     let dictionary = connection.dump(&keep_going).unwrap_or_default();

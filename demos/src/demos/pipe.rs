@@ -1,20 +1,22 @@
 //! `pipe`: a two-way pipe between two processes, as `multiprocessing.Pipe()`
 //! gives (a connected pair of UNIX stream sockets, duplex).
 //!
-//! Two worker processes hold its ends: worker 1 listens under an abstract
-//! socket name unique to the round and echoes; worker 0 connects, sends
+//! Two worker processes hold its ends, made by the parent and given to each
+//! at its start (nobody else can reach them): worker 1 echoes; worker 0 sends
 //! `tasks` messages of `amount` bytes, one at a time, and times each round
 //! trip until the echo is back, checking it byte for byte. Both count the
 //! bytes they send in their slots, so the bytes moved are measured, not
 //! computed from the parameters.
 
+use std::cell::RefCell;
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 
 use crate::context::{Demo, RunContext};
 use crate::outcome::{Latency, Outcome, ResultLine, RoundOutcome};
-use crate::process::{PoolPlan, Role, ipc, run_process_pool, slot, value};
+use crate::process::{PoolPlan, Role, ipc, run_process_pool_with, slot, value};
 use crate::shm::SharedRegion;
 
 const CALLER: usize = slot::PIPE_CALLER;
@@ -95,23 +97,28 @@ impl Pipe {
         for end in [CALLER, ECHO] {
             region.workers[end].bytes_sent.store(0, Ordering::Relaxed);
         }
-        let socket = ipc::socket_name("pipe");
-        let role = |end: usize| {
-            if end == CALLER {
-                Role::PipeCaller {
-                    socket: socket.clone(),
-                    messages,
-                    bytes,
-                }
-            } else {
-                Role::PipeEcho {
-                    socket: socket.clone(),
-                    bytes,
-                }
+        // The two ends of the pipe, one for each process, taken as each is
+        // spawned; none is left in the parent after the round.
+        let ends = match ipc::channel() {
+            Ok((caller, echo)) => RefCell::new([Some(caller), Some(echo)]),
+            Err(err) => {
+                ctx.status.fail(format!("cannot make the pipe: {err}"));
+                return PipeOutcome::default();
             }
         };
+        let role = |end: usize| {
+            if end == CALLER {
+                Role::PipeCaller { messages, bytes }
+            } else {
+                Role::PipeEcho { bytes }
+            }
+        };
+        let channel = |end: usize| {
+            let index = usize::from(end != CALLER);
+            Ok(ends.borrow_mut()[index].take().map(OwnedFd::from))
+        };
         let more = |_: &SharedRegion| true;
-        let run = run_process_pool(
+        let run = run_process_pool_with(
             ctx,
             region,
             &PoolPlan {
@@ -120,6 +127,7 @@ impl Pipe {
                 first_slot: CALLER,
                 fixed: Some(2),
             },
+            &channel,
         );
         PipeOutcome {
             messages,

@@ -26,8 +26,8 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(10);
 pub const ORPHANED: i32 = 3;
 /// Exit code: the region or the spec could not be read.
 pub const BAD_START: i32 = 4;
-/// Exit code: the role could not do its job (its peer never came, its
-/// socket name was taken, its peer broke the protocol).
+/// Exit code: the role could not do its job (it was given no channel, its
+/// peer broke the protocol).
 pub const ROLE_FAILED: i32 = 5;
 
 /// Runs a worker process to the end and returns its exit code.
@@ -178,19 +178,13 @@ fn run_role(
             iterations,
             workers,
         } => roles::memory::shared_value(region, worker, *iterations, *workers, crash),
-        Role::PipeCaller {
-            socket,
-            messages,
-            bytes,
-        } => return roles::pipe::caller(region, worker, socket, *messages, *bytes, crash),
-        Role::PipeEcho { socket, bytes } => {
-            return roles::pipe::echo_end(region, worker, socket, *bytes, crash);
+        Role::PipeCaller { messages, bytes } => {
+            return roles::pipe::caller(region, worker, *messages, *bytes, crash);
         }
-        Role::ManagerServer { socket } => {
-            return roles::manager::server(region, worker, socket, crash);
-        }
-        Role::ManagerClient { socket, requests } => {
-            return roles::manager::client(region, worker, socket, *requests, crash);
+        Role::PipeEcho { bytes } => return roles::pipe::echo_end(region, worker, *bytes, crash),
+        Role::ManagerServer => return roles::manager::server(region, worker, crash),
+        Role::ManagerClient { requests } => {
+            return roles::manager::client(region, worker, *requests, crash);
         }
         Role::MapSquares { work_ms, total } => {
             roles::pool::map_squares(

@@ -1,58 +1,45 @@
-//! Sockets between processes, for the two-way pipe and the manager: UNIX
-//! stream sockets under abstract names, and reads and writes that cannot
-//! hang.
+//! Channels between processes, for the two-way pipe and the manager:
+//! connected pairs of UNIX stream sockets that the parent creates and hands
+//! to its workers, and reads and writes that cannot hang.
 //!
-//! An abstract name lives in the kernel only: nothing is left in the
-//! filesystem, whatever way a process ends, and the name is free again once
-//! its listener is closed. Names carry the parent's pid and a count kept by
-//! the parent, so two runs, or two rounds of one run, never meet.
+//! Nobody else can reach a channel: it has no name (no abstract socket, no
+//! file), so no other process, of this user or another, can connect to it,
+//! squat on it or inject into it. A worker gets its end as its stdin (std's
+//! `Command` moves it there in the child: no descriptor loses close-on-exec
+//! in the parent, no `unsafe`). A running worker that needs more ends (the
+//! manager, one per client) gets them through a [`Door`]: a channel over
+//! which the parent passes further ends (`SCM_RIGHTS`).
+//!
+//! The end that serves (the pipe's echo, the manager) greets its peer with
+//! one byte once it runs and holds its channel ([`greet`]); the peer waits
+//! for it ([`await_greeting`]) before it times anything, so no figure
+//! includes the server's start.
 //!
 //! Every call that waits does so in slices of `POLL` and asks `keep_going`
 //! between them, so a stopped run (or a deadline the caller put in
 //! `keep_going`) ends it. A peer that was killed reads as end-of-file or a
 //! reset connection, and writing to it fails with `EPIPE` (Rust ignores
-//! `SIGPIPE`): no call waits for a peer that is gone.
+//! `SIGPIPE`): no call waits for a peer that is gone. Since the parent
+//! closes its copy of a worker's end once the worker is spawned, a worker
+//! that dies (or was never started) is seen so by its peer.
 
-use std::io::{self, BufRead, ErrorKind, Read, Write};
-use std::os::linux::net::SocketAddrExt;
-use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::io::{self, BufRead, ErrorKind, IoSlice, IoSliceMut, Read, Write};
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-/// The longest a blocked read, write or accept goes without asking
+use rustix::net::{
+    RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags,
+};
+
+/// The longest a blocked read, write or receive goes without asking
 /// `keep_going` again.
 pub const POLL: Duration = Duration::from_millis(50);
 
-/// How long a process waits for its peer to listen or to connect before
-/// giving up (a peer that crashed before it got there).
-pub const PEER_DEADLINE: Duration = Duration::from_secs(10);
-
-/// The first pause between two tries to connect or accept; each pause
-/// doubles, up to `RETRY_MAX`: a peer that is about to come is met within a
-/// millisecond, and one that takes long costs few wake-ups (a server waits
-/// in `accept` for the whole run).
-const RETRY: Duration = Duration::from_millis(1);
-/// The longest pause between two tries.
-const RETRY_MAX: Duration = Duration::from_millis(16);
-
 /// The longest line a peer may send (a manager request or reply).
 const MAX_LINE: u64 = 64 * 1024;
-
-/// A fresh abstract socket name for `what` ("pipe", "manager"), unique to
-/// this process and call.
-#[must_use]
-pub fn socket_name(what: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "corescope-{}-{what}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn address(name: &str) -> io::Result<SocketAddr> {
-    SocketAddr::from_abstract_name(name.as_bytes())
-}
 
 /// The error for a wait that `keep_going` ended.
 fn gave_up() -> io::Error {
@@ -64,64 +51,117 @@ fn timed_out(err: &io::Error) -> bool {
     matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 
-/// Listens on the abstract name `name`. Fails if it is taken.
-pub fn listen(name: &str) -> io::Result<UnixListener> {
-    let listener = UnixListener::bind_addr(&address(name)?)?;
-    // Accepts poll, so that a stop is seen while nobody connects.
-    listener.set_nonblocking(true)?;
-    Ok(listener)
+/// The byte a serving end sends first on a channel.
+const READY: u8 = b'+';
+
+/// Tells the peer that this end runs and serves the channel from now on.
+pub fn greet(stream: &mut UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<()> {
+    write_all(stream, &[READY], keep_going)
 }
 
-/// Waits for the next connection to `listener`.
-pub fn accept(listener: &UnixListener, keep_going: &dyn Fn() -> bool) -> io::Result<UnixStream> {
-    let mut pause = RETRY;
-    loop {
-        match listener.accept() {
-            Ok((stream, _)) => return with_timeouts(stream),
-            Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                if !keep_going() {
-                    return Err(gave_up());
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(RETRY_MAX);
-            }
-            Err(err) if err.kind() == ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
+/// Waits for the peer's greeting; an error if the peer is gone or sent
+/// something else.
+pub fn await_greeting(stream: &mut UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<()> {
+    let mut byte = [0];
+    if read_exact(stream, &mut byte, keep_going)? && byte[0] == READY {
+        Ok(())
+    } else {
+        Err(io::Error::other("the peer did not greet"))
     }
 }
 
-/// Connects to the abstract name `name`, trying again while nobody listens
-/// there yet (the peer is still starting).
-pub fn connect(name: &str, keep_going: &dyn Fn() -> bool) -> io::Result<UnixStream> {
-    let address = address(name)?;
-    let mut pause = RETRY;
-    loop {
-        match UnixStream::connect_addr(&address) {
-            Ok(stream) => return with_timeouts(stream),
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    ErrorKind::ConnectionRefused | ErrorKind::NotFound | ErrorKind::Interrupted
-                ) =>
-            {
-                if !keep_going() {
-                    return Err(gave_up());
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(RETRY_MAX);
-            }
-            Err(err) => return Err(err),
-        }
-    }
+/// A new channel: two connected ends, one for each side.
+pub fn channel() -> io::Result<(UnixStream, UnixStream)> {
+    UnixStream::pair()
 }
 
-/// A blocking stream whose reads and writes give up after `POLL`.
-fn with_timeouts(stream: UnixStream) -> io::Result<UnixStream> {
+/// The channel this worker process was given as its stdin; stdin is
+/// `/dev/null` from then on.
+pub fn inherited() -> io::Result<UnixStream> {
+    let end = io::stdin().as_fd().try_clone_to_owned()?;
+    let null = std::fs::File::open("/dev/null")?;
+    nix::unistd::dup2_stdin(&null).map_err(io::Error::from)?;
+    timed(UnixStream::from(end))
+}
+
+/// `stream`, blocking, its reads and writes giving up after `POLL`.
+pub fn timed(stream: UnixStream) -> io::Result<UnixStream> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(POLL))?;
     stream.set_write_timeout(Some(POLL))?;
     Ok(stream)
+}
+
+/// A channel that carries channel ends from the parent to a running worker.
+#[derive(Debug)]
+pub struct Door(UnixStream);
+
+impl Door {
+    /// A door over `stream` (its reads must time out: see [`timed`]).
+    #[must_use]
+    pub const fn new(stream: UnixStream) -> Self {
+        Self(stream)
+    }
+
+    /// Passes `end` to the other side. Fails when nobody is there any more
+    /// (the worker died): `end` is then closed, and its peer reads the end.
+    pub fn send(&self, end: OwnedFd) -> io::Result<()> {
+        let fds = [end.as_fd()];
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        control.push(SendAncillaryMessage::ScmRights(&fds));
+        // One byte of data: a message with rights but no data is not sent.
+        let sent = rustix::net::sendmsg(
+            &self.0,
+            &[IoSlice::new(b"c")],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        );
+        // Our copy closes: from here the worker holds the only one.
+        drop(end);
+        sent?;
+        Ok(())
+    }
+
+    /// The next end passed through the door; `Ok(None)` once the parent
+    /// closed its side (no more will come).
+    pub fn receive(&self, keep_going: &dyn Fn() -> bool) -> io::Result<Option<UnixStream>> {
+        loop {
+            let mut byte = [0_u8; 1];
+            let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+            let mut control = RecvAncillaryBuffer::new(&mut space);
+            let received = rustix::net::recvmsg(
+                &self.0,
+                &mut [IoSliceMut::new(&mut byte)],
+                &mut control,
+                RecvFlags::CMSG_CLOEXEC,
+            );
+            match received {
+                Ok(message) => {
+                    let end = control.drain().find_map(|message| match message {
+                        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+                        _ => None,
+                    });
+                    match end {
+                        Some(end) => return timed(UnixStream::from(end)).map(Some),
+                        None if message.bytes == 0 => return Ok(None),
+                        // A byte without an end: not from our parent's `send`.
+                        None => {}
+                    }
+                }
+                Err(errno) => {
+                    let err = io::Error::from(errno);
+                    if timed_out(&err) {
+                        if !keep_going() {
+                            return Err(gave_up());
+                        }
+                    } else if err.kind() != ErrorKind::Interrupted {
+                        return Err(err);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Reads exactly `buf.len()` bytes. `Ok(false)` when the stream ended
@@ -211,35 +251,53 @@ mod tests {
     use std::time::Instant;
 
     #[test]
-    fn names_are_unique_and_abstract() {
-        let (a, b) = (socket_name("pipe"), socket_name("pipe"));
-        assert_ne!(a, b);
-        assert!(a.starts_with(&format!("corescope-{}-pipe-", std::process::id())));
-        let listener = listen(&a).expect("listen");
-        assert!(listen(&a).is_err(), "a name is taken while listened on");
-        assert!(
-            !std::path::Path::new(&a).exists(),
-            "nothing in the filesystem"
-        );
-        let client = std::thread::spawn(move || connect(&a, &|| true).expect("connect"));
-        let mut server = accept(&listener, &|| true).expect("accept");
-        let mut client = client.join().expect("client");
-        write_all(&mut client, b"hello\n", &|| true).expect("write");
-        let mut reader = BufReader::new(&mut server);
+    fn ends_pass_through_a_door_and_carry_data() {
+        let (parent, worker) = channel().expect("door");
+        let door = Door::new(parent);
+        let far = Door::new(timed(worker).expect("timeouts"));
+        let (mut mine, theirs) = channel().expect("channel");
+        door.send(theirs.into()).expect("send");
+        let mut received = far.receive(&|| true).expect("receive").expect("an end");
+        write_all(&mut mine, b"hello\n", &|| true).expect("write");
+        let mut reader = BufReader::new(&mut received);
         assert_eq!(
             read_line(&mut reader, &|| true).expect("read").as_deref(),
             Some("hello")
         );
+        drop(door);
+        assert!(far.receive(&|| true).expect("the end").is_none());
     }
 
     #[test]
-    fn connecting_to_nobody_gives_up_when_told() {
-        let name = socket_name("nobody");
+    fn a_greeting_is_awaited_and_a_peer_gone_instead_is_an_error() {
+        let (a, b) = channel().expect("channel");
+        let (mut a, mut b) = (timed(a).expect("a"), timed(b).expect("b"));
+        greet(&mut a, &|| true).expect("greet");
+        await_greeting(&mut b, &|| true).expect("greeted");
+        drop(a);
+        assert!(
+            await_greeting(&mut b, &|| true).is_err(),
+            "gone, not greeted"
+        );
+    }
+
+    #[test]
+    fn a_door_that_waits_gives_up_when_told_and_a_closed_one_refuses() {
+        let (parent, worker) = channel().expect("door");
+        let far = Door::new(timed(worker).expect("timeouts"));
         let started = Instant::now();
         let deadline = started + Duration::from_millis(30);
-        let err = connect(&name, &|| Instant::now() < deadline).expect_err("nobody listens");
+        let err = far
+            .receive(&|| Instant::now() < deadline)
+            .expect_err("nothing sent");
         assert_eq!(err.kind(), ErrorKind::TimedOut);
         assert!(started.elapsed() < Duration::from_secs(2));
+        drop(far);
+        let (_mine, theirs) = channel().expect("channel");
+        assert!(
+            Door::new(parent).send(theirs.into()).is_err(),
+            "nobody on the other side"
+        );
     }
 
     #[test]

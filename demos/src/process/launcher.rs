@@ -9,6 +9,8 @@
 //! deadlock on a lock whose owner does not exist in it). Each child:
 //! - gets the region's descriptor, which loses close-on-exec only for the
 //!   moment of its spawn (demos spawn from one thread at a time);
+//! - gets its channel, if its role talks to a peer, as its stdin (see
+//!   [`super::ipc`]); the parent's copy closes as the spawn returns;
 //! - sets its parent-death signal to SIGKILL first thing and checks that its
 //!   parent is still the one that started it, so a SIGKILL of the dashboard
 //!   takes every worker with it;
@@ -16,6 +18,7 @@
 //!   the run (stop, restart, drop).
 
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -74,13 +77,23 @@ impl Launcher {
 
     /// Starts a worker for `spec`, recording in the region when it was asked for.
     pub fn spawn(&mut self, region: &SharedRegion, spec: &ChildSpec) -> io::Result<u32> {
+        self.spawn_with(region, spec, None)
+    }
+
+    /// Starts a worker for `spec` with `channel` as its stdin (its end of a
+    /// channel to a peer; see [`super::ipc`]).
+    pub fn spawn_with(
+        &mut self,
+        region: &SharedRegion,
+        spec: &ChildSpec,
+        channel: Option<OwnedFd>,
+    ) -> io::Result<u32> {
         let fd = SharedRegion::global_fd()?;
         let slot = region.workers.get(spec.slot).ok_or_else(|| {
             io::Error::other(format!("no slot {} in the shared region", spec.slot))
         })?;
         slot.spawned_ns
             .store(now_ns(), std::sync::atomic::Ordering::Relaxed);
-        slot.ended_ns.store(0, std::sync::atomic::Ordering::Release);
         let mut command = Command::new(&self.executable);
         command
             // Named as a person would look for it: `pgrep -f corescope`.
@@ -92,14 +105,17 @@ impl Launcher {
             .arg(std::process::id().to_string())
             .arg("--spec")
             .arg(spec.to_arg())
+            .stdin(channel.map_or_else(Stdio::null, Stdio::from))
             // The dashboard owns the terminal: a worker writes nothing to it.
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);
         fcntl(fd, FcntlArg::F_SETFD(FdFlag::empty()))?;
         let spawned = command.spawn();
         fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))?;
+        // Closes our copy of the channel's end: the peer must see the end
+        // when this worker dies.
+        drop(command);
         let child = spawned?;
         let pid = child.id();
         self.running.push((spec.slot, child));

@@ -6,16 +6,16 @@
 //! A worker that crashes is reported (slot, pid, signal) and its slot is
 //! started again, as `multiprocessing.Pool` replaces a dead worker; the run
 //! goes on. On a stop, workers get a moment to finish their step, then the
-//! ones left are killed. Every end is marked in the slot (`ended_ns`), so
-//! that a worker waiting for a peer learns it is gone.
+//! ones left are killed. A worker talking to a peer learns that the peer is
+//! gone from its channel (see `ipc`).
 
+use std::os::fd::OwnedFd;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::launcher::{Exit, Launcher};
 use super::spec::{ChildSpec, Role};
 use crate::context::RunContext;
-use crate::probes::clock::now_ns;
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 
 /// How often the parent looks at the wanted count and the children.
@@ -57,18 +57,22 @@ pub fn run_process_pool(
     region: &'static SharedRegion,
     plan: &PoolPlan<'_>,
 ) -> ProcessRun {
+    run_process_pool_with(ctx, region, plan, &|_| Ok(None))
+}
+
+/// [`run_process_pool`], each worker given the channel end `channel` makes
+/// for its slot (`None`: no channel). A channel that cannot be made fails
+/// the run as a spawn that failed does.
+pub fn run_process_pool_with(
+    ctx: &RunContext,
+    region: &'static SharedRegion,
+    plan: &PoolPlan<'_>,
+    channel: &dyn Fn(usize) -> std::io::Result<Option<OwnedFd>>,
+) -> ProcessRun {
     let mut launcher = Launcher::new();
     let mut run = ProcessRun::default();
     let started = Instant::now();
     let mut first_spawn = [true; MAX_PROCESSES];
-    if let Some(fixed) = plan.fixed {
-        // A fixed set's workers may wait for each other: none may read a
-        // slot as ended because a previous round's process ended there.
-        let last = (plan.first_slot + fixed).min(MAX_PROCESSES);
-        for slot in &region.workers[plan.first_slot.min(last)..last] {
-            slot.ended_ns.store(0, Ordering::Release);
-        }
-    }
     loop {
         region.controls.publish(&ctx.controls);
         for exit in launcher.reap() {
@@ -97,7 +101,9 @@ pub fn run_process_pool(
                     role: (plan.role)(slot),
                     fault,
                 };
-                match launcher.spawn(region, &spec) {
+                let spawned =
+                    channel(slot).and_then(|channel| launcher.spawn_with(region, &spec, channel));
+                match spawned {
                     Ok(_) => {
                         run.started += 1;
                         ctx.status.worker_spawned();
@@ -132,7 +138,6 @@ pub fn run_process_pool(
 /// a clean exit.
 fn note_exit(ctx: &RunContext, region: &SharedRegion, run: &mut ProcessRun, exit: Exit) {
     let slot = &region.workers[exit.slot];
-    slot.ended_ns.store(now_ns().max(1), Ordering::Release);
     let (asked, ready) = (
         slot.spawned_ns.load(Ordering::Relaxed),
         slot.ready_ns.load(Ordering::Relaxed),

@@ -92,33 +92,25 @@ pub enum Role {
         /// array is cut into this many stripes.
         workers: u64,
     },
-    /// One end of a two-way pipe: connects to `socket`, sends `messages`
+    /// One end of a two-way pipe (its channel, as stdin): sends `messages`
     /// messages of `bytes` bytes and times each round trip.
     PipeCaller {
-        /// Abstract socket name.
-        socket: String,
         /// Round trips to make.
         messages: u64,
         /// Bytes in each message.
         bytes: u64,
     },
-    /// The other end: listens on `socket` and sends every message back.
+    /// The other end: sends every message back.
     PipeEcho {
-        /// Abstract socket name.
-        socket: String,
         /// Bytes in each message.
         bytes: u64,
     },
-    /// A manager: serves a dictionary on `socket` until asked to shut down.
-    ManagerServer {
-        /// Abstract socket name.
-        socket: String,
-    },
+    /// A manager: serves a dictionary, to every connection passed through
+    /// the door it has as stdin, until asked to shut down.
+    ManagerServer,
     /// Updates the manager's dictionary with `requests` increments, timing
     /// each request.
     ManagerClient {
-        /// Abstract socket name.
-        socket: String,
         /// Requests to make.
         requests: u64,
     },
@@ -287,21 +279,12 @@ mod tests {
                 workers: 2,
             },
             Role::PipeCaller {
-                socket: "corescope-1-pipe-0".to_owned(),
                 messages: 3,
                 bytes: 64,
             },
-            Role::PipeEcho {
-                socket: "corescope-1-pipe-0".to_owned(),
-                bytes: 64,
-            },
-            Role::ManagerServer {
-                socket: "corescope-1-manager-0".to_owned(),
-            },
-            Role::ManagerClient {
-                socket: "corescope-1-manager-0".to_owned(),
-                requests: 5,
-            },
+            Role::PipeEcho { bytes: 64 },
+            Role::ManagerServer,
+            Role::ManagerClient { requests: 5 },
             Role::MapSquares {
                 work_ms: 3,
                 total: 7,

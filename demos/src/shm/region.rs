@@ -93,18 +93,6 @@ pub struct WorkerSlot {
     pub ready_ns: AtomicU64,
     /// Bytes the worker sent to other processes (pipes, queue items).
     pub bytes_sent: AtomicU64,
-    /// When the parent saw the process end (`CLOCK_MONOTONIC` ns); 0 while
-    /// it runs. How a peer learns that the other end is gone, even one that
-    /// crashed: only the parent, which reaps it, can know.
-    pub ended_ns: AtomicU64,
-}
-
-impl WorkerSlot {
-    /// True once the parent has seen this slot's process end.
-    #[must_use]
-    pub fn has_ended(&self) -> bool {
-        self.ended_ns.load(Ordering::Acquire) != 0
-    }
 }
 
 /// Everything corescope and its worker processes share.
@@ -237,12 +225,7 @@ impl SharedRegion {
         self.next_task.store(0, Ordering::Relaxed);
         for slot in &self.workers {
             slot.probe.reset();
-            for field in [
-                &slot.spawned_ns,
-                &slot.ready_ns,
-                &slot.bytes_sent,
-                &slot.ended_ns,
-            ] {
+            for field in [&slot.spawned_ns, &slot.ready_ns, &slot.bytes_sent] {
                 field.store(0, Ordering::Relaxed);
             }
         }

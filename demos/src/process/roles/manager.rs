@@ -1,8 +1,9 @@
 //! `manager`: a server process that holds a dictionary, and the clients
 //! that update it through requests, as `multiprocessing.Manager().dict()`.
 //!
-//! The protocol is one line per request and per reply, over an abstract
-//! UNIX socket:
+//! The protocol is one line per request and per reply, over a channel per
+//! client (see [`super::super::ipc`]), each passed to the server through the
+//! door it was given:
 //!
 //! | request    | reply                                         |
 //! | ---------- | --------------------------------------------- |
@@ -11,7 +12,9 @@
 //! | `dump`     | one `KEY COUNT` line per key, sorted, then `end` |
 //! | `shutdown` | `ok`; the server then stops                   |
 //!
-//! anything else gets `error ...`. The server answers each connection on a
+//! anything else gets `error ...`. Before any of it, the server greets each
+//! connection it takes (one byte, see `ipc::greet`), so that no request's
+//! time includes the server's start. The server answers each connection on a
 //! thread of its own, as Python's manager does; one lock around the map
 //! makes each request atomic, which is why no update is lost however many
 //! clients there are.
@@ -19,15 +22,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, BufReader};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 
 use super::super::child::{bytes_sent, crash_now, task_done};
-use super::super::ipc::{POLL, accept, connect, listen, read_line, write_all};
-use super::super::spec::{slot, value};
-use super::waiting_for;
+use super::super::ipc::{Door, POLL, await_greeting, greet, inherited, read_line, write_all};
+use super::super::spec::value;
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
 use crate::shm::SharedRegion;
@@ -85,28 +87,35 @@ impl Dictionary {
         }
     }
 
-    /// Serves connections on `listener`, each on its own thread, until a
-    /// `shutdown` request or until `keep_going` says stop; then waits for its
-    /// connection threads (each ends within `POLL`). Calls `on_reply` after
-    /// every reply sent.
+    /// Serves the connections that come through `door`, each on its own
+    /// thread, until a `shutdown` request or until `keep_going` says stop;
+    /// then waits for its connection threads (each ends within `POLL`).
+    /// Calls `on_reply` after every reply sent.
     pub(crate) fn serve(
         &self,
-        listener: &UnixListener,
+        door: &Door,
         keep_going: &(dyn Fn() -> bool + Sync),
         on_reply: &(dyn Fn(Reply) + Sync),
     ) {
         let open = || keep_going() && !self.shutdown.load(Ordering::Relaxed);
         let open = &open;
         std::thread::scope(|scope| {
+            let mut door_open = true;
             while open() {
-                match accept(listener, open) {
-                    Ok(stream) => {
+                if !door_open {
+                    // No connection can come any more: wait for `shutdown`.
+                    std::thread::sleep(POLL);
+                    continue;
+                }
+                match door.receive(open) {
+                    Ok(Some(stream)) => {
                         // A connection the system cannot give a thread is
                         // closed again: its client reads the end and gives up.
                         let _ = std::thread::Builder::new()
                             .name("connection".into())
                             .spawn_scoped(scope, move || self.converse(stream, open, on_reply));
                     }
+                    Ok(None) => door_open = false,
                     // Out of descriptors, say: wait for connections to end.
                     Err(_) => std::thread::sleep(POLL),
                 }
@@ -126,6 +135,9 @@ impl Dictionary {
         };
         let mut reader = BufReader::new(read_half);
         let mut writer = stream;
+        if greet(&mut writer, open).is_err() {
+            return;
+        }
         while let Ok(Some(request)) = read_line(&mut reader, open) {
             let (text, data) = self.answer(&request);
             if write_all(&mut writer, text.as_bytes(), open).is_err() {
@@ -147,9 +159,11 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Connects to the manager listening under `socket`.
-    pub fn open(socket: &str, keep_going: &dyn Fn() -> bool) -> io::Result<Self> {
-        let writer = connect(socket, keep_going)?;
+    /// A connection over `stream`, a channel whose other end was passed to
+    /// the server, once the server has greeted it.
+    pub fn open(mut stream: UnixStream, keep_going: &dyn Fn() -> bool) -> io::Result<Self> {
+        await_greeting(&mut stream, keep_going)?;
+        let writer = stream;
         Ok(Self {
             reader: BufReader::new(writer.try_clone()?),
             writer,
@@ -190,15 +204,15 @@ impl Connection {
     }
 }
 
-/// The server's role: serves the dictionary under `socket` until shut down
-/// or stopped, counting data requests and bytes in the region.
+/// The server's role: serves the dictionary to the connections passed
+/// through its door until shut down or stopped, counting data requests and
+/// bytes in the region.
 pub(in crate::process) fn server(
     region: &SharedRegion,
     worker: &Worker,
-    socket: &str,
     crash: bool,
 ) -> io::Result<()> {
-    let listener = listen(socket)?;
+    let door = Door::new(inherited()?);
     worker.set_state(WorkerState::SleepingIo);
     let controls = worker.controls();
     // Connection threads only read the controls: the probe has one writer,
@@ -207,7 +221,7 @@ pub(in crate::process) fn server(
     let keep_going = || !controls.is_stopping();
     let probe = worker.probe();
     let slot = worker.index();
-    Dictionary::default().serve(&listener, &keep_going, &|reply| {
+    Dictionary::default().serve(&door, &keep_going, &|reply| {
         bytes_sent(region, slot, reply.bytes);
         if reply.data {
             region.values[value::MANAGER_SERVED].fetch_add(1, Ordering::Relaxed);
@@ -225,13 +239,11 @@ pub(in crate::process) fn server(
 pub(in crate::process) fn client(
     region: &SharedRegion,
     worker: &Worker,
-    socket: &str,
     requests: u64,
     crash: bool,
 ) -> io::Result<()> {
-    let mut connection =
-        Connection::open(socket, &waiting_for(region, worker, slot::MANAGER_SERVER))?;
     let keep_going = || worker.checkpoint();
+    let mut connection = Connection::open(inherited()?, &keep_going)?;
     for i in 0..requests {
         if !keep_going() {
             break;
@@ -255,7 +267,7 @@ pub(in crate::process) fn client(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::process::ipc::socket_name;
+    use crate::process::ipc;
     use std::sync::atomic::AtomicU64;
     use std::time::{Duration, Instant};
 
@@ -277,15 +289,27 @@ mod tests {
         assert!(dictionary.shutdown.load(Ordering::Relaxed));
     }
 
+    /// A door for a server thread, and a way to pass it channels: each call
+    /// returns our end of a new one.
+    fn door() -> (Door, impl Fn() -> UnixStream) {
+        let (parent, server) = ipc::channel().expect("door");
+        let parent = Door::new(parent);
+        let connect = move || {
+            let (mine, theirs) = ipc::channel().expect("channel");
+            parent.send(theirs.into()).expect("send");
+            ipc::timed(mine).expect("timeouts")
+        };
+        (Door::new(ipc::timed(server).expect("timeouts")), connect)
+    }
+
     #[test]
     fn many_clients_lose_no_update_and_shutdown_ends_the_server() {
-        let socket = socket_name("manager-test");
-        let listener = listen(&socket).expect("listen");
+        let (door, connect) = door();
         let data_requests = AtomicU64::new(0);
         let dictionary = Dictionary::default();
         std::thread::scope(|scope| {
             let server = scope.spawn(|| {
-                dictionary.serve(&listener, &|| true, &|reply| {
+                dictionary.serve(&door, &|| true, &|reply| {
                     if reply.data {
                         data_requests.fetch_add(1, Ordering::Relaxed);
                     }
@@ -293,8 +317,8 @@ mod tests {
             });
             let clients: Vec<_> = (0..4)
                 .map(|_| {
-                    scope.spawn(|| {
-                        let mut c = Connection::open(&socket, &|| true).expect("connect");
+                    let mut c = Connection::open(connect(), &|| true).expect("open");
+                    scope.spawn(move || {
                         for i in 0..50 {
                             let key = KEYS[i % KEYS.len()];
                             let count: u64 = c
@@ -310,7 +334,7 @@ mod tests {
             for client in clients {
                 client.join().expect("client");
             }
-            let mut parent = Connection::open(&socket, &|| true).expect("connect");
+            let mut parent = Connection::open(connect(), &|| true).expect("open");
             let entries = parent.dump(&|| true).expect("dump");
             assert_eq!(entries.values().sum::<u64>(), 200);
             assert_eq!(entries.len(), KEYS.len());
@@ -325,15 +349,14 @@ mod tests {
 
     #[test]
     fn a_stop_ends_the_server_with_a_client_still_connected() {
-        let socket = socket_name("manager-stop");
-        let listener = listen(&socket).expect("listen");
+        let (door, connect) = door();
         let stopping = AtomicBool::new(false);
         let dictionary = Dictionary::default();
         std::thread::scope(|scope| {
             let server = scope.spawn(|| {
-                dictionary.serve(&listener, &|| !stopping.load(Ordering::Relaxed), &|_| {});
+                dictionary.serve(&door, &|| !stopping.load(Ordering::Relaxed), &|_| {});
             });
-            let _idle = Connection::open(&socket, &|| true).expect("connect");
+            let _idle = Connection::open(connect(), &|| true).expect("open");
             std::thread::sleep(Duration::from_millis(20));
             stopping.store(true, Ordering::Relaxed);
             let started = Instant::now();
@@ -343,15 +366,29 @@ mod tests {
     }
 
     #[test]
-    fn a_server_that_dies_fails_the_request_instead_of_hanging() {
-        let socket = socket_name("manager-dies");
-        let listener = listen(&socket).expect("listen");
+    fn a_server_that_dies_fails_the_connection_instead_of_hanging() {
+        let (door, connect) = door();
+        let stream = connect();
         let dying = std::thread::spawn(move || {
-            let stream = accept(&listener, &|| true).expect("accept");
+            let stream = door.receive(&|| true).expect("receive");
             drop(stream);
         });
-        let mut c = Connection::open(&socket, &|| true).expect("connect");
         dying.join().expect("dies");
+        let started = Instant::now();
+        assert!(Connection::open(stream, &|| true).is_err());
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_server_that_dies_after_greeting_fails_the_request_instead_of_hanging() {
+        let (door, connect) = door();
+        let stream = connect();
+        let dying = std::thread::spawn(move || {
+            let mut stream = door.receive(&|| true).expect("receive").expect("an end");
+            greet(&mut stream, &|| true).expect("greet");
+        });
+        dying.join().expect("dies");
+        let mut c = Connection::open(stream, &|| true).expect("greeted");
         let started = Instant::now();
         assert!(c.ask("incr apples", &|| true).is_err());
         assert!(started.elapsed() < Duration::from_secs(2));

@@ -1,9 +1,10 @@
 //! `pipe`: the two ends of a duplex pipe between two processes, as
 //! `multiprocessing.Pipe()` gives (a connected pair of UNIX stream sockets).
 //!
-//! The echo end listens under the run's abstract name and sends every
-//! message back as it came; the caller connects, sends numbered messages of a
-//! fixed size, and times each round trip until its echo is back. Messages
+//! The parent makes the pair and gives each process its end (see
+//! [`super::super::ipc`]). The echo end sends every message back as it
+//! came; the caller sends numbered messages of a fixed size, and times each
+//! round trip until its echo is back. Messages
 //! have a fixed size both ends know, so no framing is needed. The caller
 //! ends the exchange by closing its sending side: the echo end reads the end
 //! of the stream and finishes too.
@@ -15,27 +16,27 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::super::child::{bytes_sent, crash_now, task_done};
-use super::super::ipc::{accept, connect, listen, read_exact, write_all};
-use super::super::spec::{slot, value};
-use super::waiting_for;
+use super::super::ipc::{await_greeting, greet, inherited, read_exact, write_all};
+use super::super::spec::value;
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
 use crate::shm::SharedRegion;
 use crate::worker::Worker;
 
-/// The caller's role: connects, makes `messages` round trips, and reports
+/// The caller's role: makes `messages` round trips on its channel, and reports
 /// each in the region (its time in the latency histogram, its bytes in the
 /// slot, whether it came back intact).
 pub(in crate::process) fn caller(
     region: &SharedRegion,
     worker: &Worker,
-    socket: &str,
     messages: u64,
     bytes: u64,
     crash: bool,
 ) -> io::Result<()> {
-    let mut stream = connect(socket, &waiting_for(region, worker, slot::PIPE_ECHO))?;
+    let mut stream = inherited()?;
     worker.set_state(WorkerState::SleepingIo);
+    // The first round trip must not include the echo end's start.
+    await_greeting(&mut stream, &|| worker.checkpoint())?;
     call(
         &mut stream,
         messages,
@@ -57,20 +58,17 @@ pub(in crate::process) fn caller(
     .map(drop)
 }
 
-/// The echo end's role: listens, takes the caller's connection, and sends
-/// every message back, counting the bytes in its slot.
+/// The echo end's role: sends every message that comes on its channel
+/// back, counting the bytes in its slot.
 pub(in crate::process) fn echo_end(
     region: &SharedRegion,
     worker: &Worker,
-    socket: &str,
     bytes: u64,
     crash: bool,
 ) -> io::Result<()> {
-    let listener = listen(socket)?;
-    let mut stream = accept(&listener, &waiting_for(region, worker, slot::PIPE_CALLER))?;
-    // One connection per pipe: the name is free again from here.
-    drop(listener);
+    let mut stream = inherited()?;
     worker.set_state(WorkerState::SleepingIo);
+    greet(&mut stream, &|| worker.checkpoint())?;
     echo(
         &mut stream,
         usize::try_from(bytes).unwrap_or(usize::MAX),
