@@ -210,7 +210,10 @@ impl TreeReader {
         self.threads.retain(|tid, _| live_tids.contains(tid));
         let departed_before = self.ledger.departed();
         let cpu_time_ns = self.ledger.tick(&cpu);
-        self.exited_processes += self.ledger.departed() - departed_before;
+        // A process read again after a missed tick un-departs: the count
+        // may go down by it.
+        self.exited_processes =
+            (self.exited_processes + self.ledger.departed()).saturating_sub(departed_before);
         self.exited_threads += self
             .previous_tids
             .iter()
