@@ -341,8 +341,11 @@ impl SamplerHandle {
     }
 }
 
-/// How often a waiting sampler checks whether the watched root has exited.
-pub const EXIT_POLL: Duration = Duration::from_millis(10);
+/// How often a sampler waiting for its next tick looks again: has the root
+/// exited (then the next sample is taken at once), and what do the threads'
+/// wait channels and the processes' CPU clocks say (see
+/// [`Sampler::poll_between_ticks`]).
+pub const POLL_BETWEEN_TICKS: Duration = Duration::from_millis(10);
 
 /// How long quitting waits for the sampler thread (and the demo it stops).
 const STOP_WAIT: Duration = Duration::from_secs(2);
@@ -391,12 +394,12 @@ fn tick_loop(
         if next < now {
             next = now + interval;
         }
-        // The root's exit wakes the loop at once (checked every EXIT_POLL),
+        // The root's exit wakes the loop at once (checked every POLL_BETWEEN_TICKS),
         // so the last snapshot is the exit's, not the next tick's.
         loop {
             let wait = next.saturating_duration_since(Instant::now());
             let wait = if last_alive {
-                wait.min(EXIT_POLL)
+                wait.min(POLL_BETWEEN_TICKS)
             } else {
                 wait
             };
