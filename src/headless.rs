@@ -22,9 +22,6 @@ use crate::report::watch::{WatchReport, WatchReportBuilder};
 use crate::sampler::Sampler;
 use crate::snapshot::Snapshot;
 
-/// How often a headless demo run checks whether the demo has finished.
-const FINISH_POLL: Duration = Duration::from_millis(10);
-
 /// How a headless run decides when to stop.
 #[derive(Debug, Clone, Copy)]
 pub struct HeadlessPlan {
@@ -204,7 +201,7 @@ async fn worth_a_sample(sampler: &mut Sampler, started: u64) {
         && workers_started(sampler) == started
         && !sampler.root_exited()
     {
-        tokio::time::sleep(FINISH_POLL).await;
+        tokio::time::sleep(crate::sampler::POLL_BETWEEN_TICKS).await;
         sampler.poll_between_ticks();
     }
 }

@@ -75,6 +75,9 @@ fn run_program(interval_ms: u64, program: &str, args: &[&str]) -> (Value, HashMa
         .arg(program)
         .args(args)
         .env("TRUTH_OUT", &out)
+        // corescope's first sample comes before the work, even on a busy
+        // machine: the CPU compared is all inside the window.
+        .env("TRUTH_DELAY_S", "0.3")
         .output()
         .expect("run corescope");
     assert!(
@@ -402,4 +405,52 @@ fn futex_wait_share_follows_a_fine_trace_not_a_few_samples() {
         "futex wait: corescope {ours:.1}%, a 1 ms trace {trace:.1}% (time in the lock {:.1}%)",
         truth["lock_wait_pct"]
     );
+}
+
+/// The demos of the default lesson, step by step.
+fn lesson_demos() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons/concurrency.toml");
+    std::fs::read_to_string(path)
+        .expect("the default lesson")
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("demo = \""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn through_the_default_lesson_titles_match_lanes_and_peaks_start_over() {
+    if !common::tmux_available() {
+        return;
+    }
+    let _cores = one_at_a_time();
+    let demos = lesson_demos();
+    assert!(demos.len() > 10, "{demos:?}");
+    let tmux = common::Tmux::start("lesson", 160, 50);
+    tmux.type_line(common::bin());
+    tmux.wait_for("Enter", Duration::from_secs(20));
+    tmux.send(&["Enter"]);
+    for (step, demo) in demos.iter().enumerate() {
+        if step > 0 {
+            tmux.send(&["n"]);
+        }
+        tmux.wait_for(&format!("demo {demo} ·"), Duration::from_secs(30));
+        let mut screen = String::new();
+        let drawn = wait_until(Duration::from_secs(30), || {
+            screen = tmux.screen();
+            let (counted, lanes, _, _) = workers_on_screen(&screen);
+            lanes > 0 && counted == Some(lanes)
+        });
+        assert!(
+            drawn,
+            "step {} ({demo}): the title's workers and the lanes drawn differ:\n{screen}",
+            step + 1
+        );
+    }
+    // The last step runs in one process: the worker processes of the steps
+    // before are not its peak.
+    let screen = tmux.wait_for("processes 1 (peak 1)", Duration::from_secs(20));
+    assert!(screen.contains("demo async"), "{screen}");
+    tmux.send(&["q"]);
 }

@@ -196,8 +196,8 @@ impl Counters {
 #[derive(Debug, Default)]
 pub struct WatchReportBuilder {
     first: Option<Duration>,
-    /// The tree's CPU time at the first sample that had one.
-    first_cpu_ns: Option<u64>,
+    /// The tree's CPU time at the first sample that had one, and when.
+    first_cpu: Option<(u64, Duration)>,
     last: Option<Snapshot>,
     samples: u64,
     restricted: bool,
@@ -227,8 +227,8 @@ impl WatchReportBuilder {
     pub fn add(&mut self, snapshot: Snapshot) {
         let first_sample = self.first.is_none();
         self.first.get_or_insert(snapshot.elapsed);
-        if self.first_cpu_ns.is_none() {
-            self.first_cpu_ns = snapshot.target.cpu_time_ns;
+        if self.first_cpu.is_none() {
+            self.first_cpu = snapshot.target.cpu_time_ns.map(|ns| (ns, snapshot.elapsed));
         }
         if snapshot.target.epoch != self.epoch {
             // A new run of the tree (the root exec'd): its tasks are the ones
@@ -341,10 +341,12 @@ impl WatchReportBuilder {
         let mean = last
             .target
             .cpu_time_ns
-            .zip(self.first_cpu_ns)
-            .and_then(|(end, start)| end.checked_sub(start))
-            .filter(|_| window_s > 0.0)
-            .map(|ns| ns as f64 / 1e9 / window_s);
+            .zip(self.first_cpu)
+            .and_then(|(end, (start, at))| {
+                let used_ns = end.checked_sub(start)?;
+                let span_s = last.elapsed.checked_sub(at)?.as_secs_f64();
+                (span_s > 0.0).then(|| used_ns as f64 / 1e9 / span_s)
+            });
         let target = &last.target;
         Some(WatchReport {
             pid: target.root_pid,

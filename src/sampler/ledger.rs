@@ -28,6 +28,11 @@ use std::collections::HashMap;
 /// Ticks a departed child's credit waits for its parent's `cutime` to grow.
 pub const CREDIT_TICKS: u8 = 2;
 
+/// Ticks a departed process is remembered: one missed for a tick (a stale
+/// child list, a reparenting inside the tree) and read again resumes from
+/// what was counted, instead of being counted again from its start.
+pub const GHOST_TICKS: u64 = 8;
+
 /// One process's cumulative figures at a tick, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessCpu {
@@ -66,6 +71,8 @@ pub struct CpuLedger {
     measured: bool,
     tick: u64,
     seen: HashMap<i32, Seen>,
+    /// Processes that left recently, as last counted (`tick`: when they left).
+    ghosts: HashMap<i32, Seen>,
     credits: HashMap<i32, Credit>,
     departed: u64,
 }
@@ -83,6 +90,9 @@ impl CpuLedger {
                 // The PID was reused: the old process left.
                 self.depart(cpu.pid);
             }
+        }
+        for cpu in read {
+            self.resume(cpu);
         }
         let mut growth: Vec<(i32, u64)> = Vec::with_capacity(read.len());
         for cpu in read {
@@ -126,6 +136,8 @@ impl CpuLedger {
             credit.ticks_left = credit.ticks_left.saturating_sub(1);
             credit.ns > 0 && credit.ticks_left > 0 && self.seen.contains_key(pid)
         });
+        self.ghosts
+            .retain(|_, ghost| tick.saturating_sub(ghost.tick) < GHOST_TICKS);
         self.measured.then_some(self.total_ns)
     }
 
@@ -147,12 +159,41 @@ impl CpuLedger {
         self.departed
     }
 
+    /// A process read again after it was missed: it was not reaped (it is
+    /// still there), so its parent owes nothing for it, and its counting goes
+    /// on from where it stopped.
+    fn resume(&mut self, cpu: &ProcessCpu) {
+        if self.seen.contains_key(&cpu.pid) {
+            return;
+        }
+        let Some(ghost) = self
+            .ghosts
+            .remove(&cpu.pid)
+            .filter(|ghost| ghost.cpu.start_ticks == cpu.start_ticks)
+        else {
+            return;
+        };
+        let counted = ghost.cpu.own_ns.saturating_add(ghost.cpu.children_ns);
+        if let Some(credit) = self.credits.get_mut(&ghost.cpu.ppid) {
+            credit.ns = credit.ns.saturating_sub(counted);
+        }
+        self.departed = self.departed.saturating_sub(1);
+        self.seen.insert(cpu.pid, ghost);
+    }
+
     /// `pid` left the tree: what was counted for it waits in its parent's
     /// credit.
     fn depart(&mut self, pid: i32) {
         let Some(seen) = self.seen.remove(&pid) else {
             return;
         };
+        self.ghosts.insert(
+            pid,
+            Seen {
+                tick: self.tick,
+                ..seen
+            },
+        );
         self.departed += 1;
         let counted = seen.cpu.own_ns.saturating_add(seen.cpu.children_ns);
         let credit = self.credits.entry(seen.cpu.ppid).or_insert(Credit {
@@ -243,6 +284,23 @@ mod tests {
     }
 
     #[test]
+    fn a_process_missed_for_a_tick_is_not_counted_again() {
+        let mut ledger = CpuLedger::default();
+        ledger.tick(&[cpu(10, 1, 0, 0), cpu(11, 10, 300, 0)]);
+        ledger.tick(&[cpu(10, 1, 0, 0)]);
+        assert_eq!(
+            ledger.tick(&[cpu(10, 1, 0, 0), cpu(11, 10, 350, 0)]),
+            Some(350 * MS)
+        );
+        assert_eq!(ledger.departed(), 0, "it never left");
+        // Its parent owes nothing for it when it reaps another child.
+        assert_eq!(
+            ledger.tick(&[cpu(10, 1, 0, 20), cpu(11, 10, 350, 0)]),
+            Some(370 * MS)
+        );
+    }
+
+    #[test]
     fn a_reused_pid_is_a_new_process() {
         let mut ledger = CpuLedger::default();
         ledger.tick(&[cpu(10, 1, 500, 0)]);
@@ -250,6 +308,50 @@ mod tests {
         reused.start_ticks = 999;
         assert_eq!(ledger.tick(&[reused]), Some(520 * MS));
         assert_eq!(ledger.departed(), 1);
+    }
+
+    proptest::proptest! {
+        /// Whatever processes come, grow and go, the total never shrinks,
+        /// and never exceeds what was ever read (own and children's time of
+        /// every process, as last seen), so nothing is counted twice.
+        #[test]
+        fn the_total_never_shrinks_nor_counts_twice(
+            ticks in proptest::collection::vec(
+                proptest::collection::vec((2_i32..8, 0_u64..50, 0_u64..50), 0..6),
+                1..40,
+            )
+        ) {
+            let mut ledger = CpuLedger::default();
+            // By PID: cumulative own and children's ms, start, last tick read.
+            let mut processes: HashMap<i32, (u64, u64, u64, u64)> = HashMap::new();
+            // What every process that ever lived used, for the bound.
+            let mut gone_ms = 0;
+            let mut before = 0;
+            for (at, tick) in (0_u64..).zip(ticks) {
+                let mut read = Vec::new();
+                for (pid, own, children) in tick {
+                    if read.iter().any(|p: &ProcessCpu| p.pid == pid) {
+                        continue;
+                    }
+                    let entry = processes.entry(pid).or_insert((0, 0, at, at));
+                    if at - entry.3 > GHOST_TICKS {
+                        // Long gone: this is another process with its PID.
+                        gone_ms += entry.0 + entry.1;
+                        *entry = (0, 0, at, at);
+                    }
+                    *entry = (entry.0 + own, entry.1 + children, entry.2, at);
+                    let mut reading = cpu(pid, 1, entry.0, entry.1);
+                    reading.start_ticks = entry.2;
+                    read.push(reading);
+                }
+                let total = ledger.tick(&read).unwrap_or(0);
+                let live_ms: u64 = processes.values().map(|(o, c, _, _)| o + c).sum();
+                let bound = (gone_ms + live_ms) * MS;
+                proptest::prop_assert!(total >= before);
+                proptest::prop_assert!(total <= bound);
+                before = total;
+            }
+        }
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Sampler {
     /// Why the last demo asked for could not start.
     start_error: Option<String>,
     compare: Option<Comparison>,
+    /// The comparison's mode under way at the last sample.
+    compare_mode: Option<crate::compare::ModeName>,
     run: Option<Launched>,
     /// Where every snapshot is also written (`--record`, `--csv`).
     taps: Taps,
@@ -87,6 +89,7 @@ impl Sampler {
             demo: None,
             start_error: None,
             compare: None,
+            compare_mode: None,
             run: None,
             taps: Taps::default(),
             started: Instant::now(),
@@ -279,8 +282,14 @@ impl Sampler {
             // one mode and start the next; the snapshot then says where it is.
             Some(comparison) => {
                 comparison.step(&snapshot);
+                let progress = comparison.sample();
+                // Each mode is a run of its own: its peaks start over.
+                if progress.running != self.compare_mode {
+                    self.compare_mode = progress.running;
+                    self.tree.reset_peaks();
+                }
                 Snapshot {
-                    compare: Some(comparison.sample()),
+                    compare: Some(progress),
                     ..snapshot
                 }
             }
@@ -358,8 +367,11 @@ impl SamplerHandle {
     }
 }
 
-/// How often a waiting sampler checks whether the watched root has exited.
-pub const EXIT_POLL: Duration = Duration::from_millis(10);
+/// How often a sampler waiting for its next tick looks again: has the root
+/// exited (then the next sample is taken at once), and what do the threads'
+/// wait channels and the processes' CPU clocks say (see
+/// [`Sampler::poll_between_ticks`]).
+pub const POLL_BETWEEN_TICKS: Duration = Duration::from_millis(10);
 
 /// How long quitting waits for the sampler thread (and the demo it stops).
 const STOP_WAIT: Duration = Duration::from_secs(2);
@@ -407,12 +419,12 @@ fn tick_loop(
         if next < now {
             next = now + interval;
         }
-        // The root's exit wakes the loop at once (checked every EXIT_POLL),
+        // The root's exit wakes the loop at once (checked every POLL_BETWEEN_TICKS),
         // so the last snapshot is the exit's, not the next tick's.
         loop {
             let wait = next.saturating_duration_since(Instant::now());
             let wait = if last_alive {
-                wait.min(EXIT_POLL)
+                wait.min(POLL_BETWEEN_TICKS)
             } else {
                 wait
             };
@@ -520,6 +532,41 @@ mod tests {
         sampler.reset_peaks();
         assert_eq!(sampler.sample().target.epoch, first + 4);
         sampler.stop_demo();
+    }
+
+    #[test]
+    fn each_mode_of_a_comparison_is_a_run_of_its_own() {
+        let plan = crate::compare::ComparePlan {
+            kind: corescope_demos::catalog::Kind::Io,
+            workers: 1,
+            tasks: 1,
+            work_ms: 1,
+        };
+        let comparison = Comparison::new(plan).expect("plan");
+        let mut sampler = Sampler::for_comparison(comparison).expect("self");
+        let mut modes_and_epochs = Vec::new();
+        for _ in 0..2_000 {
+            let snapshot = sampler.sample();
+            let running = snapshot.compare.and_then(|c| c.running);
+            if modes_and_epochs
+                .last()
+                .is_none_or(|(mode, _)| *mode != running)
+            {
+                modes_and_epochs.push((running, snapshot.target.epoch));
+            }
+            if sampler.comparison_mut().is_some_and(|c| c.is_finished()) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Each mode's first snapshot was taken as it started; the next
+        // ones carry a new epoch.
+        let epochs: Vec<u64> = modes_and_epochs.iter().map(|(_, epoch)| *epoch).collect();
+        assert!(modes_and_epochs.len() >= 3, "{modes_and_epochs:?}");
+        assert!(
+            epochs.windows(2).all(|pair| pair[1] > pair[0]),
+            "every mode change starts a new run: {modes_and_epochs:?}"
+        );
     }
 
     #[test]

@@ -3,7 +3,12 @@
 //! Descendants come from `/proc/PID/task/TID/children` rather than a scan of
 //! all of `/proc`: a scan reads every process on the machine each tick, this
 //! reads only the tree. A process or thread that vanishes between two reads is
-//! dropped from the tick, never an error.
+//! dropped from the tick, never an error; the CPU it was seen to use stays in
+//! the tree's total (see [`super::ledger`]). `children` files are read to
+//! their end: a process with 1,000 children lists all of them.
+//!
+//! Peaks, exited counts and the epoch belong to one run of the tree: an exec
+//! of the root, a new demo, a restart or the reset key starts another.
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -222,7 +227,10 @@ impl TreeReader {
         self.threads.retain(|tid, _| live_tids.contains(tid));
         let departed_before = self.ledger.departed();
         let cpu_time_ns = self.ledger.tick(&cpu);
-        self.exited_processes += self.ledger.departed() - departed_before;
+        // A process read again after a missed tick un-departs: the count
+        // may go down by it.
+        self.exited_processes =
+            (self.exited_processes + self.ledger.departed()).saturating_sub(departed_before);
         self.exited_threads += self
             .previous_tids
             .iter()

@@ -1,6 +1,7 @@
 /* Ground-truth workloads for tests/truth.rs: each measures itself with the
  * kernel's clocks and writes what it measured to the file named by
- * TRUTH_OUT, as `key=value` lines (seconds), when it ends. */
+ * TRUTH_OUT, as `key=value` lines (seconds), when it ends. TRUTH_DELAY_S
+ * makes it sleep that long before it starts. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
@@ -114,6 +115,9 @@ static void *tracer(void *arg) {
 
 int main(int argc, char **argv) {
     started = secs(CLOCK_MONOTONIC);
+    /* Time for the watcher's first sample before any work begins. */
+    const char *delay = getenv("TRUTH_DELAY_S");
+    if (delay) nap((long)(atof(delay) * 1e6));
     const char *mode = argc > 1 ? argv[1] : "";
     double a = argc > 2 ? atof(argv[2]) : 1, b = argc > 3 ? atof(argv[3]) : 1;
     if (!strcmp(mode, "spin")) { /* spin CPU_S: one thread */
