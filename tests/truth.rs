@@ -429,15 +429,15 @@ fn through_the_default_lesson_titles_match_lanes_and_peaks_start_over() {
     assert!(demos.len() > 10, "{demos:?}");
     let tmux = common::Tmux::start("lesson", 160, 50);
     tmux.type_line(common::bin());
-    tmux.wait_for("Enter", Duration::from_secs(20));
+    tmux.wait_for("Enter");
     tmux.send(&["Enter"]);
     for (step, demo) in demos.iter().enumerate() {
         if step > 0 {
             tmux.send(&["n"]);
         }
-        tmux.wait_for(&format!("demo {demo} ·"), Duration::from_secs(30));
+        tmux.wait_for(&format!("demo {demo} ·"));
         let mut screen = String::new();
-        let drawn = wait_until(Duration::from_secs(30), || {
+        let drawn = wait_until(common::DEADLINE, || {
             screen = tmux.screen();
             let (counted, lanes, _, _) = workers_on_screen(&screen);
             lanes > 0 && counted == Some(lanes)
@@ -450,7 +450,7 @@ fn through_the_default_lesson_titles_match_lanes_and_peaks_start_over() {
     }
     // The last step runs in one process: the worker processes of the steps
     // before are not its peak.
-    let screen = tmux.wait_for("processes 1 (peak 1)", Duration::from_secs(20));
+    let screen = tmux.wait_for("processes 1 (peak 1)");
     assert!(screen.contains("demo async"), "{screen}");
     tmux.send(&["q"]);
 }
