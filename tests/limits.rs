@@ -22,12 +22,13 @@ fn plus_stops_at_the_processes_modes_limit_with_a_notice() {
         bin(),
         done.display()
     ));
-    tmux.wait_for("processes mode · 2 workers");
+    // The title counts the lanes that run: 62 producers and 2 consumers.
+    tmux.wait_for("processes mode · 64 workers");
     tmux.send(&["+"]);
     let screen = tmux.wait_for("processes mode runs at most 2 consumers here");
     assert!(
-        screen.contains("processes mode · 2 workers"),
-        "the title still counts the 2 that run:\n{screen}"
+        screen.contains("processes mode · 64 workers"),
+        "expected the title to keep counting the 64 workers that run after +:\n{screen}"
     );
     tmux.send(&["q"]);
     assert_eq!(tmux.read_when_written(&done).trim(), "0");
