@@ -12,6 +12,7 @@ pub mod config;
 pub mod event;
 pub mod headless;
 pub mod hits;
+pub mod job_control;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;

@@ -1,0 +1,198 @@
+//! What a lecture needs from a real terminal (tmux): Ctrl-Z and `fg` give the
+//! screen back every time, and what corescope started stops with it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Tmux, bin, children_named, tmux_available, wait_until, workers_of};
+
+/// Generous: the machine may be busy with other tests and builds.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The state letter of `/proc/PID/stat` (R, S, T...), `?` when it is gone.
+fn state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The state follows the command name, which may hold spaces and ')'.
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        .unwrap_or('?')
+}
+
+/// The corescope process the shell in the pane started.
+fn corescope_pid(tmux: &Tmux) -> u32 {
+    let mut found = Vec::new();
+    assert!(
+        wait_until(PATIENCE, || {
+            found = children_named(tmux.shell_pid(), "corescope");
+            found.len() == 1
+        }),
+        "one corescope under the shell expected, found {found:?}; screen:\n{}",
+        tmux.screen()
+    );
+    found[0]
+}
+
+/// Presses Ctrl-Z, waits for the shell's "Stopped" and for corescope to be
+/// in state T, checks `also_stopped` are too, then `fg` and waits for the
+/// dashboard to show `redrawn` again.
+fn suspend_and_resume(tmux: &Tmux, pid: u32, also_stopped: &[u32], redrawn: &str, round: usize) {
+    tmux.send(&["C-z"]);
+    let mut screen = String::new();
+    let stopped = wait_until(PATIENCE, || {
+        screen = tmux.screen();
+        screen.contains("Stopped") && state(pid) == 'T'
+    });
+    assert!(
+        stopped,
+        "round {round}: after Ctrl-Z the shell should say Stopped and corescope be in state T \
+         (it is {}); screen:\n{screen}",
+        state(pid)
+    );
+    for worker in also_stopped {
+        let mut seen = '?';
+        assert!(
+            wait_until(PATIENCE, || {
+                seen = state(*worker);
+                seen == 'T'
+            }),
+            "round {round}: worker {worker} should be stopped (T) while corescope is suspended, \
+             it is {seen}"
+        );
+    }
+    // A clean main screen, so the next round's "Stopped" is a new one.
+    tmux.type_line("clear; fg");
+    // tmux shows the alternate screen's old content as soon as corescope
+    // enters it again: only a screen that changes is a dashboard that draws.
+    let mut screen = String::new();
+    let mut previous = String::new();
+    let back = wait_until(PATIENCE, || {
+        screen = tmux.screen();
+        let drawing = screen.contains(redrawn)
+            && !screen.contains("Stopped")
+            && previous.contains(redrawn)
+            && previous != screen;
+        previous.clone_from(&screen);
+        drawing
+    });
+    assert!(
+        back,
+        "round {round}: after fg the dashboard should show `{redrawn}` and keep drawing; \
+         screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains("error"),
+        "round {round}: corescope reported an error; screen:\n{screen}"
+    );
+    assert!(
+        matches!(state(pid), 'R' | 'S'),
+        "round {round}: corescope should still run after fg, its state is {}",
+        state(pid)
+    );
+    for worker in also_stopped {
+        let mut seen = '?';
+        assert!(
+            wait_until(PATIENCE, || {
+                seen = state(*worker);
+                matches!(seen, 'R' | 'S')
+            }),
+            "round {round}: worker {worker} should run again after fg, it is {seen}"
+        );
+    }
+}
+
+/// Presses q and checks corescope ended with status 0 (bash's `$?` after
+/// `fg` is the job's status; the rest of a command line is dropped at Ctrl-Z).
+fn quit_with_success(tmux: &Tmux, pid: u32) {
+    tmux.send(&["q"]);
+    assert!(
+        wait_until(PATIENCE, || state(pid) == '?'),
+        "corescope should end on q; screen:\n{}",
+        tmux.screen()
+    );
+    tmux.type_line("echo exit=$?");
+    tmux.wait_for("exit=0", PATIENCE);
+}
+
+#[test]
+fn ctrl_z_then_fg_ten_times_gives_the_demo_back_every_time() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("suspend-demo", 80, 24);
+    tmux.type_line(&format!("{} demo semaphore", bin()));
+    tmux.wait_for("Workers", PATIENCE);
+    let pid = corescope_pid(&tmux);
+    for round in 1..=10 {
+        suspend_and_resume(&tmux, pid, &[], "Workers", round);
+    }
+    quit_with_success(&tmux, pid);
+}
+
+#[test]
+fn ctrl_z_stops_a_process_demos_workers_until_fg() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("suspend-workers", 80, 24);
+    tmux.type_line(&format!(
+        "{} demo cpu-vs-io --mode processes --kind cpu --tasks 100000",
+        bin()
+    ));
+    tmux.wait_for("Workers", PATIENCE);
+    let pid = corescope_pid(&tmux);
+    let mut workers = Vec::new();
+    assert!(
+        wait_until(PATIENCE, || {
+            workers = workers_of(pid);
+            !workers.is_empty()
+        }),
+        "the processes demo should have started worker processes; screen:\n{}",
+        tmux.screen()
+    );
+    for round in 1..=3 {
+        suspend_and_resume(&tmux, pid, &workers, "Workers", round);
+    }
+    quit_with_success(&tmux, pid);
+}
+
+#[test]
+fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("suspend-picker", 80, 24);
+    tmux.type_line(bin());
+    tmux.wait_for("parallelism", PATIENCE);
+    tmux.send(&["b"]);
+    tmux.wait_for("choose a lesson or a demo", PATIENCE);
+    let pid = corescope_pid(&tmux);
+    for round in 1..=3 {
+        suspend_and_resume(&tmux, pid, &[], "choose a lesson or a demo", round);
+    }
+    quit_with_success(&tmux, pid);
+
+    tmux.type_line(&format!("clear; {} run -- sleep 600", bin()));
+    tmux.wait_for("parallelism", PATIENCE);
+    let pid = corescope_pid(&tmux);
+    let mut command = Vec::new();
+    assert!(
+        wait_until(PATIENCE, || {
+            command = children_named(pid, "sleep");
+            command.len() == 1
+        }),
+        "run should have started one sleep, found {command:?}"
+    );
+    for round in 1..=3 {
+        suspend_and_resume(&tmux, pid, &command, "parallelism", round);
+    }
+    tmux.send(&["q"]);
+    assert!(
+        wait_until(PATIENCE, || state(pid) == '?'),
+        "corescope run should end on q; screen:\n{}",
+        tmux.screen()
+    );
+}
