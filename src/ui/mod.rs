@@ -9,7 +9,10 @@ mod format;
 mod help;
 mod legend;
 mod picker;
+mod visuals;
 mod watch;
+
+pub use visuals::{KeyVisual, key_visuals};
 
 use ratatui::Frame;
 use ratatui::layout::Size;
