@@ -254,6 +254,10 @@ async fn event_loop(
                 source.sample(SamplerCommand::Stop);
                 dirty = true;
             }
+            Action::Compare(plan) => {
+                source.sample(SamplerCommand::Compare(plan));
+                dirty = true;
+            }
             Action::Replay(command) => {
                 source.replay(command);
                 dirty = true;

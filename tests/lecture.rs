@@ -196,3 +196,34 @@ fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
         tmux.screen()
     );
 }
+
+#[test]
+fn c_reruns_a_comparison_with_the_other_kind_and_r_runs_it_again() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("compare-keys", 120, 40);
+    tmux.type_line(&format!(
+        "{} compare --workers 2 --tasks 2 --work-ms 20",
+        bin()
+    ));
+    tmux.wait_for("cpu tasks", PATIENCE);
+    let pid = corescope_pid(&tmux);
+    tmux.wait_for("c cpu/io", PATIENCE);
+    tmux.send(&["c"]);
+    tmux.wait_for("io tasks", PATIENCE);
+    // The rerun starts from the first mode again and runs to the end.
+    tmux.wait_for("done", PATIENCE);
+    tmux.send(&["r"]);
+    let mut screen = String::new();
+    assert!(
+        wait_until(PATIENCE, || {
+            screen = tmux.screen();
+            screen.contains("io tasks")
+                && (screen.contains("mode 1 of 5") || screen.contains("mode 2 of 5"))
+        }),
+        "r should start the io comparison over from its first modes; screen:\n{screen}"
+    );
+    quit_with_success(&tmux, pid);
+}

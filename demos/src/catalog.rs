@@ -297,10 +297,10 @@ pub const CATALOG: &[DemoSpec] = &[
     DemoSpec {
         name: "thread-pool",
         summary: "A fixed pool: map returns results in input order, as-completed in finish order",
-        look_for: "Tasks take different times. `map` hands back results in the order given; \
-                   `as completed` hands each back when it finishes. A rayon pool and a pool of \
-                   plain threads run the same tasks side by side. In processes mode a pool of \
-                   worker processes maps them: results still come back in input order.",
+        look_for: "Tasks take different times. First a rayon pool maps them: `map` hands back \
+                   results in the order given. Then, one after the other, a pool of plain threads \
+                   runs the same tasks `as completed`: each result back when it finishes. In \
+                   processes mode a pool of worker processes maps them, in input order.",
         modes: &[Mode::Threads, Mode::Processes],
         kind: Some(Kind::Cpu),
         params: &[workers(4), tasks(12), work_ms(60)],

@@ -140,6 +140,22 @@ impl Sampler {
         self.taps.error()
     }
 
+    /// Stops the comparison under way and starts `plan` from its first
+    /// mode; a plan that cannot run leaves the one shown stopped, with why.
+    pub fn restart_comparison(&mut self, plan: crate::compare::ComparePlan) {
+        if let Some(running) = &mut self.compare {
+            running.stop();
+        }
+        match Comparison::new(plan) {
+            Ok(comparison) => self.compare = Some(comparison),
+            Err(err) => {
+                if let Some(running) = &mut self.compare {
+                    running.fail(format!("{err:#}"));
+                }
+            }
+        }
+    }
+
     /// The comparison this sampler runs, if any.
     pub fn comparison_mut(&mut self) -> Option<&mut Comparison> {
         self.compare.as_mut()
@@ -253,6 +269,8 @@ pub enum SamplerCommand {
     Start(Box<DemoConfig>),
     /// Stop the demo running, if any.
     Stop,
+    /// Run this comparison from its first mode, in place of the one running.
+    Compare(crate::compare::ComparePlan),
 }
 
 /// The running sampler thread. Dropping it stops the thread.
@@ -338,6 +356,7 @@ fn tick_loop(
                 }
                 Ok(SamplerCommand::Start(config)) => sampler.start_demo(*config),
                 Ok(SamplerCommand::Stop) => sampler.stop_demo(),
+                Ok(SamplerCommand::Compare(plan)) => sampler.restart_comparison(plan),
                 Ok(SamplerCommand::Demo(command)) => {
                     // The effect shows at the next tick: an extra snapshot now
                     // would make the history's time axis uneven.

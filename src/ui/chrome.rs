@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Borders};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use corescope_widgets::{CoreLoad, CoreLoadPanel, KeyHints, Series, Theme, TitleBar};
+use corescope_widgets::{
+    CoreLoad, CoreLoadPanel, KeyHints, Series, Severity, Theme, TitleBar, Warning, Warnings,
+};
 
 use super::format;
 
@@ -110,7 +112,19 @@ pub fn render_cores(
 
 /// Draws the keys that apply now, as far as the width allows.
 /// Each hint shown is clickable: a click does what its key does.
+/// A notice about the last key (see [`App::notice`]) takes the line instead.
 pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
+    if let Some(notice) = app.notice() {
+        frame.render_widget(
+            Warnings::new(&[Warning {
+                severity: Severity::Info,
+                text: notice,
+            }])
+            .theme(*theme),
+            area,
+        );
+        return;
+    }
     let keymap = app.keymap();
     let mut commands: Vec<_> = app.active_commands().collect();
     commands.sort_by_key(|c| c.hint_rank());

@@ -9,7 +9,6 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Sparkline};
 
-use corescope_demos::catalog;
 use corescope_demos::outcome::Verdict;
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
@@ -20,6 +19,7 @@ use corescope_widgets::{
 use super::chrome::{render_cores, render_footer, series, title_bar};
 use super::dashboard;
 use super::format;
+use super::look_for;
 use super::visuals::{self, KeyVisual};
 use crate::app::App;
 use crate::hits::Hits;
@@ -42,14 +42,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let found = warnings::warnings(model);
     // In a lesson, the step's own notes; otherwise the demo's.
     let step = app.picker().and_then(Picker::current_step);
+    // A step's notes describe the step's mode and kind; after `m` (or with
+    // another kind) the text for what runs now.
     let (notes_title, notes_text) = match step {
-        Some((_, number, steps, step)) => (
-            format!("Step {number} of {steps}: {}", step.title),
-            step.notes.as_str(),
-        ),
-        None => (
-            "What to look for".to_owned(),
-            catalog::find(demo.name).map_or("", |spec| spec.look_for),
+        Some((_, number, steps, step))
+            if step.config.mode == demo.mode && step.config.kind == demo.kind =>
+        {
+            (
+                format!("Step {number} of {steps}: {}", step.title),
+                step.notes.as_str(),
+            )
+        }
+        _ => (
+            format!("What to look for ({} mode)", demo.mode.name()),
+            look_for::look_for(demo.name, demo.mode, demo.kind),
         ),
     };
     let notes_widget = Notes::new(&notes_title, notes_text).theme(*theme);

@@ -13,11 +13,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let labels: Vec<(&'static str, String, &'static str)> = app
         .active_commands()
         .map(|command| {
-            (
-                command.section(),
-                keymap.keys_label(command),
-                command.description(),
-            )
+            let (section, description) = app.help_entry(command);
+            (section, keymap.keys_label(command), description)
         })
         .collect();
     let mut section_titles: Vec<&'static str> = Vec::new();

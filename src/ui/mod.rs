@@ -8,6 +8,7 @@ mod demo;
 mod format;
 mod help;
 mod legend;
+mod look_for;
 mod picker;
 mod visuals;
 mod watch;
@@ -493,6 +494,37 @@ mod tests {
             matches!(&started, Action::Start(config) if config.spec.name == "race"),
             "{started:?}"
         );
+    }
+
+    #[test]
+    fn what_to_look_for_follows_the_mode_and_n_past_the_end_says_so() {
+        use corescope_demos::catalog::Mode;
+        let mut app = demo_app();
+        let threads = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(
+            threads.contains("What to look for (threads mode)"),
+            "{threads}"
+        );
+        let mut snap = crate::model::fixtures::demo_snapshot(30);
+        if let Some(demo) = &mut snap.demo {
+            demo.mode = Mode::Processes;
+        }
+        app.ingest(Arc::new(snap));
+        let processes = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(
+            processes.contains("What to look for (processes mode)")
+                && processes.contains("worker processes add to one counter"),
+            "after m the text must be the processes mode's:\n{processes}"
+        );
+
+        let mut picker = crate::picker::Picker::new(crate::lesson::built_in().expect("lessons"));
+        picker.start().expect("lesson");
+        picker.step(isize::MAX).expect("last step");
+        let mut app = App::with_picker(Duration::from_millis(500), picker);
+        app.ingest(Arc::new(crate::model::fixtures::demo_snapshot(0)));
+        app.handle_key(&KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE));
+        let footer = text_of(&draw(&app, 100, 30)).pop().expect("footer");
+        assert!(footer.contains("last step"), "{footer}");
     }
 
     proptest::proptest! {
