@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Sparkline};
 
-use corescope_demos::outcome::Verdict;
+use corescope_demos::outcome::{ResultLine, Verdict};
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
     Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Severity, Stat,
@@ -366,9 +366,13 @@ fn body_areas(demo: &DemoSample, area: Rect) -> BodyAreas {
             .map_or(0, |i| given[i])
     };
     if area.width >= TWO_COLUMNS_FROM {
+        // The figures' column is as wide as the result needs, uncut, from
+        // 42% up to half the width: the lanes give way first.
+        let right_width = result_width(demo)
+            .max(area.width * 42 / 100)
+            .min(area.width / 2);
         let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(area);
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
         let figures: Vec<Want> = wants
             .iter()
             .copied()
@@ -468,7 +472,14 @@ fn render_parallelism(
         .parallelism
         .map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
     let block = bordered_owned(
-        format!(" Cores kept busy (parallelism) now {now}, scale 0 to {cores} → "),
+        fitting(
+            area.width,
+            [
+                format!(" Cores kept busy (parallelism) now {now}, scale 0 to {cores} → "),
+                format!(" Parallelism now {now}, 0 to {cores} → "),
+                format!(" Parallelism {now} "),
+            ],
+        ),
         theme,
     );
     let width = usize::from(block.inner(area).width);
@@ -491,6 +502,17 @@ fn render_parallelism(
         .max(cores as u64 * 100)
         .style(theme.load_low);
     frame.render_widget(chart, area);
+}
+
+/// The first of `titles` that fits a panel `width` cells wide, its borders
+/// aside; the last (the shortest) when none does.
+fn fitting<const N: usize>(width: u16, titles: [String; N]) -> String {
+    let room = usize::from(width.saturating_sub(2));
+    let last = titles.last().cloned().unwrap_or_default();
+    titles
+        .into_iter()
+        .find(|title| title.chars().count() <= room)
+        .unwrap_or(last)
 }
 
 fn bordered_owned(title: String, theme: &Theme) -> Block<'static> {
@@ -563,13 +585,9 @@ fn render_workers(
     );
 }
 
-fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let lines = demo
-        .outcome
-        .as_ref()
-        .map(corescope_demos::outcome::Outcome::lines)
-        .unwrap_or_default();
-    let rows: Vec<ComparisonRow<'_>> = lines
+/// The result's lines as the comparison widget shows them.
+fn comparison_rows(lines: &[ResultLine]) -> Vec<ComparisonRow<'_>> {
+    lines
         .iter()
         .map(|line| ComparisonRow {
             label: &line.label,
@@ -582,7 +600,28 @@ fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme
             },
             note: &line.note,
         })
-        .collect();
+        .collect()
+}
+
+fn result_lines(demo: &DemoSample) -> Vec<ResultLine> {
+    demo.outcome
+        .as_ref()
+        .map(corescope_demos::outcome::Outcome::lines)
+        .unwrap_or_default()
+}
+
+/// The cells the result panel needs to show every line uncut.
+fn result_width(demo: &DemoSample) -> u16 {
+    let lines = result_lines(demo);
+    let rows = comparison_rows(&lines);
+    Comparison::new(&rows)
+        .block(Block::default().borders(Borders::ALL))
+        .width()
+}
+
+fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = result_lines(demo);
+    let rows = comparison_rows(&lines);
     let title = if demo.outcome.is_some() {
         format!(" Result of round {} ", demo.outcome_round)
     } else {

@@ -301,8 +301,7 @@ mod tests {
         assert!(watch("monochrome").contains("bold underlined: asleep in a futex wait"));
     }
 
-    #[test]
-    fn compare_screen_mid_run_at_100x32() {
+    fn compare_app() -> App {
         use crate::compare::{ComparePlan, CompareRow, CompareSample};
         use corescope_demos::catalog::Kind;
         let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
@@ -335,7 +334,31 @@ mod tests {
             });
             app.ingest(Arc::new(snap));
         }
-        insta::assert_snapshot!(draw(&app, 100, 32).backend());
+        app
+    }
+
+    #[test]
+    fn compare_screen_mid_run_at_100x32() {
+        insta::assert_snapshot!(draw(&compare_app(), 100, 32).backend());
+    }
+
+    #[test]
+    fn compare_headers_are_whole_at_80x24() {
+        let terminal = draw(&compare_app(), 80, 24);
+        let text = text_of(&terminal).join("\n");
+        let header = text
+            .lines()
+            .find(|l| l.contains("MODE"))
+            .expect("the table's header");
+        for word in ["WALL", "SPEEDUP", "CORES", "BUSY", "START", "MEM"] {
+            assert!(
+                header
+                    .split_whitespace()
+                    .any(|w| w.trim_matches('│') == word),
+                "`{word}` should be a whole header: {header}"
+            );
+        }
+        insta::assert_snapshot!(terminal.backend());
     }
 
     #[test]

@@ -60,12 +60,12 @@ impl ScalingOutcome {
         let mut lines = vec![
             ResultLine::figure(
                 "wall time",
-                format!("{:.0} ms", self.wall_ms),
+                crate::outcome::readable_ms(self.wall_ms),
                 format!("{} of {} tasks", self.tasks_done, self.tasks),
             ),
             ResultLine::figure(
                 "work done",
-                format!("{:.0} ms", self.work_ms),
+                crate::outcome::readable_ms(self.work_ms),
                 match self.kind {
                     Kind::Cpu => "CPU time the tasks computed".to_owned(),
                     Kind::Io => "time the tasks waited".to_owned(),
