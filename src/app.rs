@@ -133,6 +133,8 @@ pub struct App {
     replay: Option<Replay>,
     /// A line for the user about the last key, until the next key.
     notice: Option<&'static str>,
+    /// The help's first line shown, when it is too long for the screen.
+    help_scroll: usize,
 }
 
 impl App {
@@ -155,6 +157,7 @@ impl App {
             hits: Hits::default(),
             replay: None,
             notice: None,
+            help_scroll: 0,
         }
     }
 
@@ -242,14 +245,28 @@ impl App {
             self.notice = None;
         }
         if self.help_visible {
-            // Any key closes the help, as in htop; Ctrl-C still quits.
+            // The arrows and PgUp/PgDn scroll a help too long for the
+            // screen; any other key closes it, as in htop; Ctrl-C still quits.
             if command == Some(Command::Quit) && key.code == crossterm::event::KeyCode::Char('c') {
                 return Action::Quit;
             }
             if key.kind == crossterm::event::KeyEventKind::Release {
                 return Action::None;
             }
-            self.help_visible = false;
+            let by = match command {
+                Some(Command::Down) => 1,
+                Some(Command::Up) => -1,
+                Some(Command::PageDown) => PAGE_ROWS as isize,
+                Some(Command::PageUp) => -(PAGE_ROWS as isize),
+                _ => {
+                    self.help_visible = false;
+                    self.help_scroll = 0;
+                    return Action::Redraw;
+                }
+            };
+            // The help has a line per command and per section at most.
+            let most = self.active_commands().count() * 2;
+            self.help_scroll = self.help_scroll.saturating_add_signed(by).min(most);
             return Action::Redraw;
         }
         match command {
@@ -571,6 +588,12 @@ impl App {
     #[must_use]
     pub fn paused(&self) -> bool {
         self.frozen.is_some() || self.replay.as_ref().is_some_and(|r| r.paused)
+    }
+
+    /// The help's first line shown (it scrolls when too long).
+    #[must_use]
+    pub const fn help_scroll(&self) -> usize {
+        self.help_scroll
     }
 
     /// True while the help overlay is shown.

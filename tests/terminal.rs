@@ -128,11 +128,11 @@ fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
     start(&tmux, "");
     tmux.wait_for("parallelism", Duration::from_secs(3));
     tmux.send(&["?"]);
-    tmux.wait_for("Keys (any key closes)", Duration::from_secs(2));
+    tmux.wait_for("any other key closes)", Duration::from_secs(2));
     tmux.send(&["x"]);
     assert!(wait_until(Duration::from_secs(2), || !tmux
         .screen()
-        .contains("Keys (any key closes)")));
+        .contains("any other key closes)")));
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }
@@ -250,11 +250,11 @@ fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
     tmux.wait_for("demo race", Duration::from_secs(5));
     let help = tmux.find("? help").expect("help hint in the footer");
     tmux.click(help);
-    tmux.wait_for("Keys (any key closes)", Duration::from_secs(2));
+    tmux.wait_for("any other key closes)", Duration::from_secs(2));
     tmux.click((2, 2));
     assert!(wait_until(Duration::from_secs(2), || !tmux
         .screen()
-        .contains("Keys (any key closes)")));
+        .contains("any other key closes)")));
     let quit = tmux.find("q quit").expect("quit hint");
     tmux.click(quit);
     assert_terminal_restored(&tmux);

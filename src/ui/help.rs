@@ -39,7 +39,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(title, entries)| HelpSection { title, entries })
         .collect();
     frame.render_widget(
-        HelpOverlay::new("Keys (any key closes)", &sections).theme(*app.theme()),
+        HelpOverlay::new(
+            "Keys (↑↓ PgUp PgDn scroll, any other key closes)",
+            &sections,
+        )
+        .scroll(app.help_scroll())
+        .theme(*app.theme()),
         area,
     );
 }

@@ -550,6 +550,27 @@ mod tests {
         assert!(footer.contains("last step"), "{footer}");
     }
 
+    #[test]
+    fn at_80x24_the_help_scrolls_with_pgdn_and_closes_on_another_key() {
+        let mut app = demo_app();
+        let press = |app: &mut App, code| app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+        press(&mut app, KeyCode::Char('?'));
+        let top = text_of(&draw(&app, 80, 24)).join("\n");
+        assert!(top.contains("more below: PgDn"), "{top}");
+        press(&mut app, KeyCode::PageDown);
+        assert!(
+            app.help_visible(),
+            "PgDn scrolls the help, it does not close it"
+        );
+        let down = text_of(&draw(&app, 80, 24)).join("\n");
+        assert_ne!(top, down, "PgDn shows other lines");
+        assert!(down.contains("PgUp"), "{down}");
+        press(&mut app, KeyCode::Up);
+        assert!(app.help_visible(), "the arrows scroll too");
+        press(&mut app, KeyCode::Char('x'));
+        assert!(!app.help_visible(), "another key closes the help");
+    }
+
     proptest::proptest! {
         #[test]
         fn render_never_panics_at_any_size(width in 0u16..260, height in 0u16..90) {
