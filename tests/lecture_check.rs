@@ -1,6 +1,7 @@
 //! The lecture check: every step of the default lesson, run for real (a short
 //! headless run recorded to a file), then drawn from that recording at
-//! 80x24, 120x40 and 200x60 with a test backend, as the dashboard draws it.
+//! 80x24, 120x40 and 200x60 (and at 40x12, the smallest, for its first key
+//! visual) with a test backend, as the dashboard draws it.
 //! A step fails when a key visual its demo declares is not on screen, when
 //! its notes are cut, or when a text is cut without an ellipsis (see
 //! [`cut_lines`]).
@@ -25,6 +26,9 @@ use ratatui::backend::TestBackend;
 /// The sizes a lecture meets: a projector with a large font, a laptop, a
 /// big monitor.
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+/// The smallest the dashboard draws in: there, the first key visual and
+/// nothing cut or empty is asked for (the notes may give way).
+const SMALLEST: (u16, u16) = (40, 12);
 
 /// Runs `step`'s demo headless for a while, recording every snapshot.
 fn record(step: &Step, number: usize, dir: &std::path::Path) -> Recording {
@@ -99,8 +103,10 @@ fn is_text(c: char) -> bool {
 
 /// Where a text is cut with no ellipsis: a panel title that runs into its
 /// border's corner, a line of text that runs off the screen's right edge
-/// (the footer's key hints excepted: they are dropped whole, never cut), a
-/// title bar that lost its right side (cores, interval, elapsed).
+/// (the footer's key hints and the stats line excepted: they drop whole
+/// items, never cut one), a
+/// title bar that lost its right side (cores, interval, elapsed; on a narrow
+/// screen the interval and the elapsed time).
 fn cut_lines(lines: &[String]) -> Vec<String> {
     let mut cuts = Vec::new();
     let last_row = lines.len().saturating_sub(1);
@@ -115,12 +121,27 @@ fn cut_lines(lines: &[String]) -> Vec<String> {
                 ));
             }
         }
-        if row != last_row && chars.last().is_some_and(|c| is_text(*c)) {
+        // The footer's hints and the stats line's figures are dropped whole
+        // where they do not fit, never cut: one may end at the edge.
+        let whole_items = row == last_row || line.starts_with("parallelism ");
+        if !whole_items && chars.last().is_some_and(|c| is_text(*c)) {
             cuts.push(format!("row {row} runs off the screen: `{}`", line.trim()));
+        }
+    }
+    // A panel's top border right above its bottom one: a border with no rows.
+    for (row, pair) in lines.windows(2).enumerate() {
+        let below: Vec<char> = pair[1].chars().collect();
+        for (column, c) in pair[0].chars().enumerate() {
+            if c == '┌' && below.get(column) == Some(&'└') {
+                cuts.push(format!(
+                    "row {row}: a panel at column {column} draws its border and no rows"
+                ));
+            }
         }
     }
     if let Some(title) = lines.first()
         && !title.contains(" cores · every ")
+        && !title.trim_end().ends_with(" s")
     {
         cuts.push(format!(
             "the title bar lost its right side (cores, interval, elapsed): `{}`",
@@ -142,7 +163,8 @@ fn every_step_of_the_default_lesson_draws_its_key_visuals_uncut_at_every_size() 
         let number = index + 1;
         let recording = record(step, number, &dir);
         let app = app_at_step(number, &recording);
-        for (width, height) in SIZES {
+        for (width, height) in SIZES.into_iter().chain([SMALLEST]) {
+            let smallest = (width, height) == SMALLEST;
             let lines = screen(&app, width, height);
             let text = lines.join("\n");
             if let Some(keep) = &keep {
@@ -154,7 +176,8 @@ fn every_step_of_the_default_lesson_draws_its_key_visuals_uncut_at_every_size() 
                 .expect("write screen");
             }
             let name = step.config.spec.name;
-            for visual in ui::key_visuals(name) {
+            let wanted = if smallest { 1 } else { usize::MAX };
+            for visual in ui::key_visuals(name).iter().take(wanted) {
                 if !text.contains(visual.marker()) {
                     failures.push(format!(
                         "step {number} ({name}) at {width}x{height}: its key visual {visual:?} \
@@ -168,7 +191,7 @@ fn every_step_of_the_default_lesson_draws_its_key_visuals_uncut_at_every_size() 
                 .split_whitespace()
                 .next_back()
                 .unwrap_or_default();
-            if !text.contains(last_word) {
+            if !smallest && !text.contains(last_word) {
                 failures.push(format!(
                     "step {number} ({name}) at {width}x{height}: the step's notes are cut \
                      (their last word `{last_word}` is not on screen):\n{text}"

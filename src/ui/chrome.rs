@@ -58,21 +58,38 @@ pub fn title_bar<'a>(
         Span::styled(format!(" {word}{place} "), style),
     ];
     left.extend(detail.map(Span::raw));
-    let right = latest.map(|snap| {
-        let elapsed = if replay.is_some() {
+    let elapsed = latest.map_or_else(String::new, |snap| {
+        if replay.is_some() {
             String::new()
         } else {
             format!(" · {}", format::elapsed(snap.elapsed))
-        };
+        }
+    });
+    let right = latest.map(|snap| {
         Span::raw(format!(
             "{} cores · every {} ms{elapsed} ",
             snap.cores.len(),
             app.interval().as_millis(),
         ))
     });
+    // On a narrow row: the interval and the elapsed time, the cores aside.
+    let right_short =
+        latest.map(|_| Span::raw(format!("{} ms{elapsed} ", app.interval().as_millis())));
     TitleBar::new(Line::from(left))
         .right(Line::from(right.into_iter().collect::<Vec<_>>()))
+        .right_short(Line::from(right_short.into_iter().collect::<Vec<_>>()))
         .theme(*theme)
+}
+
+/// The first of `titles` that fits a panel `width` cells wide, its borders
+/// aside; the last (the shortest) when none does.
+pub(crate) fn fitting<const N: usize>(width: u16, titles: [String; N]) -> String {
+    let room = usize::from(width.saturating_sub(2));
+    let last = titles.last().cloned().unwrap_or_default();
+    titles
+        .into_iter()
+        .find(|title| title.chars().count() <= room)
+        .unwrap_or(last)
 }
 
 /// A history as the widgets borrow it (no copy); empty when there is none.
@@ -106,7 +123,14 @@ pub fn render_cores(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" CPU cores: busy % now, history → ");
+        .title(fitting(
+            area.width,
+            [
+                " CPU cores: busy % now, history → ".to_owned(),
+                " CPU cores → ".to_owned(),
+                " Cores ".to_owned(),
+            ],
+        ));
     frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(*theme), area);
 }
 

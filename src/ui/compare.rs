@@ -34,14 +34,30 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     else {
         return;
     };
-    let core_rows = (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3));
-    let table_rows = MODES.len() as u16 + 3;
+    // The table is what the screen is about: it gets its rows first, then
+    // the cores, the chart and the notes, each all or nothing (no empty
+    // frames on a small screen).
+    let mut free = area.height.saturating_sub(2);
+    let mut take = |wanted: u16, least: u16| {
+        let given = wanted.min(free);
+        if given < least {
+            return 0;
+        }
+        free -= given;
+        given
+    };
+    let table_rows = take(MODES.len() as u16 + 3, 4);
+    let core_rows = take(
+        (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3)),
+        3,
+    );
+    let chart_rows = take(MODES.len() as u16 + 2, 4);
     let [header, cores, table, chart, notes, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(core_rows),
         Constraint::Length(table_rows),
-        Constraint::Length(MODES.len() as u16 + 2),
-        Constraint::Min(2),
+        Constraint::Length(chart_rows),
+        Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);

@@ -16,7 +16,7 @@ use corescope_widgets::{
     StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes, format_ns,
 };
 
-use super::chrome::{render_cores, render_footer, series, title_bar};
+use super::chrome::{fitting, render_cores, render_footer, series, title_bar};
 use super::dashboard;
 use super::format;
 use super::look_for;
@@ -504,17 +504,6 @@ fn render_parallelism(
     frame.render_widget(chart, area);
 }
 
-/// The first of `titles` that fits a panel `width` cells wide, its borders
-/// aside; the last (the shortest) when none does.
-fn fitting<const N: usize>(width: u16, titles: [String; N]) -> String {
-    let room = usize::from(width.saturating_sub(2));
-    let last = titles.last().cloned().unwrap_or_default();
-    titles
-        .into_iter()
-        .find(|title| title.chars().count() <= room)
-        .unwrap_or(last)
-}
-
 fn bordered_owned(title: String, theme: &Theme) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
@@ -575,7 +564,17 @@ fn render_workers(
             }
         })
         .collect();
-    let block = bordered(visuals::LANES_TITLE, theme);
+    let block = bordered_owned(
+        fitting(
+            area.width,
+            [
+                visuals::LANES_TITLE.to_owned(),
+                " Workers, tick by tick → ".to_owned(),
+                " Workers ".to_owned(),
+            ],
+        ),
+        theme,
+    );
     frame.render_widget(
         WorkerLanes::new(&lanes)
             .block(block)

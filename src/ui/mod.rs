@@ -571,6 +571,51 @@ mod tests {
         assert!(!app.help_visible(), "another key closes the help");
     }
 
+    #[test]
+    fn at_40x12_no_panel_draws_a_border_without_rows_or_cuts_its_title() {
+        let lessons = crate::lesson::built_in().expect("lessons");
+        let mut picker = App::with_picker(
+            Duration::from_millis(500),
+            crate::picker::Picker::new(lessons),
+        );
+        picker.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(10, "main", 1.0, 'S')],
+        )));
+        for (screen, app) in [
+            ("watch", app()),
+            ("demo", demo_app()),
+            ("compare", compare_app()),
+            ("picker", picker),
+        ] {
+            for (width, height) in [(40, 12), (40, 13), (41, 14), (60, 12)] {
+                let lines = text_of(&draw(&app, width, height));
+                for line in &lines {
+                    let chars: Vec<char> = line.chars().collect();
+                    for pair in chars.windows(2) {
+                        assert!(
+                            !(matches!(pair[1], '┐' | '┘') && pair[0].is_alphanumeric()),
+                            "{screen} at {width}x{height}: a title cut at its border: {line}\n{}",
+                            lines.join("\n")
+                        );
+                    }
+                }
+                for (row, pair) in lines.windows(2).enumerate() {
+                    let below: Vec<char> = pair[1].chars().collect();
+                    for (column, c) in pair[0].chars().enumerate() {
+                        assert!(
+                            !(c == '┌' && below.get(column) == Some(&'└')),
+                            "{screen} at {width}x{height}: an empty panel at row {row}, \
+                             column {column}:\n{}",
+                            lines.join("\n")
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn render_never_panics_at_any_size(width in 0u16..260, height in 0u16..90) {

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
 use corescope_widgets::{Notes, StatLine, Theme};
 
-use super::chrome::{render_cores, render_footer, title_bar};
+use super::chrome::{fitting, render_cores, render_footer, title_bar};
 use super::dashboard::stats_of;
 use crate::app::App;
 use crate::hits::{Hits, Panel, Target};
@@ -46,6 +46,9 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &
     render_footer(app, frame, footer, theme, hits);
 }
 
+/// Fewest cells for a demo's name and some of its summary.
+const NAME_AND_SUMMARY: usize = 30;
+
 /// `text` in at most `width` cells, its last one `…` when it is cut.
 fn cut(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -74,6 +77,10 @@ fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme, hi
                     Span::styled(cut(&steps, room.saturating_sub(8)), theme.dim),
                 ]))
             }
+            // A list too narrow for a summary worth reading shows the names.
+            Entry::Demo(spec) if room < NAME_AND_SUMMARY => {
+                ListItem::new(Span::styled(cut(spec.name, room), theme.text))
+            }
             Entry::Demo(spec) => {
                 let name = format!("{:<18}", spec.name);
                 ListItem::new(Line::from(vec![
@@ -95,12 +102,22 @@ fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme, hi
         (false, false) => "",
     };
     let title = if end - offset < count {
-        format!(
-            " Lessons and demos {}–{end} of {count}{arrows} ",
-            offset + 1
+        fitting(
+            area.width,
+            [
+                format!(
+                    " Lessons and demos {}–{end} of {count}{arrows} ",
+                    offset + 1
+                ),
+                format!(" {}–{end} of {count}{arrows} ", offset + 1),
+                format!("{arrows} "),
+            ],
         )
     } else {
-        " Lessons and demos ".to_owned()
+        fitting(
+            area.width,
+            [" Lessons and demos ".to_owned(), String::new()],
+        )
     };
     let block = Block::default()
         .borders(Borders::ALL)

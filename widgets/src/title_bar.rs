@@ -20,6 +20,8 @@ pub struct TitleBar<'a> {
     left: Line<'a>,
     /// Drawn against the right edge, with a cell to spare before it.
     right: Option<Line<'a>>,
+    /// Drawn instead of `right` where that does not fit.
+    right_short: Option<Line<'a>>,
     /// Colours.
     theme: Theme,
 }
@@ -31,6 +33,7 @@ impl<'a> TitleBar<'a> {
         Self {
             left,
             right: None,
+            right_short: None,
             theme: Theme::dark(),
         }
     }
@@ -39,6 +42,13 @@ impl<'a> TitleBar<'a> {
     #[must_use = "method moves the value of self and returns the modified value"]
     pub fn right(mut self, right: Line<'a>) -> Self {
         self.right = Some(right);
+        self
+    }
+
+    /// Sets a shorter right part, for rows too narrow for the full one.
+    #[must_use = "method moves the value of self and returns the modified value"]
+    pub fn right_short(mut self, right: Line<'a>) -> Self {
+        self.right_short = Some(right);
         self
     }
 
@@ -68,16 +78,19 @@ impl Widget for &TitleBar<'_> {
         let row = Rect::new(area.x, area.y, area.width, 1);
         buf.set_style(row, self.theme.title);
         let left_width = u16::try_from(self.left.width()).unwrap_or(u16::MAX);
-        let Some(right) = &self.right else {
-            put_cut(buf, row, &self.left, left_width);
-            return;
-        };
-        let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
         let gap = u16::from(left_width > 0);
-        let needed = left_width.saturating_add(gap).saturating_add(right_width);
-        let keeps_right = needed <= row.width
-            || right_width.saturating_add(gap).saturating_add(MIN_LEFT) <= row.width;
-        if keeps_right {
+        let fits = |right: &&Line<'_>| {
+            let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
+            let needed = left_width.saturating_add(gap).saturating_add(right_width);
+            needed <= row.width
+                || right_width.saturating_add(gap).saturating_add(MIN_LEFT) <= row.width
+        };
+        let right = [self.right.as_ref(), self.right_short.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|right| fits(right));
+        if let Some(right) = right {
+            let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
             let room = Rect {
                 width: row.width - right_width - gap,
                 ..row
@@ -161,6 +174,18 @@ mod tests {
             .theme(PLAIN)
             .render(area, &mut buf);
         assert_eq!(buf, Buffer::with_lines(["corescope 0.1…"]));
+    }
+
+    #[test]
+    fn a_short_right_stands_in_where_the_full_one_does_not_fit() {
+        let area = Rect::new(0, 0, 30, 1);
+        let mut buf = Buffer::empty(area);
+        TitleBar::new(Line::from("corescope 0.1.0 (race demo)"))
+            .right(Line::from("2 cores · every 100 ms · 1.5 s"))
+            .right_short(Line::from("1.5 s"))
+            .theme(PLAIN)
+            .render(area, &mut buf);
+        assert_eq!(buf, Buffer::with_lines(["corescope 0.1.0 (race d… 1.5 s"]));
     }
 
     #[test]
