@@ -227,3 +227,42 @@ fn c_reruns_a_comparison_with_the_other_kind_and_r_runs_it_again() {
     );
     quit_with_success(&tmux, pid);
 }
+
+#[test]
+fn async_permits_limit_the_tasks_in_flight_and_the_gauge_shows_them() {
+    let out = common::corescope(&[
+        "demo",
+        "async",
+        "--tasks",
+        "50",
+        "--permits",
+        "10",
+        "--work-ms",
+        "100",
+        "--headless",
+        "--json",
+        "--duration",
+        "30",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let gauge = report["semaphores"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["name"] == "tasks in flight"))
+        .unwrap_or_else(|| panic!("a `tasks in flight` semaphore in the report: {report}"));
+    assert_eq!(gauge["permits"], 10, "{gauge}");
+    let peak = gauge["peak_in_use"].as_u64().expect("peak");
+    assert!(
+        (1..=10).contains(&peak),
+        "at most the 10 permits in flight, some: {gauge}"
+    );
+    assert!(
+        gauge["peak_waiters"].as_u64().is_some_and(|w| w >= 1),
+        "50 tasks for 10 permits: some must wait: {gauge}"
+    );
+    assert_eq!(report["tasks"]["done"], 50, "{report}");
+}

@@ -432,15 +432,16 @@ pub const CATALOG: &[DemoSpec] = &[
     DemoSpec {
         name: "async",
         summary: "Thousands of waiting tasks on one event-loop thread; a semaphore limits them",
-        look_for: "Ten thousand tasks each wait a second, on one thread: the run takes about a \
-                   second and the thread count stays put. A tokio semaphore caps how many wait at \
-                   once; more tasks than permits take more rounds.",
+        look_for: "Ten thousand tasks each wait a second, all on one thread, the event loop: the \
+                   thread count stays put. A tokio semaphore lets 2000 wait at once (the tasks in \
+                   flight gauge); the others wait for a permit, so the run takes five waves, \
+                   about five seconds. More permits, fewer waves.",
         modes: &[Mode::Async],
         kind: Some(Kind::Io),
         params: &[
             tasks(10_000),
             work_ms(1000),
-            param("permits", "concurrent tasks allowed", 10_000, 1, 1_000_000),
+            param("permits", "concurrent tasks allowed", 2_000, 1, 1_000_000),
         ],
         variants: &[],
     },

@@ -9,6 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Sparkline};
 
+use corescope_demos::catalog::Mode;
 use corescope_demos::outcome::{ResultLine, Verdict};
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
@@ -527,12 +528,17 @@ fn render_workers(
     theme: &Theme,
 ) {
     let history = model.demo_history();
+    // In async mode the one worker is the event loop, whatever its thread
+    // is called.
     let labels: Vec<String> = demo
         .probes
         .workers
         .iter()
         .enumerate()
         .map(|(index, w)| {
+            if demo.mode == Mode::Async && index == 0 {
+                return "event loop".to_owned();
+            }
             snapshot
                 .target
                 .threads

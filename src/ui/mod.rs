@@ -616,6 +616,20 @@ mod tests {
         }
     }
 
+    #[test]
+    fn in_async_mode_the_lane_is_the_event_loop() {
+        use corescope_demos::catalog::Mode;
+        let mut app = App::new(Duration::from_millis(500));
+        let mut snap = crate::model::fixtures::demo_snapshot(0);
+        if let Some(demo) = &mut snap.demo {
+            demo.mode = Mode::Async;
+            demo.probes.workers.truncate(1);
+        }
+        app.ingest(Arc::new(snap));
+        let screen = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(screen.contains("│event loop "), "{screen}");
+    }
+
     proptest::proptest! {
         #[test]
         fn render_never_panics_at_any_size(width in 0u16..260, height in 0u16..90) {

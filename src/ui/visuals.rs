@@ -53,7 +53,7 @@ pub fn key_visuals(name: &str) -> &'static [KeyVisual] {
     match name {
         "race" | "bank" | "separate-memory" | "shared-value" | "pipe" | "manager" => &[Result],
         "lock-contention" | "rlock" => &[Locks, Lanes],
-        "semaphore" => &[PermitGauge, Lanes],
+        "semaphore" | "async" => &[PermitGauge, Lanes],
         "producer-consumer" => &[QueueGauge, Lanes],
         "thread-pool" => &[Lanes, Result],
         _ => &[Lanes],
