@@ -266,3 +266,60 @@ fn async_permits_limit_the_tasks_in_flight_and_the_gauge_shows_them() {
     );
     assert_eq!(report["tasks"]["done"], 50, "{report}");
 }
+
+#[test]
+fn the_stepped_race_loses_exactly_one_update_then_counts_at_full_speed() {
+    let out = common::corescope(&[
+        "demo",
+        "race",
+        "--variant",
+        "stepped",
+        "--iterations",
+        "1000",
+        "--headless",
+        "--json",
+        "--duration",
+        "120",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let variants = &report["result"]["variants"];
+    assert_eq!(variants[0]["variant"], "stepped", "{report}");
+    assert_eq!(
+        (
+            &variants[0]["expected"],
+            &variants[0]["actual"],
+            &variants[0]["lost_updates"]
+        ),
+        (
+            &serde_json::json!(4),
+            &serde_json::json!(3),
+            &serde_json::json!(1)
+        ),
+        "both read 0 and both write 1 once, then one after the other: {report}"
+    );
+    assert_eq!(
+        variants[1]["variant"], "unsynchronized",
+        "the full-speed count follows: {report}"
+    );
+}
+
+#[test]
+fn in_the_stepped_race_the_lost_update_shows_as_it_happens() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("stepped-race", 80, 24);
+    tmux.type_line(&format!("{} demo race --variant stepped", bin()));
+    tmux.wait_for("read 0", PATIENCE);
+    // The second worker's write overwrites the first's: its lane says so.
+    let screen = tmux.wait_for("write 1 LOST", Duration::from_mins(1));
+    assert!(screen.contains("Workers"), "{screen}");
+    let pid = corescope_pid(&tmux);
+    quit_with_success(&tmux, pid);
+}

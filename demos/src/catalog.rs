@@ -195,7 +195,7 @@ pub const CATALOG: &[DemoSpec] = &[
         modes: &[Mode::Threads, Mode::Processes],
         kind: None,
         params: &[workers(2), iterations(1_000_000)],
-        variants: &["unsynchronized", "locked", "atomic"],
+        variants: &["unsynchronized", "locked", "atomic", "stepped"],
     },
     DemoSpec {
         name: "bank",
