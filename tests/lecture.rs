@@ -175,7 +175,12 @@ fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
     }
     quit_with_success(&tmux, pid);
 
-    tmux.type_line(&format!("clear; {} run -- sleep 600", bin()));
+    // From the session's scratch directory, where `run` writes its log.
+    tmux.type_line(&format!(
+        "clear; cd {} && {} run -- sleep 600",
+        tmux.dir.display(),
+        bin()
+    ));
     tmux.wait_for("parallelism", PATIENCE);
     let pid = corescope_pid(&tmux);
     let mut command = Vec::new();
