@@ -41,7 +41,7 @@ fn record(step: &Step, number: usize, dir: &std::path::Path) -> Recording {
         config.mode.name().into(),
         "--headless".into(),
         "--duration".into(),
-        "1.5".into(),
+        "2".into(),
         "--interval".into(),
         "100".into(),
         "--record".into(),
