@@ -10,11 +10,13 @@ use std::time::Duration;
 use corescope_widgets::{Theme, ThreadColumn};
 use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
+use corescope_demos::catalog::Kind;
 use corescope_demos::config::DemoConfig;
 
+use crate::compare::ComparePlan;
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
-    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION,
+    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION, THREAD_SECTION,
 };
 use crate::model::Model;
 use crate::picker::Picker;
@@ -43,6 +45,8 @@ pub enum Action {
     Replay(ReplayCommand),
     /// Start the peaks over (sent to the sampler, which keeps them).
     ResetPeaks,
+    /// Run this comparison now, in place of the one shown.
+    Compare(ComparePlan),
 }
 
 /// What the dashboard knows of the recording it replays.
@@ -98,6 +102,9 @@ const SORT_CYCLE: [ThreadColumn; 9] = [
     ThreadColumn::Pid,
 ];
 
+/// The help's section for a comparison's keys.
+const COMPARE_SECTION: &str = "Comparison";
+
 /// Rows moved by PgUp/PgDn.
 const PAGE_ROWS: usize = 10;
 /// Rows moved by one turn of the mouse wheel (the common terminal default).
@@ -126,6 +133,10 @@ pub struct App {
     hits: Hits,
     /// The recording played, in a replay.
     replay: Option<Replay>,
+    /// A line for the user about the last key, until the next key.
+    notice: Option<&'static str>,
+    /// The help's first line shown, when it is too long for the screen.
+    help_scroll: usize,
 }
 
 impl App {
@@ -147,6 +158,8 @@ impl App {
             tree_offset: 0,
             hits: Hits::default(),
             replay: None,
+            notice: None,
+            help_scroll: 0,
         }
     }
 
@@ -230,15 +243,32 @@ impl App {
     /// Answers a key press.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Action {
         let command = self.keymap.command_for(key);
+        if key.kind != crossterm::event::KeyEventKind::Release {
+            self.notice = None;
+        }
         if self.help_visible {
-            // Any key closes the help, as in htop; Ctrl-C still quits.
+            // The arrows and PgUp/PgDn scroll a help too long for the
+            // screen; any other key closes it, as in htop; Ctrl-C still quits.
             if command == Some(Command::Quit) && key.code == crossterm::event::KeyCode::Char('c') {
                 return Action::Quit;
             }
             if key.kind == crossterm::event::KeyEventKind::Release {
                 return Action::None;
             }
-            self.help_visible = false;
+            let by = match command {
+                Some(Command::Down) => 1,
+                Some(Command::Up) => -1,
+                Some(Command::PageDown) => PAGE_ROWS as isize,
+                Some(Command::PageUp) => -(PAGE_ROWS as isize),
+                _ => {
+                    self.help_visible = false;
+                    self.help_scroll = 0;
+                    return Action::Redraw;
+                }
+            };
+            // The help has a line per command and per section at most.
+            let most = self.active_commands().count() * 2;
+            self.help_scroll = self.help_scroll.saturating_add_signed(by).min(most);
             return Action::Redraw;
         }
         match command {
@@ -285,6 +315,17 @@ impl App {
             Command::MoreWorkers => return Action::Demo(DemoCommand::MoreWorkers),
             Command::FewerWorkers => return Action::Demo(DemoCommand::FewerWorkers),
             Command::NextMode => return Action::Demo(DemoCommand::NextMode),
+            Command::Restart | Command::ToggleKind if self.runs_compare() => {
+                if let Some(mut plan) = self.compare_plan() {
+                    if command == Command::ToggleKind {
+                        plan.kind = match plan.kind {
+                            Kind::Cpu => Kind::Io,
+                            Kind::Io => Kind::Cpu,
+                        };
+                    }
+                    return Action::Compare(plan);
+                }
+            }
             Command::Restart => return Action::Demo(DemoCommand::Restart),
             Command::Slower => return Action::Demo(DemoCommand::Slower),
             Command::Faster => return Action::Demo(DemoCommand::Faster),
@@ -316,7 +357,7 @@ impl App {
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
             Command::ResetPeaks => return Action::ResetPeaks,
-            Command::Start => {}
+            Command::Start | Command::ToggleKind => {}
             Command::Back => {
                 if let Some(picker) = &mut self.picker {
                     picker.back();
@@ -328,6 +369,12 @@ impl App {
                 if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
                     return Action::Start(Box::new(config));
                 }
+                // Nothing past either end: say so, rather than nothing.
+                self.notice = Some(if by > 0 {
+                    "this is the last step of the lesson (p: previous, b: back to the lessons)"
+                } else {
+                    "this is the first step of the lesson (n: next)"
+                });
             }
         }
         Action::Redraw
@@ -446,6 +493,19 @@ impl App {
     /// Whether a command means anything now: demo keys while a demo runs,
     /// the picker's in the picker, a lesson's in a lesson.
     fn applies(&self, command: Command) -> bool {
+        match command {
+            // A comparison reruns, with the same or the other kind of task.
+            Command::Restart | Command::ToggleKind if self.runs_compare() => {
+                return !self.picking();
+            }
+            Command::ToggleKind => return false,
+            // Thread-table keys where there is a thread table: the picker
+            // and the compare screen have none (the picker's arrows move
+            // its own cursor).
+            Command::SortNext | Command::SortReverse if self.picking() => return false,
+            _ if command.section() == THREAD_SECTION && self.runs_compare() => return false,
+            _ => {}
+        }
         match command.section() {
             // A replayed demo is a film of one: nothing steers it.
             DEMO_SECTION => self.runs_demo() && !self.picking() && self.replay.is_none(),
@@ -472,6 +532,38 @@ impl App {
         self.model
             .latest()
             .is_some_and(|s| s.demo.is_some() && s.compare.is_none())
+    }
+
+    /// The comparison's workload, while one is shown.
+    fn compare_plan(&self) -> Option<ComparePlan> {
+        Some(self.model.latest()?.compare.as_ref()?.plan)
+    }
+
+    /// A line for the user about the last key (`n` on the last step of a
+    /// lesson), shown until the next key.
+    #[must_use]
+    pub const fn notice(&self) -> Option<&'static str> {
+        self.notice
+    }
+
+    /// Where the help lists `command` now, and what it says it does there:
+    /// the arrows move the picker's cursor in the picker, `r` reruns a
+    /// comparison.
+    #[must_use]
+    pub fn help_entry(&self, command: Command) -> (&'static str, &'static str) {
+        let picking = self.picking();
+        let comparing = self.runs_compare();
+        match command {
+            Command::Up if picking => (PICKER_SECTION, "select the entry above"),
+            Command::Down if picking => (PICKER_SECTION, "select the entry below"),
+            Command::PageUp if picking => (PICKER_SECTION, "ten entries up"),
+            Command::PageDown if picking => (PICKER_SECTION, "ten entries down"),
+            Command::Top if picking => (PICKER_SECTION, "first entry"),
+            Command::Bottom if picking => (PICKER_SECTION, "last entry"),
+            Command::Restart if comparing => (COMPARE_SECTION, "run the comparison again"),
+            Command::ToggleKind => (COMPARE_SECTION, command.description()),
+            _ => (command.section(), command.description()),
+        }
     }
 
     /// True when corescope runs a comparison.
@@ -501,6 +593,12 @@ impl App {
     #[must_use]
     pub fn paused(&self) -> bool {
         self.frozen.is_some() || self.replay.as_ref().is_some_and(|r| r.paused)
+    }
+
+    /// The help's first line shown (it scrolls when too long).
+    #[must_use]
+    pub const fn help_scroll(&self) -> usize {
+        self.help_scroll
     }
 
     /// True while the help overlay is shown.
@@ -792,5 +890,99 @@ mod tests {
         assert_eq!(model.latest().map(|s| s.seq), Some(12));
         assert_eq!(model.core_history(0).map(RingBuffer::len), Some(3));
         assert_eq!(model.missed_ticks(), 0, "a seek is no gap");
+    }
+
+    fn comparing() -> App {
+        use crate::compare::CompareSample;
+        let mut app = App::new(Duration::from_millis(200));
+        let mut snap = snapshot(0, [90.0, 90.0], vec![thread(10, "worker-0", 90.0, 'R')]);
+        snap.compare = Some(CompareSample {
+            plan: ComparePlan {
+                kind: Kind::Cpu,
+                workers: 2,
+                tasks: 4,
+                work_ms: 100,
+            },
+            rows: Vec::new(),
+            running: Some("threads"),
+            error: None,
+        });
+        app.ingest(Arc::new(snap));
+        app
+    }
+
+    #[test]
+    fn r_reruns_a_comparison_and_c_switches_its_kind() {
+        let mut app = comparing();
+        let Action::Compare(plan) = app.handle_key(&key('r')) else {
+            panic!("r should rerun the comparison");
+        };
+        assert_eq!(plan.kind, Kind::Cpu, "r keeps the kind");
+        let Action::Compare(plan) = app.handle_key(&key('c')) else {
+            panic!("c should rerun the comparison with the other kind");
+        };
+        assert_eq!((plan.kind, plan.workers, plan.tasks), (Kind::Io, 2, 4));
+    }
+
+    #[test]
+    fn a_comparison_offers_no_thread_table_keys_and_a_demo_no_kind_switch() {
+        let app = comparing();
+        let active: Vec<Command> = app.active_commands().collect();
+        for command in [
+            Command::SortNext,
+            Command::SortReverse,
+            Command::Down,
+            Command::FocusNext,
+        ] {
+            assert!(
+                !active.contains(&command),
+                "{command:?} does nothing on the compare screen: {active:?}"
+            );
+        }
+        assert!(active.contains(&Command::Restart) && active.contains(&Command::ToggleKind));
+        assert_eq!(
+            app.help_entry(Command::Restart).1,
+            "run the comparison again"
+        );
+        let watching = app_with_threads();
+        assert!(!watching.active_commands().any(|c| c == Command::ToggleKind));
+    }
+
+    #[test]
+    fn the_pickers_help_speaks_of_entries_not_threads() {
+        let app = App::with_picker(
+            Duration::from_millis(500),
+            Picker::new(crate::lesson::built_in().expect("lessons")),
+        );
+        let (section, description) = app.help_entry(Command::Up);
+        assert_eq!(
+            (section, description),
+            (PICKER_SECTION, "select the entry above")
+        );
+        assert!(!app.active_commands().any(|c| c == Command::SortNext));
+        for command in app.active_commands() {
+            assert!(
+                !app.help_entry(command).1.contains("thread"),
+                "{command:?} says `{}` in the picker",
+                app.help_entry(command).1
+            );
+        }
+    }
+
+    #[test]
+    fn n_on_the_last_step_says_it_is_the_last() {
+        let mut picker = Picker::new(crate::lesson::built_in().expect("lessons"));
+        picker.start().expect("lesson");
+        picker.step(isize::MAX).expect("last step");
+        let mut app = App::with_picker(Duration::from_millis(500), picker);
+        app.ingest(Arc::new(crate::model::fixtures::demo_snapshot(0)));
+        assert_eq!(app.handle_key(&key('n')), Action::Redraw);
+        assert!(
+            app.notice().is_some_and(|n| n.contains("last step")),
+            "{:?}",
+            app.notice()
+        );
+        app.handle_key(&key('?'));
+        assert_eq!(app.notice(), None, "the next key clears the notice");
     }
 }

@@ -176,7 +176,7 @@ pub struct DemoArgs {
     #[arg(long, value_parser = PossibleValuesParser::new(["cpu", "io"])
           .map(|k| Kind::from_name(&k).unwrap_or(Kind::Cpu)))]
     pub kind: Option<Kind>,
-    /// Run only this variant (race: unsynchronized|locked|atomic; bank: unlocked|locked).
+    /// Run only this variant (race: unsynchronized|locked|atomic, or stepped: the race one step at a time, then at full speed; bank: unlocked|locked).
     #[arg(long)]
     pub variant: Option<String>,
     /// The demo's numeric options.

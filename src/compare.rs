@@ -195,6 +195,12 @@ impl Comparison {
         }
     }
 
+    /// Ends the comparison with `why`, shown in place of the next mode.
+    pub fn fail(&mut self, why: String) {
+        self.stop();
+        self.error = Some(why);
+    }
+
     /// Stops the mode under way; the comparison ends there.
     pub fn stop(&mut self) {
         if let Some(mut running) = self.running.take() {

@@ -264,6 +264,10 @@ async fn event_loop(
                 source.sample(SamplerCommand::ResetPeaks);
                 dirty = true;
             }
+            Action::Compare(plan) => {
+                source.sample(SamplerCommand::Compare(plan));
+                dirty = true;
+            }
             Action::Replay(command) => {
                 source.replay(command);
                 dirty = true;

@@ -40,6 +40,8 @@ pub enum Command {
     NextMode,
     /// Restart the demo.
     Restart,
+    /// A comparison: run it again with the other kind of task (cpu or io).
+    ToggleKind,
     /// Slow motion: twice as slow.
     Slower,
     /// Twice as fast (up to real time).
@@ -82,6 +84,7 @@ impl Command {
             Self::FewerWorkers => "one fewer worker",
             Self::NextMode => "next mode (threads, gil, processes, async)",
             Self::Restart => "restart the demo",
+            Self::ToggleKind => "run again with the other kind of task (cpu or io)",
             Self::Slower => "slow motion: twice as slow",
             Self::Faster => "twice as fast (up to real time)",
             Self::Start => "start the chosen lesson or demo",
@@ -116,6 +119,7 @@ impl Command {
             Self::FewerWorkers => "fewer_workers",
             Self::NextMode => "next_mode",
             Self::Restart => "restart",
+            Self::ToggleKind => "toggle_kind",
             Self::Slower => "slower",
             Self::Faster => "faster",
             Self::Start => "start",
@@ -143,6 +147,7 @@ impl Command {
             Self::FewerWorkers => Some("fewer"),
             Self::NextMode => Some("mode"),
             Self::Restart => Some("restart"),
+            Self::ToggleKind => Some("cpu/io"),
             Self::Slower => Some("slower"),
             Self::Faster => Some("faster"),
             Self::Start => Some("start"),
@@ -171,7 +176,7 @@ impl Command {
             Self::MoreWorkers => 7,
             Self::FewerWorkers => 8,
             Self::NextMode => 9,
-            Self::Restart => 10,
+            Self::Restart | Self::ToggleKind => 10,
             Self::Slower => 11,
             Self::Faster => 12,
             Self::Down => 13,
@@ -195,11 +200,12 @@ impl Command {
             | Self::Top
             | Self::Bottom
             | Self::SortNext
-            | Self::SortReverse => "Thread table",
+            | Self::SortReverse => THREAD_SECTION,
             Self::MoreWorkers
             | Self::FewerWorkers
             | Self::NextMode
             | Self::Restart
+            | Self::ToggleKind
             | Self::Slower
             | Self::Faster => DEMO_SECTION,
             Self::Start => PICKER_SECTION,
@@ -211,6 +217,8 @@ impl Command {
 
 /// The help section of the keys that steer a demo, shown only while one runs.
 pub const DEMO_SECTION: &str = "Demo";
+/// The help overlay's section for the thread table's keys.
+pub const THREAD_SECTION: &str = "Thread table";
 /// The help section of the picker's keys, shown only in the picker.
 pub const PICKER_SECTION: &str = "Lessons and demos";
 /// The help section of a lesson's keys, shown only while a lesson runs (and
@@ -331,6 +339,7 @@ impl Default for Keymap {
                 (Command::FewerWorkers, vec![p(Char('-')), p(Char('_'))]),
                 (Command::NextMode, vec![p(Char('m'))]),
                 (Command::Restart, vec![p(Char('r'))]),
+                (Command::ToggleKind, vec![p(Char('c'))]),
                 (Command::Slower, vec![p(Char('<')), p(Char(','))]),
                 (Command::Faster, vec![p(Char('>')), p(Char('.'))]),
                 (Command::Start, vec![p(KeyCode::Enter)]),
@@ -430,7 +439,11 @@ mod tests {
         let question = press(KeyCode::Char('?'), KeyModifiers::SHIFT);
         assert_eq!(keymap.command_for(&question), Some(Command::Help));
         let plain_c = press(KeyCode::Char('c'), KeyModifiers::NONE);
-        assert_eq!(keymap.command_for(&plain_c), None, "c alone is not Ctrl-C");
+        assert_ne!(
+            keymap.command_for(&plain_c),
+            Some(Command::Quit),
+            "c alone is not Ctrl-C"
+        );
     }
 
     #[test]

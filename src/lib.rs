@@ -14,6 +14,7 @@ pub mod event;
 mod fuzz_inputs;
 pub mod headless;
 pub mod hits;
+pub mod job_control;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;

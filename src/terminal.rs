@@ -28,6 +28,8 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use crate::job_control::StoppedChildren;
+
 /// True while the terminal is in our modes and must be restored.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
@@ -70,19 +72,38 @@ impl TerminalSession {
 
     /// Restores the terminal, stops this process like a shell job (Ctrl-Z),
     /// and takes the terminal back when the shell continues it (`fg`).
+    /// The processes corescope started (a demo's workers, `run`'s command)
+    /// are stopped with it and continued before the screen comes back.
     pub fn suspend(&mut self) -> Result<()> {
+        let children = StoppedChildren::stop();
         restore();
         // SIGSTOP rather than SIGTSTP: corescope handles SIGTSTP itself (to get
         // here), and SIGSTOP cannot be caught, so the shell sees a stopped job.
-        nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).context("cannot suspend")?;
+        let stopped =
+            nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).context("cannot suspend");
+        children.resume();
+        stopped?;
         self.resume()
     }
 
     /// Takes the terminal back after the process was stopped and continued
     /// (by us or by someone's SIGSTOP): modes re-entered, screen fully redrawn.
+    ///
+    /// The redraw never asks the terminal where its cursor is: ratatui's
+    /// `Terminal::clear` does, and its answer would race the input stream,
+    /// which reads stdin at the same time, to a "cursor position could not be
+    /// read" error. `resize` to the current size clears the whole screen
+    /// (`Clear(All)`) and forgets the last frame, so the next draw repaints
+    /// every cell; the size comes from an ioctl, not from stdin.
     pub fn resume(&mut self) -> Result<()> {
         enter_modes().context("cannot set up the terminal again")?;
-        self.screen.clear().context("cannot redraw the terminal")
+        let size = self
+            .screen
+            .size()
+            .context("cannot read the terminal size")?;
+        self.screen
+            .resize(size.into())
+            .context("cannot redraw the terminal")
     }
 }
 

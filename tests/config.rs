@@ -122,7 +122,7 @@ fn rebound_keys_do_what_the_help_says() {
         .unwrap_or_default();
     assert!(footer.starts_with("x quit  ? help"), "{footer}");
     tmux.send(&["?"]);
-    let help = tmux.wait_for("Keys (any key closes)");
+    let help = tmux.wait_for("any other key closes)");
     let quit = help
         .lines()
         .find(|line| line.contains(" quit "))
@@ -131,18 +131,18 @@ fn rebound_keys_do_what_the_help_says() {
     assert!(help.contains("?/F2"), "{help}");
     // q is no longer quit: it only closes the help, as any key does.
     tmux.send(&["q"]);
-    tmux.wait_gone("Keys (any key closes)");
+    tmux.wait_gone("any other key closes)");
     // Keys are handled in order: when the help that `?` opens after this
     // `q` shows, the `q` was read, and the dashboard is still there.
     tmux.send(&["q"]);
     tmux.send(&["?"]);
-    let after_q = tmux.wait_for("Keys (any key closes)");
+    let after_q = tmux.wait_for("any other key closes)");
     assert!(
         !after_q.contains("exited="),
         "expected q (rebound away from quit) to leave corescope running; it exited:\n{after_q}"
     );
     tmux.send(&["Escape"]);
-    tmux.wait_gone("Keys (any key closes)");
+    tmux.wait_gone("any other key closes)");
     tmux.send(&["x"]);
     tmux.wait_for("exited=0");
 }

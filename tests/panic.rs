@@ -37,9 +37,9 @@ fn a_panicking_round_is_an_error_on_screen_and_the_dashboard_goes_on() {
     );
     // Still answering keys: the help opens.
     tmux.send(&["?"]);
-    tmux.wait_for("Keys (any key closes)");
+    tmux.wait_for("any other key closes)");
     tmux.send(&["Escape"]);
-    tmux.wait_gone("Keys (any key closes)");
+    tmux.wait_gone("any other key closes)");
     tmux.send(&["q"]);
     let restored = tmux.read_when_written(&after);
     assert_eq!(

@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use common::{Tmux, bin, children_named, tmux_available, wait_until};
 
+/// How long a click that shows nothing is given before it is sent again.
+const RECLICK_AFTER: Duration = Duration::from_secs(10);
+
 /// Starts corescope from a shell that records `stty -g` before and after.
 fn start(tmux: &Tmux, args: &str) {
     let before = tmux.file("before");
@@ -125,9 +128,9 @@ fn a_terminal_too_small_says_so_and_help_opens_and_closes() {
     start(&tmux, "");
     tmux.wait_for("parallelism");
     tmux.send(&["?"]);
-    tmux.wait_for("Keys (any key closes)");
+    tmux.wait_for("any other key closes)");
     tmux.send(&["x"]);
-    tmux.wait_gone("Keys (any key closes)");
+    tmux.wait_gone("any other key closes)");
     tmux.send(&["q"]);
     assert_terminal_restored(&tmux);
 }
@@ -250,7 +253,7 @@ fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
     // that shows nothing in 10 s is sent again, and said on stderr.
     let mut clicks = 0;
     let chosen = wait_until(common::DEADLINE, || {
-        if clicks == 0 || !wait_until(Duration::from_secs(10), || tmux.find("▶ race").is_some()) {
+        if clicks == 0 || !wait_until(RECLICK_AFTER, || tmux.find("▶ race").is_some()) {
             clicks += 1;
             tmux.click(race);
         }
@@ -268,9 +271,9 @@ fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
     tmux.wait_for("demo race");
     let help = tmux.find("? help").expect("help hint in the footer");
     tmux.click(help);
-    tmux.wait_for("Keys (any key closes)");
+    tmux.wait_for("any other key closes)");
     tmux.click((2, 2));
-    tmux.wait_gone("Keys (any key closes)");
+    tmux.wait_gone("any other key closes)");
     let quit = tmux.find("q quit").expect("quit hint");
     tmux.click(quit);
     assert_terminal_restored(&tmux);

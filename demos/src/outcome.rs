@@ -44,10 +44,11 @@ impl From<HistogramSummary> for Latency {
 }
 
 impl Latency {
-    /// `mean / p99 us`, for a result line.
+    /// `mean / p99 µs`, for a result line (µs, as every other screen
+    /// writes microseconds).
     #[must_use]
     pub fn mean_and_p99(&self) -> String {
-        format!("{:.1} / {:.1} us", self.mean_us, self.p99_us)
+        format!("{:.1} / {:.1} µs", self.mean_us, self.p99_us)
     }
 }
 
@@ -239,11 +240,49 @@ pub mod recorded {
     }
 }
 
+/// Milliseconds as a person reads them: `850 ms`, `20.0 s`, `5 m 33 s`
+/// (never `20012025 ms`).
+#[must_use]
+pub fn readable_ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        let secs = (ms / 1000.0).round() as u64;
+        if secs < 3600 {
+            format!("{} m {:02} s", secs / 60, secs % 60)
+        } else {
+            format!("{} h {:02} m", secs / 3600, (secs % 3600) / 60)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
 
     use super::*;
+
+    #[test]
+    fn milliseconds_read_as_a_person_reads_them() {
+        assert_eq!(readable_ms(850.4), "850 ms");
+        assert_eq!(readable_ms(20_012.0), "20.0 s");
+        assert_eq!(readable_ms(20_012_025.0), "5 h 33 m");
+        assert_eq!(readable_ms(333_000.0), "5 m 33 s");
+    }
+
+    #[test]
+    fn latencies_are_in_microseconds_written_as_elsewhere() {
+        let latency = Latency {
+            count: 3,
+            mean_us: 15.1,
+            p50_us: 14.0,
+            p99_us: 221.2,
+            max_us: 300.0,
+        };
+        assert_eq!(latency.mean_and_p99(), "15.1 / 221.2 µs");
+    }
 
     /// A demo's own outcome, with fields out of alphabetical order.
     #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -200,6 +200,7 @@ theme_file!(
     waiting_gil,
     sleeping_io,
     idle,
+    done,
 );
 
 /// Checks the theme `text` read from `file`.
@@ -331,7 +332,7 @@ mod tests {
             .collect()
     }
 
-    const ACTIVITIES: [Activity; 7] = [
+    const ACTIVITIES: [Activity; 8] = [
         Activity::Idle,
         Activity::Computing,
         Activity::WaitingLock,
@@ -339,21 +340,159 @@ mod tests {
         Activity::WaitingQueue,
         Activity::WaitingGil,
         Activity::SleepingIo,
+        Activity::Done,
     ];
 
     #[test]
-    fn every_built_in_theme_is_complete_has_no_base_and_uses_the_16_colours_only() {
+    fn every_built_in_theme_is_complete_has_no_base_and_uses_the_terminal_palette() {
         for (name, text) in BUILT_IN {
             let file: ThemeFile = toml::from_str(text).expect(name);
             assert!(file.base.is_none(), "{name} must give every style itself");
             assert!(file.missing().is_empty(), "{name}: {:?}", file.missing());
             for (style, colour) in colours(&theme(name)) {
                 assert!(
-                    COLOURS.iter().any(|(_, ansi)| *ansi == colour),
-                    "{name}.{style}: {colour:?} is not one of the 16 ANSI colours"
+                    !matches!(colour, Color::Rgb(..)),
+                    "{name}.{style}: {colour:?}: the shipped themes keep to the \
+                     256-colour palette, which every terminal of ours has"
                 );
             }
         }
+    }
+
+    /// A colour in xterm's default palette (the 16 ANSI colours as xterm
+    /// draws them, the 6x6x6 cube, the greys), as red, green, blue.
+    fn xterm_rgb(colour: Color) -> (u8, u8, u8) {
+        const ANSI: [(u8, u8, u8); 16] = [
+            (0, 0, 0),
+            (205, 0, 0),
+            (0, 205, 0),
+            (205, 205, 0),
+            (0, 0, 238),
+            (205, 0, 205),
+            (0, 205, 205),
+            (229, 229, 229),
+            (127, 127, 127),
+            (255, 0, 0),
+            (0, 255, 0),
+            (255, 255, 0),
+            (92, 92, 255),
+            (255, 0, 255),
+            (0, 255, 255),
+            (255, 255, 255),
+        ];
+        let index = match colour {
+            Color::Rgb(r, g, b) => return (r, g, b),
+            Color::Indexed(i) => i,
+            Color::Black => 0,
+            Color::Red => 1,
+            Color::Green => 2,
+            Color::Yellow => 3,
+            Color::Blue => 4,
+            Color::Magenta => 5,
+            Color::Cyan => 6,
+            Color::Gray => 7,
+            Color::DarkGray => 8,
+            Color::LightRed => 9,
+            Color::LightGreen => 10,
+            Color::LightYellow => 11,
+            Color::LightBlue => 12,
+            Color::LightMagenta => 13,
+            Color::LightCyan => 14,
+            Color::White | Color::Reset => 15,
+        };
+        match index {
+            0..16 => ANSI[usize::from(index)],
+            16..232 => {
+                let level = |n: u8| if n == 0 { 0 } else { 55 + 40 * n };
+                let n = index - 16;
+                (level(n / 36), level((n / 6) % 6), level(n % 6))
+            }
+            _ => {
+                let grey = 8 + 10 * (index - 232);
+                (grey, grey, grey)
+            }
+        }
+    }
+
+    /// WCAG 2 relative luminance.
+    fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+        let linear = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    }
+
+    /// WCAG 2 contrast ratio, 1 to 21.
+    fn contrast(a: Color, b: Color) -> f64 {
+        let (a, b) = (luminance(xterm_rgb(a)), luminance(xterm_rgb(b)));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn every_text_and_mark_of_the_colour_themes_meets_wcag_aa() {
+        // The background each theme is made for (and the terminal's own
+        // text colour, for a style that keeps it), in xterm's default palette.
+        for (name, background, foreground) in [
+            ("dark", Color::Black, Color::White),
+            ("high-contrast", Color::Black, Color::White),
+            ("light", Color::White, Color::Black),
+        ] {
+            let theme = theme(name);
+            let mut checked = Vec::new();
+            for (style, drawn) in ThemeFile::styles(&theme) {
+                // A gap is drawn blank; the selection is a background, checked
+                // under the rows' text below.
+                if matches!(style, "gap" | "selected") {
+                    continue;
+                }
+                let (mut fg, mut bg) = (
+                    drawn.fg.unwrap_or(foreground),
+                    drawn.bg.unwrap_or(background),
+                );
+                if drawn.add_modifier.contains(Modifier::REVERSED) {
+                    std::mem::swap(&mut fg, &mut bg);
+                }
+                checked.push((style.to_owned(), fg, bg));
+            }
+            for (style, drawn) in [
+                ("text", theme.text),
+                ("warn", theme.warn),
+                ("alert", theme.alert),
+            ] {
+                let selected = drawn.patch(theme.selected);
+                let (mut fg, mut bg) = (
+                    selected.fg.unwrap_or(foreground),
+                    selected.bg.unwrap_or(background),
+                );
+                if selected.add_modifier.contains(Modifier::REVERSED) {
+                    std::mem::swap(&mut fg, &mut bg);
+                }
+                checked.push((format!("{style} on the selected row"), fg, bg));
+            }
+            for (style, fg, bg) in checked {
+                let ratio = contrast(fg, bg);
+                assert!(
+                    ratio >= 4.5,
+                    "{name}.{style}: {fg:?} on {bg:?} has a contrast of {ratio:.2}:1 in xterm's \
+                     default palette; WCAG AA asks 4.5:1"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_contrast_is_computed_as_wcag_says() {
+        assert!((contrast(Color::Black, Color::White) - 21.0).abs() < 1e-9);
+        assert!((contrast(Color::Indexed(244), Color::Indexed(244)) - 1.0).abs() < 1e-9);
+        // The old dark theme's I/O blue on black: far below 4.5.
+        assert!(contrast(Color::Blue, Color::Black) < 2.5);
+        assert_eq!(xterm_rgb(Color::Indexed(208)), (255, 135, 0));
+        assert_eq!(xterm_rgb(Color::Indexed(244)), (128, 128, 128));
     }
 
     #[test]
@@ -369,7 +508,7 @@ mod tests {
                 .iter()
                 .map(|activity| theme.activity(*activity).fg)
                 .collect();
-            assert_eq!(foregrounds.len(), 7, "{name}");
+            assert_eq!(foregrounds.len(), ACTIVITIES.len(), "{name}");
             assert!(!foregrounds.contains(&None), "{name}");
             assert_ne!(theme.warn, theme.alert, "{name}");
             assert_ne!(theme.warn, theme.text, "{name}");
@@ -427,7 +566,11 @@ mod tests {
             .iter()
             .map(|activity| mono.activity(*activity))
             .collect();
-        assert_eq!(styles.len(), 7, "each activity has a style of its own");
+        assert_eq!(
+            styles.len(),
+            ACTIVITIES.len(),
+            "each activity has a style of its own"
+        );
         let loads: HashSet<_> = [mono.load_low, mono.load_mid, mono.load_high].into();
         assert_eq!(loads.len(), 3, "load levels");
         let rows: HashSet<_> = [mono.text, mono.warn, mono.alert]

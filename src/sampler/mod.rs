@@ -161,6 +161,22 @@ impl Sampler {
         self.taps.error()
     }
 
+    /// Stops the comparison under way and starts `plan` from its first
+    /// mode; a plan that cannot run leaves the one shown stopped, with why.
+    pub fn restart_comparison(&mut self, plan: crate::compare::ComparePlan) {
+        if let Some(running) = &mut self.compare {
+            running.stop();
+        }
+        match Comparison::new(plan) {
+            Ok(comparison) => self.compare = Some(comparison),
+            Err(err) => {
+                if let Some(running) = &mut self.compare {
+                    running.fail(format!("{err:#}"));
+                }
+            }
+        }
+    }
+
     /// The comparison this sampler runs, if any.
     pub fn comparison_mut(&mut self) -> Option<&mut Comparison> {
         self.compare.as_mut()
@@ -329,6 +345,8 @@ pub enum SamplerCommand {
     Stop,
     /// Start the peaks (and the counts of exited tasks) over.
     ResetPeaks,
+    /// Run this comparison from its first mode, in place of the one running.
+    Compare(crate::compare::ComparePlan),
 }
 
 /// Where the sampler thread publishes: the newest snapshot only (none
@@ -435,6 +453,7 @@ fn tick_loop(
                 }
                 Ok(SamplerCommand::Start(config)) => sampler.start_demo(*config),
                 Ok(SamplerCommand::Stop) => sampler.stop_demo(),
+                Ok(SamplerCommand::Compare(plan)) => sampler.restart_comparison(plan),
                 // The effect shows at the next tick: an extra snapshot now
                 // would make the history's time axis uneven.
                 Ok(SamplerCommand::Demo(command)) => sampler.steer_demo(command),

@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Borders};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
-use corescope_widgets::{CoreLoad, CoreLoadPanel, KeyHints, Series, Theme, TitleBar};
+use corescope_widgets::{
+    CoreLoad, CoreLoadPanel, KeyHints, Series, Severity, Theme, TitleBar, Warning, Warnings,
+};
 
 use super::format;
 
@@ -56,21 +58,38 @@ pub fn title_bar<'a>(
         Span::styled(format!(" {word}{place} "), style),
     ];
     left.extend(detail.map(Span::raw));
-    let right = latest.map(|snap| {
-        let elapsed = if replay.is_some() {
+    let elapsed = latest.map_or_else(String::new, |snap| {
+        if replay.is_some() {
             String::new()
         } else {
             format!(" · {}", format::elapsed(snap.elapsed))
-        };
+        }
+    });
+    let right = latest.map(|snap| {
         Span::raw(format!(
             "{} cores · every {} ms{elapsed} ",
             snap.cores.len(),
             app.interval().as_millis(),
         ))
     });
+    // On a narrow row: the interval and the elapsed time, the cores aside.
+    let right_short =
+        latest.map(|_| Span::raw(format!("{} ms{elapsed} ", app.interval().as_millis())));
     TitleBar::new(Line::from(left))
         .right(Line::from(right.into_iter().collect::<Vec<_>>()))
+        .right_short(Line::from(right_short.into_iter().collect::<Vec<_>>()))
         .theme(*theme)
+}
+
+/// The first of `titles` that fits a panel `width` cells wide, its borders
+/// aside; the last (the shortest) when none does.
+pub(crate) fn fitting<const N: usize>(width: u16, titles: [String; N]) -> String {
+    let room = usize::from(width.saturating_sub(2));
+    let last = titles.last().cloned().unwrap_or_default();
+    titles
+        .into_iter()
+        .find(|title| title.chars().count() <= room)
+        .unwrap_or(last)
 }
 
 /// A history as the widgets borrow it (no copy); empty when there is none.
@@ -104,13 +123,32 @@ pub fn render_cores(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" CPU cores: busy % now, history → ");
+        .title(fitting(
+            area.width,
+            [
+                " CPU cores: busy % now, history → ".to_owned(),
+                " CPU cores → ".to_owned(),
+                " Cores ".to_owned(),
+            ],
+        ));
     frame.render_widget(CoreLoadPanel::new(&cores).block(block).theme(*theme), area);
 }
 
 /// Draws the keys that apply now, as far as the width allows.
 /// Each hint shown is clickable: a click does what its key does.
+/// A notice about the last key (see [`App::notice`]) takes the line instead.
 pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
+    if let Some(notice) = app.notice() {
+        frame.render_widget(
+            Warnings::new(&[Warning {
+                severity: Severity::Info,
+                text: notice,
+            }])
+            .theme(*theme),
+            area,
+        );
+        return;
+    }
     let keymap = app.keymap();
     let mut commands: Vec<_> = app.active_commands().collect();
     commands.sort_by_key(|c| c.hint_rank());

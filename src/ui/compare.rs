@@ -22,6 +22,10 @@ const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker 
     megabytes per worker where threads pay microseconds and a stack of kilobytes. With \
     --kind io every mode overlaps its waits, and async does it on one thread.";
 
+/// From this width the table's full headers fit whole: its columns, the
+/// spaces between them and its borders.
+const WIDE_TABLE: u16 = 13 + 10 + 9 + 11 + 9 + 13 + 11 + 6 + 2;
+
 /// Draws the compare screen into `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
@@ -30,14 +34,30 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     else {
         return;
     };
-    let core_rows = (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3));
-    let table_rows = MODES.len() as u16 + 3;
+    // The table is what the screen is about: it gets its rows first, then
+    // the cores, the chart and the notes, each all or nothing (no empty
+    // frames on a small screen).
+    let mut free = area.height.saturating_sub(2);
+    let mut take = |wanted: u16, least: u16| {
+        let given = wanted.min(free);
+        if given < least {
+            return 0;
+        }
+        free -= given;
+        given
+    };
+    let table_rows = take(MODES.len() as u16 + 3, 4);
+    let core_rows = take(
+        (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3)),
+        3,
+    );
+    let chart_rows = take(MODES.len() as u16 + 2, 4);
     let [header, cores, table, chart, notes, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(core_rows),
         Constraint::Length(table_rows),
-        Constraint::Length(MODES.len() as u16 + 2),
-        Constraint::Min(2),
+        Constraint::Length(chart_rows),
+        Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -59,8 +79,9 @@ fn title(compare: &CompareSample) -> String {
         (Some(mode), None) => format!("mode {} of {}: {mode}", compare.rows.len() + 1, MODES.len()),
         (None, None) => "done".to_owned(),
     };
+    // Where the comparison stands first: a narrow title bar cuts the end.
     format!(
-        " compare · {} × {} ms {} tasks · {} · {state} ",
+        " compare · {state} · {} × {} ms {} tasks · {} ",
         plan.tasks,
         plan.work_ms,
         plan.kind.name(),
@@ -76,15 +97,22 @@ fn render_table(
     theme: &Theme,
 ) {
     let unknown = || "?".to_owned();
-    let header = Row::new([
-        "MODE",
-        "WALL",
-        "SPEEDUP",
-        "CORES USED",
-        "CPU BUSY",
-        "START/WORKER",
-        "MEM/WORKER",
-    ])
+    // Full headers where they fit whole, short ones where not: a header is
+    // never cut ("CORES USE").
+    let wide = area.width >= WIDE_TABLE;
+    let header = Row::new(if wide {
+        [
+            "MODE",
+            "WALL",
+            "SPEEDUP",
+            "CORES USED",
+            "CPU BUSY",
+            "START/WORKER",
+            "MEM/WORKER",
+        ]
+    } else {
+        ["MODE", "WALL", "SPEEDUP", "CORES", "BUSY", "START", "MEM"]
+    })
     .style(theme.dim);
     let rows = MODES.iter().map(|mode| {
         if let Some(row) = compare.rows.iter().find(|r| r.mode == *mode) {
@@ -105,15 +133,12 @@ fn render_table(
             Row::new(vec![Cell::from(format!("  {mode}"))]).style(theme.dim)
         }
     });
-    let widths = [
-        Constraint::Length(13),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(11),
-        Constraint::Length(9),
-        Constraint::Length(13),
-        Constraint::Length(11),
-    ];
+    let widths = if wide {
+        [13, 10, 9, 11, 9, 13, 11]
+    } else {
+        [12, 9, 8, 5, 5, 9, 9]
+    }
+    .map(Constraint::Length);
     let table = Table::new(rows, widths).header(header).block(
         Block::default()
             .borders(Borders::ALL)

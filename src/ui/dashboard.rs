@@ -95,13 +95,26 @@ pub fn render_threads(
     theme: &Theme,
     hits: &mut Hits,
 ) {
-    let title = Line::from(vec![
-        Span::raw(" Threads "),
-        Span::styled(legend::style_name(theme.warn), theme.warn),
-        Span::raw(": waiting for a CPU  "),
-        Span::styled(legend::style_name(theme.alert), theme.alert),
-        Span::raw(": blocked on a lock (futex) "),
-    ]);
+    // The legend as long as the border has room for, else shorter: a title
+    // is never cut mid-word.
+    let legend = |waiting: &'static str, blocked: &'static str| {
+        Line::from(vec![
+            Span::raw(" Threads "),
+            Span::styled(legend::style_name(theme.warn), theme.warn),
+            Span::raw(waiting),
+            Span::styled(legend::style_name(theme.alert), theme.alert),
+            Span::raw(blocked),
+        ])
+    };
+    let room = usize::from(area.width.saturating_sub(2));
+    let title = [
+        legend(": waiting for a CPU  ", ": blocked on a lock (futex) "),
+        legend(": waiting for a CPU  ", ": blocked "),
+        legend(": CPU wait  ", ": blocked "),
+    ]
+    .into_iter()
+    .find(|line| line.width() <= room)
+    .unwrap_or_else(|| Line::from(" Threads "));
     render_thread_table(app, snapshot, frame, area, theme, title, false, hits);
 }
 

@@ -9,17 +9,19 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Borders, Sparkline};
 
-use corescope_demos::outcome::Verdict;
-use corescope_demos::registry;
+use corescope_demos::catalog::Mode;
+use corescope_demos::outcome::{ResultLine, Verdict};
 use corescope_demos::run::DemoSample;
 use corescope_widgets::{
     Comparison, ComparisonRow, LaneSeries, LevelGauge, LockRow, LockTable, Notes, Severity, Stat,
     StatLine, Theme, Warning, Warnings, WorkerLane, WorkerLanes, format_ns,
 };
 
-use super::chrome::{render_cores, render_footer, series, title_bar};
+use super::chrome::{fitting, render_cores, render_footer, series, title_bar};
 use super::dashboard;
 use super::format;
+use super::look_for;
+use super::visuals::{self, KeyVisual};
 use crate::app::App;
 use crate::hits::Hits;
 use crate::model::{self, Model, warnings};
@@ -39,15 +41,39 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
         return;
     };
     let found = warnings::warnings(model);
-    let warning_rows = (found.len() as u16).min(3);
-    let core_rows = (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3));
+    // In a lesson, the step's own notes; otherwise the demo's.
+    let step = app.picker().and_then(Picker::current_step);
+    // A step's notes describe the step's mode and kind; after `m` (or with
+    // another kind) the text for what runs now.
+    let (notes_title, notes_text) = match step {
+        Some((_, number, steps, step))
+            if step.config.mode == demo.mode && step.config.kind == demo.kind =>
+        {
+            (
+                format!("Step {number} of {steps}: {}", step.title),
+                step.notes.as_str(),
+            )
+        }
+        _ => (
+            format!("What to look for ({} mode)", demo.mode.name()),
+            look_for::look_for(demo.name, demo.mode, demo.kind),
+        ),
+    };
+    let notes_widget = Notes::new(&notes_title, notes_text).theme(*theme);
+    let rows = Rows::share(
+        area.height,
+        key_rows(demo),
+        (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3)),
+        notes_widget.height(area.width).min(notes_cap(area)),
+        (found.len() as u16).min(3),
+    );
     let [header, cores, stats, body, notes, alerts, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(core_rows),
+        Constraint::Length(rows.cores),
         Constraint::Length(1),
-        Constraint::Min(6),
-        Constraint::Length(notes_height(area)),
-        Constraint::Length(warning_rows),
+        Constraint::Min(0),
+        Constraint::Length(rows.notes),
+        Constraint::Length(rows.alerts),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -57,16 +83,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let stat_values = stats_of(snapshot, demo);
     frame.render_widget(StatLine::new(&stat_values).theme(*theme), stats);
     render_body(app, snapshot, demo, frame, body, theme, hits);
-    // In a lesson, the step's own notes; otherwise the demo's.
-    if let Some((_, number, steps, step)) = app.picker().and_then(Picker::current_step) {
-        let title = format!("Step {number} of {steps}: {}", step.title);
-        frame.render_widget(Notes::new(&title, &step.notes).theme(*theme), notes);
-    } else if let Some(spec) = registry::find(demo.name) {
-        frame.render_widget(
-            Notes::new("What to look for", spec.look_for).theme(*theme),
-            notes,
-        );
-    }
+    frame.render_widget(notes_widget, notes);
     let rows: Vec<Warning<'_>> = found
         .iter()
         .map(|w| Warning {
@@ -82,9 +99,58 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     render_footer(app, frame, footer, theme, hits);
 }
 
-/// Rows for "what to look for": more on a tall screen, at least two.
-fn notes_height(area: Rect) -> u16 {
-    (area.height / 8).clamp(2, 5)
+/// Most rows for "what to look for" or a lesson step's notes: more on a
+/// tall screen; four (the title and three lines) at 24 rows.
+fn notes_cap(area: Rect) -> u16 {
+    (area.height / 6).clamp(2, 6)
+}
+
+/// The rows of the demo screen's optional bands, shared after the key
+/// visuals: the body gets the rows its key visuals need first, then the
+/// cores panel, the notes and the warnings get theirs (a band too short to
+/// be worth drawing gets none), and the body gets the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Rows {
+    cores: u16,
+    notes: u16,
+    alerts: u16,
+}
+
+impl Rows {
+    fn share(height: u16, keys: u16, cores: u16, notes: u16, alerts: u16) -> Self {
+        // The title bar, the stats line and the footer.
+        let mut free = height.saturating_sub(3).saturating_sub(keys);
+        let mut take = |wanted: u16, least: u16| {
+            let given = wanted.min(free);
+            if given < least {
+                return 0;
+            }
+            free -= given;
+            given
+        };
+        // A cores panel needs its borders and a core; notes a title and a line.
+        let cores = take(cores, 3);
+        let notes = take(notes, 2);
+        let alerts = take(alerts, 1);
+        Self {
+            cores,
+            notes,
+            alerts,
+        }
+    }
+}
+
+/// The rows the demo's key visuals need at the least (see [`share`]).
+fn key_rows(demo: &DemoSample) -> u16 {
+    let keys: Vec<Part> = visuals::key_visuals(demo.name)
+        .iter()
+        .map(|v| part_of(*v))
+        .collect();
+    wants(demo, &keys)
+        .iter()
+        .filter(|w| keys.contains(&w.part))
+        .map(|w| w.least)
+        .sum()
 }
 
 fn title(demo: &DemoSample) -> String {
@@ -175,6 +241,189 @@ fn stats_of(snapshot: &Snapshot, demo: &DemoSample) -> Vec<Stat<'static>> {
     stats
 }
 
+/// The panels of the demo screen's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Lanes,
+    Result,
+    Locks,
+    Levels,
+}
+
+/// The part that draws `visual`.
+const fn part_of(visual: KeyVisual) -> Part {
+    match visual {
+        KeyVisual::Lanes => Part::Lanes,
+        KeyVisual::Result => Part::Result,
+        KeyVisual::Locks => Part::Locks,
+        KeyVisual::PermitGauge | KeyVisual::QueueGauge => Part::Levels,
+    }
+}
+
+/// Rows a part would fill, and the fewest it is worth drawing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Want {
+    part: Part,
+    rows: u16,
+    least: u16,
+}
+
+/// The rows each part of the body wants; a key result keeps all its lines.
+fn wants(demo: &DemoSample, keys: &[Part]) -> Vec<Want> {
+    let result = demo.outcome.as_ref().map_or(1, |o| o.lines().len()) as u16 + 3;
+    // Workers' rows, their borders and the legend line; at least two lanes.
+    let lanes = demo.probes.workers.len() as u16 + 3;
+    let gauges = (demo.probes.semaphores.len() + demo.probes.queues.len()) as u16;
+    let mut wants = vec![
+        Want {
+            part: Part::Lanes,
+            rows: lanes,
+            least: lanes.min(5),
+        },
+        Want {
+            part: Part::Result,
+            rows: result,
+            least: if keys.contains(&Part::Result) {
+                result
+            } else {
+                result.min(4)
+            },
+        },
+    ];
+    if !demo.probes.locks.is_empty() {
+        // Half a lock table is no table.
+        let locks = demo.probes.locks.len() as u16 + 3;
+        wants.push(Want {
+            part: Part::Locks,
+            rows: locks,
+            least: locks,
+        });
+    }
+    if gauges > 0 {
+        // A row a gauge, or two with its history under it.
+        wants.push(Want {
+            part: Part::Levels,
+            rows: gauges * 2 + 2,
+            least: gauges + 2,
+        });
+    }
+    wants
+}
+
+/// Shares `rows` among `wants`: first the key parts, in the order given, get
+/// the fewest rows they are worth, then the others do, while rows remain
+/// (a part gets its least or nothing); then each grows to what it wants in
+/// the same order. A key visual is never dropped for an optional panel.
+fn share(rows: u16, wants: &[Want], keys: &[Part]) -> Vec<u16> {
+    let mut order: Vec<usize> = keys
+        .iter()
+        .filter_map(|key| wants.iter().position(|w| w.part == *key))
+        .collect();
+    let others: Vec<usize> = (0..wants.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(others);
+    let mut given = vec![0; wants.len()];
+    let mut free = rows;
+    for &i in &order {
+        if wants[i].least <= free {
+            given[i] = wants[i].least;
+            free -= wants[i].least;
+        }
+    }
+    for &i in &order {
+        if given[i] > 0 {
+            let more = (wants[i].rows - given[i]).min(free);
+            given[i] += more;
+            free -= more;
+        }
+    }
+    given
+}
+
+/// Where each panel of the body goes; an empty area is not drawn.
+#[derive(Debug, Default)]
+struct BodyAreas {
+    lanes: Rect,
+    result: Rect,
+    locks: Rect,
+    levels: Rect,
+    chart: Rect,
+    threads: Rect,
+}
+
+/// Lays the body out: key visuals first (see [`share`]). Wide terminals get
+/// two columns, the workers and their chart on the left, the figures and
+/// the thread table on the right; narrow ones stack the panels, and what is
+/// left goes to the thread table or, too short for one, the chart.
+fn body_areas(demo: &DemoSample, area: Rect) -> BodyAreas {
+    let keys: Vec<Part> = visuals::key_visuals(demo.name)
+        .iter()
+        .map(|v| part_of(*v))
+        .collect();
+    let wants = wants(demo, &keys);
+    let rows_of = |part: Part, wants: &[Want], given: &[u16]| {
+        wants
+            .iter()
+            .position(|w| w.part == part)
+            .map_or(0, |i| given[i])
+    };
+    if area.width >= TWO_COLUMNS_FROM {
+        // The figures' column is as wide as the result needs, uncut, from
+        // 42% up to half the width: the lanes give way first.
+        let right_width = result_width(demo)
+            .max(area.width * 42 / 100)
+            .min(area.width / 2);
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+        let figures: Vec<Want> = wants
+            .iter()
+            .copied()
+            .filter(|w| w.part != Part::Lanes)
+            .collect();
+        let given = share(right.height, &figures, &keys);
+        let [result, locks, levels, threads] = Layout::vertical([
+            Constraint::Length(rows_of(Part::Result, &figures, &given)),
+            Constraint::Length(rows_of(Part::Locks, &figures, &given)),
+            Constraint::Length(rows_of(Part::Levels, &figures, &given)),
+            Constraint::Min(0),
+        ])
+        .areas(right);
+        let lanes_rows = wants.first().map_or(0, |w| w.rows);
+        let [lanes, chart] =
+            Layout::vertical([Constraint::Max(lanes_rows), Constraint::Min(0)]).areas(left);
+        BodyAreas {
+            lanes,
+            result,
+            locks,
+            levels,
+            chart,
+            threads,
+        }
+    } else {
+        let given = share(area.height, &wants, &keys);
+        let [lanes, result, locks, levels, rest] = Layout::vertical([
+            Constraint::Length(rows_of(Part::Lanes, &wants, &given)),
+            Constraint::Length(rows_of(Part::Result, &wants, &given)),
+            Constraint::Length(rows_of(Part::Locks, &wants, &given)),
+            Constraint::Length(rows_of(Part::Levels, &wants, &given)),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+        let (chart, threads) = if rest.height >= MIN_TABLE_ROWS {
+            (Rect::default(), rest)
+        } else {
+            (rest, Rect::default())
+        };
+        BodyAreas {
+            lanes,
+            result,
+            locks,
+            levels,
+            chart,
+            threads,
+        }
+    }
+}
+
 // The screen's common arguments and the demo: a struct for them would only be
 // built to be taken apart here.
 #[allow(clippy::too_many_arguments)]
@@ -188,81 +437,19 @@ fn render_body(
     hits: &mut Hits,
 ) {
     let model = app.visible_model();
-    let result_rows = demo.outcome.as_ref().map_or(1, |o| o.lines().len()) as u16 + 3;
-    let lock_rows = if demo.probes.locks.is_empty() {
-        0
-    } else {
-        demo.probes.locks.len() as u16 + 3
-    };
-    let gauges = demo.probes.semaphores.len() + demo.probes.queues.len();
-    let gauge_rows = if gauges == 0 {
-        0
-    } else {
-        gauges as u16 * 2 + 2
-    };
-
-    // Workers' rows, their borders and the legend line.
-    let workers_rows = demo.probes.workers.len() as u16 + 3;
-    let (left, right) = if area.width >= TWO_COLUMNS_FROM {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(area);
-        (left, right)
-    } else {
-        // Stacked: the figures take the rows they can fill (by the same
-        // priorities as below), the workers and their chart the rest.
-        let budget = area
-            .height
-            .saturating_sub(workers_rows.min(area.height / 2));
-        let figures = priority_rows(
-            budget,
-            [(result_rows, false), (lock_rows, true), (gauge_rows, true)],
-        )
-        .iter()
-        .sum::<u16>();
-        let [top, bottom] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(figures)]).areas(area);
-        (top, bottom)
-    };
-    // The workers take what they need; the rest of the column charts the
-    // parallelism over time, the GIL lesson's picture.
-    let [workers, chart] =
-        Layout::vertical([Constraint::Max(workers_rows), Constraint::Min(0)]).areas(left);
-    render_workers(model, snapshot, demo, frame, workers, theme);
-    render_parallelism(model, snapshot, frame, chart, theme);
-    let [result_rows, lock_rows, gauge_rows] = priority_rows(
-        right.height,
-        [(result_rows, false), (lock_rows, true), (gauge_rows, true)],
-    );
-    let [result, locks, levels, threads] = Layout::vertical([
-        Constraint::Length(result_rows),
-        Constraint::Length(lock_rows),
-        Constraint::Length(gauge_rows),
-        Constraint::Min(0),
-    ])
-    .areas(right);
-    render_result(demo, frame, result, theme);
-    render_locks(demo, frame, locks, theme);
-    render_levels(model, demo, frame, levels, theme);
-    if threads.height >= MIN_TABLE_ROWS {
-        dashboard::render_threads(app, snapshot, frame, threads, theme, hits);
+    let areas = body_areas(demo, area);
+    if !areas.lanes.is_empty() {
+        render_workers(model, snapshot, demo, frame, areas.lanes, theme);
     }
-}
-
-/// Shares `rows` among panels in order of priority: each `(wanted, whole)`
-/// gets what it wants while rows remain; a `whole` panel gets all or nothing
-/// (half a lock table is no table), the others may be cut.
-fn priority_rows<const N: usize>(rows: u16, wants: [(u16, bool); N]) -> [u16; N] {
-    let mut free = rows;
-    wants.map(|(wanted, whole)| {
-        let given = if whole && wanted > free {
-            0
-        } else {
-            wanted.min(free)
-        };
-        free -= given;
-        given
-    })
+    if !areas.result.is_empty() {
+        render_result(demo, frame, areas.result, theme);
+    }
+    render_locks(demo, frame, areas.locks, theme);
+    render_levels(model, demo, frame, areas.levels, theme);
+    render_parallelism(model, snapshot, frame, areas.chart, theme);
+    if areas.threads.height >= MIN_TABLE_ROWS {
+        dashboard::render_threads(app, snapshot, frame, areas.threads, theme, hits);
+    }
 }
 
 /// The thread table is drawn only with room for a header and a few rows.
@@ -286,7 +473,14 @@ fn render_parallelism(
         .parallelism
         .map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
     let block = bordered_owned(
-        format!(" Cores kept busy (parallelism) now {now}, scale 0 to {cores} → "),
+        fitting(
+            area.width,
+            [
+                format!(" Cores kept busy (parallelism) now {now}, scale 0 to {cores} → "),
+                format!(" Parallelism now {now}, 0 to {cores} → "),
+                format!(" Parallelism {now} "),
+            ],
+        ),
         theme,
     );
     let width = usize::from(block.inner(area).width);
@@ -334,12 +528,17 @@ fn render_workers(
     theme: &Theme,
 ) {
     let history = model.demo_history();
+    // In async mode the one worker is the event loop, whatever its thread
+    // is called.
     let labels: Vec<String> = demo
         .probes
         .workers
         .iter()
         .enumerate()
         .map(|(index, w)| {
+            if demo.mode == Mode::Async && index == 0 {
+                return "event loop".to_owned();
+            }
             snapshot
                 .target
                 .threads
@@ -371,7 +570,17 @@ fn render_workers(
             }
         })
         .collect();
-    let block = bordered(" Workers: what each does, tick by tick → ", theme);
+    let block = bordered_owned(
+        fitting(
+            area.width,
+            [
+                visuals::LANES_TITLE.to_owned(),
+                " Workers, tick by tick → ".to_owned(),
+                " Workers ".to_owned(),
+            ],
+        ),
+        theme,
+    );
     frame.render_widget(
         WorkerLanes::new(&lanes)
             .block(block)
@@ -381,13 +590,9 @@ fn render_workers(
     );
 }
 
-fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let lines = demo
-        .outcome
-        .as_ref()
-        .map(corescope_demos::outcome::Outcome::lines)
-        .unwrap_or_default();
-    let rows: Vec<ComparisonRow<'_>> = lines
+/// The result's lines as the comparison widget shows them.
+fn comparison_rows(lines: &[ResultLine]) -> Vec<ComparisonRow<'_>> {
+    lines
         .iter()
         .map(|line| ComparisonRow {
             label: &line.label,
@@ -400,7 +605,28 @@ fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme
             },
             note: &line.note,
         })
-        .collect();
+        .collect()
+}
+
+fn result_lines(demo: &DemoSample) -> Vec<ResultLine> {
+    demo.outcome
+        .as_ref()
+        .map(corescope_demos::outcome::Outcome::lines)
+        .unwrap_or_default()
+}
+
+/// The cells the result panel needs to show every line uncut.
+fn result_width(demo: &DemoSample) -> u16 {
+    let lines = result_lines(demo);
+    let rows = comparison_rows(&lines);
+    Comparison::new(&rows)
+        .block(Block::default().borders(Borders::ALL))
+        .width()
+}
+
+fn render_result(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let lines = result_lines(demo);
+    let rows = comparison_rows(&lines);
     let title = if demo.outcome.is_some() {
         format!(" Result of round {} ", demo.outcome_round)
     } else {
@@ -436,7 +662,7 @@ fn render_locks(demo: &DemoSample, frame: &mut Frame, area: Rect, theme: &Theme)
         .collect();
     frame.render_widget(
         LockTable::new(&rows)
-            .block(bordered(" Locks ", theme))
+            .block(bordered(visuals::LOCKS_TITLE, theme))
             .theme(*theme),
         area,
     );
@@ -447,10 +673,24 @@ fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect
     if count == 0 || area.height < 3 {
         return;
     }
-    let block = bordered(" Semaphores and queues ", theme);
+    let title = match (
+        demo.probes.semaphores.is_empty(),
+        demo.probes.queues.is_empty(),
+    ) {
+        (false, true) => visuals::PERMITS_TITLE,
+        (true, false) => visuals::QUEUE_TITLE,
+        _ => visuals::PERMITS_AND_QUEUE_TITLE,
+    };
+    let block = bordered(title, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let rows = Layout::vertical(vec![Constraint::Length(2); count]).split(inner);
+    // Two rows a gauge (its history under it) where there is room, else one.
+    let per_gauge = if inner.height as usize >= count * 2 {
+        2
+    } else {
+        1
+    };
+    let rows = Layout::vertical(vec![Constraint::Length(per_gauge); count]).split(inner);
     let history = model.demo_history();
     for (i, s) in demo.probes.semaphores.iter().enumerate() {
         let gauge = LevelGauge::new(&s.name, u64::from(s.in_use), u64::from(s.permits))
@@ -469,5 +709,98 @@ fn render_levels(model: &Model, demo: &DemoSample, frame: &mut Frame, area: Rect
             .history(series(history.queue_depth(i)))
             .theme(*theme);
         frame.render_widget(gauge, rows[offset + i]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+
+    /// A demo's screen from snapshots of a real run (a recording's lines,
+    /// its header left out), drawn at `width` x `height`, as text.
+    fn screen(recording: &str, width: u16, height: u16) -> String {
+        let mut app = App::new(Duration::from_millis(250));
+        for line in recording.lines() {
+            let snapshot: Snapshot = serde_json::from_str(line).expect("a recorded snapshot");
+            app.ingest(Arc::new(snapshot));
+        }
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+        terminal
+            .draw(|frame| {
+                crate::ui::render(&app, frame);
+            })
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                (0..width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn assert_key_visuals_drawn(name: &str, recording: &str) -> String {
+        let mut last = String::new();
+        for (width, height) in [(80, 24), (40, 12), (120, 40), (200, 60)] {
+            let text = screen(recording, width, height);
+            for visual in visuals::key_visuals(name) {
+                assert!(
+                    text.contains(visual.marker()),
+                    "{name} at {width}x{height}: its key visual {visual:?} (`{}`) is not drawn:\n{text}",
+                    visual.marker()
+                );
+            }
+            if (width, height) == (80, 24) {
+                last = text;
+            }
+        }
+        last
+    }
+
+    #[test]
+    fn producer_consumer_draws_its_queue_gauge_at_80x24() {
+        let recording = include_str!("fixtures/producer-consumer.jsonl");
+        insta::assert_snapshot!(assert_key_visuals_drawn("producer-consumer", recording));
+    }
+
+    #[test]
+    fn semaphore_draws_its_permit_gauge_at_80x24() {
+        let recording = include_str!("fixtures/semaphore.jsonl");
+        insta::assert_snapshot!(assert_key_visuals_drawn("semaphore", recording));
+    }
+
+    #[test]
+    fn lock_contention_draws_its_locks_at_80x24() {
+        let recording = include_str!("fixtures/lock-contention.jsonl");
+        insta::assert_snapshot!(assert_key_visuals_drawn("lock-contention", recording));
+    }
+
+    #[test]
+    fn race_draws_its_result_at_80x24() {
+        let recording = include_str!("fixtures/race.jsonl");
+        insta::assert_snapshot!(assert_key_visuals_drawn("race", recording));
+    }
+
+    #[test]
+    fn key_parts_get_their_rows_before_the_others() {
+        let want = |part, rows, least| Want { part, rows, least };
+        let wants = [
+            want(Part::Lanes, 11, 5),
+            want(Part::Result, 4, 4),
+            want(Part::Levels, 4, 3),
+        ];
+        // 9 rows: the key gauge first, then the lanes; the result is dropped.
+        assert_eq!(share(9, &wants, &[Part::Levels]), vec![5, 0, 4]);
+        assert_eq!(share(12, &wants, &[Part::Levels]), vec![5, 4, 3]);
+        // Without a key, the gauge would have been the one dropped.
+        assert_eq!(share(9, &wants, &[]), vec![5, 4, 0]);
     }
 }

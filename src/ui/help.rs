@@ -13,11 +13,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let labels: Vec<(&'static str, String, &'static str)> = app
         .active_commands()
         .map(|command| {
-            (
-                command.section(),
-                keymap.keys_label(command),
-                command.description(),
-            )
+            let (section, description) = app.help_entry(command);
+            (section, keymap.keys_label(command), description)
         })
         .collect();
     let mut section_titles: Vec<&'static str> = Vec::new();
@@ -42,7 +39,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(title, entries)| HelpSection { title, entries })
         .collect();
     frame.render_widget(
-        HelpOverlay::new("Keys (any key closes)", &sections).theme(*app.theme()),
+        HelpOverlay::new(
+            "Keys (↑↓ PgUp PgDn scroll, any other key closes)",
+            &sections,
+        )
+        .scroll(app.help_scroll())
+        .theme(*app.theme()),
         area,
     );
 }

@@ -69,14 +69,70 @@ fn colour_name(colour: Color) -> Option<String> {
         Color::Gray | Color::DarkGray => "grey",
         Color::White => "white",
         Color::Rgb(r, g, b) => return Some(format!("#{r:02x}{g:02x}{b:02x}")),
-        Color::Indexed(index) => return Some(format!("colour {index}")),
+        Color::Indexed(index) => return Some(indexed_name(index).to_owned()),
     };
     Some(hue.to_owned())
+}
+
+/// The hue of the 256-colour palette's colour `index`, as xterm draws it:
+/// the 16 ANSI colours by name, the 6x6x6 cube and the greys by hue.
+fn indexed_name(index: u8) -> &'static str {
+    const ANSI: [&str; 16] = [
+        "black", "red", "green", "yellow", "blue", "magenta", "cyan", "grey", "grey", "red",
+        "green", "yellow", "blue", "magenta", "cyan", "white",
+    ];
+    let (r, g, b) = match index {
+        0..16 => return ANSI[usize::from(index)],
+        16..232 => {
+            let level = |n: u8| if n == 0 { 0 } else { 55 + 40 * n };
+            let n = index - 16;
+            (level(n / 36), level((n / 6) % 6), level(n % 6))
+        }
+        _ => return "grey",
+    };
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    if max - min < 40 {
+        return match max {
+            0..40 => "black",
+            230.. => "white",
+            _ => "grey",
+        };
+    }
+    let span = f32::from(max - min);
+    let (rf, gf, bf) = (f32::from(r), f32::from(g), f32::from(b));
+    let hue = if max == r {
+        (60.0 * (gf - bf) / span).rem_euclid(360.0)
+    } else if max == g {
+        60.0 * (bf - rf) / span + 120.0
+    } else {
+        60.0 * (rf - gf) / span + 240.0
+    };
+    match hue {
+        h if h < 15.0 => "red",
+        h if h < 45.0 => "orange",
+        h if h < 70.0 => "yellow",
+        h if h < 165.0 => "green",
+        h if h < 200.0 => "cyan",
+        h if h < 260.0 => "blue",
+        h if h < 335.0 => "magenta",
+        _ => "red",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_256_colours_are_named_by_hue() {
+        assert_eq!(indexed_name(203), "red");
+        assert_eq!(indexed_name(208), "orange");
+        assert_eq!(indexed_name(75), "blue");
+        assert_eq!(indexed_name(28), "green");
+        assert_eq!(indexed_name(127), "magenta");
+        assert_eq!(indexed_name(244), "grey");
+        assert_eq!(indexed_name(11), "yellow");
+    }
     use corescope_widgets::Theme;
 
     #[test]

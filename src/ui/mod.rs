@@ -8,8 +8,12 @@ mod demo;
 mod format;
 mod help;
 mod legend;
+mod look_for;
 mod picker;
+mod visuals;
 mod watch;
+
+pub use visuals::{KeyVisual, key_visuals};
 
 use ratatui::Frame;
 use ratatui::layout::Size;
@@ -297,8 +301,7 @@ mod tests {
         assert!(watch("monochrome").contains("bold underlined: asleep in a futex wait"));
     }
 
-    #[test]
-    fn compare_screen_mid_run_at_100x32() {
+    fn compare_app() -> App {
         use crate::compare::{ComparePlan, CompareRow, CompareSample};
         use corescope_demos::catalog::Kind;
         let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
@@ -332,7 +335,31 @@ mod tests {
             });
             app.ingest(Arc::new(snap));
         }
-        insta::assert_snapshot!(draw(&app, 100, 32).backend());
+        app
+    }
+
+    #[test]
+    fn compare_screen_mid_run_at_100x32() {
+        insta::assert_snapshot!(draw(&compare_app(), 100, 32).backend());
+    }
+
+    #[test]
+    fn compare_headers_are_whole_at_80x24() {
+        let terminal = draw(&compare_app(), 80, 24);
+        let text = text_of(&terminal).join("\n");
+        let header = text
+            .lines()
+            .find(|l| l.contains("MODE"))
+            .expect("the table's header");
+        for word in ["WALL", "SPEEDUP", "CORES", "BUSY", "START", "MEM"] {
+            assert!(
+                header
+                    .split_whitespace()
+                    .any(|w| w.trim_matches('│') == word),
+                "`{word}` should be a whole header: {header}"
+            );
+        }
+        insta::assert_snapshot!(terminal.backend());
     }
 
     #[test]
@@ -491,6 +518,117 @@ mod tests {
             matches!(&started, Action::Start(config) if config.spec.name == "race"),
             "{started:?}"
         );
+    }
+
+    #[test]
+    fn what_to_look_for_follows_the_mode_and_n_past_the_end_says_so() {
+        use corescope_demos::catalog::Mode;
+        let mut app = demo_app();
+        let threads = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(
+            threads.contains("What to look for (threads mode)"),
+            "{threads}"
+        );
+        let mut snap = crate::model::fixtures::demo_snapshot(30);
+        if let Some(demo) = &mut snap.demo {
+            demo.mode = Mode::Processes;
+        }
+        app.ingest(Arc::new(snap));
+        let processes = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(
+            processes.contains("What to look for (processes mode)")
+                && processes.contains("worker processes add to one counter"),
+            "after m the text must be the processes mode's:\n{processes}"
+        );
+
+        let mut picker = crate::picker::Picker::new(crate::lesson::built_in().expect("lessons"));
+        picker.start().expect("lesson");
+        picker.step(isize::MAX).expect("last step");
+        let mut app = App::with_picker(Duration::from_millis(500), picker);
+        app.ingest(Arc::new(crate::model::fixtures::demo_snapshot(0)));
+        app.handle_key(&KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE));
+        let footer = text_of(&draw(&app, 100, 30)).pop().expect("footer");
+        assert!(footer.contains("last step"), "{footer}");
+    }
+
+    #[test]
+    fn at_80x24_the_help_scrolls_with_pgdn_and_closes_on_another_key() {
+        let mut app = demo_app();
+        let press = |app: &mut App, code| app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+        press(&mut app, KeyCode::Char('?'));
+        let top = text_of(&draw(&app, 80, 24)).join("\n");
+        assert!(top.contains("more below: PgDn"), "{top}");
+        press(&mut app, KeyCode::PageDown);
+        assert!(
+            app.help_visible(),
+            "PgDn scrolls the help, it does not close it"
+        );
+        let down = text_of(&draw(&app, 80, 24)).join("\n");
+        assert_ne!(top, down, "PgDn shows other lines");
+        assert!(down.contains("PgUp"), "{down}");
+        press(&mut app, KeyCode::Up);
+        assert!(app.help_visible(), "the arrows scroll too");
+        press(&mut app, KeyCode::Char('x'));
+        assert!(!app.help_visible(), "another key closes the help");
+    }
+
+    #[test]
+    fn at_40x12_no_panel_draws_a_border_without_rows_or_cuts_its_title() {
+        let lessons = crate::lesson::built_in().expect("lessons");
+        let mut picker = App::with_picker(
+            Duration::from_millis(500),
+            crate::picker::Picker::new(lessons),
+        );
+        picker.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(10, "main", 1.0, 'S')],
+        )));
+        for (screen, app) in [
+            ("watch", app()),
+            ("demo", demo_app()),
+            ("compare", compare_app()),
+            ("picker", picker),
+        ] {
+            for (width, height) in [(40, 12), (40, 13), (41, 14), (60, 12)] {
+                let lines = text_of(&draw(&app, width, height));
+                for line in &lines {
+                    let chars: Vec<char> = line.chars().collect();
+                    for pair in chars.windows(2) {
+                        assert!(
+                            !(matches!(pair[1], '┐' | '┘') && pair[0].is_alphanumeric()),
+                            "{screen} at {width}x{height}: a title cut at its border: {line}\n{}",
+                            lines.join("\n")
+                        );
+                    }
+                }
+                for (row, pair) in lines.windows(2).enumerate() {
+                    let below: Vec<char> = pair[1].chars().collect();
+                    for (column, c) in pair[0].chars().enumerate() {
+                        assert!(
+                            !(c == '┌' && below.get(column) == Some(&'└')),
+                            "{screen} at {width}x{height}: an empty panel at row {row}, \
+                             column {column}:\n{}",
+                            lines.join("\n")
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn in_async_mode_the_lane_is_the_event_loop() {
+        use corescope_demos::catalog::Mode;
+        let mut app = App::new(Duration::from_millis(500));
+        let mut snap = crate::model::fixtures::demo_snapshot(0);
+        if let Some(demo) = &mut snap.demo {
+            demo.mode = Mode::Async;
+            demo.probes.workers.truncate(1);
+        }
+        app.ingest(Arc::new(snap));
+        let screen = text_of(&draw(&app, 100, 30)).join("\n");
+        assert!(screen.contains("│event loop "), "{screen}");
     }
 
     proptest::proptest! {

@@ -7,11 +7,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
-use corescope_widgets::{StatLine, Theme};
+use corescope_widgets::{Notes, StatLine, Theme};
 
-use super::chrome::{render_cores, render_footer, title_bar};
+use super::chrome::{fitting, render_cores, render_footer, title_bar};
 use super::dashboard::stats_of;
 use crate::app::App;
 use crate::hits::{Hits, Panel, Target};
@@ -46,37 +46,91 @@ pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &
     render_footer(app, frame, footer, theme, hits);
 }
 
-/// The entries, each clickable where it is drawn.
+/// Fewest cells for a demo's name and some of its summary.
+const NAME_AND_SUMMARY: usize = 30;
+
+/// `text` in at most `width` cells, its last one `…` when it is cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    kept.push('…');
+    kept
+}
+
+/// The entries, each clickable where it is drawn; the title says which
+/// part of the list shows and whether more lies below or above.
 fn render_list(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    // The highlight symbol's two cells come off every line.
+    let room = usize::from(inner.width).saturating_sub(2);
     let items: Vec<ListItem<'_>> = picker
         .entries()
         .map(|entry| match entry {
-            Entry::Lesson(lesson) => ListItem::new(Line::from(vec![
-                Span::styled("lesson ", theme.accent),
-                Span::styled(
-                    lesson.title.clone(),
-                    theme.text.add_modifier(Modifier::BOLD),
-                ),
-                Span::styled(format!("  {} steps", lesson.steps.len()), theme.dim),
-            ])),
-            Entry::Demo(spec) => ListItem::new(Line::from(vec![
-                Span::styled(format!("{:<18}", spec.name), theme.text),
-                Span::styled(spec.summary, theme.dim),
-            ])),
+            Entry::Lesson(lesson) => {
+                let steps = format!("  {} steps", lesson.steps.len());
+                let title = cut(&lesson.title, room.saturating_sub(7 + steps.len()).max(1));
+                ListItem::new(Line::from(vec![
+                    Span::styled("lesson ", theme.accent),
+                    Span::styled(title, theme.text.add_modifier(Modifier::BOLD)),
+                    Span::styled(cut(&steps, room.saturating_sub(8)), theme.dim),
+                ]))
+            }
+            // A list too narrow for a summary worth reading shows the names.
+            Entry::Demo(spec) if room < NAME_AND_SUMMARY => {
+                ListItem::new(Span::styled(cut(spec.name, room), theme.text))
+            }
+            Entry::Demo(spec) => {
+                let name = format!("{:<18}", spec.name);
+                ListItem::new(Line::from(vec![
+                    Span::styled(cut(&name, room), theme.text),
+                    Span::styled(cut(spec.summary, room.saturating_sub(18)), theme.dim),
+                ]))
+            }
         })
         .collect();
     let count = items.len();
+    let rows = usize::from(inner.height).max(1);
+    // As the list would scroll to keep the selection in view, from the top.
+    let offset = picker.selected().saturating_sub(rows - 1);
+    let end = (offset + rows).min(count);
+    let arrows = match (offset > 0, end < count) {
+        (true, true) => " ↑↓",
+        (true, false) => " ↑",
+        (false, true) => " ↓",
+        (false, false) => "",
+    };
+    let title = if end - offset < count {
+        fitting(
+            area.width,
+            [
+                format!(
+                    " Lessons and demos {}–{end} of {count}{arrows} ",
+                    offset + 1
+                ),
+                format!(" {}–{end} of {count}{arrows} ", offset + 1),
+                format!("{arrows} "),
+            ],
+        )
+    } else {
+        fitting(
+            area.width,
+            [" Lessons and demos ".to_owned(), String::new()],
+        )
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(" Lessons and demos ");
-    let inner = block.inner(area);
+        .title(title);
     let list = List::new(items)
         .block(block)
         .highlight_style(theme.selected)
         .highlight_symbol("▶ ");
     // A fresh state from the app's choice: drawing never writes the app.
-    let mut state = ListState::default().with_selected(Some(picker.selected()));
+    let mut state = ListState::default()
+        .with_selected(Some(picker.selected()))
+        .with_offset(offset);
     frame.render_stateful_widget(list, area, &mut state);
     // The list scrolled as it had to; its offset says what each line shows.
     hits.add(area, Target::Panel(Panel::Picker));
@@ -117,14 +171,80 @@ fn render_about(picker: &Picker, frame: &mut Frame, area: Rect, theme: &Theme) {
             (spec.name.to_owned(), text)
         }
     };
-    let about = Paragraph::new(text)
-        .style(theme.text)
-        .wrap(Wrap { trim: false })
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border)
-                .title(Span::styled(format!(" {title} "), theme.title)),
-        );
+    // Notes wrap at words and end in `…` where the panel is too short.
+    let title = cut(&title, usize::from(area.width.saturating_sub(4)));
+    let about = Notes::new("", &text).theme(*theme).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(Span::styled(format!(" {title} "), theme.title)),
+    );
     frame.render_widget(about, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    use crate::model::fixtures::{snapshot, thread};
+
+    use super::*;
+
+    fn picker_app() -> App {
+        let lessons = crate::lesson::built_in().expect("lessons");
+        let mut app = App::with_picker(Duration::from_millis(500), Picker::new(lessons));
+        app.ingest(Arc::new(snapshot(
+            0,
+            [10.0, 20.0],
+            vec![thread(10, "main", 1.0, 'S')],
+        )));
+        app
+    }
+
+    fn screen(app: &App) -> (Terminal<TestBackend>, String) {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        terminal
+            .draw(|frame| {
+                crate::ui::render(app, frame);
+            })
+            .expect("draw");
+        let buffer = terminal.backend().buffer();
+        let text = (0..24)
+            .map(|y| (0..80).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n");
+        (terminal, text)
+    }
+
+    #[test]
+    fn at_80x24_the_list_says_it_scrolls_and_cut_texts_end_in_an_ellipsis() {
+        let mut app = picker_app();
+        let (terminal, top) = screen(&app);
+        assert!(
+            top.contains(" of 20 ↓ "),
+            "the list says more lies below:\n{top}"
+        );
+        // The list's right border is at column 35: a text that reaches it
+        // was cut, and must say so.
+        for line in top.lines().skip(8).take(14) {
+            let before_border = line.chars().nth(34).unwrap_or(' ');
+            assert!(
+                !before_border.is_alphanumeric(),
+                "a list line is cut without `…`: {line}"
+            );
+        }
+        insta::assert_snapshot!(terminal.backend());
+        app.handle_key(&KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+        let (_, bottom) = screen(&app);
+        assert!(
+            bottom.contains(" of 20 ↑ "),
+            "at the end, more lies above:\n{bottom}"
+        );
+        assert!(bottom.contains("▶ combine"), "{bottom}");
+    }
 }

@@ -21,7 +21,7 @@ use corescope_widgets::{
     ThreadFlag,
 };
 
-use super::chrome::{render_cores, render_footer, title_bar};
+use super::chrome::{fitting, render_cores, render_footer, title_bar};
 use super::dashboard::{flag_of, render_thread_table, stats_of};
 use super::legend;
 use crate::app::{App, sorted_threads};
@@ -109,16 +109,26 @@ impl Areas {
                 Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables);
             (threads, tree, Rect::default())
         };
+        // A panel too short for a row under its borders is not drawn: no
+        // empty frames on a small screen.
+        let at_least = |area: Rect, rows: u16| {
+            if area.height >= rows {
+                area
+            } else {
+                Rect::default()
+            }
+        };
         Self {
             header,
-            cores,
-            parallelism,
+            cores: at_least(cores, 3),
+            parallelism: at_least(parallelism, 3),
             stats,
-            threads,
-            tree,
+            // A header and a row.
+            threads: at_least(threads, 4),
+            tree: at_least(tree, 3),
             history,
-            map,
-            output,
+            map: at_least(map, 3),
+            output: at_least(output, 3),
             legend,
             footer,
         }
@@ -205,7 +215,13 @@ fn render_parallelism(
         " Cores in use (exited) "
     };
     let peak = peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
-    let bottom = format!(" of {} · peak {peak} ", snapshot.cores.len());
+    let bottom = fitting(
+        area.width,
+        [
+            format!(" of {} · peak {peak} ", snapshot.cores.len()),
+            format!(" of {} ", snapshot.cores.len()),
+        ],
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
@@ -234,7 +250,14 @@ fn render_history(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(format!(" Cores in use over time, 0 to {cores} → "));
+        .title(fitting(
+            area.width,
+            [
+                format!(" Cores in use over time, 0 to {cores} → "),
+                format!(" Cores in use, 0 to {cores} → "),
+                " Cores in use ".to_owned(),
+            ],
+        ));
     let width = usize::from(block.inner(area).width);
     let history = model.parallelism_history();
     // Hundredths of a core: two decimals of resolution; a gap stays blank.
@@ -357,16 +380,28 @@ fn render_map(
     let selected = app
         .selected_tid()
         .and_then(|tid| labels.iter().position(|(_, _, t)| *t == tid));
-    let title = format!(
-        " Thread → core: the core each thread ran on, one column per {} ms → ",
-        app.interval().as_millis()
+    let every = app.interval().as_millis();
+    let title = fitting(
+        area.width,
+        [
+            format!(" Thread → core: the core each thread ran on, one column per {every} ms → "),
+            format!(" Thread → core, a column per {every} ms → "),
+            " Thread → core ".to_owned(),
+        ],
     );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
         .title(title)
         .title_bottom(Line::styled(
-            " solid: ran most of the column · blank: did not run · †: exited ",
+            fitting(
+                area.width,
+                [
+                    " solid: ran most of the column · blank: did not run · †: exited ".to_owned(),
+                    " solid: ran · blank: did not · †: exited ".to_owned(),
+                    String::new(),
+                ],
+            ),
             theme.dim,
         ));
     let widget = ThreadCoreMap::new(&rows)

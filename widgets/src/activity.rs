@@ -58,12 +58,13 @@ impl Activity {
     /// One character standing for the activity, where colour cannot: a timeline cell
     /// of a theme without colours (see [`WorkerLanes`](crate::WorkerLanes)). Running is
     /// solid, as in the colour themes; each wait is the initial of what it waits for;
-    /// sleeping is `z`; nothing to do is a dot. A finished worker does nothing too, so
-    /// it shares the idle dot (as it shares [`Theme::idle`](crate::Theme::idle)).
+    /// sleeping is `z`; nothing to do yet is a dot; finished is a tick, so a pool that
+    /// has not started never reads as one that has finished.
     #[must_use]
     pub const fn glyph(self) -> &'static str {
         match self {
-            Self::Idle | Self::Done => "·",
+            Self::Idle => "·",
+            Self::Done => "✓",
             Self::Computing => "█",
             Self::WaitingLock => "L",
             Self::WaitingPermit => "P",
@@ -114,10 +115,8 @@ mod tests {
     fn glyphs_tell_apart_what_a_theme_colours_apart() {
         let glyphs: HashSet<_> = Activity::ALL
             .iter()
-            .filter(|activity| **activity != Activity::Done)
             .map(|activity| activity.glyph())
             .collect();
-        assert_eq!(glyphs.len(), 7);
-        assert_eq!(Activity::Done.glyph(), Activity::Idle.glyph());
+        assert_eq!(glyphs.len(), Activity::ALL.len());
     }
 }

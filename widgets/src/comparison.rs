@@ -146,6 +146,29 @@ struct Texts<'t> {
 }
 
 impl Comparison<'_> {
+    /// The cells the panel needs to show every row uncut, notes included,
+    /// its block's borders too when it has one.
+    #[must_use]
+    pub fn width(&self) -> u16 {
+        let widest = |value: for<'r> fn(&'r ComparisonRow<'r>) -> &'r str| {
+            self.rows
+                .iter()
+                .map(|row| cells::width(value(row)))
+                .max()
+                .unwrap_or(0)
+        };
+        let columns = self.columns(u16::MAX);
+        let note = widest(|row| row.note);
+        let note = if note > 0 { GAP + note } else { 0 };
+        let borders = if self.block.is_some() { 2 } else { 0 };
+        MARKER_WIDTH
+            .saturating_add(columns.label)
+            .saturating_add(GAP + columns.expected)
+            .saturating_add(GAP + columns.actual)
+            .saturating_add(note)
+            .saturating_add(borders)
+    }
+
     /// The column widths for lines `width` cells wide.
     fn columns(&self, width: u16) -> Columns {
         let widest = |header: &str, value: for<'r> fn(&'r ComparisonRow<'r>) -> &'r str| {
@@ -383,6 +406,22 @@ mod tests {
         let screen = lines(&render(&panel, 28, 2));
         assert_eq!(screen[0], "                   actual   ");
         assert_eq!(screen[1], "✗ unsynchronized  1312877  …");
+    }
+
+    #[test]
+    fn at_its_own_width_nothing_is_cut() {
+        let panel = Comparison::new(&RACE).block(block()).theme(PLAIN);
+        let width = panel.width();
+        let drawn = lines(&render(&panel, width, 6)).join("\n");
+        assert!(
+            !drawn.contains('…'),
+            "cut at its own width {width}:\n{drawn}"
+        );
+        let narrower = lines(&render(&panel, width - 1, 6)).join("\n");
+        assert!(
+            narrower.contains('…'),
+            "one cell less cuts a note:\n{narrower}"
+        );
     }
 
     #[test]

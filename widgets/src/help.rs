@@ -2,7 +2,8 @@
 //!
 //! The caller builds the sections from its key map, so the help never lies. The popup
 //! is sized to its content, centered, and clears what is behind it; in an area too
-//! small for it, it cuts lines and the list and marks each cut with `…`.
+//! small for it, it cuts lines with `…`, shows the list from its scroll offset, and
+//! says on its last line that more lies below or above (Page Down, Page Up).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -45,6 +46,8 @@ pub struct HelpOverlay<'a> {
     title: &'a str,
     /// The sections, in display order, a blank line between two.
     sections: &'a [HelpSection<'a>],
+    /// The first line shown, when the list does not fit.
+    scroll: usize,
     /// Colours.
     theme: Theme,
 }
@@ -56,8 +59,17 @@ impl<'a> HelpOverlay<'a> {
         Self {
             title,
             sections,
+            scroll: 0,
             theme: Theme::dark(),
         }
+    }
+
+    /// Shows the list from its line `scroll` on, when it does not fit (held
+    /// within the list: past its end shows the last page).
+    #[must_use = "method moves the value of self and returns the modified value"]
+    pub const fn scroll(mut self, scroll: usize) -> Self {
+        self.scroll = scroll;
+        self
     }
 
     /// Sets the colours.
@@ -162,7 +174,12 @@ impl Widget for &HelpOverlay<'_> {
         let room = usize::from(inner.height);
         let cut = lines.len() > room;
         let shown = if cut { room - 1 } else { lines.len() };
-        for (line, y) in lines.iter().take(shown).zip(inner.y..) {
+        let first = if cut {
+            self.scroll.min(lines.len() - shown)
+        } else {
+            0
+        };
+        for (line, y) in lines.iter().skip(first).take(shown).zip(inner.y..) {
             if line.width() <= usize::from(inner.width) {
                 buf.set_line(inner.x, y, line, inner.width);
             } else {
@@ -172,7 +189,24 @@ impl Widget for &HelpOverlay<'_> {
             }
         }
         if cut {
-            buf.set_stringn(inner.x, inner.bottom() - 1, ELLIPSIS, 1, self.theme.dim);
+            let below = first + shown < lines.len();
+            let (long, short) = match (first > 0, below) {
+                (true, true) => ("… more: PgDn ↓, PgUp ↑", "… ↓↑"),
+                (false, _) => ("… more below: PgDn ↓", "… ↓"),
+                (true, false) => ("… more above: PgUp ↑", "… ↑"),
+            };
+            let more = if cells::width(long) <= inner.width {
+                long
+            } else {
+                short
+            };
+            buf.set_stringn(
+                inner.x,
+                inner.bottom() - 1,
+                more,
+                usize::from(inner.width),
+                self.theme.dim,
+            );
         }
     }
 }
@@ -283,10 +317,47 @@ mod tests {
             "│ General                    │",
             "│ q, F10    quit             │",
             "│ ?, F1     toggle this help │",
-            "│ …                          │",
+            "│ … more below: PgDn ↓       │",
             "└────────────────────────────┘",
         ]);
         assert_eq!(buf, expected);
+    }
+
+    #[test]
+    fn a_list_too_long_scrolls_and_says_where_more_is() {
+        let sections = [
+            HelpSection {
+                title: "General",
+                entries: &GENERAL,
+            },
+            HelpSection {
+                title: "Workers",
+                entries: &GENERAL,
+            },
+        ];
+        let top = screen(HelpOverlay::new("Keys", &sections).theme(PLAIN), 40, 7);
+        assert!(top.contains("more below: PgDn"), "{top}");
+        assert!(top.contains("General"), "{top}");
+        let down = screen(
+            HelpOverlay::new("Keys", &sections).theme(PLAIN).scroll(3),
+            40,
+            7,
+        );
+        assert!(down.contains("PgUp"), "{down}");
+        assert!(
+            !down.contains("General"),
+            "scrolled past the first lines:\n{down}"
+        );
+        let bottom = screen(
+            HelpOverlay::new("Keys", &sections).theme(PLAIN).scroll(99),
+            40,
+            7,
+        );
+        assert!(bottom.contains("more above: PgUp"), "{bottom}");
+        assert!(
+            bottom.contains("pause / resume"),
+            "the last line shows:\n{bottom}"
+        );
     }
 
     proptest! {

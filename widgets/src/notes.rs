@@ -63,6 +63,12 @@ impl<'a> Notes<'a> {
         self
     }
 
+    /// Rows the notes fill at `width` cells (frame excluded), none cut.
+    #[must_use]
+    pub fn height(&self, width: u16) -> u16 {
+        u16::try_from(self.lines(width).len()).unwrap_or(u16::MAX)
+    }
+
     /// The lines drawn in `width` cells, with their styles, before any are cut.
     fn lines(&self, width: u16) -> Vec<(String, Style)> {
         let mut lines = Vec::new();
@@ -133,6 +139,15 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn height_counts_the_title_and_the_wrapped_lines() {
+        let notes = Notes::new(TITLE, TEXT);
+        let buf = render(&notes, 40, 30);
+        let drawn = lines(&buf).iter().filter(|l| !l.trim().is_empty()).count() + 1;
+        assert_eq!(notes.height(40), u16::try_from(drawn).expect("small"));
+        assert_eq!(Notes::new("", "one line").height(40), 1);
     }
 
     fn render(notes: &Notes<'_>, width: u16, height: u16) -> Buffer {

@@ -34,6 +34,7 @@ pub const PLAIN: Theme = Theme {
     waiting_gil: Style::new(),
     sleeping_io: Style::new(),
     idle: Style::new(),
+    done: Style::new(),
 };
 
 /// A buffer over `outer` filled with `X`, except `inner`, which is blank: render into

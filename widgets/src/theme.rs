@@ -60,53 +60,59 @@ pub struct Theme {
     pub waiting_gil: Style,
     /// A worker asleep on I/O ([`Activity::SleepingIo`]).
     pub sleeping_io: Style,
-    /// A worker with nothing to do, or finished ([`Activity::Idle`], [`Activity::Done`]).
+    /// A worker with nothing to do yet ([`Activity::Idle`]).
     pub idle: Style,
+    /// A worker that finished ([`Activity::Done`]): apart from idle, so a pool
+    /// that has not started never looks like one that has finished.
+    pub done: Style,
 }
 
 impl Theme {
     /// The default theme, for terminals with a dark background.
     ///
-    /// Uses only the 16 ANSI colours so it follows the user's terminal palette.
+    /// Uses the 16 ANSI colours where they read on black (WCAG AA, 4.5:1, in
+    /// xterm's default palette), and the 256-colour palette where none does
+    /// (orange, a light blue, the greys).
     #[must_use]
     pub const fn dark() -> Self {
         Self {
             text: Style::new().fg(Color::White),
-            dim: Style::new().fg(Color::DarkGray),
+            dim: Style::new().fg(Color::Indexed(248)),
             accent: Style::new().fg(Color::Cyan),
-            border: Style::new().fg(Color::DarkGray),
+            border: Style::new().fg(Color::Indexed(244)),
             title: Style::new().fg(Color::Black).bg(Color::Cyan),
             key: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             load_low: Style::new().fg(Color::Green),
             load_mid: Style::new().fg(Color::Yellow),
-            load_high: Style::new().fg(Color::Red),
-            gap: Style::new().fg(Color::DarkGray),
+            load_high: Style::new().fg(Color::LightRed),
+            gap: Style::new().fg(Color::Indexed(244)),
             warn: Style::new().fg(Color::Yellow),
             alert: Style::new()
-                .fg(Color::LightRed)
+                .fg(Color::Indexed(203))
                 .add_modifier(Modifier::BOLD),
             selected: Style::new()
-                .bg(Color::DarkGray)
+                .bg(Color::Indexed(235))
                 .add_modifier(Modifier::BOLD),
             good: Style::new().fg(Color::Green),
             computing: Style::new().fg(Color::Green),
-            waiting_lock: Style::new().fg(Color::Red),
-            waiting_permit: Style::new().fg(Color::Magenta),
+            waiting_lock: Style::new().fg(Color::LightRed),
+            waiting_permit: Style::new().fg(Color::LightMagenta),
             waiting_queue: Style::new().fg(Color::Yellow),
-            // The 16 ANSI colours have no orange; light red is the nearest, and stays
-            // apart from the lock's plain red.
-            waiting_gil: Style::new().fg(Color::LightRed),
-            sleeping_io: Style::new().fg(Color::Blue),
-            idle: Style::new().fg(Color::DarkGray),
+            // Orange, from the 256-colour palette: the 16 ANSI colours have none.
+            waiting_gil: Style::new().fg(Color::Indexed(208)),
+            // Sky blue: the ANSI blue is too dark to read on black.
+            sleeping_io: Style::new().fg(Color::Indexed(75)),
+            idle: Style::new().fg(Color::Indexed(244)),
+            done: Style::new().fg(Color::Indexed(252)),
         }
     }
 
-    /// The style of an activity. A finished worker ([`Activity::Done`]) does nothing,
-    /// so it shares [`Theme::idle`].
+    /// The style of an activity.
     #[must_use]
     pub const fn activity(&self, activity: Activity) -> Style {
         match activity {
-            Activity::Idle | Activity::Done => self.idle,
+            Activity::Idle => self.idle,
+            Activity::Done => self.done,
             Activity::Computing => self.computing,
             Activity::WaitingLock => self.waiting_lock,
             Activity::WaitingPermit => self.waiting_permit,
@@ -165,28 +171,28 @@ mod tests {
         let theme = Theme::dark();
         let colours: std::collections::HashSet<_> = Activity::ALL
             .iter()
-            .filter(|activity| **activity != Activity::Done)
             .map(|activity| theme.activity(*activity).fg)
             .collect();
-        assert_eq!(colours.len(), 7);
+        assert_eq!(
+            colours.len(),
+            Activity::ALL.len(),
+            "idle and done apart too"
+        );
         assert!(!colours.contains(&None));
         assert_eq!(theme.activity(Activity::Computing).fg, Some(Color::Green));
-        assert_eq!(theme.activity(Activity::WaitingLock).fg, Some(Color::Red));
         assert_eq!(
-            theme.activity(Activity::WaitingGil).fg,
+            theme.activity(Activity::WaitingLock).fg,
             Some(Color::LightRed)
         );
         assert_eq!(
-            theme.activity(Activity::WaitingPermit).fg,
-            Some(Color::Magenta)
+            theme.activity(Activity::WaitingGil).fg,
+            Some(Color::Indexed(208))
         );
         assert_eq!(
-            theme.activity(Activity::WaitingQueue).fg,
-            Some(Color::Yellow)
+            theme.activity(Activity::SleepingIo).fg,
+            Some(Color::Indexed(75))
         );
-        assert_eq!(theme.activity(Activity::SleepingIo).fg, Some(Color::Blue));
-        assert_eq!(theme.activity(Activity::Idle).fg, Some(Color::DarkGray));
-        assert_eq!(theme.activity(Activity::Done), theme.idle);
+        assert_ne!(theme.activity(Activity::Done), theme.idle);
     }
 
     #[test]

@@ -341,7 +341,9 @@ impl ThreadTable<'_> {
         let name_wanted = widest(|row| cells::width(row.name))
             .unwrap_or(0)
             .clamp(4, NAME_MAX);
-        let name_min = name_wanted.min(NAME_MIN);
+        // Squeezed, names still tell the threads apart (`producer-0` and
+        // `producer-1` cut to `produce…` would not).
+        let name_min = self.distinct_name_width(name_wanted.min(NAME_MIN), name_wanted);
         let pid_width = widest(|row| id_width(row.pid)).unwrap_or(0);
         let tid_width = widest(|row| id_width(row.tid)).unwrap_or(0);
         let mut columns: Vec<(ThreadColumn, u16)> = ThreadColumn::ALL
@@ -376,6 +378,30 @@ impl ThreadTable<'_> {
             }
         }
         columns
+    }
+
+    /// The narrowest width from `least` to `most` at which the names, cut
+    /// with `…`, are as many different names as uncut; `most` if none is.
+    fn distinct_name_width(&self, least: u16, most: u16) -> u16 {
+        let cut = |name: &str, width: u16| -> String {
+            if cells::width(name) <= width {
+                name.to_owned()
+            } else {
+                let keep = usize::from(width.saturating_sub(1));
+                let mut kept: String = name.chars().take(keep).collect();
+                kept.push('…');
+                kept
+            }
+        };
+        let distinct = |width: u16| {
+            let names: std::collections::BTreeSet<String> =
+                self.rows.iter().map(|row| cut(row.name, width)).collect();
+            names.len()
+        };
+        let uncut = distinct(u16::MAX);
+        (least..most)
+            .find(|w| distinct(*w) == uncut)
+            .unwrap_or(most)
     }
 
     /// Draws one line of `texts` (one per column) at `y` across `area`.
@@ -633,6 +659,28 @@ mod tests {
     }
 
     #[test]
+    fn squeezed_names_still_tell_the_threads_apart() {
+        let names = ["producer-0", "producer-1", "consumer-0"];
+        let rows: Vec<ThreadRow<'_>> = three_rows()
+            .into_iter()
+            .zip(names)
+            .map(|(row, name)| ThreadRow { name, ..row })
+            .collect();
+        let buf = {
+            let area = Rect::new(0, 0, 22, 5);
+            let mut buf = Buffer::empty(area);
+            ThreadTable::new(&rows).theme(PLAIN).render(area, &mut buf);
+            buf
+        };
+        let text: String = (0..5)
+            .map(|y| (0..22).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+            .collect();
+        for name in names {
+            assert!(text.contains(name), "`{name}` should show whole:\n{text}");
+        }
+    }
+
+    #[test]
     fn exact_overflow_keeps_the_selection_and_counts_the_rest() {
         let names = worker_names(10);
         let rows = many_rows(&names);
@@ -644,9 +692,9 @@ mod tests {
             .render(inner, &mut buf);
         let expected = Buffer::with_lines([
             "XXXXXXXXXXXXXXXXXXXXXXXX",
-            "X TID NAME      S  CPU%X",
-            "X4247 pool-wor… R  18.5X",
-            "X4248 pool-wor… R  22.2X",
+            "X TID NAME         CPU%X",
+            "X4247 pool-worke…  18.5X",
+            "X4248 pool-worke…  22.2X",
             "X… 8 more              X",
             "XXXXXXXXXXXXXXXXXXXXXXXX",
         ]);

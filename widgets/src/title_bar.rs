@@ -1,8 +1,9 @@
 //! The title bar: one line across the top of a screen, what is shown on the left and
 //! the state (elapsed time, paused, ...) on the right.
 //!
-//! The left part always wins: when both do not fit, the right part is dropped rather
-//! than drawn over the left.
+//! When both do not fit, the left part is cut with `…` to keep the right part (the
+//! state a lecturer glances at), as long as the left keeps a few cells; on a row too
+//! narrow for that the right part is dropped rather than drawn over the left.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,10 +16,12 @@ use crate::Theme;
 /// background. Draws on the first row of its area only.
 #[derive(Clone, Debug, Default)]
 pub struct TitleBar<'a> {
-    /// Drawn from the left edge; cut at the right edge if it is too long.
+    /// Drawn from the left edge; cut with `…` where it is too long.
     left: Line<'a>,
-    /// Drawn against the right edge, if it fits beside `left` with a cell to spare.
+    /// Drawn against the right edge, with a cell to spare before it.
     right: Option<Line<'a>>,
+    /// Drawn instead of `right` where that does not fit.
+    right_short: Option<Line<'a>>,
     /// Colours.
     theme: Theme,
 }
@@ -30,6 +33,7 @@ impl<'a> TitleBar<'a> {
         Self {
             left,
             right: None,
+            right_short: None,
             theme: Theme::dark(),
         }
     }
@@ -41,6 +45,13 @@ impl<'a> TitleBar<'a> {
         self
     }
 
+    /// Sets a shorter right part, for rows too narrow for the full one.
+    #[must_use = "method moves the value of self and returns the modified value"]
+    pub fn right_short(mut self, right: Line<'a>) -> Self {
+        self.right_short = Some(right);
+        self
+    }
+
     /// Sets the colours.
     #[must_use = "method moves the value of self and returns the modified value"]
     pub const fn theme(mut self, theme: Theme) -> Self {
@@ -48,6 +59,9 @@ impl<'a> TitleBar<'a> {
         self
     }
 }
+
+/// The fewest cells the left side keeps when the right side is kept too.
+const MIN_LEFT: u16 = 16;
 
 impl Widget for TitleBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -63,17 +77,43 @@ impl Widget for &TitleBar<'_> {
         }
         let row = Rect::new(area.x, area.y, area.width, 1);
         buf.set_style(row, self.theme.title);
-        buf.set_line(row.x, row.y, &self.left, row.width);
-        let Some(right) = &self.right else {
-            return;
-        };
         let left_width = u16::try_from(self.left.width()).unwrap_or(u16::MAX);
-        let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
         let gap = u16::from(left_width > 0);
-        let needed = left_width.saturating_add(gap).saturating_add(right_width);
-        if needed <= row.width {
+        let fits = |right: &&Line<'_>| {
+            let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
+            let needed = left_width.saturating_add(gap).saturating_add(right_width);
+            needed <= row.width
+                || right_width.saturating_add(gap).saturating_add(MIN_LEFT) <= row.width
+        };
+        let right = [self.right.as_ref(), self.right_short.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|right| fits(right));
+        if let Some(right) = right {
+            let right_width = u16::try_from(right.width()).unwrap_or(u16::MAX);
+            let room = Rect {
+                width: row.width - right_width - gap,
+                ..row
+            };
+            put_cut(buf, room, &self.left, left_width);
             buf.set_line(row.right() - right_width, row.y, right, right_width);
+        } else {
+            put_cut(buf, row, &self.left, left_width);
         }
+    }
+}
+
+/// Draws `line` (`width` cells wide) on `row`, its last cell `…` when it is
+/// longer than the row.
+fn put_cut(buf: &mut Buffer, row: Rect, line: &Line<'_>, width: u16) {
+    if row.width == 0 {
+        return;
+    }
+    if width <= row.width {
+        buf.set_line(row.x, row.y, line, row.width);
+    } else {
+        buf.set_line(row.x, row.y, line, row.width - 1);
+        buf[(row.right() - 1, row.y)].set_symbol("…");
     }
 }
 
@@ -117,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn left_wins_when_both_do_not_fit() {
+    fn left_wins_when_the_row_is_too_narrow_for_both() {
         let area = Rect::new(0, 0, 14, 1);
         let mut buf = Buffer::empty(area);
         TitleBar::new(Line::from("corescope"))
@@ -133,7 +173,30 @@ mod tests {
             .right(Line::from("12:00"))
             .theme(PLAIN)
             .render(area, &mut buf);
-        assert_eq!(buf, Buffer::with_lines(["corescope 0.1."]));
+        assert_eq!(buf, Buffer::with_lines(["corescope 0.1…"]));
+    }
+
+    #[test]
+    fn a_short_right_stands_in_where_the_full_one_does_not_fit() {
+        let area = Rect::new(0, 0, 30, 1);
+        let mut buf = Buffer::empty(area);
+        TitleBar::new(Line::from("corescope 0.1.0 (race demo)"))
+            .right(Line::from("2 cores · every 100 ms · 1.5 s"))
+            .right_short(Line::from("1.5 s"))
+            .theme(PLAIN)
+            .render(area, &mut buf);
+        assert_eq!(buf, Buffer::with_lines(["corescope 0.1.0 (race d… 1.5 s"]));
+    }
+
+    #[test]
+    fn a_long_left_is_cut_with_an_ellipsis_to_keep_the_right() {
+        let area = Rect::new(0, 0, 30, 1);
+        let mut buf = Buffer::empty(area);
+        TitleBar::new(Line::from("corescope 0.1.0 (race demo)"))
+            .right(Line::from("12:00"))
+            .theme(PLAIN)
+            .render(area, &mut buf);
+        assert_eq!(buf, Buffer::with_lines(["corescope 0.1.0 (race d… 12:00"]));
     }
 
     #[test]

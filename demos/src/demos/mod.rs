@@ -79,7 +79,7 @@ pub const DEMOS: &[Entry] = &[
             modes: &[Mode::Threads, Mode::Processes],
             kind: None,
             params: &[workers(2), iterations(1_000_000)],
-            variants: &["unsynchronized", "locked", "atomic"],
+            variants: &["unsynchronized", "locked", "atomic", "stepped"],
         },
     },
     Entry {
@@ -202,10 +202,10 @@ pub const DEMOS: &[Entry] = &[
         spec: DemoSpec {
             name: "thread-pool",
             summary: "A fixed pool: map returns results in input order, as-completed in finish order",
-            look_for: "Tasks take different times. `map` hands back results in the order given; \
-                       `as completed` hands each back when it finishes. A rayon pool and a pool of \
-                       plain threads run the same tasks side by side. In processes mode a pool of \
-                       worker processes maps them: results still come back in input order.",
+            look_for: "Tasks take different times. First a rayon pool maps them: `map` hands back \
+                   results in the order given. Then, one after the other, a pool of plain threads \
+                   runs the same tasks `as completed`: each result back when it finishes. In \
+                   processes mode a pool of worker processes maps them, in input order.",
             modes: &[Mode::Threads, Mode::Processes],
             kind: Some(Kind::Cpu),
             params: &[workers(4), tasks(12), work_ms(60)],
@@ -364,15 +364,16 @@ pub const DEMOS: &[Entry] = &[
         spec: DemoSpec {
             name: "async",
             summary: "Thousands of waiting tasks on one event-loop thread; a semaphore limits them",
-            look_for: "Ten thousand tasks each wait a second, on one thread: the run takes about a \
-                       second and the thread count stays put. A tokio semaphore caps how many wait at \
-                       once; more tasks than permits take more rounds.",
+            look_for: "Ten thousand tasks each wait a second, all on one thread, the event loop: the \
+                   thread count stays put. A tokio semaphore lets 2000 wait at once (the tasks in \
+                   flight gauge); the others wait for a permit, so the run takes five waves, \
+                   about five seconds. More permits, fewer waves.",
             modes: &[Mode::Async],
             kind: Some(Kind::Io),
             params: &[
                 tasks(10_000),
                 work_ms(1000),
-                param("permits", "concurrent tasks allowed", 10_000, 1, 1_000_000),
+                param("permits", "concurrent tasks allowed", 2_000, 1, 1_000_000),
             ],
             variants: &[],
         },

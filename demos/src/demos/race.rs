@@ -7,9 +7,19 @@
 //! value + 1, one update is lost. Locked (an instrumented mutex) and atomic
 //! (`fetch_add`), the count is exact. The workers of a variant are released
 //! together by a start flag, so they really overlap.
+//!
+//! The `stepped` variant makes the interleaving watchable: two worker
+//! threads do `counter += 1` twice each as three steps, read, add, write,
+//! one step at a time in a fixed order, each step held long enough to see
+//! (stretched by slow motion). First both read before either writes, so the
+//! second write overwrites the first: the lost update. Then one worker's
+//! three steps run before the other's, and nothing is lost. Each worker
+//! names its thread after the step it is on (`w0 read 0`, `w1 write 1
+//! LOST`), so the lanes and the thread table show it as it happens. The
+//! full-speed unsynchronized count follows.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -23,6 +33,37 @@ use crate::worker::Worker;
 
 /// The three ways to count.
 const VARIANTS: [&str; 3] = ["unsynchronized", "locked", "atomic"];
+
+/// The variant that shows the interleaving step by step.
+const STEPPED: &str = "stepped";
+
+/// How long each step of the stepped variant shows, before slow motion.
+const STEP_TIME: Duration = Duration::from_millis(900);
+
+/// One step of `counter += 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Read,
+    Add,
+    Write,
+}
+
+/// The stepped variant's order of steps: (worker, step). Both read before
+/// either writes (an update is lost), then one worker at a time (none is).
+const SCRIPT: [(usize, Step); 12] = [
+    (0, Step::Read),
+    (1, Step::Read),
+    (0, Step::Add),
+    (1, Step::Add),
+    (0, Step::Write),
+    (1, Step::Write),
+    (0, Step::Read),
+    (0, Step::Add),
+    (0, Step::Write),
+    (1, Step::Read),
+    (1, Step::Add),
+    (1, Step::Write),
+];
 
 /// One variant's count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,7 +96,11 @@ impl RoundOutcome for RaceOutcome {
                 let note = if v.lost_updates == 0 {
                     "exact".to_owned()
                 } else {
-                    format!("lost {} updates", v.lost_updates)
+                    format!(
+                        "lost {} update{}",
+                        v.lost_updates,
+                        if v.lost_updates == 1 { "" } else { "s" }
+                    )
                 };
                 ResultLine::compare(v.variant, v.expected, v.actual, v.lost_updates == 0, note)
             })
@@ -211,17 +256,137 @@ impl Race {
     }
 }
 
+/// Names the calling thread `name` (at most 15 bytes, as Linux keeps), so
+/// `/proc` and the dashboard show the step it is on. A name that cannot be
+/// set leaves the old one: the step still shows in the result.
+fn name_thread(name: &str) {
+    if let Ok(name) = std::ffi::CString::new(name) {
+        let _ = nix::sys::prctl::set_name(&name);
+    }
+}
+
+/// Holds a step on screen for `d` (stretched by slow motion), as computing.
+/// False when the run stops.
+fn hold(worker: &Worker, controls: &crate::control::Controls, d: Duration) -> bool {
+    worker.set_state(WorkerState::Computing);
+    let mut left = controls.stretch(d);
+    let nap = Duration::from_millis(20);
+    while !left.is_zero() {
+        if !worker.checkpoint() {
+            return false;
+        }
+        let this = left.min(nap);
+        std::thread::sleep(this);
+        left = left.saturating_sub(this);
+    }
+    true
+}
+
+/// The stepped variant: two workers, [`SCRIPT`]'s steps one at a time.
+fn stepped(ctx: &RunContext) -> Option<RaceVariant> {
+    let counter = AtomicU64::new(0);
+    let lost = AtomicU64::new(0);
+    // The index in SCRIPT of the step that may run now.
+    let turn = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for index in 0..2 {
+            let (counter, lost, turn) = (&counter, &lost, &turn);
+            let body = move || {
+                let worker = Worker::start(index, ctx.registry.worker(index), ctx.controls.clone());
+                let (mut seen, mut next) = (0, 0);
+                for (at, (who, step)) in SCRIPT.iter().enumerate() {
+                    if *who != index {
+                        continue;
+                    }
+                    worker.set_state(WorkerState::Idle);
+                    name_thread(&format!("w{index} waits"));
+                    while turn.load(Ordering::Acquire) != at {
+                        if !worker.checkpoint() {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                    let name = match step {
+                        Step::Read => {
+                            seen = counter.load(Ordering::Acquire);
+                            format!("w{index} read {seen}")
+                        }
+                        Step::Add => {
+                            next = seen + 1;
+                            format!("w{index} add: {next}")
+                        }
+                        Step::Write => {
+                            // Someone wrote since this worker read: this
+                            // write overwrites their update.
+                            let overwritten = counter.load(Ordering::Acquire) != seen;
+                            counter.store(next, Ordering::Release);
+                            if overwritten {
+                                lost.fetch_add(1, Ordering::Relaxed);
+                                format!("w{index} write {next} LOST")
+                            } else {
+                                format!("w{index} write {next}")
+                            }
+                        }
+                    };
+                    name_thread(&name);
+                    let shown = hold(&worker, &ctx.controls, STEP_TIME);
+                    turn.store(at + 1, Ordering::Release);
+                    if !shown {
+                        return;
+                    }
+                    if *step == Step::Write {
+                        worker.task_done();
+                    }
+                }
+                name_thread(&format!("worker-{index}"));
+                ctx.tasks.done();
+                worker.finish();
+            };
+            if std::thread::Builder::new()
+                .name(format!("worker-{index}"))
+                .spawn_scoped(scope, body)
+                .is_err()
+            {
+                ctx.status.fail(format!("cannot start worker {index}"));
+                ctx.controls.stop();
+                break;
+            }
+        }
+    });
+    if ctx.controls.is_stopping() {
+        return None;
+    }
+    let expected = SCRIPT.iter().filter(|(_, s)| *s == Step::Write).count() as u64;
+    let actual = counter.load(Ordering::Acquire);
+    debug_assert_eq!(expected - actual, lost.load(Ordering::Relaxed));
+    Some(RaceVariant {
+        variant: STEPPED,
+        expected,
+        actual,
+        lost_updates: expected.saturating_sub(actual),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
 impl Demo for Race {
     fn round(&mut self, ctx: &RunContext) -> Outcome {
-        let chosen: Vec<&'static str> = VARIANTS
-            .into_iter()
-            .filter(|v| ctx.config.variant.is_none_or(|only| only == *v))
-            .collect();
+        // Stepped: the interleaving one step at a time, then the same race
+        // at full speed.
+        let chosen: Vec<&'static str> = if ctx.config.variant == Some(STEPPED) {
+            vec![STEPPED, "unsynchronized"]
+        } else {
+            VARIANTS
+                .into_iter()
+                .filter(|v| ctx.config.variant.is_none_or(|only| only == *v))
+                .collect()
+        };
         ctx.tasks
             .start_round((chosen.len() * ctx.controls.workers()) as u64);
         let variants = chosen
             .into_iter()
             .map_while(|variant| match ctx.region() {
+                _ if variant == STEPPED => stepped(ctx),
                 Some(region) => Self::count_in_processes(ctx, region, variant),
                 None => self.count(ctx, variant),
             })

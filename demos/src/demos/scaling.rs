@@ -18,7 +18,7 @@ use crate::context::{Demo, RunContext};
 use crate::gil::Gil;
 use crate::outcome::{Outcome, ResultLine, RoundOutcome};
 use crate::pool::run_pool;
-use crate::probes::{Overlap, WorkerState};
+use crate::probes::{Overlap, ProbeRef, SemaphoreStats, WorkerState};
 use crate::process::{PoolPlan, Role, run_process_pool, value};
 use crate::shm::SharedRegion;
 use crate::worker::{CpuBurn, Worker, thread_cpu_time};
@@ -61,12 +61,12 @@ impl RoundOutcome for ScalingOutcome {
         let mut lines = vec![
             ResultLine::figure(
                 "wall time",
-                format!("{:.0} ms", self.wall_ms),
+                crate::outcome::readable_ms(self.wall_ms),
                 format!("{} of {} tasks", self.tasks_done, self.tasks),
             ),
             ResultLine::figure(
                 "work done",
-                format!("{:.0} ms", self.work_ms),
+                crate::outcome::readable_ms(self.work_ms),
                 match self.kind {
                     Kind::Cpu => "CPU time the tasks computed".to_owned(),
                     Kind::Io => "time the tasks waited".to_owned(),
@@ -97,11 +97,14 @@ impl RoundOutcome for ScalingOutcome {
     }
 }
 
-/// The demo, with its GIL (gil mode only).
+/// The demo, with its GIL (gil mode only) and its async semaphore's gauge
+/// (the async demo, whose tasks a semaphore limits).
 pub struct Scaling {
     gil: Option<Gil>,
     /// Tasks doing their work now, and the round's most at once.
     working: Overlap,
+    /// The async semaphore's stats: the tasks in flight (async mode).
+    in_flight: Option<ProbeRef<SemaphoreStats>>,
 }
 
 impl Scaling {
@@ -119,9 +122,17 @@ impl Scaling {
                 Duration::from_millis(switch),
             )
         });
+        let in_flight = (ctx.config.mode == Mode::Async)
+            .then(|| ctx.config.spec.param("permits"))
+            .flatten()
+            .map(|_| {
+                let permits = u32::try_from(ctx.config.count("permits")).unwrap_or(u32::MAX);
+                ctx.registry.semaphore(IN_FLIGHT_NAME, permits)
+            });
         Self {
             gil,
             working: Overlap::new(),
+            in_flight,
         }
     }
 
@@ -164,7 +175,8 @@ impl Demo for Scaling {
                 .spec
                 .param("permits")
                 .map(|_| ctx.config.count("permits"));
-            let run = run_async(ctx, kind, tasks, work, permits, &work_ns);
+            let limit = permits.zip(self.in_flight.as_ref());
+            let run = run_async(ctx, kind, tasks, work, limit, &work_ns);
             (run.wall, run.done, 1, run.max_concurrent)
         } else if let Some(region) = ctx.region() {
             let (wall, done) = run_processes(ctx, region, kind, tasks, work, &work_ns);
@@ -242,6 +254,19 @@ fn run_processes(
     (run.wall, ctx.tasks.report().done)
 }
 
+/// The async demo's semaphore, as its gauge is named.
+const IN_FLIGHT_NAME: &str = "tasks in flight";
+
+/// A permit of the async demo's semaphore as its gauge counts it: given back
+/// to the gauge when dropped, with the permit itself.
+struct Held<'a>(&'a ProbeRef<SemaphoreStats>);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.task_released();
+    }
+}
+
 /// What an async round did.
 struct AsyncRun {
     wall: Duration,
@@ -256,9 +281,10 @@ fn run_async(
     kind: Kind,
     tasks: u64,
     work: Duration,
-    permits: Option<usize>,
+    limit: Option<(usize, &ProbeRef<SemaphoreStats>)>,
     work_ns: &AtomicU64,
 ) -> AsyncRun {
+    let (permits, gauge) = (limit.map(|(p, _)| p), limit.map(|(_, g)| g));
     let started = Instant::now();
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -277,6 +303,7 @@ fn run_async(
     let max_concurrent = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let limit = tokio::sync::Semaphore::new(permits.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS));
+
     let work = ctx.controls.stretch(work);
     runtime.block_on(async {
         // A task's start cost: creating it, timed over the whole batch. (Its
@@ -288,9 +315,28 @@ fn run_async(
             let (worker, in_flight, max_concurrent, done, limit) =
                 (&worker, &in_flight, &max_concurrent, &done, &limit);
             handles.push(async move {
-                let Ok(_permit) = limit.acquire().await else {
-                    return;
+                // A permit free now is no wait; otherwise the task waits,
+                // and its gauge says so.
+                let (_permit, waited_ns) = if let Ok(permit) = limit.try_acquire() {
+                    (permit, 0)
+                } else {
+                    let asked = Instant::now();
+                    if let Some(gauge) = gauge {
+                        gauge.task_waits();
+                    }
+                    let Ok(permit) = limit.acquire().await else {
+                        return;
+                    };
+                    (permit, (asked.elapsed().as_nanos() as u64).max(1))
                 };
+                let _held = gauge.map(|gauge| {
+                    if waited_ns == 0 {
+                        gauge.task_granted_at_once();
+                    } else {
+                        gauge.task_granted(waited_ns);
+                    }
+                    Held(gauge)
+                });
                 while ctx.controls.is_paused() && !ctx.controls.is_stopping() {
                     tokio::time::sleep(ASYNC_POLL).await;
                 }

@@ -104,6 +104,31 @@ impl SemaphoreStats {
         let in_use = self.in_use.fetch_add(1, Ordering::Relaxed) + 1;
         raise_peak(&self.peak_in_use, in_use);
     }
+
+    /// For a semaphore these statistics do not own (tokio's, in the async
+    /// demo): a task starts waiting for a permit (after finding none free).
+    pub(crate) fn task_waits(&self) {
+        let waiters = self.waiters.fetch_add(1, Ordering::Relaxed) + 1;
+        raise_peak(&self.peak_waiters, waiters);
+    }
+
+    /// ...the task, having waited, got its permit `waited_ns` after it asked.
+    pub(crate) fn task_granted(&self, waited_ns: u64) {
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        self.contended.fetch_add(1, Ordering::Relaxed);
+        self.wait.record(waited_ns);
+        self.granted();
+    }
+
+    /// A task took a permit that was free, without waiting.
+    pub(crate) fn task_granted_at_once(&self) {
+        self.granted();
+    }
+
+    /// ...the task gave its permit back.
+    pub(crate) fn task_released(&self) {
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Default for SemaphoreStats {
