@@ -1,67 +1,64 @@
 //! Ctrl-Z for what corescope started: the processes it spawned (a demo's
-//! worker processes, the command of `corescope run`) run in process groups of
-//! their own, so the shell's job control, which stops corescope's group,
-//! never reaches them. Left alone they would keep the cores busy while the
-//! dashboard is suspended. [`StoppedChildren::stop`] stops each child's
-//! group as the shell would have, and [`StoppedChildren::resume`] continues
-//! exactly those groups when corescope is continued.
+//! worker processes; for `corescope run`, the guardian and the command with
+//! everything it started, in sessions and groups of their own) are out of
+//! reach of the shell's job control, which stops corescope's group only.
+//! Left alone they would keep the cores busy while the dashboard is
+//! suspended. [`StoppedChildren::stop`] stops every descendant, parents
+//! before their children (so none forks a process the walk misses), and
+//! [`StoppedChildren::resume`] continues exactly those when corescope is
+//! continued.
 //!
-//! The children are read from `/proc/self/task/*/children` (every thread's,
-//! since each thread's children are listed under it), read to the end.
+//! The descendants are read from `/proc/PID/task/*/children` (every
+//! thread's, since each thread's children are listed under it), read to the
+//! end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::{Pid, getpgid, getpgrp};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 
-/// The process groups (or lone processes) corescope stopped on suspend.
+/// The processes corescope stopped on suspend.
 #[derive(Debug, Default)]
 pub struct StoppedChildren {
-    groups: BTreeSet<i32>,
-    lone: BTreeSet<i32>,
+    stopped: Vec<i32>,
 }
 
+/// Most descendants walked: a fork bomb must not hold the suspend up.
+const MAX_DESCENDANTS: usize = 4096;
+
 impl StoppedChildren {
-    /// Stops (SIGSTOP) every child's process group, or the child alone when
-    /// it shares corescope's own group (the shell stops that one).
+    /// Stops (SIGSTOP) every descendant of corescope, top down.
     pub fn stop() -> Self {
-        let own = getpgrp();
         let mut stopped = Self::default();
-        for pid in children() {
-            let pid = Pid::from_raw(pid);
-            match getpgid(Some(pid)) {
-                Ok(group) if group == own => {
-                    if kill(pid, Signal::SIGSTOP).is_ok() {
-                        stopped.lone.insert(pid.as_raw());
-                    }
-                }
-                Ok(group) => {
-                    if killpg(group, Signal::SIGSTOP).is_ok() {
-                        stopped.groups.insert(group.as_raw());
-                    }
-                }
-                // Gone since it was listed: nothing to stop.
-                Err(_) => {}
+        let mut queue: VecDeque<i32> = children_of("self").into_iter().collect();
+        let mut seen = BTreeSet::new();
+        while let Some(pid) = queue.pop_front() {
+            if stopped.stopped.len() >= MAX_DESCENDANTS || !seen.insert(pid) {
+                continue;
+            }
+            // Gone since it was listed: nothing to stop, nor below it.
+            if kill(Pid::from_raw(pid), Signal::SIGSTOP).is_ok() {
+                stopped.stopped.push(pid);
+                queue.extend(children_of(&pid.to_string()));
             }
         }
         stopped
     }
 
-    /// Continues (SIGCONT) what [`Self::stop`] stopped; a group gone since
+    /// Continues (SIGCONT) what [`Self::stop`] stopped, children first, so
+    /// that a parent continued finds its children running; one gone since
     /// needs nothing.
     pub fn resume(self) {
-        for group in self.groups {
-            let _ = killpg(Pid::from_raw(group), Signal::SIGCONT);
-        }
-        for pid in self.lone {
+        for pid in self.stopped.into_iter().rev() {
             let _ = kill(Pid::from_raw(pid), Signal::SIGCONT);
         }
     }
 }
 
-/// This process's children, as the kernel lists them per thread.
-fn children() -> BTreeSet<i32> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+/// The children of process `pid` (`self` for corescope), as the kernel
+/// lists them per thread.
+fn children_of(pid: &str) -> BTreeSet<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return BTreeSet::new();
     };
     tasks

@@ -178,10 +178,11 @@ fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
     ));
     tmux.wait_for("parallelism");
     let pid = corescope_pid(&tmux);
+    // The command runs under corescope's guardian process: a grandchild.
     let mut command = Vec::new();
     assert!(
         wait_until(common::DEADLINE, || {
-            command = children_named(pid, "sleep");
+            command = grandchildren_named(pid, "sleep");
             command.len() == 1
         }),
         "run should have started one sleep, found {command:?}"
@@ -322,4 +323,17 @@ fn in_the_stepped_race_the_lost_update_shows_as_it_happens() {
     assert!(screen.contains("Workers"), "{screen}");
     let pid = corescope_pid(&tmux);
     quit_with_success(&tmux, pid);
+}
+
+/// Processes named `name` among the children of `pid`'s children.
+fn grandchildren_named(pid: u32, name: &str) -> Vec<u32> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .flat_map(|child| children_named(child, name))
+        .collect()
 }
