@@ -45,6 +45,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    /// Serve the figures for Prometheus at `http://ADDR/metrics` (OpenMetrics
+    /// text): PORT (then 127.0.0.1:PORT), IP:PORT or [IPv6]:PORT. Loopback
+    /// unless the address says otherwise; the endpoint only reads.
+    #[arg(long, global = true, value_name = "ADDR", value_parser = crate::metrics::parse_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
+
+    /// With --metrics: how many threads (the most CPU time first) are
+    /// exported one by one; the others are summed (1 to 1000, default 20).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::metrics::DEFAULT_TOP_THREADS,
+          value_parser = clap::value_parser!(u16).range(1..=1000).map(usize::from))]
+    pub metrics_top: usize,
+
     /// The config file (TOML). Default: `$XDG_CONFIG_HOME/corescope/config.toml`,
     /// else `~/.config/corescope/config.toml` (none there means the defaults).
     #[arg(long, global = true, value_name = "FILE")]

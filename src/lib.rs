@@ -17,6 +17,7 @@ pub mod hits;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;
+pub mod metrics;
 pub mod model;
 pub(crate) mod outside_file;
 pub mod picker;
@@ -88,7 +89,9 @@ fn run(cli: Cli) -> Result<()> {
         // About to become a `run` command: it must not inherit anything of ours.
         std::process::exit(launch::exec::exec_main(exec.parent, &exec.command));
     }
-    let settings = config::load(&cli)?;
+    let mut settings = config::load(&cli)?;
+    // Before anything starts: a port in use stops the run here.
+    settings.metrics = metrics::for_command(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
         return watching::run(args, &settings);
@@ -96,7 +99,7 @@ fn run(cli: Cli) -> Result<()> {
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(settings.interval.unwrap_or(default_ms));
     let sampler_for = |sampler: Result<Sampler>, every| -> Result<Sampler> {
-        let taps = Taps::for_this_run(&settings.taps, every)?;
+        let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
         Ok(sampler?.record_to(taps))
     };
     match cli.command {

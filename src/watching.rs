@@ -34,7 +34,7 @@ pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     // The PID first: a file is created only for a run that can happen.
     let sampler = Sampler::new(args.pid)?;
-    let taps = Taps::for_this_run(&settings.taps, interval)?;
+    let taps = Taps::for_this_run(&settings.taps, interval)?.export_to(settings.metrics.clone());
     let mut sampler = sampler.record_to(taps);
     if args.output.headless {
         let report = headless::watch(&mut sampler, plan(interval, args.output))?;
@@ -81,7 +81,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let every = Duration::from_millis(interval.unwrap_or(default_ms));
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
-    let taps = Taps::for_this_run(&settings.taps, every)?;
+    let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
     let launched = Launched::start(&args.command, &output)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
