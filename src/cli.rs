@@ -339,8 +339,13 @@ impl CompareArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// The process to watch, with its threads and descendants.
-    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
-    pub pid: i32,
+    #[arg(value_parser = clap::value_parser!(i32).range(1..), required_unless_present = "all")]
+    pub pid: Option<i32>,
+    /// No PID: the whole machine (per-core load, memory, the top processes
+    /// by CPU, as many as --metrics-top), for --metrics; with --headless.
+    /// Runs until a signal (or --duration).
+    #[arg(long, conflicts_with_all = ["pid", "stay", "json"], requires = "headless")]
+    pub all: bool,
     /// Keep the dashboard open after the process exits (it closes, printing
     /// a report, without this).
     #[arg(long, conflicts_with = "headless")]
@@ -466,7 +471,7 @@ mod tests {
         let Some(Command::Watch(watch)) = cli.command else {
             panic!("watch")
         };
-        assert_eq!(watch.pid, 42);
+        assert_eq!(watch.pid, Some(42));
         assert!(watch.output.headless && watch.output.json);
         assert_eq!(watch.output.duration, Some(Duration::from_millis(1500)));
         for bad in ["0", "-3", "x"] {

@@ -32,8 +32,11 @@ const HEADLESS_RUN_MS: u64 = 100;
 /// `corescope watch PID`.
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
+    let Some(pid) = args.pid else {
+        return crate::metrics::agent::watch_all(settings, interval, args.output.duration);
+    };
     // The PID first: a file is created only for a run that can happen.
-    let sampler = Sampler::new(args.pid)?;
+    let sampler = Sampler::new(pid)?;
     let taps = Taps::for_this_run(&settings.taps, interval)?.export_to(settings.metrics.clone());
     let mut sampler = sampler.record_to(taps);
     if args.output.headless {

@@ -169,8 +169,8 @@ impl Drop for Prometheus {
 }
 
 /// Starts corescope with `args` (which end in `--metrics PORT`) and waits
-/// until its endpoint answers.
-fn exporter(args: &[&str], port: u16) -> Guarded {
+/// until its endpoint answers with the family `ready`.
+fn exporter(args: &[&str], port: u16, ready: &str) -> Guarded {
     let child = command()
         .args(args)
         .stdin(Stdio::null())
@@ -181,10 +181,31 @@ fn exporter(args: &[&str], port: u16) -> Guarded {
     let guarded = Guarded(child);
     assert!(
         wait_until(DEADLINE, || http_get(port, "/metrics", None)
-            .is_some_and(|a| a.contains("corescope_tree_threads"))),
-        "expected corescope {args:?} to serve /metrics with its figures on port {port}"
+            .is_some_and(|a| a.contains(ready))),
+        "expected corescope {args:?} to serve /metrics with {ready} on port {port}"
     );
     guarded
+}
+
+/// `watch --all`'s figures arrived: at least the program and corescope,
+/// and every core's load.
+fn machine_arrived(prometheus: &Prometheus) {
+    prometheus.wait_for(
+        "corescope_machine_processes{job=\"machine\"}",
+        "at least 2 processes",
+        |v| v.len() == 1 && v[0] >= 2.0,
+    );
+    // Online CPUs as /proc/stat lists them (affinity may allow fewer).
+    let cores = std::fs::read_to_string("/proc/stat")
+        .expect("/proc/stat")
+        .lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .count();
+    prometheus.wait_for(
+        "corescope_cpu_core_busy_ratio{job=\"machine\"}",
+        "one series per core, each within 0..=1",
+        |v| v.len() == cores && v.iter().all(|r| (0.0..=1.0).contains(r)),
+    );
 }
 
 #[test]
@@ -217,16 +238,38 @@ fn a_real_prometheus_receives_a_queue_depth_and_a_thread_count() {
             &demo_port_text,
         ],
         demo_port,
+        "corescope_tree_threads",
     );
     let pid = program.0.id().to_string();
     // The agent mode: no --duration, it exports until the program exits.
     let _watch = exporter(
         &["watch", &pid, "--headless", "--metrics", &watch_port_text],
         watch_port,
+        "corescope_tree_threads",
     );
-    let prometheus = Prometheus::start("e2e", &[("demo", demo_port), ("watch", watch_port)]);
+    // The machine agent: no PID.
+    let machine_port = free_port();
+    let _machine = exporter(
+        &[
+            "watch",
+            "--all",
+            "--headless",
+            "--metrics",
+            &machine_port.to_string(),
+        ],
+        machine_port,
+        "corescope_machine_processes",
+    );
+    let prometheus = Prometheus::start(
+        "e2e",
+        &[
+            ("demo", demo_port),
+            ("watch", watch_port),
+            ("machine", machine_port),
+        ],
+    );
 
-    prometheus.wait_for("up", "1 for both targets", |v| v == [1.0, 1.0]);
+    prometheus.wait_for("up", "1 for all three targets", |v| v == [1.0; 3]);
     let threads = prometheus.wait_for(
         "corescope_tree_threads{job=\"watch\"}",
         "the program's 5 threads",
@@ -254,6 +297,7 @@ fn a_real_prometheus_receives_a_queue_depth_and_a_thread_count() {
         "more than 0 items sent",
         |v| v.len() == 1 && v[0] > 0.0,
     );
+    machine_arrived(&prometheus);
     // The counter of the tree's CPU time arrived, as a counter.
     prometheus.wait_for(
         "corescope_tree_cpu_seconds_total{job=\"demo\"}",
@@ -280,6 +324,7 @@ fn promtool_accepts_the_text_and_prometheus_gets_openmetrics() {
             &port_text,
         ],
         port,
+        "corescope_lock_acquires",
     );
     // Wait for the lock's histogram to have a sample, so promtool sees one.
     let mut answer = String::new();

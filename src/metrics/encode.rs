@@ -19,7 +19,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
-use super::frame::{DemoProbes, Frame, Others};
+use super::frame::{DemoProbes, Frame, Machine, Others, Tree};
 
 /// Labels of one series: (name, value) pairs.
 type Labels = Vec<(&'static str, String)>;
@@ -113,6 +113,16 @@ fn write_frame(frame: &Frame, out: &mut DescriptorEncoder) -> Result<(), Error> 
             memory.used_bytes,
         )?;
     }
+    if let Some(tree) = &frame.tree {
+        write_tree(tree, out)?;
+    }
+    if let Some(machine) = &frame.machine {
+        write_machine(machine, out)?;
+    }
+    Ok(())
+}
+
+fn write_tree(frame: &Tree, out: &mut DescriptorEncoder) -> Result<(), Error> {
     gauge(
         out,
         "corescope_tree_root_pid",
@@ -157,7 +167,7 @@ fn write_frame(frame: &Frame, out: &mut DescriptorEncoder) -> Result<(), Error> 
     Ok(())
 }
 
-fn write_threads(frame: &Frame, out: &mut DescriptorEncoder) -> Result<(), Error> {
+fn write_threads(frame: &Tree, out: &mut DescriptorEncoder) -> Result<(), Error> {
     let labels = |t: &crate::snapshot::ThreadSample| {
         vec![
             ("pid", t.pid.to_string()),
@@ -344,6 +354,61 @@ fn write_demo(demo: &DemoProbes, out: &mut DescriptorEncoder) -> Result<(), Erro
         "corescope_queue_received",
         "Items received from a demo's queue.",
         queues(|q| q.received),
+    )
+}
+
+/// `watch --all`: the machine's counts and its top processes.
+fn write_machine(machine: &Machine, out: &mut DescriptorEncoder) -> Result<(), Error> {
+    gauge(
+        out,
+        "corescope_machine_processes",
+        "Processes on the machine (those /proc lets corescope read).",
+        machine.processes as u64,
+    )?;
+    gauge(
+        out,
+        "corescope_machine_threads",
+        "Threads of those processes, summed.",
+        machine.threads,
+    )?;
+    let labels = |p: &crate::sampler::machine::ProcessLoad| {
+        vec![("pid", p.pid.to_string()), ("name", p.name.clone())]
+    };
+    counters(
+        out,
+        "corescope_process_cpu_seconds",
+        "CPU time of each top process (by CPU over the last interval) since it started, at clock-tick resolution.",
+        machine
+            .top
+            .iter()
+            .map(|p| (labels(p), seconds(p.cpu_time_ns))),
+    )?;
+    gauges(
+        out,
+        "corescope_process_cores",
+        "Mean number of cores each top process kept busy over the last interval.",
+        machine
+            .top
+            .iter()
+            .filter_map(|p| Some((labels(p), p.cores?))),
+    )?;
+    gauges(
+        out,
+        "corescope_process_threads",
+        "Threads of each top process.",
+        machine.top.iter().map(|p| (labels(p), p.threads)),
+    )?;
+    gauge(
+        out,
+        "corescope_other_processes",
+        "Processes outside the top N exported one by one (--metrics-top).",
+        machine.other_processes as u64,
+    )?;
+    gauge(
+        out,
+        "corescope_other_processes_cores",
+        "Cores the processes outside the top N kept busy over the last interval, summed over those seen at the tick before too.",
+        machine.other_cores,
     )
 }
 

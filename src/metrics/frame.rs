@@ -8,7 +8,8 @@
 
 use corescope_demos::probes::{LockReport, QueueReport, SemaphoreReport};
 
-use crate::snapshot::{MemorySample, Snapshot, ThreadSample};
+use crate::sampler::machine::{MachineSample, ProcessLoad};
+use crate::snapshot::{CoreSample, MemorySample, Snapshot, ThreadSample};
 
 /// The figures of one snapshot, ready to encode.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +18,15 @@ pub(crate) struct Frame {
     pub cores: Vec<(usize, f64)>,
     /// Machine memory, when read.
     pub memory: Option<MemorySample>,
+    /// The watched tree (`None` for `watch --all`).
+    pub tree: Option<Tree>,
+    /// The machine's processes (`watch --all` only).
+    pub machine: Option<Machine>,
+}
+
+/// The watched tree's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tree {
     /// The root of the watched tree.
     pub root_pid: i32,
     /// Threads alive in the tree now.
@@ -73,13 +83,7 @@ impl Frame {
         let mut ranked: Vec<&ThreadSample> = target.threads.iter().collect();
         ranked.sort_by_key(|t| (std::cmp::Reverse(t.cpu_time_ns.unwrap_or(0)), t.tid));
         let rest = ranked.split_off(top.min(ranked.len()));
-        Self {
-            cores: snapshot
-                .cores
-                .iter()
-                .filter_map(|c| Some((c.core, f64::from(c.busy_pct?) / 100.0)))
-                .collect(),
-            memory: snapshot.memory,
+        let tree = Tree {
             root_pid: target.root_pid,
             threads: target.threads.len(),
             processes: target.processes.len(),
@@ -93,8 +97,64 @@ impl Frame {
                 semaphores: unique(demo.probes.semaphores.clone(), |s| &mut s.name),
                 queues: unique(demo.probes.queues.clone(), |q| &mut q.name),
             }),
+        };
+        Self {
+            cores: known_loads(&snapshot.cores),
+            memory: snapshot.memory,
+            tree: Some(tree),
+            machine: None,
         }
     }
+
+    /// The frame of the whole machine, with the `top` processes by CPU
+    /// over the last interval one by one.
+    pub fn of_machine(sample: &MachineSample, top: usize) -> Self {
+        let mut ranked: Vec<&ProcessLoad> = sample.processes.iter().collect();
+        ranked.sort_by(|a, b| {
+            b.cores
+                .unwrap_or(0.0)
+                .total_cmp(&a.cores.unwrap_or(0.0))
+                .then(b.cpu_time_ns.cmp(&a.cpu_time_ns))
+                .then(a.pid.cmp(&b.pid))
+        });
+        let rest = ranked.split_off(top.min(ranked.len()));
+        Self {
+            cores: known_loads(&sample.cores),
+            memory: sample.memory,
+            tree: None,
+            machine: Some(Machine {
+                processes: sample.processes.len(),
+                threads: sample.processes.iter().map(|p| p.threads).sum(),
+                top: ranked.into_iter().cloned().collect(),
+                other_processes: rest.len(),
+                other_cores: rest.iter().filter_map(|p| p.cores).sum(),
+            }),
+        }
+    }
+}
+
+/// The whole machine's processes (`watch --all`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Machine {
+    /// Processes readable now.
+    pub processes: usize,
+    /// Their threads, summed.
+    pub threads: u64,
+    /// The top processes by CPU over the last interval, most first.
+    pub top: Vec<ProcessLoad>,
+    /// How many others.
+    pub other_processes: usize,
+    /// The cores the others seen at the previous tick too kept busy,
+    /// summed (a process new at this tick has no share yet).
+    pub other_cores: f64,
+}
+
+/// (CPU number, busy ratio) of each core whose load is known.
+fn known_loads(cores: &[CoreSample]) -> Vec<(usize, f64)> {
+    cores
+        .iter()
+        .filter_map(|c| Some((c.core, f64::from(c.busy_pct?) / 100.0)))
+        .collect()
 }
 
 impl Others {

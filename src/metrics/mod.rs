@@ -26,6 +26,7 @@
 //! The collector writes exactly what the newest snapshot holds, and a
 //! value the snapshot does not know is left out, never written as 0.
 
+pub mod agent;
 mod encode;
 mod frame;
 mod serve;
@@ -36,6 +37,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use tokio::sync::watch;
 
+use crate::sampler::machine::MachineSample;
 use crate::snapshot::Snapshot;
 
 pub(crate) use frame::Frame;
@@ -122,6 +124,13 @@ impl Exporter {
             .cpu_time_ns
             .map(|ns| self.cpu_ns_seen.fetch_max(ns, Relaxed).max(ns));
         let frame = Frame::new(snapshot, self.top_threads, cpu_ns);
+        self.newest.send_replace(Some(Arc::new(frame)));
+    }
+
+    /// Makes `machine` the one the next scrape reads (`watch --all`), with
+    /// the top processes one by one (as many as threads would be).
+    pub fn publish_machine(&self, machine: &MachineSample) {
+        let frame = Frame::of_machine(machine, self.top_threads);
         self.newest.send_replace(Some(Arc::new(frame)));
     }
 }

@@ -47,6 +47,7 @@ fn the_top_threads_by_cpu_time_are_kept_and_the_rest_summed() {
     // cpu_time_ns is 1 ms per tid in the fixture: 14 and 13 lead.
     let threads = (10..15).map(|tid| thread(tid, "w", 1.0, 'R')).collect();
     let frame = Frame::new(&snapshot(1, [10.0, 20.0], threads), 2, Some(7));
+    let frame = frame.tree.expect("a tree");
     let tids: Vec<i32> = frame.top.iter().map(|t| t.tid).collect();
     assert_eq!(
         tids,
@@ -66,7 +67,11 @@ fn a_sum_with_an_unknown_part_is_unknown_and_left_out() {
     let mut threads: Vec<_> = (10..13).map(|tid| thread(tid, "w", 1.0, 'R')).collect();
     threads[0].runq_wait_ns = None;
     let frame = Frame::new(&snapshot(1, [10.0, 20.0], threads), 1, None);
-    let other = frame.other.expect("two threads are left over");
+    let other = frame
+        .tree
+        .as_ref()
+        .and_then(|t| t.other)
+        .expect("two left over");
     assert_eq!(other.runq_wait_ns, None);
     let text = text_of(frame, Format::OpenMetrics);
     assert!(
@@ -326,4 +331,50 @@ fn a_port_in_use_is_one_clear_error() {
         "{message}"
     );
     assert!(!message.contains('\n'), "{message}");
+}
+
+#[test]
+fn the_machine_exports_its_top_processes_by_recent_cpu() {
+    use crate::sampler::machine::{MachineSample, ProcessLoad};
+    let process = |pid, cores, cpu_s: u64| ProcessLoad {
+        pid,
+        name: format!("p{pid}"),
+        threads: 2,
+        cpu_time_ns: cpu_s * 1_000_000_000,
+        cores,
+    };
+    let sample = MachineSample {
+        cores: snapshot(1, [10.0, 90.0], Vec::new()).cores,
+        memory: None,
+        processes: vec![
+            process(1, Some(0.0), 500),
+            process(2, Some(0.9), 3),
+            process(3, None, 1),
+            process(4, Some(0.2), 7),
+        ],
+    };
+    let frame = Frame::of_machine(&sample, 2);
+    let text = text_of(frame, Format::OpenMetrics);
+    assert_eq!(value(&text, "corescope_machine_processes"), Some(4.0));
+    assert_eq!(value(&text, "corescope_machine_threads"), Some(8.0));
+    assert_eq!(
+        value(&text, "corescope_process_cores{pid=\"2\",name=\"p2\"}"),
+        Some(0.9),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            &text,
+            "corescope_process_cpu_seconds_total{pid=\"4\",name=\"p4\"}"
+        ),
+        Some(7.0),
+        "the second busiest now, not the most CPU ever: {text}"
+    );
+    assert!(!text.contains("pid=\"1\""), "{text}");
+    assert_eq!(value(&text, "corescope_other_processes"), Some(2.0));
+    assert_eq!(value(&text, "corescope_other_processes_cores"), Some(0.0));
+    assert!(
+        !text.contains("corescope_tree_"),
+        "no tree in machine mode: {text}"
+    );
 }
