@@ -15,7 +15,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{DEADLINE, Guarded, command, python, wait_until};
+use common::{DEADLINE, Guarded, Tmux, bin, command, python, tmux_available, wait_until};
 use serde_json::Value;
 
 /// True when `tool` (from the prometheus package) runs. Outside CI a
@@ -208,6 +208,23 @@ fn machine_arrived(prometheus: &Prometheus) {
     );
 }
 
+/// The agent without --duration ends by itself, with 0, when the program
+/// it watches has ended.
+fn ends_with_its_program(watch: &mut Guarded) {
+    let mut status = None;
+    assert!(
+        wait_until(DEADLINE, || {
+            status = watch.0.try_wait().ok().flatten();
+            status.is_some()
+        }),
+        "expected `watch PID --headless --metrics` to end when the program ended"
+    );
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "expected it to end with 0, got {status:?}"
+    );
+}
+
 #[test]
 fn a_real_prometheus_receives_a_queue_depth_and_a_thread_count() {
     if !available("prometheus") {
@@ -242,7 +259,7 @@ fn a_real_prometheus_receives_a_queue_depth_and_a_thread_count() {
     );
     let pid = program.0.id().to_string();
     // The agent mode: no --duration, it exports until the program exits.
-    let _watch = exporter(
+    let mut watch = exporter(
         &["watch", &pid, "--headless", "--metrics", &watch_port_text],
         watch_port,
         "corescope_tree_threads",
@@ -304,6 +321,32 @@ fn a_real_prometheus_receives_a_queue_depth_and_a_thread_count() {
         "present",
         |v| v.len() == 1 && v[0] >= 0.0,
     );
+    drop(program);
+    ends_with_its_program(&mut watch);
+}
+
+#[test]
+fn the_dashboard_serves_metrics_while_it_draws() {
+    if !tmux_available() {
+        return;
+    }
+    let port = free_port();
+    let tmux = Tmux::start("metrics", 120, 40);
+    tmux.type_line(&format!(
+        "{} demo producer-consumer --tasks 1000000 --metrics {port}; echo exited=$?",
+        bin()
+    ));
+    let mut answer = String::new();
+    assert!(
+        wait_until(DEADLINE, || {
+            answer = http_get(port, "/metrics", None).unwrap_or_default();
+            answer.contains("corescope_queue_depth{demo=\"producer-consumer\",queue=\"items\"}")
+        }),
+        "expected the dashboard's /metrics to hold the queue's depth; got:\n{answer}\nscreen:\n{}",
+        tmux.screen()
+    );
+    tmux.send(&["q"]);
+    tmux.wait_for("exited=0");
 }
 
 #[test]
