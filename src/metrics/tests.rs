@@ -378,3 +378,36 @@ fn the_machine_exports_its_top_processes_by_recent_cpu() {
         "no tree in machine mode: {text}"
     );
 }
+
+#[test]
+fn the_grafana_dashboard_queries_only_metrics_corescope_exports() {
+    let dashboard: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/grafana/corescope.json"))
+            .expect("assets/grafana/corescope.json is valid JSON");
+    let families = include_str!("encode.rs");
+    let panels = dashboard["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 7, "{} panels", panels.len());
+    let mut names = 0;
+    for expr in panels
+        .iter()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str())
+    {
+        for (at, _) in expr.match_indices("corescope_") {
+            let name: String = expr[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let family = ["_total", "_bucket"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(&name);
+            assert!(
+                families.contains(&format!("\"{family}\"")),
+                "the dashboard queries {name}, which corescope does not export"
+            );
+            names += 1;
+        }
+    }
+    assert!(names >= 10, "only {names} metric names in the dashboard");
+}
