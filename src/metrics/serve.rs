@@ -14,11 +14,14 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
 use super::Frame;
 use super::encode::{Format, exposition};
+
+/// How long a client may take to send its request's headers.
+const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Frames = watch::Receiver<Option<Arc<Frame>>>;
 
@@ -55,8 +58,11 @@ async fn accept(listener: std::net::TcpListener, frames: Frames) {
                 let frames = frames.clone();
                 async move { Ok::<_, Infallible>(respond(&request, &frames)) }
             });
-            // A client that hangs up mid-answer ends only its connection.
+            // A client that hangs up mid-answer ends only its connection;
+            // one that never finishes its request is dropped.
             let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
