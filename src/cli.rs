@@ -45,6 +45,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 
+    /// Serve the figures for Prometheus at `http://ADDR/metrics` (OpenMetrics
+    /// text): PORT (then 127.0.0.1:PORT), IP:PORT or [IPv6]:PORT. Loopback
+    /// unless the address says otherwise; the endpoint only reads.
+    #[arg(long, global = true, value_name = "ADDR", value_parser = crate::metrics::parse_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
+
+    /// With --metrics: how many threads (the most CPU time first) are
+    /// exported one by one; the others are summed (1 to 1000, default 20).
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::metrics::DEFAULT_TOP_THREADS,
+          value_parser = clap::value_parser!(u16).range(1..=1000).map(usize::from))]
+    pub metrics_top: usize,
+
     /// The config file (TOML). Default: `$XDG_CONFIG_HOME/corescope/config.toml`,
     /// else `~/.config/corescope/config.toml` (none there means the defaults).
     #[arg(long, global = true, value_name = "FILE")]
@@ -348,8 +360,13 @@ impl CompareArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// The process to watch, with its threads and descendants.
-    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
-    pub pid: i32,
+    #[arg(value_parser = clap::value_parser!(i32).range(1..), required_unless_present = "all")]
+    pub pid: Option<i32>,
+    /// No PID: the whole machine (per-core load, memory, the top processes
+    /// by CPU, as many as --metrics-top), for --metrics; with --headless.
+    /// Runs until a signal (or --duration).
+    #[arg(long, conflicts_with_all = ["pid", "stay", "json"], requires = "headless")]
+    pub all: bool,
     /// Keep the dashboard open after the process exits (it closes, printing
     /// a report, without this).
     #[arg(long, conflicts_with = "headless")]
@@ -477,7 +494,7 @@ mod tests {
         let Some(Command::Watch(watch)) = cli.command else {
             panic!("watch")
         };
-        assert_eq!(watch.pid, 42);
+        assert_eq!(watch.pid, Some(42));
         assert!(watch.output.headless && watch.output.json);
         assert_eq!(watch.output.duration, Some(Duration::from_millis(1500)));
         for bad in ["0", "-3", "x"] {

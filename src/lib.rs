@@ -18,6 +18,7 @@ pub mod job_control;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;
+pub mod metrics;
 pub mod model;
 pub(crate) mod outside_file;
 pub mod picker;
@@ -80,7 +81,9 @@ fn run(cli: Cli) -> Result<()> {
     if let Some(code) = helper_process(cli.command.as_ref()) {
         std::process::exit(code);
     }
-    let settings = config::load(&cli)?;
+    let mut settings = config::load(&cli)?;
+    // Before anything starts: a port in use stops the run here.
+    settings.metrics = metrics::for_command(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
         return watching::run(args, &settings);
@@ -88,7 +91,7 @@ fn run(cli: Cli) -> Result<()> {
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(settings.interval.unwrap_or(default_ms));
     let sampler_for = |sampler: Result<Sampler>, every| -> Result<Sampler> {
-        let taps = Taps::for_this_run(&settings.taps, every)?;
+        let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
         Ok(sampler?.record_to(taps))
     };
     match cli.command {

@@ -35,9 +35,12 @@ const HEADLESS_RUN_MS: u64 = 100;
 /// `corescope watch PID`.
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
+    let Some(pid) = args.pid else {
+        return crate::metrics::agent::watch_all(settings, interval, args.output.duration);
+    };
     // The PID first: a file is created only for a run that can happen.
-    let sampler = Sampler::new(args.pid)?;
-    let taps = Taps::for_this_run(&settings.taps, interval)?;
+    let sampler = Sampler::new(pid)?;
+    let taps = Taps::for_this_run(&settings.taps, interval)?.export_to(settings.metrics.clone());
     let mut sampler = sampler.record_to(taps);
     if args.output.headless {
         let report = headless::watch(&mut sampler, plan(interval, args.output))?;
@@ -84,7 +87,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let every = Duration::from_millis(interval.unwrap_or(default_ms));
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
-    let taps = Taps::for_this_run(&settings.taps, every)?;
+    let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
     // With `--stay` the dashboard goes on watching what the command left
     // running; it is ended when corescope ends.
     let lifetime = if args.stay {

@@ -54,6 +54,8 @@ pub struct Settings {
     pub taps: TapPaths,
     /// Where a `run` command's output goes without `--log`, if anywhere.
     pub run_log_dir: Option<PathBuf>,
+    /// The `--metrics` endpoint, once bound (see `metrics::Exporter::start`).
+    pub metrics: Option<crate::metrics::Exporter>,
 }
 
 /// What corescope reads of its environment, read once.
@@ -182,6 +184,7 @@ pub fn settings(cli: &Cli, env: &Environment) -> Result<Settings, UsageError> {
         },
         taps: cli.taps(),
         run_log_dir: env.run_log_dir(),
+        metrics: None,
     })
 }
 

@@ -226,6 +226,7 @@ pub(crate) mod fixtures {
                         p99_ns: 9_000_000,
                         max_ns: 12_000_000,
                         outliers: 0,
+                        ..HistogramSummary::default()
                     },
                     hold: HistogramSummary {
                         count: 390,
@@ -234,6 +235,7 @@ pub(crate) mod fixtures {
                         p99_ns: 5_200_000,
                         max_ns: 6_000_000,
                         outliers: 0,
+                        ..HistogramSummary::default()
                     },
                 }],
                 workers: vec![

@@ -73,6 +73,8 @@ pub struct Taps {
     csv: Option<CsvTimeline>,
     /// The first write that failed; writing stops at it.
     error: Option<String>,
+    /// The `--metrics` endpoint, which every snapshot also goes to.
+    metrics: Option<crate::metrics::Exporter>,
 }
 
 /// The files a run was asked to write (`--record`, `--csv`).
@@ -154,6 +156,7 @@ impl Taps {
                 .transpose()?,
             csv: paths.csv.as_deref().map(CsvTimeline::create).transpose()?,
             error: None,
+            metrics: None,
         })
     }
 
@@ -171,9 +174,20 @@ impl Taps {
         Self::open(paths, &Header::now(command, interval_ms))
     }
 
-    /// Writes one snapshot to each file. The first failure (a full disk)
-    /// stops both and is kept for [`Taps::error`]: the run goes on.
+    /// Publishes every snapshot from now on at `exporter`'s `/metrics` too.
+    #[must_use]
+    pub fn export_to(mut self, exporter: Option<crate::metrics::Exporter>) -> Self {
+        self.metrics = exporter;
+        self
+    }
+
+    /// Writes one snapshot to each file (and publishes it for `--metrics`).
+    /// The first failure (a full disk) stops both files and is kept for
+    /// [`Taps::error`]: the run goes on.
     pub fn write(&mut self, snapshot: &Snapshot) {
+        if let Some(metrics) = &self.metrics {
+            metrics.publish(snapshot);
+        }
         if self.error.is_some() {
             return;
         }

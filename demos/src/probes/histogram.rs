@@ -53,6 +53,11 @@ pub struct Histogram {
     buckets: [AtomicU64; BUCKETS],
 }
 
+/// log2 of the edges of [`HistogramSummary::coarse`], in nanoseconds: every
+/// other power of two from 2^10 ns (about 1 µs) to 2^36 ns (about 68.7 s).
+/// Each is an edge of the fine layout, so the coarse counts are exact.
+pub const COARSE_EDGE_BITS: [u32; 14] = [10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36];
+
 /// A plain copy of a histogram's headline figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct HistogramSummary {
@@ -68,6 +73,16 @@ pub struct HistogramSummary {
     pub max_ns: u64,
     /// Number of values of about 68.7 s (2^36 ns) or more.
     pub outliers: u64,
+    /// Sum of all values recorded, in nanoseconds (for exporters; a
+    /// recording made before it existed reads 0).
+    #[serde(default)]
+    pub sum_ns: u64,
+    /// Values per coarse bucket, for exporters: `coarse[k]` counts the
+    /// values below `2^COARSE_EDGE_BITS[k]` ns and not below the edge before
+    /// (0 for `k = 0`); outliers are in none. Read from the same copy of the
+    /// buckets as the percentiles.
+    #[serde(default)]
+    pub coarse: [u64; COARSE_EDGE_BITS.len()],
 }
 
 impl Histogram {
@@ -137,6 +152,8 @@ impl Histogram {
             p99_ns: snapshot.percentile(0.99),
             max_ns: snapshot.max_ns,
             outliers: snapshot.outliers,
+            sum_ns,
+            coarse: snapshot.coarse(),
         }
     }
 
@@ -163,6 +180,20 @@ struct Snapshot {
 }
 
 impl Snapshot {
+    /// The counts summed over the coarse buckets (see `HistogramSummary::coarse`).
+    fn coarse(&self) -> [u64; COARSE_EDGE_BITS.len()] {
+        let mut coarse = [0; COARSE_EDGE_BITS.len()];
+        for (index, &n) in self.buckets.iter().enumerate() {
+            let (low, _) = bucket_bounds(index);
+            let slot = COARSE_EDGE_BITS
+                .iter()
+                .position(|&bits| low < 1 << bits)
+                .unwrap_or(COARSE_EDGE_BITS.len() - 1);
+            coarse[slot] += n;
+        }
+        coarse
+    }
+
     fn percentile(&self, q: f64) -> u64 {
         let in_buckets: u64 = self.buckets.iter().sum();
         let total = in_buckets + self.outliers;
@@ -252,6 +283,24 @@ mod tests {
         assert_eq!(summary.mean_ns, 500);
         assert_eq!(summary.max_ns, 1000);
         assert_eq!(summary.outliers, 0);
+    }
+
+    #[test]
+    fn coarse_buckets_split_exactly_at_their_edges() {
+        let histogram = Histogram::new();
+        // Just below and at 2^10 ns, at 2^20 ns, and an outlier.
+        for ns in [0, 1023, 1024, 1 << 20, OUTLIER_NS - 1, OUTLIER_NS] {
+            histogram.record(ns);
+        }
+        let summary = histogram.summary();
+        let mut expected = [0; super::COARSE_EDGE_BITS.len()];
+        expected[0] = 2; // 0 and 1023: below 2^10
+        expected[1] = 1; // 1024: below 2^12
+        expected[6] = 1; // 2^20: below 2^22, not below 2^20
+        expected[13] = 1; // just under 2^36
+        assert_eq!(summary.coarse, expected);
+        assert_eq!(summary.outliers, 1);
+        assert_eq!(summary.sum_ns, 1023 + 1024 + (1 << 20) + 2 * OUTLIER_NS - 1);
     }
 
     #[test]
