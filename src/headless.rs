@@ -140,7 +140,11 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
-    let mut builder = WatchReportBuilder::new();
+    let mut builder = if sampler.command_mut().is_some() {
+        WatchReportBuilder::from_launch()
+    } else {
+        WatchReportBuilder::new()
+    };
     let mut next = start + plan.interval;
     loop {
         let started = workers_started(sampler);

@@ -138,7 +138,13 @@ fn dashboard_then_report(
     stay: bool,
     ending: Option<Ending>,
 ) -> Result<()> {
-    let mut builder = WatchReportBuilder::new();
+    // A command corescope started (`run`, which has an ending) is measured
+    // from its launch.
+    let mut builder = if ending.is_some() {
+        WatchReportBuilder::from_launch()
+    } else {
+        WatchReportBuilder::new()
+    };
     let mut root_exited = false;
     let preferences = settings.preferences.clone();
     event::run_dashboard_with(sampler, interval, None, preferences, |snapshot| {

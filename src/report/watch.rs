@@ -223,6 +223,19 @@ impl WatchReportBuilder {
         Self::default()
     }
 
+    /// An empty report of a command corescope started as its sampling
+    /// began (`run`): the window starts at its launch, not at the first
+    /// sample, and everything the tree did counts from zero, so the CPU it
+    /// used before a late first sample (a loaded machine) is not lost.
+    #[must_use]
+    pub fn from_launch() -> Self {
+        Self {
+            first: Some(Duration::ZERO),
+            first_cpu: Some((0, Duration::ZERO)),
+            ..Self::default()
+        }
+    }
+
     /// Adds one snapshot (in order).
     pub fn add(&mut self, snapshot: Snapshot) {
         let first_sample = self.first.is_none();
@@ -504,6 +517,37 @@ mod tests {
             [60.0, 40.0],
             "weighted by interval, first tick has none"
         );
+    }
+
+    #[test]
+    fn a_launched_command_counts_from_its_launch_not_its_first_sample() {
+        // The first sample came late (0.5 s, a loaded machine), when the
+        // command had already used 450 ms of CPU; by 1 s it had used 800 ms.
+        let samples = || {
+            [(1, 450), (2, 800)].map(|(seq, ms)| {
+                snapshot(
+                    seq,
+                    [50.0, 50.0],
+                    vec![with_cpu(thread(1, "cmd", 0.0, 'R'), ms, 1)],
+                )
+            })
+        };
+        let mut watched = WatchReportBuilder::new();
+        let mut launched = WatchReportBuilder::from_launch();
+        for (a, b) in samples().into_iter().zip(samples()) {
+            watched.add(a);
+            launched.add(b);
+        }
+        let watched = watched.finish(None).expect("report");
+        let launched = launched.finish(None).expect("report");
+        assert_eq!(watched.duration_ms, 500, "watch: from the first sample");
+        assert_eq!(launched.duration_ms, 1000, "run: from the launch");
+        assert!(
+            (launched.parallelism.mean.expect("measured") - 0.8).abs() < 1e-9,
+            "expected all 800 ms of CPU over the command's 1 s, got {:?}",
+            launched.parallelism.mean
+        );
+        assert_eq!(launched.per_thread[0].cpu_pct, Some(80.0));
     }
 
     #[test]
