@@ -82,7 +82,8 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
     let taps = Taps::for_this_run(&settings.taps, every)?;
-    let launched = Launched::start(&args.command, &output)?;
+    let probes = crate::python_probes::for_command(&args.command, args.no_probes)?;
+    let launched = Launched::start(&args.command, &output, probes)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
     let ending = Ending {
@@ -92,6 +93,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let mut sampler = Sampler::for_command(launched)?.record_to(taps);
     if headless {
         let report = headless::run_command(&mut sampler, plan(every, args.output))?;
+        crate::python_probes::tell_notices(report.python.as_ref());
         print_report(&report, args.output.json)?;
         headless::files_written(&sampler)
     } else {

@@ -38,6 +38,7 @@ use nix::fcntl::OFlag;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
+use crate::python_probes::ProbeDir;
 use crate::snapshot::{RunExit, RunSample};
 use output::OutputTail;
 
@@ -65,13 +66,21 @@ pub struct Launched {
     /// How it ended, once [`Launched::stop`] ran: read by whoever outlives the
     /// sampler thread that owns this (the dashboard's final report).
     final_exit: Arc<OnceLock<RunExit>>,
+    /// The probes of a Python command, read at each poll; removed on drop,
+    /// after the command was stopped.
+    probes: Option<ProbeDir>,
 }
 
 impl Launched {
     /// Starts `command` (program and arguments) and returns once the program
     /// itself runs. A program that cannot run is an error saying why, in one
-    /// line: ``cannot run `foo`: No such file or directory``.
-    pub fn start(command: &[OsString], output: &OutputTo) -> Result<Self> {
+    /// line: ``cannot run `foo`: No such file or directory``. With `probes`,
+    /// a Python command finds them first on its `PYTHONPATH`.
+    pub fn start(
+        command: &[OsString],
+        output: &OutputTo,
+        probes: Option<ProbeDir>,
+    ) -> Result<Self> {
         let program = command.first().context("no command given")?;
         let shown = program.to_string_lossy().into_owned();
         let (log_path, out) = open_output(output)?;
@@ -90,6 +99,10 @@ impl Launched {
                 out.try_clone().context("cannot share the output")?,
             ))
             .stderr(Stdio::from(out));
+        if let Some(dir) = &probes {
+            let user = std::env::var_os("PYTHONPATH");
+            spawn.env("PYTHONPATH", dir.python_path(user.as_deref()));
+        }
         let spawned = spawn.spawn();
         // Our copy of the pipe's write end must close, or its end never comes.
         drop(spawn);
@@ -119,6 +132,7 @@ impl Launched {
             tail: tail.context("cannot read the log file")?,
             exit: None,
             final_exit: Arc::new(OnceLock::new()),
+            probes,
         })
     }
 
@@ -162,6 +176,7 @@ impl Launched {
                 .as_mut()
                 .map_or_else(|| Arc::from(Vec::new()), OutputTail::lines),
             exit: self.exit.clone(),
+            python: self.probes.as_ref().map(ProbeDir::read),
         }
     }
 
