@@ -345,12 +345,20 @@ def _semaphore_class(base, type_name):
                 return base(*args, **kwargs)
             self = base.__new__(cls)
             self._probe_name = name
+            self._probe_type = type_name
             return self
 
         def __init__(self, value=1):
+            # BoundedSemaphore.__init__ calls threading.Semaphore's, which is
+            # this class's sibling: the first to get here binds the slot,
+            # with the type the object was made as.
+            # A bare BoundedSemaphore (made inside the standard library) gets
+            # here too, and stays bare.
             base.__init__(self, value)
+            if "_w" in self.__dict__ or "_probe_name" not in self.__dict__:
+                return
             self._guard = _thread.allocate_lock()
-            w = self._probe_bind(SEMAPHORE, _new_key(), self._probe_name, type_name, False)
+            w = self._probe_bind(SEMAPHORE, _new_key(), self._probe_name, self._probe_type, False)
             w[CAPACITY] = value
 
         def _probe_rebind(self):
