@@ -357,55 +357,55 @@ def _semaphore_class(base, type_name):
             base.__init__(self, value)
             if "_w" in self.__dict__ or "_probe_name" not in self.__dict__:
                 return
-            self._guard = _thread.allocate_lock()
             w = self._probe_bind(SEMAPHORE, _new_key(), self._probe_name, self._probe_type, False)
             w[CAPACITY] = value
 
-        def _probe_rebind(self):
-            self._guard = _thread.allocate_lock()
-            _Probe._probe_rebind(self)
-
+        # The bookkeeping happens under the semaphore's own lock (its
+        # Condition's, `_cond`), as its count does: in use never exceeds the
+        # permits, and an uncontended acquire takes that lock once.
         def acquire(self, blocking=True, timeout=None):
-            if base.acquire(self, False):
-                with self._guard:
-                    w = self._w
+            cond = self._cond
+            with cond:
+                w = self._w
+                if self._value > 0:
+                    self._value -= 1
                     w[COUNT_A] += 1
-                    w[NOW] += 1
-                    if w[NOW] > w[PEAK]:
-                        w[PEAK] = w[NOW]
-                return True
-            if not blocking:
-                return False
-            w = self._w
-            with self._guard:
+                    in_use = w[NOW] + 1
+                    w[NOW] = in_use
+                    if in_use > w[PEAK]:
+                        w[PEAK] = in_use
+                    return True
+                if not blocking:
+                    return False
                 w[WAITERS] += 1
                 if w[WAITERS] > w[PEAK_WAITERS]:
                     w[PEAK_WAITERS] = w[WAITERS]
+            got = False
             asked = _now()
             try:
                 got = base.acquire(self, True, timeout)
             finally:
                 waited = _now() - asked
-                with self._guard:
+                with cond:
                     w = self._w
                     w[WAITERS] -= 1
-            if got:
-                with self._guard:
-                    w[COUNT_A] += 1
-                    w[COUNT_B] += 1
-                    w[NOW] += 1
-                    if w[NOW] > w[PEAK]:
-                        w[PEAK] = w[NOW]
-                    _record_wait(w, waited)
+                    if got:
+                        w[COUNT_A] += 1
+                        w[COUNT_B] += 1
+                        in_use = w[NOW] + 1
+                        w[NOW] = in_use
+                        if in_use > w[PEAK]:
+                            w[PEAK] = in_use
+                        _record_wait(w, waited)
             return got
 
         __enter__ = acquire
 
         def release(self, n=1):
-            with self._guard:
+            with self._cond:
                 w = self._w
-                w[NOW] = max(0, w[NOW] - n)
-            base.release(self, n)
+                w[NOW] = w[NOW] - n if w[NOW] > n else 0
+            base.release(self) if n == 1 else base.release(self, n)
 
         def __exit__(self, *exc):
             self.release()
