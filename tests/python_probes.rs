@@ -440,3 +440,39 @@ fn too_old_a_python_runs_unprobed_with_one_notice() {
     assert!(notices[0].contains("older than 3.8"), "{}", notices[0]);
     assert_eq!(ran.report["locks"], serde_json::json!([]));
 }
+
+#[test]
+fn the_watch_screen_shows_the_probes_live() {
+    if !common::tmux_available() {
+        eprintln!("skipped: no tmux");
+        return;
+    }
+    // Two tasks hold the semaphore for a minute, three wait for it: the
+    // screen must show 2 of 2 permits in use, and 3 waiting, while it runs.
+    let path = program(
+        "live.py",
+        "import threading, time\n\
+         sem = threading.Semaphore(2)\n\
+         def task():\n\
+         \x20   with sem:\n\
+         \x20       time.sleep(60)\n\
+         for _ in range(5):\n\
+         \x20   threading.Thread(target=task, daemon=True).start()\n\
+         time.sleep(60)\n",
+    );
+    let log = scratch("live.log");
+    let tmux = common::Tmux::start("python-probes", 120, 40);
+    tmux.type_line(&format!(
+        "{} run --log {} -- {} {}",
+        common::bin(),
+        log.display(),
+        common::python_executable(),
+        path.display()
+    ));
+    tmux.wait_for("probes on");
+    tmux.wait_for("sem (live.py:2)");
+    tmux.wait_for("2/2 permits in use");
+    tmux.wait_for("waiting 3");
+    tmux.send(&["q"]);
+    tmux.wait_gone("probes on");
+}

@@ -69,6 +69,10 @@ pub struct ProbeLock {
     pub acquires: u64,
     /// Acquires that had to wait.
     pub contended: u64,
+    /// Threads waiting for it now.
+    pub waiters: u64,
+    /// Most threads waiting for it at once (in one process).
+    pub peak_waiters: u64,
     /// Waits of the contended acquires.
     pub wait_ns: Spread,
     /// Hold times, of every contended acquire and of one uncontended acquire
@@ -152,6 +156,8 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
                 processes,
                 acquires: sum(|s| s.count_a),
                 contended: sum(|s| s.count_b),
+                waiters: sum(|s| s.waiters),
+                peak_waiters: max(|s| s.peak_waiters),
                 wait_ns: spread(slots.iter().map(|s| &s.wait)),
                 hold_ns: spread(slots.iter().map(|s| &s.hold)),
             }),

@@ -10,6 +10,7 @@ mod help;
 mod legend;
 mod picker;
 mod watch;
+mod watch_probes;
 
 use ratatui::Frame;
 use ratatui::layout::Size;
