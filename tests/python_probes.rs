@@ -240,7 +240,11 @@ fn every_kind_of_primitive_is_named_by_its_variable_and_line() {
          \x20       pass\n\
          for q in (d, e, f):\n\
          \x20   q.put(None); q.get()\n\
-         print(threading.Lock() is not None)\n",
+         print(threading.Lock() is not None)\n\
+         j = threading.Condition()\n\
+         k = multiprocessing.Value('i', 0)\n\
+         with j:\n\
+         \x20   k.value += 1\n",
     );
     let ran = probed("kinds", &[path.to_str().expect("utf-8")]);
     for (list, name, type_name) in [
@@ -254,6 +258,8 @@ fn every_kind_of_primitive_is_named_by_its_variable_and_line() {
         ("semaphores", "h (kinds.py:9)", "mp.Semaphore"),
         ("queues", "i (kinds.py:10)", "mp.JoinableQueue"),
         ("locks", "kinds.py:16", "Lock"),
+        ("locks", "j (kinds.py:17)", "Condition"),
+        ("locks", "k (kinds.py:18)", "mp.RLock"),
     ] {
         assert_eq!(entry(&ran, list, name)["type"], type_name, "{name}");
     }
@@ -265,6 +271,11 @@ fn every_kind_of_primitive_is_named_by_its_variable_and_line() {
     assert_eq!(
         number(entry(&ran, "semaphores", "c (kinds.py:4)"), "permits"),
         3
+    );
+    assert_eq!(
+        number(entry(&ran, "locks", "k (kinds.py:18)"), "acquires"),
+        2,
+        "a Value's `+= 1` reads and writes it, each under its lock"
     );
     assert_eq!(
         number(entry(&ran, "queues", "e (kinds.py:6)"), "capacity"),

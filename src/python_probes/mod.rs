@@ -20,6 +20,7 @@
 mod figures;
 pub(crate) mod layout;
 mod probe_dir;
+mod text;
 
 pub use figures::{ProbeLock, ProbeQueue, ProbeSemaphore, ProbesStatus, PythonProbes, Spread};
 pub use probe_dir::ProbeDir;

@@ -60,6 +60,14 @@ WAIT_HIST, HOLD_HIST = 16, 56
 # queue's maxsize; NOW/PEAK its in-use count or depth.
 LOCK, SEMAPHORE, QUEUE = 1, 2, 3
 
+# Files whose frames are skipped to find the line that made a primitive:
+# multiprocessing's context methods, and Value/Array, whose lock is named by
+# the line that made the Value or Array.
+_PASSED_THROUGH = (
+    "multiprocessing/context.py",
+    "multiprocessing/sharedctypes.py",
+    "_corescope_probes.py",
+)
 _DUMMY = memoryview(bytearray(WORDS * 8)).cast("Q")
 _ASSIGN = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")
 
@@ -163,7 +171,7 @@ def _site():
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if filename.endswith(("multiprocessing/context.py", "_corescope_probes.py")):
+        if filename.endswith(_PASSED_THROUGH):
             frame = frame.f_back
             continue
         break
@@ -280,11 +288,15 @@ class RLock(Lock):
         name = _site()
         if name is None:
             return _bare["RLock"]()
+        return cls._named(name, "RLock")
+
+    @classmethod
+    def _named(cls, name, type_name):
         self = object.__new__(cls)
         self._lock = _bare["RLock"]()
         self._t0 = 0
         self._depth = 0
-        self._probe_bind(LOCK, _new_key(), name, "RLock", False)
+        self._probe_bind(LOCK, _new_key(), name, type_name, False)
         return self
 
     def acquire(self, blocking=True, timeout=-1):
@@ -351,6 +363,21 @@ def _published(cls, type_name):
     cls.__module__ = __name__
     globals()[name] = cls
     return cls
+
+
+def _condition_class(base):
+    class Condition(base):
+        """threading.Condition: its own lock (when it makes one) is a probed
+        RLock named by the Condition's line, typed `Condition`."""
+
+        def __init__(self, lock=None):
+            if lock is None:
+                name = _site()
+                if name is not None:
+                    lock = RLock._named(name, "Condition")
+            base.__init__(self, lock)
+
+    return _published(Condition, "Condition")
 
 
 def _semaphore_class(base, type_name):
@@ -674,6 +701,7 @@ def _patch_threading():
     _bare["RLock"] = threading.RLock
     threading.Lock = Lock
     threading.RLock = RLock
+    threading.Condition = _condition_class(threading.Condition)
     threading.Semaphore = _semaphore_class(threading.Semaphore, "Semaphore")
     threading.BoundedSemaphore = _semaphore_class(threading.BoundedSemaphore, "BoundedSemaphore")
 
