@@ -381,6 +381,8 @@ def _condition_class(base):
 
 
 def _semaphore_class(base, type_name):
+    bounded = "Bounded" in type_name
+
     class Probed(base, _Probe):
         """A threading semaphore, counted: acquires, waits, in use, waiters."""
 
@@ -446,11 +448,17 @@ def _semaphore_class(base, type_name):
 
         __enter__ = acquire
 
+        # threading's own release, with the count kept under the same lock.
         def release(self, n=1):
+            if n < 1:
+                raise ValueError("n must be one or more")
             with self._cond:
+                if bounded and self._value + n > self._initial_value:
+                    raise ValueError("Semaphore released too many times")
+                self._value += n
                 w = self._w
                 w[NOW] = w[NOW] - n if w[NOW] > n else 0
-            base.release(self) if n == 1 else base.release(self, n)
+                self._cond.notify(n)
 
         def __exit__(self, *exc):
             self.release()
