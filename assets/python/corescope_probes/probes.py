@@ -87,9 +87,7 @@ class _File:
     """This process's probes file: a header and fixed-size slots."""
 
     def __init__(self, directory):
-        path = os.path.join(directory, "probes-%d.bin" % os.getpid())
-        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(path, flags, 0o600)
+        fd = _create(directory)
         try:
             size = HEADER + SLOT * SLOTS
             os.ftruncate(fd, size)
@@ -123,6 +121,20 @@ class _File:
         with self.guard:
             self.header[4] = max(self.header[4], index + 1)
         return words
+
+
+def _create(directory):
+    """A new file of this process's: `probes-PID.bin`, or, where a process
+    that had this PID before left one, `probes-PID-N.bin`."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    pid = os.getpid()
+    for attempt in range(100):
+        name = "probes-%d.bin" % pid if not attempt else "probes-%d-%d.bin" % (pid, attempt)
+        try:
+            return os.open(os.path.join(directory, name), flags, 0o600)
+        except FileExistsError:
+            continue
+    raise FileExistsError("no free name for this process's probes file")
 
 
 def _padded(text, size):
@@ -178,7 +190,7 @@ def _site():
     if frame is None:
         return None
     filename = frame.f_code.co_filename
-    if filename.startswith("<") or filename.startswith(_state.stdlib):
+    if filename.startswith(("<frozen", _state.stdlib)):
         return None
     line = frame.f_lineno
     where = "%s:%d" % (os.path.basename(filename), line)
