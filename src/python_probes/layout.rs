@@ -109,22 +109,31 @@ pub(crate) struct Slot {
     pub(crate) sentinels: u64,
 }
 
+/// The header's u32 number `i` (version, slot size, slot count, pid, used).
+fn header(bytes: &[u8], i: usize) -> Option<u32> {
+    let at = 8 + 4 * i;
+    Some(u32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Slots in use, at most [`SLOTS`], from a file's first bytes; `None` when
+/// they are not the header of a probes file of this version.
+pub(crate) fn used_slots(bytes: &[u8]) -> Option<usize> {
+    if bytes.get(..8)? != MAGIC
+        || header(bytes, 0)? != VERSION
+        || header(bytes, 1)? as usize != SLOT
+        || header(bytes, 2)? as usize != SLOTS
+    {
+        return None;
+    }
+    Some((header(bytes, 4)? as usize).min(SLOTS))
+}
+
 /// The pid the file's header names and its valid slots; `None` when the
 /// bytes are not a probes file of this version.
 pub(crate) fn parse(bytes: &[u8]) -> Option<(u32, Vec<Slot>)> {
     let bytes = bytes.get(..bytes.len().min(MAX_FILE_BYTES))?;
-    if bytes.get(..8)? != MAGIC {
-        return None;
-    }
-    let header = |i: usize| -> Option<u32> {
-        let at = 8 + 4 * i;
-        Some(u32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
-    };
-    if header(0)? != VERSION || header(1)? as usize != SLOT || header(2)? as usize != SLOTS {
-        return None;
-    }
-    let pid = header(3)?;
-    let used = (header(4)? as usize).min(SLOTS);
+    let used = used_slots(bytes)?;
+    let pid = header(bytes, 3)?;
     let slots = (0..used)
         .filter_map(|i| bytes.get(HEADER + i * SLOT..HEADER + (i + 1) * SLOT))
         .filter_map(slot)

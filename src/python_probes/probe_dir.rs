@@ -87,8 +87,8 @@ impl ProbeDir {
             let name = entry.file_name();
             let name = name.as_bytes();
             if name.starts_with(b"probes-") && name.ends_with(b".bin") && files.len() < MAX_FILES {
-                if let Some((_, slots)) = read_capped(&entry.path(), layout::MAX_FILE_BYTES as u64)
-                    .and_then(|bytes| layout::parse(&bytes))
+                if let Some((_, slots)) =
+                    read_probes_file(&entry.path()).and_then(|bytes| layout::parse(&bytes))
                 {
                     files.push(slots);
                 }
@@ -123,16 +123,32 @@ fn first_line(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// At most `cap` bytes of a regular file, never through a symbolic link.
-fn read_capped(path: &Path, cap: u64) -> Option<Vec<u8>> {
+/// The header and the used slots of a probes file: most of a file is slots
+/// no probe took yet, not worth reading at every tick.
+fn read_probes_file(path: &Path) -> Option<Vec<u8>> {
+    let mut file = open_regular(path)?;
+    let mut bytes = vec![0_u8; layout::HEADER];
+    file.read_exact(&mut bytes).ok()?;
+    let used = layout::used_slots(&bytes)?;
+    let rest = (used * layout::SLOT) as u64;
+    file.take(rest).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// A regular file opened for reading, never through a symbolic link, nor
+/// blocking on a FIFO.
+fn open_regular(path: &Path) -> Option<File> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
         .ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+/// At most `cap` bytes of a regular file, never through a symbolic link.
+fn read_capped(path: &Path, cap: u64) -> Option<Vec<u8>> {
+    let file = open_regular(path)?;
     let mut bytes = Vec::new();
     File::take(file, cap).read_to_end(&mut bytes).ok()?;
     Some(bytes)
