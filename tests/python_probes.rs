@@ -487,3 +487,47 @@ fn the_watch_screen_shows_the_probes_live() {
     tmux.send(&["q"]);
     tmux.wait_gone("probes on");
 }
+
+#[test]
+fn a_pipe_counts_what_both_ends_send_and_receive_in_every_process() {
+    for method in ["fork", "spawn"] {
+        let path = program(
+            &format!("pipe_{method}.py"),
+            "import multiprocessing as mp, sys\n\
+             def worker(conn):\n\
+             \x20   while True:\n\
+             \x20       item = conn.recv()\n\
+             \x20       if item is None:\n\
+             \x20           break\n\
+             \x20       conn.send(item * 2)\n\
+             if __name__ == '__main__':\n\
+             \x20   ctx = mp.get_context(sys.argv[1])\n\
+             \x20   parent_conn, child_conn = ctx.Pipe()\n\
+             \x20   p = ctx.Process(target=worker, args=(child_conn,))\n\
+             \x20   p.start()\n\
+             \x20   for i in range(3):\n\
+             \x20       parent_conn.send(i)\n\
+             \x20       print(parent_conn.recv())\n\
+             \x20   parent_conn.send(None)\n\
+             \x20   p.join()\n",
+        );
+        let ran = probed(
+            &format!("pipe-{method}"),
+            &[path.to_str().expect("utf-8"), method],
+        );
+        let name = format!("parent_conn, child_conn (pipe_{method}.py:10)");
+        let pipe = entry(&ran, "queues", &name);
+        assert_eq!(pipe["type"], "mp.Pipe");
+        assert_eq!(
+            (number(pipe, "sent"), number(pipe, "received")),
+            (7, 7),
+            "{method}: 3 numbers there, 3 back, and the None: {pipe}"
+        );
+        assert_eq!(number(pipe, "processes"), 2, "{method}: {pipe}");
+        assert!(
+            pipe["peak_depth"].is_null(),
+            "not measurable for a pipe: {pipe}"
+        );
+        assert_eq!(ran.log, "0\n2\n4\n", "{method}");
+    }
+}

@@ -113,7 +113,8 @@ pub struct ProbeSemaphore {
 pub struct ProbeQueue {
     /// `q (pipeline.py:12)`.
     pub name: String,
-    /// `Queue`, `LifoQueue`, `PriorityQueue`, `SimpleQueue`, `mp.Queue`, ...
+    /// `Queue`, `LifoQueue`, `PriorityQueue`, `SimpleQueue`, `mp.Queue`,
+    /// `mp.JoinableQueue`, `mp.Pipe` (sent and received through both ends).
     #[serde(rename = "type")]
     pub type_name: String,
     /// Processes that used it.
@@ -122,8 +123,9 @@ pub struct ProbeQueue {
     pub capacity: u64,
     /// Items in it now.
     pub depth: u64,
-    /// Most items in it at once (as seen after each put).
-    pub peak_depth: u64,
+    /// Most items in it at once (as seen after each put); `null` for a
+    /// pipe, whose ends cannot see what is in flight.
+    pub peak_depth: Option<u64>,
     /// Items put.
     pub sent: u64,
     /// Items taken.
@@ -134,21 +136,31 @@ pub struct ProbeQueue {
 
 /// Adds up the slots of every process (`files`: each file's slots).
 pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes {
-    let mut by_key: BTreeMap<(u64, Kind), Vec<&Slot>> = BTreeMap::new();
-    for slot in files.iter().flatten() {
-        by_key.entry((slot.key, slot.kind)).or_default().push(slot);
+    let mut by_key: BTreeMap<(u64, Kind), Vec<(usize, &Slot)>> = BTreeMap::new();
+    for (file, slots) in files.iter().enumerate() {
+        for slot in slots {
+            by_key
+                .entry((slot.key, slot.kind))
+                .or_default()
+                .push((file, slot));
+        }
     }
     let mut out = PythonProbes {
         probes: status,
         ..PythonProbes::default()
     };
-    for ((_, kind), slots) in by_key {
+    for ((_, kind), found) in by_key {
+        // A process may hold more than one slot of an object (a pipe's two
+        // ends, each rebound after a fork).
+        let mut files_seen: Vec<usize> = found.iter().map(|(file, _)| *file).collect();
+        files_seen.dedup();
+        let processes = files_seen.len();
+        let slots: Vec<&Slot> = found.into_iter().map(|(_, slot)| slot).collect();
         let first = slots[0];
         let sum = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).fold(0_u64, u64::saturating_add);
         let max = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).max().unwrap_or(0);
         let name = first.name.clone();
         let type_name = first.type_name.clone();
-        let processes = slots.len();
         match kind {
             Kind::Lock => out.locks.push(ProbeLock {
                 name,
@@ -181,13 +193,14 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
                 } else {
                     first.now
                 };
+                let peak_depth = (type_name != "mp.Pipe").then(|| max(|s| s.peak));
                 out.queues.push(ProbeQueue {
                     name,
                     type_name,
                     processes,
                     capacity: max(|s| s.capacity),
                     depth,
-                    peak_depth: max(|s| s.peak),
+                    peak_depth,
                     sent,
                     received,
                     sentinels: sum(|s| s.sentinels),
@@ -279,7 +292,7 @@ mod tests {
                 q.peak_depth,
                 q.sentinels
             ),
-            (2, 11, 9, 2, 7, 1)
+            (2, 11, 9, 2, Some(7), 1)
         );
     }
 

@@ -57,7 +57,8 @@ impl PythonProbes {
                 out,
                 "queue        {}: {capacity}, peak depth {}, {} put, {} got{}",
                 q.name,
-                q.peak_depth,
+                q.peak_depth
+                    .map_or_else(|| "?".to_owned(), |d| d.to_string()),
                 q.sent,
                 q.received,
                 if q.sentinels > 0 { ", None seen" } else { "" }
@@ -106,7 +107,7 @@ mod tests {
                 processes: 1,
                 capacity: 0,
                 depth: 0,
-                peak_depth: 4,
+                peak_depth: Some(4),
                 sent: 10,
                 received: 10,
                 sentinels: 1,

@@ -154,15 +154,18 @@ fn render_levels(probes: &PythonProbes, frame: &mut Frame, area: Rect, theme: &T
     {
         // An unbounded queue is drawn against its peak (the gauge reads a
         // capacity of 0 as unknown, which this one is not).
+        let peak = q.peak_depth.unwrap_or(q.depth);
         let scale = if q.capacity == 0 {
-            q.peak_depth.max(q.depth).max(1)
+            peak.max(q.depth).max(1)
         } else {
             q.capacity
         };
-        let gauge = LevelGauge::new(&q.name, q.depth, scale)
-            .peak(q.peak_depth)
+        let mut gauge = LevelGauge::new(&q.name, q.depth, scale)
             .unit(unit)
             .theme(*theme);
+        if let Some(peak) = q.peak_depth {
+            gauge = gauge.peak(peak);
+        }
         frame.render_widget(gauge, *row);
     }
 }
@@ -224,7 +227,7 @@ mod tests {
                 processes: 3,
                 capacity: 0,
                 depth: 1,
-                peak_depth: 5,
+                peak_depth: Some(5),
                 sent: 6,
                 received: 5,
                 sentinels: 1,

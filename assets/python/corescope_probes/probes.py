@@ -69,7 +69,7 @@ _PASSED_THROUGH = (
     "_corescope_probes.py",
 )
 _DUMMY = memoryview(bytearray(WORDS * 8)).cast("Q")
-_ASSIGN = re.compile(r"\s*([A-Za-z_][\w.]*)\s*(?::[^=]*)?=(?!=)")
+_ASSIGN = re.compile(r"\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?::[^=]*)?=(?!=)")
 
 
 class _State:
@@ -740,6 +740,71 @@ def _patch_synchronize(module):
     module.BoundedSemaphore = _mp_lock_class(module.BoundedSemaphore, SEMAPHORE, "mp.BoundedSemaphore")
 
 
+def _patch_connection(module):
+    """`Pipe()`: both ends count the objects (or byte messages) sent and
+    received through them, in one queue-like probe typed `mp.Pipe`."""
+    original = module.Pipe
+    base = module.Connection
+
+    class PipeEnd(base, _Probe):
+        def send(self, obj):
+            base.send(self, obj)
+            w = self._w
+            w[COUNT_A] += 1
+            if obj is None:
+                w[SENTINELS] += 1
+
+        def send_bytes(self, buf, offset=0, size=None):
+            base.send_bytes(self, buf, offset, size)
+            self._w[COUNT_A] += 1
+
+        def recv(self):
+            obj = base.recv(self)
+            self._w[COUNT_B] += 1
+            return obj
+
+        def recv_bytes(self, maxlength=None):
+            buf = base.recv_bytes(self, maxlength)
+            self._w[COUNT_B] += 1
+            return buf
+
+        def recv_bytes_into(self, buf, offset=0):
+            size = base.recv_bytes_into(self, buf, offset)
+            self._w[COUNT_B] += 1
+            return size
+
+    _published(PipeEnd, "mp.PipeEnd")
+
+    def probe(conn, key, name):
+        if type(conn) is not base:
+            return conn
+        conn.__class__ = PipeEnd
+        conn._probe_bind(QUEUE, key, name, "mp.Pipe", True)
+        return conn
+
+    def rebuild(original_rebuild, args, key, name):
+        return probe(original_rebuild(*args), key, name)
+
+    def reduce(conn):
+        original_rebuild, args = module.reduce_connection(conn)
+        return rebuild, (original_rebuild, args, conn._probe[1], conn._probe[2])
+
+    def Pipe(duplex=True):
+        ends = original(duplex)
+        name = _site()
+        if name is None:
+            return ends
+        key = _new_key()
+        return tuple(probe(conn, key, name) for conn in ends)
+
+    globals()["_rebuild_pipe_end"] = rebuild
+    rebuild.__name__ = rebuild.__qualname__ = "_rebuild_pipe_end"
+    import multiprocessing.reduction
+
+    multiprocessing.reduction.register(PipeEnd, reduce)
+    module.Pipe = Pipe
+
+
 def _patch_queues(module):
     module.Queue = _mp_queue_class(module.Queue, "mp.Queue")
     module.JoinableQueue = _mp_queue_class(module.JoinableQueue, "mp.JoinableQueue")
@@ -803,6 +868,7 @@ def install(directory):
             {
                 "multiprocessing.synchronize": _patch_synchronize,
                 "multiprocessing.queues": _patch_queues,
+                "multiprocessing.connection": _patch_connection,
             }
         ),
     )
@@ -812,7 +878,8 @@ def install(directory):
 def __getattr__(name):
     """A spawned child unpickles `MpQueue` before it imports
     multiprocessing.queues (whose import makes that class): import it now."""
-    if name.startswith("Mp"):
+    if name.startswith("Mp") or name == "_rebuild_pipe_end":
+        import multiprocessing.connection  # noqa: F401
         import multiprocessing.queues
         import multiprocessing.synchronize  # noqa: F401
 
