@@ -240,9 +240,12 @@ class Lock(_Probe):
     def acquire(self, blocking=True, timeout=-1):
         lock = self._lock
         if lock.acquire(False):
+            # `_t0` is 0 here: every release clears it.
             w = self._w
-            w[COUNT_A] += 1
-            self._t0 = _now() if not w[COUNT_A] % HOLD_EVERY else 0
+            n = w[COUNT_A] + 1
+            w[COUNT_A] = n
+            if not n % HOLD_EVERY:
+                self._t0 = _now()
             return True
         if not blocking:
             return False
@@ -270,8 +273,12 @@ class Lock(_Probe):
             _record_hold(self._w, _now() - t0)
         self._lock.release()
 
-    def __exit__(self, *exc):
-        self.release()
+    def __exit__(self, exc_type, exc, tb):
+        t0 = self._t0
+        if t0:
+            self._t0 = 0
+            _record_hold(self._w, _now() - t0)
+        self._lock.release()
 
     def locked(self):
         return self._lock.locked()
@@ -296,6 +303,9 @@ class RLock(Lock):
     __slots__ = ("_depth",)
     _type = "RLock"
 
+    def __exit__(self, exc_type, exc, tb):
+        self.release()
+
     def __new__(cls, *args, **kwargs):
         name = _site()
         if name is None:
@@ -317,8 +327,10 @@ class RLock(Lock):
             self._depth += 1
             if self._depth == 1:
                 w = self._w
-                w[COUNT_A] += 1
-                self._t0 = _now() if not w[COUNT_A] % HOLD_EVERY else 0
+                n = w[COUNT_A] + 1
+                w[COUNT_A] = n
+                if not n % HOLD_EVERY:
+                    self._t0 = _now()
             return True
         if not blocking:
             return False
@@ -479,6 +491,8 @@ def _semaphore_class(base, type_name):
 
 
 def _queue_class(base, type_name):
+    base_put, base_get = base._put, base._get
+
     class Probed(base, _Probe):
         """A queue.Queue (or Lifo/Priority), counted under its own mutex."""
 
@@ -492,7 +506,7 @@ def _queue_class(base, type_name):
             w[CAPACITY] = max(0, maxsize)
 
         def _put(self, item):
-            base._put(self, item)
+            base_put(self, item)
             w = self._w
             w[COUNT_A] += 1
             depth = self._qsize()
@@ -503,7 +517,7 @@ def _queue_class(base, type_name):
                 w[SENTINELS] += 1
 
         def _get(self):
-            item = base._get(self)
+            item = base_get(self)
             w = self._w
             w[COUNT_B] += 1
             w[NOW] = self._qsize()
