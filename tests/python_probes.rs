@@ -531,3 +531,50 @@ fn a_pipe_counts_what_both_ends_send_and_receive_in_every_process() {
         assert_eq!(ran.log, "0\n2\n4\n", "{method}");
     }
 }
+
+#[test]
+fn python_threads_and_processes_show_their_python_names() {
+    let path = program(
+        "names.py",
+        "import threading, time, multiprocessing as mp\n\
+         def worker():\n\
+         \x20   time.sleep(1.0)\n\
+         class SenderProcess(mp.Process):\n\
+         \x20   def run(self):\n\
+         \x20       time.sleep(1.0)\n\
+         if __name__ == '__main__':\n\
+         \x20   ts = [threading.Thread(target=worker, name=f'worker-{i}') for i in range(2)]\n\
+         \x20   for t in ts: t.start()\n\
+         \x20   p = SenderProcess(); p.start()\n\
+         \x20   for t in ts: t.join()\n\
+         \x20   p.join()\n",
+    );
+    let names = |ran: &Ran, list: &str| -> Vec<String> {
+        ran.report[list]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|t| t["name"].as_str().expect("a name").to_owned())
+            .collect()
+    };
+    let path = path.to_str().expect("utf-8");
+    let ran = probed("names", &[path]);
+    let threads = names(&ran, "per_thread");
+    for name in ["worker-0", "worker-1", "SenderProcess-1"] {
+        assert!(
+            threads.iter().any(|t| t == name),
+            "expected a thread named {name}; the threads are {threads:?}"
+        );
+    }
+    let processes = names(&ran, "per_process");
+    assert!(
+        processes.iter().any(|p| p == "SenderProcess-1"),
+        "expected a process named SenderProcess-1; the processes are {processes:?}"
+    );
+    let off = run("names-off", &["--no-probes"], "python3", &[path], &[]);
+    let threads = names(&off, "per_thread");
+    assert!(
+        !threads.iter().any(|t| t.starts_with("worker-")),
+        "--no-probes leaves the kernel's names: {threads:?}"
+    );
+}

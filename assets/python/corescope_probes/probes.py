@@ -736,6 +736,7 @@ def _patch_threading():
     threading.Lock = Lock
     threading.RLock = RLock
     threading.Condition = _condition_class(threading.Condition)
+    _name_threads(threading)
     threading.Semaphore = _semaphore_class(threading.Semaphore, "Semaphore")
     threading.BoundedSemaphore = _semaphore_class(threading.BoundedSemaphore, "BoundedSemaphore")
 
@@ -858,6 +859,53 @@ class _PatchingLoader:
         self.patch(module)
 
 
+class _Names:
+    """Gives each Python thread, and each multiprocessing process, its
+    Python name as its kernel name (`comm`, 15 bytes at most), so the thread
+    table and the process tree show `worker-1` or `SenderProcess-1` instead
+    of `python3`. ctypes is loaded at the first thread or process start; where
+    it cannot be, names stay as they are."""
+
+    prctl = None
+    tried = False
+
+    @classmethod
+    def set(cls, name):
+        if not cls.tried:
+            cls.tried = True
+            try:
+                import ctypes
+
+                cls.prctl = ctypes.CDLL(None, use_errno=True).prctl
+            except Exception:
+                cls.prctl = None
+        if cls.prctl is not None:
+            try:
+                cls.prctl(15, name.encode("utf-8", "replace")[:15], 0, 0, 0)  # PR_SET_NAME
+            except Exception:
+                pass
+
+
+def _name_threads(threading):
+    original = threading.Thread._bootstrap_inner
+
+    def _bootstrap_inner(self):
+        _Names.set(self.name)
+        original(self)
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner
+
+
+def _patch_process(module):
+    original = module.BaseProcess._bootstrap
+
+    def _bootstrap(self, *args, **kwargs):
+        _Names.set(self.name)
+        return original(self, *args, **kwargs)
+
+    module.BaseProcess._bootstrap = _bootstrap
+
+
 def _forked():
     try:
         _state.file = _File(_state.directory)
@@ -883,6 +931,7 @@ def install(directory):
                 "multiprocessing.synchronize": _patch_synchronize,
                 "multiprocessing.queues": _patch_queues,
                 "multiprocessing.connection": _patch_connection,
+                "multiprocessing.process": _patch_process,
             }
         ),
     )
