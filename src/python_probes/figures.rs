@@ -2,10 +2,13 @@
 //! figures the screen and the report show (the demo probes' keys).
 //!
 //! One object used by several processes (a multiprocessing queue between a
-//! sender and a receiver) has a slot in each, with the same key: counts add
-//! up, maxima and peaks are the largest any process saw, waiters now add up
-//! (each process counts its own). A multiprocessing queue's depth now is its
-//! puts less its gets; a thread queue's is its own. Percentiles come from
+//! sender and a receiver, or a threading lock made before a fork, of which
+//! each child has its copy) has a slot in each, with the same key: counts
+//! add up, maxima and peaks are the largest any process saw, waiters now add
+//! up (each process counts its own). A multiprocessing queue's depth now is
+//! its puts less its gets; a thread queue's is the sum of its copies'. An
+//! object counts the processes that used it (a forked child that never
+//! touched its copy is not one), at least its creator. Percentiles come from
 //! log2 histograms: each is the upper edge of its bucket, at most the max.
 
 use std::collections::BTreeMap;
@@ -152,9 +155,13 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
     for ((_, kind), found) in by_key {
         // A process may hold more than one slot of an object (a pipe's two
         // ends, each rebound after a fork).
-        let mut files_seen: Vec<usize> = found.iter().map(|(file, _)| *file).collect();
+        let mut files_seen: Vec<usize> = found
+            .iter()
+            .filter(|(_, slot)| used(slot))
+            .map(|(file, _)| *file)
+            .collect();
         files_seen.dedup();
-        let processes = files_seen.len();
+        let processes = files_seen.len().max(1);
         let slots: Vec<&Slot> = found.into_iter().map(|(_, slot)| slot).collect();
         let first = slots[0];
         let sum = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).fold(0_u64, u64::saturating_add);
@@ -191,7 +198,7 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
                 let depth = if type_name.starts_with("mp.") {
                     sent.saturating_sub(received)
                 } else {
-                    first.now
+                    sum(|s| s.now)
                 };
                 let peak_depth = (type_name != "mp.Pipe").then(|| max(|s| s.peak));
                 out.queues.push(ProbeQueue {
@@ -209,6 +216,11 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
         }
     }
     out
+}
+
+/// True when a process did something with its slot's object.
+fn used(slot: &Slot) -> bool {
+    slot.count_a > 0 || slot.count_b > 0 || slot.waiters > 0 || slot.now > 0
 }
 
 /// The timings of every process as one distribution.
@@ -293,6 +305,24 @@ mod tests {
                 q.sentinels
             ),
             (2, 11, 9, 2, Some(7), 1)
+        );
+    }
+
+    #[test]
+    fn a_forked_copy_adds_up_and_counts_as_a_process_only_once_used() {
+        let mut parent = slot(Kind::Lock, 3, "Lock");
+        parent.count_a = 5;
+        let idle_child = slot(Kind::Lock, 3, "Lock");
+        let mut busy_child = slot(Kind::Lock, 3, "Lock");
+        busy_child.count_a = 2;
+        let probes = combine(
+            ProbesStatus::default(),
+            &[vec![parent], vec![idle_child], vec![busy_child]],
+        );
+        assert_eq!(probes.locks.len(), 1, "one row for the lock and its copies");
+        assert_eq!(
+            (probes.locks[0].acquires, probes.locks[0].processes),
+            (7, 2)
         );
     }
 

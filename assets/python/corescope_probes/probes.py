@@ -202,22 +202,22 @@ def _site():
 
 class _Probe:
     """What every probe has: its slot, rebound to a fresh one in a forked
-    child (one writer per slot per process)."""
+    child (one writer per slot per process). The child's slot keeps the key:
+    corescope adds up the processes' slots of one key, so an object made
+    before a fork is one row, whether the processes share it (a
+    multiprocessing queue) or each has its copy (a threading lock)."""
 
     __slots__ = ()
 
-    def _probe_bind(self, kind, key, name, type_name, shared):
-        self._probe = (kind, key, name, type_name, shared)
+    def _probe_bind(self, kind, key, name, type_name):
+        self._probe = (kind, key, name, type_name)
         self._w = _state.file.slot(kind, key, name, type_name) if _state.file else _DUMMY
         _state.registry.add(self)
         return self._w
 
     def _probe_rebind(self):
-        kind, key, name, type_name, shared = self._probe
         capacity = self._w[CAPACITY]
-        if not shared:
-            key = _new_key()
-        self._probe_bind(kind, key, name, type_name, shared)
+        self._probe_bind(*self._probe)
         self._w[CAPACITY] = capacity
 
 
@@ -234,7 +234,7 @@ class Lock(_Probe):
         self = object.__new__(cls)
         self._lock = _bare[cls._type]()
         self._t0 = 0
-        self._probe_bind(LOCK, _new_key(), name, cls._type, False)
+        self._probe_bind(LOCK, _new_key(), name, cls._type)
         return self
 
     def acquire(self, blocking=True, timeout=-1):
@@ -318,7 +318,7 @@ class RLock(Lock):
         self._lock = _bare["RLock"]()
         self._t0 = 0
         self._depth = 0
-        self._probe_bind(LOCK, _new_key(), name, type_name, False)
+        self._probe_bind(LOCK, _new_key(), name, type_name)
         return self
 
     def acquire(self, blocking=True, timeout=-1):
@@ -428,7 +428,7 @@ def _semaphore_class(base, type_name):
             base.__init__(self, value)
             if "_w" in self.__dict__ or "_probe_name" not in self.__dict__:
                 return
-            w = self._probe_bind(SEMAPHORE, _new_key(), self._probe_name, self._probe_type, False)
+            w = self._probe_bind(SEMAPHORE, _new_key(), self._probe_name, self._probe_type)
             w[CAPACITY] = value
 
         # The bookkeeping happens under the semaphore's own lock (its
@@ -502,7 +502,7 @@ def _queue_class(base, type_name):
             if name is None:
                 self._w = _DUMMY
                 return
-            w = self._probe_bind(QUEUE, _new_key(), name, type_name, False)
+            w = self._probe_bind(QUEUE, _new_key(), name, type_name)
             w[CAPACITY] = max(0, maxsize)
 
         def _put(self, item):
@@ -536,7 +536,7 @@ def _simple_queue_class(base):
                 return base()
             self = base.__new__(cls)
             self._guard = _thread.allocate_lock()
-            self._probe_bind(QUEUE, _new_key(), name, "SimpleQueue", False)
+            self._probe_bind(QUEUE, _new_key(), name, "SimpleQueue")
             return self
 
         def _probe_rebind(self):
@@ -596,7 +596,7 @@ def _mp_lock_class(base, kind, type_name):
                 self._w = _DUMMY
                 self._probe = None
                 return
-            w = self._probe_bind(kind, key, name, type_name, True)
+            w = self._probe_bind(kind, key, name, type_name)
             if kind == SEMAPHORE:
                 w[CAPACITY] = self._semlock.maxvalue if "Bounded" in type_name else self._semlock._get_value()
 
@@ -686,7 +686,7 @@ def _mp_queue_class(base, type_name):
                 self._w = _DUMMY
                 self._probe = None
                 return
-            w = self._probe_bind(QUEUE, key, name, type_name, True)
+            w = self._probe_bind(QUEUE, key, name, type_name)
             w[CAPACITY] = max(0, maxsize)
 
         def _probe_rebind(self):
@@ -794,7 +794,7 @@ def _patch_connection(module):
         if type(conn) is not base:
             return conn
         conn.__class__ = PipeEnd
-        conn._probe_bind(QUEUE, key, name, "mp.Pipe", True)
+        conn._probe_bind(QUEUE, key, name, "mp.Pipe")
         return conn
 
     def rebuild(original_rebuild, args, key, name):
