@@ -392,6 +392,10 @@ pub struct RunArgs {
     /// when the command exits.
     #[arg(long, conflicts_with = "headless")]
     pub stay: bool,
+    /// Run a Python program without corescope's probes (by default its
+    /// locks, semaphores and queues are measured: see the README).
+    #[arg(long)]
+    pub no_probes: bool,
     /// Report options.
     #[command(flatten)]
     pub output: HeadlessArgs,

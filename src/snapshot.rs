@@ -51,6 +51,9 @@ pub struct RunSample {
     pub output: Arc<[String]>,
     /// How it ended; `None` while it runs.
     pub exit: Option<RunExit>,
+    /// What its Python probes measured; `None` when it runs without them.
+    #[serde(default)]
+    pub python: Option<crate::python_probes::PythonProbes>,
 }
 
 /// How a command ended: its exit code, or the signal that killed it.

@@ -88,6 +88,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     // Before the command starts, so a file that cannot be written stops
     // nothing half-way.
     let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
+    let probes = crate::python_probes::for_command(&args.command, args.no_probes)?;
     // With `--stay` the dashboard goes on watching what the command left
     // running; it is ended when corescope ends.
     let lifetime = if args.stay {
@@ -97,7 +98,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     };
     // From the main thread, which lives as long as corescope: the guardian's
     // parent-death signal is tied to the thread that starts it.
-    let launched = Launched::start(&args.command, &output, lifetime)?;
+    let launched = Launched::start(&args.command, &output, lifetime, probes)?;
     // After the start: the command keeps the limits it was given.
     sampler::raise_open_file_limit();
     let ending = Ending {
@@ -107,6 +108,7 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let mut sampler = Sampler::for_command(launched)?.record_to(taps);
     if headless {
         let report = headless::run_command(&mut sampler, plan(every, args.output))?;
+        crate::python_probes::tell_notices(report.python.as_ref());
         print_report(&report, args.output.json)?;
         headless::files_written(&sampler)
     } else {

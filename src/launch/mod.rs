@@ -41,6 +41,7 @@ use nix::fcntl::{FcntlArg, OFlag, fcntl};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use crate::python_probes::ProbeDir;
 use crate::snapshot::{RunExit, RunSample};
 use guardian::{MAX_REPORT_LINE, Report};
 use output::OutputTail;
@@ -105,17 +106,26 @@ pub struct Launched {
     /// How it ended, once [`Launched::stop`] ran: read by whoever outlives the
     /// sampler thread that owns this (the dashboard's final report).
     final_end: Arc<OnceLock<RunEnd>>,
+    /// The probes of a Python command, read at each poll; removed on drop,
+    /// after the command was stopped.
+    probes: Option<ProbeDir>,
 }
 
 impl Launched {
     /// Starts `command` (program and arguments) under its guardian and
     /// returns once the program itself runs. A program that cannot run is an
     /// error saying why, in one line: ``cannot run `foo`: No such file or
-    /// directory``.
+    /// directory``. With `probes`, a Python command finds them first on its
+    /// `PYTHONPATH` (the guardian passes its environment on).
     ///
     /// Call it from corescope's main thread: the guardian's parent-death
     /// signal fires when the thread that started it ends.
-    pub fn start(command: &[OsString], output: &OutputTo, lifetime: Lifetime) -> Result<Self> {
+    pub fn start(
+        command: &[OsString],
+        output: &OutputTo,
+        lifetime: Lifetime,
+        probes: Option<ProbeDir>,
+    ) -> Result<Self> {
         let program = command.first().context("no command given")?;
         let shown = program.to_string_lossy().into_owned();
         let (log_path, out) = open_output(output)?;
@@ -140,6 +150,10 @@ impl Launched {
                 out.try_clone().context("cannot share the output")?,
             ))
             .stderr(Stdio::from(out));
+        if let Some(dir) = &probes {
+            let user = std::env::var_os("PYTHONPATH");
+            spawn.env("PYTHONPATH", dir.python_path(user.as_deref()));
+        }
         let spawned = spawn.spawn();
         // Our copy of the pipe's write end must close, or its end never comes.
         drop(spawn);
@@ -181,6 +195,7 @@ impl Launched {
             ended_by_stop: false,
             finished: false,
             final_end: Arc::new(OnceLock::new()),
+            probes,
         })
     }
 
@@ -222,6 +237,7 @@ impl Launched {
                 .as_mut()
                 .map_or_else(|| Arc::from(Vec::new()), OutputTail::lines),
             exit: self.exit.clone(),
+            python: self.probes.as_ref().map(ProbeDir::read),
         }
     }
 

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use super::round2;
 use super::run::RunOutcome;
+use crate::python_probes::PythonProbes;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Now and peak of a count.
@@ -151,6 +152,11 @@ pub struct WatchReport {
     /// `log` at the top level of the JSON); absent for `watch`.
     #[serde(flatten)]
     pub run: Option<RunOutcome>,
+    /// What the probes of a Python command measured (`probes`, `locks`,
+    /// `semaphores`, `queues` at the top level of the JSON), as of the last
+    /// sample; absent without probes.
+    #[serde(flatten)]
+    pub python: Option<PythonProbes>,
 }
 
 /// Cumulative counters of a thread at its first and latest sample.
@@ -415,6 +421,7 @@ impl WatchReportBuilder {
                 })
                 .collect(),
             run,
+            python: last.run.as_ref().and_then(|r| r.python.clone()),
         })
     }
 }

@@ -76,6 +76,9 @@ impl WatchReport {
             .map(|(i, b)| format!("cpu{i} {b:.0}%"))
             .collect();
         let _ = writeln!(out, "cpu busy     {}", busy.join("  "));
+        if let Some(python) = &self.python {
+            out.push_str(&python.to_text());
+        }
         let _ = writeln!(
             out,
             "\n{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9} {:>6}",

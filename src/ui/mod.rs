@@ -12,6 +12,7 @@ mod look_for;
 mod picker;
 mod visuals;
 mod watch;
+mod watch_probes;
 
 pub use visuals::{KeyVisual, key_visuals};
 

@@ -51,6 +51,8 @@ struct Areas {
     /// The parallelism over time, under the tree when there is room.
     history: Rect,
     map: Rect,
+    /// A Python command's probes (see `watch_probes`); empty without.
+    probes: Rect,
     output: Rect,
     legend: Rect,
     footer: Rect,
@@ -87,6 +89,9 @@ impl Areas {
         .areas(area);
         let [cores, parallelism] =
             Layout::horizontal([Constraint::Min(0), Constraint::Length(number_width)]).areas(top);
+        let probe_rows = super::watch_probes::rows(snapshot, body.width, body.height);
+        let [body, probes] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(probe_rows)]).areas(body);
         let threads = snapshot.target.threads.len() as u16;
         let map_rows = (threads + 2).clamp(3, (body.height * 9 / 20).max(3));
         let [tables, map] =
@@ -128,6 +133,7 @@ impl Areas {
             tree: at_least(tree, 3),
             history,
             map: at_least(map, 3),
+            probes,
             output: at_least(output, 3),
             legend,
             footer,
@@ -155,7 +161,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let areas = Areas::of(area, snapshot);
     let target = &snapshot.target;
     let verb = if snapshot.run.is_some() { "run " } else { "" };
-    let detail = format!(" {verb}PID {} {} ", target.root_pid, target.command);
+    let probes_note = super::watch_probes::title_note(snapshot);
+    let detail = format!(
+        " {verb}PID {} {probes_note}{} ",
+        target.root_pid, target.command
+    );
     frame.render_widget(title_bar(app, model, Some(detail), theme), areas.header);
     render_cores(model, snapshot, frame, areas.cores, theme);
     render_parallelism(model, snapshot, frame, areas.parallelism, theme);
@@ -185,6 +195,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     render_tree(app, snapshot, frame, tree, theme, hits);
     render_history(model, snapshot, frame, areas.history, theme);
     render_map(app, model, snapshot, frame, areas.map, theme);
+    super::watch_probes::render(snapshot, frame, areas.probes, theme);
     if let Some(run) = &snapshot.run {
         render_output(run, frame, areas.output, theme);
     }

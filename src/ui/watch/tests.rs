@@ -54,6 +54,7 @@ fn gil_threads(seq: u64) -> Snapshot {
         log: Some(PathBuf::from("corescope-run-4242.log")),
         output: Arc::from(Vec::new()),
         exit: None,
+        python: None,
     });
     snap
 }
@@ -84,6 +85,7 @@ fn processes(seq: u64) -> Snapshot {
         log: Some(PathBuf::from("corescope-run-4242.log")),
         output: Arc::from(output),
         exit: None,
+        python: None,
     });
     snap
 }

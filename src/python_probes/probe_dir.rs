@@ -1,0 +1,197 @@
+//! The private directory a probed Python program loads its probes from and
+//! writes its figures to.
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::figures::{self, ProbesStatus, PythonProbes};
+use super::layout;
+
+/// The probe module, written as `_corescope_probes.py`.
+const PROBES_PY: &str = include_str!("../../assets/python/corescope_probes/probes.py");
+/// The `sitecustomize.py` that loads it and chains the program's own.
+const SITECUSTOMIZE_PY: &str =
+    include_str!("../../assets/python/corescope_probes/sitecustomize.py");
+/// Probe files read, at most (a program that forks thousands of processes
+/// shows the first ones).
+const MAX_FILES: usize = 512;
+/// Notices kept, at most, and bytes read of each.
+const MAX_NOTICES: usize = 8;
+const NOTICE_BYTES: u64 = 300;
+
+/// The directory; removed, with what the program wrote in it, on drop.
+#[derive(Debug)]
+pub struct ProbeDir {
+    path: PathBuf,
+}
+
+impl ProbeDir {
+    /// Makes the directory (mode 0700, a fresh name under the temporary
+    /// directory) and writes the probes into it.
+    pub fn create() -> Result<Self> {
+        let template = std::env::temp_dir().join("corescope-py-XXXXXX");
+        let path = nix::unistd::mkdtemp(&template)
+            .with_context(|| format!("cannot create a directory in {}", template.display()))?;
+        let dir = Self { path };
+        dir.write("sitecustomize.py", SITECUSTOMIZE_PY)?;
+        dir.write("_corescope_probes.py", PROBES_PY)?;
+        Ok(dir)
+    }
+
+    fn write(&self, name: &str, text: &str) -> Result<()> {
+        let path = self.path.join(name);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The program's `PYTHONPATH`: this directory, then `user`'s (the
+    /// value corescope was given), if any.
+    #[must_use]
+    pub fn python_path(&self, user: Option<&std::ffi::OsStr>) -> OsString {
+        let mut value = self.path.as_os_str().to_owned();
+        if let Some(user) = user.filter(|u| !u.as_bytes().is_empty()) {
+            value.push(":");
+            value.push(user);
+        }
+        value
+    }
+
+    /// What the program's processes wrote so far, added up.
+    #[must_use]
+    pub fn read(&self) -> PythonProbes {
+        let mut files = Vec::new();
+        let mut notices = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.path) else {
+            return figures::combine(status(0, notices), &files);
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.as_bytes();
+            if name.starts_with(b"probes-") && name.ends_with(b".bin") && files.len() < MAX_FILES {
+                if let Some((_, slots)) =
+                    read_probes_file(&entry.path()).and_then(|bytes| layout::parse(&bytes))
+                {
+                    files.push(slots);
+                }
+            } else if name.starts_with(b"notice-")
+                && notices.len() < MAX_NOTICES
+                && let Some(bytes) = read_capped(&entry.path(), NOTICE_BYTES)
+            {
+                notices.push(first_line(&bytes));
+            }
+        }
+        notices.sort();
+        figures::combine(status(files.len(), notices), &files)
+    }
+}
+
+fn status(processes: usize, notices: Vec<String>) -> ProbesStatus {
+    ProbesStatus {
+        on: true,
+        processes,
+        notices,
+    }
+}
+
+/// The first line of a notice, made safe for a terminal.
+fn first_line(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// The header and the used slots of a probes file: most of a file is slots
+/// no probe took yet, not worth reading at every tick.
+fn read_probes_file(path: &Path) -> Option<Vec<u8>> {
+    let mut file = open_regular(path)?;
+    let mut bytes = vec![0_u8; layout::HEADER];
+    file.read_exact(&mut bytes).ok()?;
+    let used = layout::used_slots(&bytes)?;
+    let rest = (used * layout::SLOT) as u64;
+    file.take(rest).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// A regular file opened for reading, never through a symbolic link, nor
+/// blocking on a FIFO.
+fn open_regular(path: &Path) -> Option<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+/// At most `cap` bytes of a regular file, never through a symbolic link.
+fn read_capped(path: &Path, cap: u64) -> Option<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    File::take(file, cap).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+impl Drop for ProbeDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn the_directory_is_private_holds_the_probes_and_goes_away() {
+        let dir = ProbeDir::create().expect("a directory");
+        let path = dir.path().to_owned();
+        let mode = std::fs::metadata(&path)
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "only the user may enter it");
+        assert!(path.join("sitecustomize.py").is_file());
+        assert!(path.join("_corescope_probes.py").is_file());
+        let value = dir.python_path(Some(std::ffi::OsStr::new("/mine")));
+        assert_eq!(value, OsString::from(format!("{}:/mine", path.display())));
+        assert_eq!(
+            dir.python_path(Some(std::ffi::OsStr::new(""))),
+            path.as_os_str()
+        );
+        std::fs::write(path.join("probes-7.bin"), b"not a probes file").expect("write");
+        std::fs::write(path.join("notice-8.txt"), "probes off: too old\nmore").expect("write");
+        let read = dir.read();
+        assert_eq!(
+            read.probes.processes, 0,
+            "a file of another shape is not counted"
+        );
+        assert_eq!(read.probes.notices, ["probes off: too old"]);
+        drop(dir);
+        assert!(!path.exists(), "removed at the end");
+    }
+}
