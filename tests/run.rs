@@ -374,3 +374,30 @@ fn the_dashboard_closes_with_a_report_when_the_command_exits() {
         "sh and its sleep: {screen}"
     );
 }
+
+#[test]
+fn a_command_that_ended_is_not_called_a_zombie() {
+    let _cores = one_at_a_time();
+    // corescope's guardian holds the ended command until the last sample:
+    // the report tells its end by its exit code, not as an unreaped zombie.
+    let report = json(&corescope(&[
+        "run",
+        "--headless",
+        "--json",
+        "--",
+        "sleep",
+        "0.2",
+    ]));
+    assert_eq!(report["exit_code"], 0, "{report}");
+    assert!(
+        report["root_state"].is_null(),
+        "expected no root_state for a run that ended, got {}",
+        report["root_state"]
+    );
+    let text = corescope(&["run", "--headless", "--", "sleep", "0.2"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        !text.contains("zombie"),
+        "expected the text report not to call the ended command a zombie:\n{text}"
+    );
+}

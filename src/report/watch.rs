@@ -138,7 +138,8 @@ pub struct WatchReport {
     /// for another reason (a process that is not dumpable, PID 1).
     pub another_user: bool,
     /// The root's state letter at the last sample (`Z`: a zombie, exited
-    /// but not reaped by its parent); `null` once it is gone.
+    /// but not reaped by its parent); `null` once it is gone, and for `run`,
+    /// whose command's end is told by `exit_code` and `signal`.
     pub root_state: Option<String>,
     /// Cores kept busy.
     pub parallelism: Parallelism,
@@ -384,10 +385,13 @@ impl WatchReportBuilder {
             exited_processes: target.exited_processes,
             restricted: self.restricted,
             another_user: self.another_user,
+            // A `run` command that ended is held as a zombie by corescope's
+            // own guardian until the last sample: its end is `exit_code`
+            // and `signal`, not a parent that forgot to reap it.
             root_state: target
                 .processes
                 .first()
-                .filter(|p| p.pid == target.root_pid)
+                .filter(|p| p.pid == target.root_pid && run.is_none())
                 .map(|p| p.state.to_string()),
             parallelism: Parallelism {
                 mean: mean.map(round2),
