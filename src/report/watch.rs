@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::locks::LockReport;
 use super::round2;
 use super::run::RunOutcome;
 use crate::snapshot::{Snapshot, ThreadSample};
@@ -85,6 +86,10 @@ pub struct ThreadReport {
     /// wait channel could never be read (another user's process) or it was
     /// seen only once.
     pub futex_wait_pct: Option<f64>,
+    /// The futex word it was blocked on at its last sample (`0x…`, a key of
+    /// `locks[].address`); `null` when it was not blocked on one, or what it
+    /// waits on is withheld.
+    pub waiting_on: Option<String>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
 }
@@ -147,6 +152,10 @@ pub struct WatchReport {
     pub per_thread: Vec<ThreadReport>,
     /// Every process alive at the end and the most recent exited ones, by PID.
     pub per_process: Vec<ProcessReport>,
+    /// The futex words the threads waited on this run, most blocked time
+    /// first; `null` when the kernel withholds what they wait on (another
+    /// user's process): unknown, not "no lock".
+    pub locks: Option<Vec<LockReport>>,
     /// How the command ended, for `run` (`exit_code`, `signal`, `stopped`,
     /// `log` at the top level of the JSON); absent for `watch`.
     #[serde(flatten)]
@@ -399,6 +408,12 @@ impl WatchReportBuilder {
                     p
                 })
                 .collect(),
+            // Withheld at any sample: the table is unknown, not empty.
+            locks: target
+                .locks
+                .as_ref()
+                .filter(|_| !self.restricted)
+                .map(|locks| locks.iter().map(LockReport::of).collect()),
             run,
         })
     }
@@ -445,6 +460,7 @@ fn thread_report(
         // Without wait channels (another user's process) a futex wait cannot
         // be told from any other sleep: unknown, not zero.
         futex_wait_pct: futex_pct(tally).filter(|_| !restricted),
+        waiting_on: t.waiting_on.filter(|_| !exited).map(|a| format!("{a:#x}")),
         exited,
     }
 }

@@ -11,6 +11,7 @@
 mod cpu;
 mod futex_time;
 mod ledger;
+mod locks;
 mod proc_file;
 mod stat;
 mod status;
