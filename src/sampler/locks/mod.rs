@@ -482,7 +482,7 @@ mod tests {
         let mut tree = TreeReader::new(std::process::id() as i32).expect("own tree");
         let address = &raw const LOCK_UNDER_TEST as u64;
         // Until the waiter is seen asleep on the lock; then half a second more.
-        let mut deadline = Instant::now() + Duration::from_secs(60);
+        let mut deadline = Instant::now() + Duration::from_mins(1);
         let mut blocked_since = None;
         let (thread, locks) = loop {
             let sample = tree.sample();
