@@ -121,6 +121,8 @@ pub struct LockTracker {
     threads: HashMap<i32, ThreadLocks>,
     processes: HashMap<i32, ProcessLocks>,
     locks: HashMap<(i32, u64), LockStats>,
+    /// Other words of a lock kept under another key (the GIL's).
+    aliases: HashMap<(i32, u64), (i32, u64)>,
     symbols: SymbolCache,
     /// True once the kernel refused a thread's system call this run.
     denied: bool,
@@ -132,6 +134,7 @@ impl LockTracker {
     pub fn reset(&mut self) {
         self.threads.clear();
         self.locks.clear();
+        self.aliases.clear();
         self.denied = false;
     }
 
@@ -223,7 +226,6 @@ impl LockTracker {
         // A lock first seen now was waited on since the interval began.
         let interval_start = thread.last_tick.replace(now).unwrap_or(now);
         let readings = std::mem::take(&mut thread.readings);
-        sample.waiting_on = seen.map(|s| s.address);
         let total: u32 = readings.iter().map(|(_, n)| n).sum();
         for (address, n) in readings {
             let share_ns = if total > 0 {
@@ -233,7 +235,13 @@ impl LockTracker {
             };
             let now_here = seen.is_some_and(|s| s.address == address);
             let op = seen.filter(|_| now_here).and_then(|s| s.op);
-            let Some(lock) = self.lock(pid, address, op, interval_start) else {
+            let Some(key) = self.key(pid, address, op, interval_start) else {
+                continue;
+            };
+            if now_here {
+                sample.waiting_on = Some(key.1);
+            }
+            let Some(lock) = self.locks.get_mut(&key) else {
                 continue;
             };
             lock.blocked_ns += share_ns;
@@ -252,50 +260,63 @@ impl LockTracker {
         }
     }
 
-    /// The lock at `address` of `pid`, named on first sight (waited on
-    /// since `since`); `None` when no mapping of the process holds it.
-    fn lock(
+    /// The key of the lock at `address` of `pid`, named on first sight
+    /// (waited on since `since`); `None` when no mapping of the process
+    /// holds it. The words of CPython's GIL (its mutex and the two words
+    /// its condition variable alternates between) are one lock, keyed by
+    /// the first seen.
+    fn key(
         &mut self,
         pid: i32,
         address: u64,
         op: Option<u32>,
         since: Instant,
-    ) -> Option<&mut LockStats> {
-        use std::collections::hash_map::Entry;
-        match self.locks.entry((pid, address)) {
-            Entry::Occupied(entry) => {
-                let lock = entry.into_mut();
-                lock.op = lock.op.or(op);
-                Some(lock)
-            }
-            Entry::Vacant(entry) => {
-                let process = self.processes.entry(pid).or_default();
-                let mut place = process
-                    .map
-                    .as_ref()
-                    .and_then(|map| place::describe(pid, address, map, &mut self.symbols));
-                if place.is_none() {
-                    // Mapped since the map was read, or never read: read it again.
-                    process.map = MemoryMap::read(pid);
-                    place = process
-                        .map
-                        .as_ref()
-                        .and_then(|map| place::describe(pid, address, map, &mut self.symbols));
-                }
-                Some(entry.insert(LockStats {
-                    place: place?,
-                    op,
-                    kind: LockKind::Unknown,
-                    first_seen: since,
-                    last_waited: since,
-                    waiters_now: 0,
-                    waiters_max: 0,
-                    blocked_ns: 0,
-                    per_thread: HashMap::new(),
-                    owner_tid: None,
-                }))
-            }
+    ) -> Option<(i32, u64)> {
+        let key = *self.aliases.get(&(pid, address)).unwrap_or(&(pid, address));
+        if let Some(lock) = self.locks.get_mut(&key) {
+            lock.op = lock.op.or(op);
+            return Some(key);
         }
+        let process = self.processes.entry(pid).or_default();
+        let mut place = process
+            .map
+            .as_ref()
+            .and_then(|map| place::describe(pid, address, map, &mut self.symbols));
+        if place.is_none() {
+            // Mapped since the map was read, or never read: read it again.
+            process.map = MemoryMap::read(pid);
+            place = process
+                .map
+                .as_ref()
+                .and_then(|map| place::describe(pid, address, map, &mut self.symbols));
+        }
+        let place = place?;
+        if place.gil
+            && let Some(gil) = self
+                .locks
+                .iter()
+                .find(|((p, _), l)| *p == pid && l.place.gil)
+                .map(|(k, _)| *k)
+        {
+            self.aliases.insert((pid, address), gil);
+            return Some(gil);
+        }
+        self.locks.insert(
+            key,
+            LockStats {
+                place,
+                op,
+                kind: LockKind::Unknown,
+                first_seen: since,
+                last_waited: since,
+                waiters_now: 0,
+                waiters_max: 0,
+                blocked_ns: 0,
+                per_thread: HashMap::new(),
+                owner_tid: None,
+            },
+        );
+        Some(key)
     }
 
     /// Reads the owner (and so the kind) of each lock waited on now.
@@ -346,6 +367,7 @@ impl LockTracker {
         for (key, _) in by_age.iter().take(self.locks.len() - LOCKS_KEPT) {
             self.locks.remove(key);
         }
+        self.aliases.retain(|_, key| self.locks.contains_key(key));
     }
 
     /// The locks that were waited on, most blocked time first.
