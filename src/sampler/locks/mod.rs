@@ -262,7 +262,7 @@ impl LockTracker {
 
     /// The key of the lock at `address` of `pid`, named on first sight
     /// (waited on since `since`); `None` when no mapping of the process
-    /// holds it. The words of CPython's GIL (its mutex and the two words
+    /// holds it. The words of `CPython`'s GIL (its mutex and the two words
     /// its condition variable alternates between) are one lock, keyed by
     /// the first seen.
     fn key(
