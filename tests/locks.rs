@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{command, one_at_a_time, python_executable};
+use common::{Tmux, bin, command, one_at_a_time, python_executable, tmux_available};
 use serde_json::Value;
 
 /// The lock program, built once per test binary.
@@ -215,4 +215,34 @@ fn the_gil_of_python_3_13_is_found_too() {
         return;
     };
     spinners_wait_on_the_gil(&python.display().to_string());
+}
+
+/// `run -- locks named 600` on a `width` x `height` terminal: the Locks
+/// panel names `busy_lock` and the thread table says who waits on it.
+fn locks_on_screen(width: u16, height: u16) {
+    let _cores = one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let program = program().display().to_string();
+    let tmux = Tmux::start(&format!("locks{width}"), width, height);
+    tmux.type_line(&format!("{} run -- {program} named 600", bin()));
+    let screen = tmux.wait_for("busy_lock");
+    assert!(
+        screen.contains("Locks"),
+        "expected a Locks panel at {width}x{height}:\n{screen}"
+    );
+    tmux.wait_for("WAITING ON");
+    tmux.send(&["q"]);
+    tmux.wait_gone("WAITING ON");
+}
+
+#[test]
+fn the_locks_panel_names_the_lock_at_80x24() {
+    locks_on_screen(80, 24);
+}
+
+#[test]
+fn the_locks_panel_names_the_lock_at_200x60() {
+    locks_on_screen(200, 60);
 }

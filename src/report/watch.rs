@@ -613,6 +613,34 @@ mod tests {
     }
 
     #[test]
+    fn locks_withheld_at_any_sample_are_unknown_and_waiting_on_is_an_address() {
+        let mut waiting = thread(1, "a", 0.0, 'S');
+        waiting.waiting_on = Some(0x1040);
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
+        let report = builder.finish(None).expect("report");
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["locks"], serde_json::json!([]), "known and empty");
+        assert_eq!(json["per_thread"][0]["waiting_on"], "0x1040");
+
+        let mut builder = WatchReportBuilder::new();
+        let mut withheld = snapshot(0, [1.0, 1.0], vec![waiting.clone()]);
+        withheld.target.restricted = true;
+        withheld.target.locks = None;
+        builder.add(withheld);
+        // The root exits: the last sample reads nothing withheld.
+        builder.add(snapshot(1, [1.0, 1.0], vec![waiting]));
+        let report = builder.finish(None).expect("report");
+        let json = serde_json::to_value(&report).expect("json");
+        assert!(
+            json["locks"].is_null(),
+            "unknown, not empty: {}",
+            json["locks"]
+        );
+        assert!(report.to_text().contains("locks        unknown"));
+    }
+
+    #[test]
     fn a_tree_gone_before_a_second_reading_is_not_measured_not_zero() {
         let mut builder = WatchReportBuilder::new();
         builder.add(snapshot(0, [1.0, 1.0], vec![thread(1, "a", 0.0, 'S')]));

@@ -130,9 +130,11 @@ pub struct LockTracker {
 }
 
 impl LockTracker {
-    /// Starts over (a new run of the tree): every lock and reading goes.
+    /// Starts over (a new run of the tree, maybe a new program after an
+    /// exec): every lock, reading and memory map goes.
     pub fn reset(&mut self) {
         self.threads.clear();
+        self.processes.clear();
         self.locks.clear();
         self.aliases.clear();
         self.denied = false;
@@ -546,6 +548,21 @@ mod tests {
             LockKind::Unknown,
             "a Rust mutex has no owner word"
         );
+    }
+
+    #[test]
+    fn a_withheld_tree_makes_the_table_unknown_not_empty() {
+        let mut tracker = LockTracker::default();
+        assert_eq!(tracker.tick(&mut [], true), None, "restricted: unknown");
+        assert_eq!(
+            tracker.tick(&mut [], false),
+            Some(Vec::new()),
+            "nothing waited"
+        );
+        tracker.denied = true;
+        assert_eq!(tracker.tick(&mut [], false), None, "a system call refused");
+        tracker.reset();
+        assert_eq!(tracker.tick(&mut [], false), Some(Vec::new()), "a new run");
     }
 
     #[test]
