@@ -169,8 +169,8 @@ impl LockTracker {
         let now = Instant::now();
         let live: HashSet<(i32, i32)> = threads.iter().map(|t| (t.pid, t.tid)).collect();
         self.threads.retain(|tid, t| live.contains(&(t.pid, *tid)));
-        self.processes
-            .retain(|pid, _| live.iter().any(|(p, _)| p == pid));
+        let pids: HashSet<i32> = live.iter().map(|(pid, _)| *pid).collect();
+        self.processes.retain(|pid, _| pids.contains(pid));
         for lock in self.locks.values_mut() {
             lock.waiters_now = 0;
         }
@@ -254,10 +254,10 @@ impl LockTracker {
             });
             waits.blocked_ns += share_ns;
             waits.until = now;
+            lock.last_waited = now;
             if now_here {
                 lock.waiters_now += 1;
                 lock.waiters_max = lock.waiters_max.max(lock.waiters_now);
-                lock.last_waited = now;
             }
         }
     }
