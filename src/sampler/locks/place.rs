@@ -38,8 +38,9 @@ pub fn describe(
         (Backing::Anonymous, Some(b)) if matches!(b.backing, Backing::File { .. }) => Some(b),
         _ => None,
     };
+    let bss = !matches!(mapping.backing, Backing::File { .. });
     if let Some(file) = file
-        && let Some(place) = in_file(pid, address, file, map, symbols)
+        && let Some(place) = in_file(pid, address, (file, bss), map, symbols)
     {
         return Some(place);
     }
@@ -60,12 +61,14 @@ pub fn describe(
     })
 }
 
-/// Names an address in a file-backed mapping (or the `.bss` after one)
-/// from the file's symbols.
+/// Names an address in a file-backed mapping (or, `bss`, in the anonymous
+/// mapping right after one) from the file's symbols. An address after the
+/// file that no symbol holds is not the file's: `None`, and the anonymous
+/// mapping names it (a thread's stack may lie right after a library).
 fn in_file(
     pid: i32,
     address: u64,
-    file: &Mapping,
+    (file, bss): (&Mapping, bool),
     map: &MemoryMap,
     symbols: &mut SymbolCache,
 ) -> Option<Place> {
@@ -83,6 +86,9 @@ fn in_file(
         .find_map(|m| table.load_bias(m.start, m.end, m.offset))?;
     let vaddr = address.checked_sub(bias)?;
     let Some(found) = table.lookup(vaddr) else {
+        if bss {
+            return None;
+        }
         return Some(Place {
             label: format!("{}+{vaddr:#x}", file_name(path)),
             symbol: None,
