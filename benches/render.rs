@@ -32,6 +32,7 @@ fn snapshot(seq: u64) -> Snapshot {
             runq_wait_pct: Some((i % 20) as f32),
             wchan: (i % 5 == 0).then(|| "futex_do_wait".to_owned()),
             futex_wait_ns: Some(0),
+            waiting_on: None,
         })
         .collect();
     Snapshot {
@@ -71,6 +72,7 @@ fn snapshot(seq: u64) -> Snapshot {
             epoch: 0,
             cpu_time_ns: Some(200_000_000),
             parallelism: Some(1.5),
+            locks: Some(Vec::new()),
         },
         demo: None,
         compare: None,

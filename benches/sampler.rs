@@ -12,6 +12,11 @@
 //! case. Each corescope case is measured twice: in wall time, and in the
 //! sampling thread's own CPU time (`*_cpu`), which the other programs of a
 //! shared machine inflate far less.
+//!
+//! `tick_200_threads_4_locks`: 200 threads, of which 100 are blocked on four
+//! held mutexes (25 each) and 100 sleep 50 ms in a loop: the tick that names
+//! the locks and splits the waiting time among them. Run the same bench on a
+//! build without the lock table for today's tick beside it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -159,5 +164,34 @@ fn sampler_tick(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sampler_tick);
+/// 100 threads blocked on four held mutexes and 100 sleeping 50 ms in a loop.
+fn locks_tick(c: &mut Criterion) {
+    static LOCKS: [std::sync::Mutex<u64>; 4] = [const { std::sync::Mutex::new(0) }; 4];
+    let held: Vec<_> = LOCKS.iter().map(|l| l.lock().expect("lock")).collect();
+    let blocked: Vec<JoinHandle<()>> = (0..100)
+        .map(|i| std::thread::spawn(move || *LOCKS[i % 4].lock().expect("lock") += 1))
+        .collect();
+    // The main thread and criterion's make up the rest.
+    let sleepers = Pool::start(99, true);
+    let mut sampler = Sampler::for_own_process().expect("sampler");
+    let mut group = c.benchmark_group("tick_200_threads_4_locks");
+    for cpu in [false, true] {
+        let name = if cpu {
+            "blocked_100_cpu"
+        } else {
+            "blocked_100"
+        };
+        group.bench_function(BenchmarkId::new("corescope_sampler", name), |b| {
+            b.iter_custom(|iters| ticks(&mut sampler, iters, cpu, || {}));
+        });
+    }
+    group.finish();
+    drop(held);
+    for thread in blocked {
+        let _ = thread.join();
+    }
+    sleepers.stop();
+}
+
+criterion_group!(benches, sampler_tick, locks_tick);
 criterion_main!(benches);

@@ -688,6 +688,7 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
                 by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
             }
             ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
+            ThreadColumn::WaitingOn => by_option(a.waiting_on, b.waiting_on, d),
         };
         primary.then(a.tid.cmp(&b.tid))
     });

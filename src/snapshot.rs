@@ -140,6 +140,79 @@ pub struct TargetSample {
     /// Mean number of cores the tree kept busy over the interval: its CPU
     /// time over the interval divided by the interval. `None` on the first tick.
     pub parallelism: Option<f64>,
+    /// The futex words threads of the tree waited on this run, most blocked
+    /// time first (see `sampler::locks`); `None` when the kernel withholds
+    /// what they wait on (another user's process): unknown, not "no lock".
+    #[serde(default)]
+    pub locks: Option<Vec<LockSample>>,
+}
+
+/// What a lock is, as far as its futex operation and its memory say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockKind {
+    /// A mutex: a glibc `pthread_mutex_t` whose owner word names a thread
+    /// of the process, or a priority-inheritance lock.
+    Mutex,
+    /// A condition variable (or a semaphore, which glibc waits on alike).
+    Condition,
+    /// Anything else: Rust's std locks, a hand-made futex.
+    Unknown,
+}
+
+impl LockKind {
+    /// The kind in one lowercase word.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Mutex => "mutex",
+            Self::Condition => "condition",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// One futex word of one process, over the run so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LockSample {
+    /// The process whose memory holds it.
+    pub pid: i32,
+    /// The futex word's address.
+    pub address: u64,
+    /// Its name: a symbol, `CPython GIL (in _PyRuntime)`, or its mapping.
+    pub label: String,
+    /// The symbol holding it (`queue_lock`, `_PyRuntime+0x1e8`), if any.
+    pub symbol: Option<String>,
+    /// What it is.
+    pub kind: LockKind,
+    /// Threads blocked on it at this tick.
+    pub waiters_now: usize,
+    /// Most threads seen blocked on it at one tick.
+    pub waiters_max: usize,
+    /// Mean threads blocked on it since first seen: its blocked time over
+    /// the wall time since then.
+    pub waiters_mean: f64,
+    /// Time threads spent blocked on it, summed over threads, estimated
+    /// from their off-CPU time (see `sampler::locks`).
+    pub blocked_ns: u64,
+    /// Its waiters' blocked time over the wall time they were watched,
+    /// together, 0..=1.
+    pub wait_share: f64,
+    /// Each thread that waited on it.
+    pub threads: Vec<LockWaiter>,
+    /// The thread holding it when last read, where its lock word says.
+    pub owner_tid: Option<i32>,
+}
+
+/// One thread's waits on one lock.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LockWaiter {
+    /// Thread id.
+    pub tid: i32,
+    /// Its time blocked on the lock.
+    pub blocked_ns: u64,
+    /// That time over the wall time the thread was watched, 0..=1.
+    pub wait_share: f64,
 }
 
 /// One process of the tree.
@@ -196,6 +269,10 @@ pub struct ThreadSample {
     /// `sampler::futex_time`); `None` without schedstat.
     #[serde(default)]
     pub futex_wait_ns: Option<u64>,
+    /// The futex word it sleeps on now (see `sampler::locks`), when it
+    /// sleeps in a futex wait and we may read its system call.
+    #[serde(default)]
+    pub waiting_on: Option<u64>,
 }
 
 impl ThreadSample {

@@ -643,6 +643,7 @@ mod tests {
             voluntary_per_sec: Some(1.0),
             involuntary_per_sec: Some(1.0),
             runq_wait_pct: Some(1.0),
+            waiting_on: None,
             flag,
         };
         let flags = [

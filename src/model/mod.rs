@@ -166,6 +166,7 @@ pub(crate) mod fixtures {
             runq_wait_pct: Some(0.0),
             wchan: None,
             futex_wait_ns: Some(0),
+            waiting_on: None,
         }
     }
 
@@ -326,6 +327,7 @@ pub(crate) mod fixtures {
                         / 100.0
                 }),
                 threads,
+                locks: Some(Vec::new()),
             },
             demo: None,
             compare: None,

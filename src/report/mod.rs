@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod demo;
+pub mod locks;
 pub mod run;
 pub mod watch;
 mod watch_text;

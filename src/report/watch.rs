@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::locks::LockReport;
 use super::round2;
 use super::run::RunOutcome;
 use crate::python_probes::PythonProbes;
@@ -86,6 +87,10 @@ pub struct ThreadReport {
     /// wait channel could never be read (another user's process) or it was
     /// seen only once.
     pub futex_wait_pct: Option<f64>,
+    /// The futex word it was blocked on at its last sample (`0x…`, a key of
+    /// `locks[].address`); `null` when it was not blocked on one, or what it
+    /// waits on is withheld.
+    pub waiting_on: Option<String>,
     /// True when the thread was gone by the last sample.
     pub exited: bool,
 }
@@ -149,15 +154,75 @@ pub struct WatchReport {
     pub per_thread: Vec<ThreadReport>,
     /// Every process alive at the end and the most recent exited ones, by PID.
     pub per_process: Vec<ProcessReport>,
+    /// `locks[]`: the futex words the threads waited on this run, most
+    /// blocked time first, then a Python command's probe locks.
+    pub locks: LockTable,
     /// How the command ended, for `run` (`exit_code`, `signal`, `stopped`,
     /// `log` at the top level of the JSON); absent for `watch`.
     #[serde(flatten)]
     pub run: Option<RunOutcome>,
-    /// What the probes of a Python command measured (`probes`, `locks`,
-    /// `semaphores`, `queues` at the top level of the JSON), as of the last
-    /// sample; absent without probes.
-    #[serde(flatten)]
+    /// What the probes of a Python command measured (`probes`,
+    /// `semaphores`, `queues` at the top level of the JSON; its locks are in
+    /// `locks`), as of the last sample; absent without probes.
+    #[serde(flatten, serialize_with = "python_without_locks")]
     pub python: Option<PythonProbes>,
+}
+
+/// The report's one `locks[]` list: the futex words threads of the tree
+/// waited on (`pid`, `address`, `label`...), most blocked time first, then
+/// the locks a Python command's probes counted (`name`, `acquires`,
+/// `wait_ns`...), as the DESIGN's contract has them in one list. `null` when
+/// the kernel withholds the futex words (another user's process) and no
+/// probe counted a lock: unknown, not "no lock".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LockTable {
+    /// The futex words; `None` when withheld.
+    pub futex: Option<Vec<LockReport>>,
+    /// A Python command's probe locks.
+    pub probes: Vec<crate::python_probes::ProbeLock>,
+}
+
+impl Serialize for LockTable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        if self.futex.is_none() && self.probes.is_empty() {
+            return serializer.serialize_none();
+        }
+        let futex = self.futex.as_deref().unwrap_or_default();
+        let mut seq = serializer.serialize_seq(Some(futex.len() + self.probes.len()))?;
+        for lock in futex {
+            seq.serialize_element(lock)?;
+        }
+        for lock in &self.probes {
+            seq.serialize_element(lock)?;
+        }
+        seq.end()
+    }
+}
+
+/// The Python probes' figures but their locks (those are in `locks[]`).
+#[expect(
+    clippy::ref_option,
+    reason = "serde's serialize_with hands the field over by reference"
+)]
+fn python_without_locks<S: serde::Serializer>(
+    python: &Option<PythonProbes>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Section<'a> {
+        probes: &'a crate::python_probes::ProbesStatus,
+        semaphores: &'a [crate::python_probes::ProbeSemaphore],
+        queues: &'a [crate::python_probes::ProbeQueue],
+    }
+    python
+        .as_ref()
+        .map(|p| Section {
+            probes: &p.probes,
+            semaphores: &p.semaphores,
+            queues: &p.queues,
+        })
+        .serialize(serializer)
 }
 
 /// Cumulative counters of a thread at its first and latest sample.
@@ -368,6 +433,7 @@ impl WatchReportBuilder {
                 (span_s > 0.0).then(|| used_ns as f64 / 1e9 / span_s)
             });
         let target = &last.target;
+        let python = last.run.as_ref().and_then(|r| r.python.clone());
         Some(WatchReport {
             pid: target.root_pid,
             command: target.command.clone(),
@@ -424,8 +490,17 @@ impl WatchReportBuilder {
                     p
                 })
                 .collect(),
+            // Withheld at any sample: the table is unknown, not empty.
+            locks: LockTable {
+                futex: target
+                    .locks
+                    .as_ref()
+                    .filter(|_| !self.restricted)
+                    .map(|locks| locks.iter().map(LockReport::of).collect()),
+                probes: python.as_ref().map(|p| p.locks.clone()).unwrap_or_default(),
+            },
             run,
-            python: last.run.as_ref().and_then(|r| r.python.clone()),
+            python,
         })
     }
 }
@@ -471,6 +546,7 @@ fn thread_report(
         // Without wait channels (another user's process) a futex wait cannot
         // be told from any other sleep: unknown, not zero.
         futex_wait_pct: futex_pct(tally).filter(|_| !restricted),
+        waiting_on: t.waiting_on.filter(|_| !exited).map(|a| format!("{a:#x}")),
         exited,
     }
 }
@@ -651,6 +727,34 @@ mod tests {
         assert_eq!(json["signal"], "SIGKILL");
         assert_eq!(json["stopped"], false);
         assert!(report.to_text().contains("killed by SIGKILL"));
+    }
+
+    #[test]
+    fn locks_withheld_at_any_sample_are_unknown_and_waiting_on_is_an_address() {
+        let mut waiting = thread(1, "a", 0.0, 'S');
+        waiting.waiting_on = Some(0x1040);
+        let mut builder = WatchReportBuilder::new();
+        builder.add(snapshot(0, [1.0, 1.0], vec![waiting.clone()]));
+        let report = builder.finish(None).expect("report");
+        let json = serde_json::to_value(&report).expect("json");
+        assert_eq!(json["locks"], serde_json::json!([]), "known and empty");
+        assert_eq!(json["per_thread"][0]["waiting_on"], "0x1040");
+
+        let mut builder = WatchReportBuilder::new();
+        let mut withheld = snapshot(0, [1.0, 1.0], vec![waiting.clone()]);
+        withheld.target.restricted = true;
+        withheld.target.locks = None;
+        builder.add(withheld);
+        // The root exits: the last sample reads nothing withheld.
+        builder.add(snapshot(1, [1.0, 1.0], vec![waiting]));
+        let report = builder.finish(None).expect("report");
+        let json = serde_json::to_value(&report).expect("json");
+        assert!(
+            json["locks"].is_null(),
+            "unknown, not empty: {}",
+            json["locks"]
+        );
+        assert!(report.to_text().contains("locks        unknown"));
     }
 
     #[test]

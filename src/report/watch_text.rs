@@ -101,6 +101,13 @@ impl WatchReport {
                 if t.exited { "  (exited)" } else { "" },
             );
         }
+        out.push_str(&super::locks::to_text(
+            self.locks.futex.as_deref(),
+            LOCK_ROWS,
+        ));
         out
     }
 }
+
+/// Locks the text report lists at most.
+const LOCK_ROWS: usize = 8;

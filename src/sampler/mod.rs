@@ -11,6 +11,7 @@
 mod cpu;
 mod futex_time;
 mod ledger;
+mod locks;
 pub mod machine;
 mod proc_file;
 mod stat;

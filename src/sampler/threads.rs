@@ -103,10 +103,13 @@ impl ThreadReader {
     }
 
     /// Reads the wait channel once between two ticks, so that the futex
-    /// share of the thread's sleep is sampled more often than the ticks.
-    pub fn poll_wait(&mut self, buf: &mut Vec<u8>) {
+    /// share of the thread's sleep is sampled more often than the ticks;
+    /// returns what it said.
+    pub fn poll_wait(&mut self, buf: &mut Vec<u8>) -> Wait {
         let wchan = self.read_wchan(buf);
-        self.futex.observe(Wait::of(wchan.as_deref()));
+        let wait = Wait::of(wchan.as_deref());
+        self.futex.observe(wait);
+        wait
     }
 
     /// Reads the thread now. `Gone` means it exited (or its TID was reused by a
@@ -206,6 +209,7 @@ impl ThreadReader {
             runq_wait_pct: rates.and_then(|r| r.runq_wait_pct),
             wchan: self.wchan_seen.clone(),
             futex_wait_ns,
+            waiting_on: None,
         })
     }
 

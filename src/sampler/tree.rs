@@ -20,6 +20,7 @@ use nix::time::{ClockId, clock_gettime};
 use nix::unistd::Pid;
 
 use super::ledger::{CpuLedger, ProcessCpu};
+use super::locks::LockTracker;
 use super::proc_file::{ProcFile, ReadError};
 use super::stat::{TaskStat, page_kib, ticks_per_second};
 use super::status;
@@ -86,6 +87,8 @@ pub struct TreeReader {
     poll_cursor: usize,
     /// The tree's CPU time at the previous tick and when that tick began.
     previous_cpu: Option<(u64, Instant)>,
+    /// What its blocked threads wait on.
+    locks: LockTracker,
 
     buf: Vec<u8>,
     page_kib: u64,
@@ -113,6 +116,7 @@ impl TreeReader {
             ledger: CpuLedger::default(),
             poll_cursor: 0,
             previous_cpu: None,
+            locks: LockTracker::default(),
 
             buf: Vec::with_capacity(4096),
             page_kib: page_kib(),
@@ -158,9 +162,9 @@ impl TreeReader {
         } else {
             0
         };
-        for (index, reader) in self.threads.values_mut().enumerate() {
+        for (index, (tid, reader)) in self.threads.iter_mut().enumerate() {
             if (index + count - start) % count.max(1) < polled {
-                reader.poll_wait(&mut self.buf);
+                self.locks.poll(*tid, reader.poll_wait(&mut self.buf));
             }
         }
         self.poll_cursor = start + polled;
@@ -189,6 +193,7 @@ impl TreeReader {
         self.processes_peak = 0;
         self.exited_threads = 0;
         self.exited_processes = 0;
+        self.locks.reset();
     }
 
     /// Reads the whole tree now.
@@ -280,6 +285,7 @@ impl TreeReader {
         if let Some(cpu) = cpu_time_ns {
             self.previous_cpu = Some((cpu, started));
         }
+        let locks = self.locks.tick(&mut threads, restricted);
         TargetSample {
             root_pid: self.root,
             command: self
@@ -300,6 +306,7 @@ impl TreeReader {
             epoch: self.epoch,
             cpu_time_ns,
             parallelism,
+            locks,
         }
     }
 

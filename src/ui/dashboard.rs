@@ -1,6 +1,8 @@
 //! What the dashboard's screens share about the watched tree: its headline
 //! numbers, the thread flags and the thread table.
 
+use std::collections::HashMap;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -135,6 +137,7 @@ pub fn render_thread_table(
 ) {
     let sort = app.sort();
     let ordered = sorted_threads(snapshot, sort);
+    let labels = lock_labels(snapshot);
     let rows: Vec<ThreadRow<'_>> = ordered
         .iter()
         .map(|t| ThreadRow {
@@ -147,6 +150,9 @@ pub fn render_thread_table(
             voluntary_per_sec: t.voluntary_per_sec,
             involuntary_per_sec: t.nonvoluntary_per_sec,
             runq_wait_pct: t.runq_wait_pct,
+            waiting_on: t
+                .waiting_on
+                .and_then(|address| labels.get(&(t.pid, address)).copied()),
             flag: flag_of(t),
         })
         .collect();
@@ -173,4 +179,21 @@ pub fn render_thread_table(
         );
     }
     frame.render_widget(&table, area);
+}
+
+/// The short label of each lock of the snapshot, by process and address.
+pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
+    snapshot
+        .target
+        .locks
+        .iter()
+        .flatten()
+        .map(|lock| ((lock.pid, lock.address), short_label(&lock.label)))
+        .collect()
+}
+
+/// A lock's label without its explanation: `CPython GIL` for
+/// `CPython GIL (in _PyRuntime)`.
+pub fn short_label(label: &str) -> &str {
+    label.split_once(" (").map_or(label, |(short, _)| short)
 }

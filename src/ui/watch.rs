@@ -17,12 +17,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use corescope_widgets::{
-    BigNumber, CoreMapRow, CoreSeries, ProcessRow, ProcessTree, StatLine, Theme, ThreadCoreMap,
-    ThreadFlag,
+    BigNumber, CoreMapRow, CoreSeries, FutexLockRow, FutexLockTable, ProcessRow, ProcessTree,
+    StatLine, Theme, ThreadCoreMap, ThreadFlag,
 };
 
 use super::chrome::{fitting, render_cores, render_footer, title_bar};
-use super::dashboard::{flag_of, render_thread_table, stats_of};
+use super::dashboard::{flag_of, render_thread_table, short_label, stats_of};
 use super::legend;
 use crate::app::{App, sorted_threads};
 use crate::hits::{Hits, Panel, Target};
@@ -48,6 +48,9 @@ struct Areas {
     stats: Rect,
     threads: Rect,
     tree: Rect,
+    /// The locks the threads wait on, when any; in place of the tree when
+    /// the tree is one process, or shared with it.
+    locks: Rect,
     /// The parallelism over time, under the tree when there is room.
     history: Rect,
     map: Rect,
@@ -97,32 +100,57 @@ impl Areas {
         let [tables, map] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(map_rows)]).areas(body);
         let processes = snapshot.target.processes.len() as u16 + 3;
-        let (threads, tree, history) = if area.width >= SIDE_BY_SIDE_FROM {
+        let locks = snapshot.target.locks.as_ref().map_or(0, Vec::len) as u16;
+        let (threads, right) = if area.width >= SIDE_BY_SIDE_FROM {
             let width = (area.width * 2 / 5).clamp(30, 60);
             let [threads, right] =
                 Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(tables);
-            // The tree takes what it needs; the history what is left, if enough.
-            let rows = processes.max(4);
-            let chart = right.height.saturating_sub(rows);
-            let chart = if chart >= HISTORY_MIN_ROWS { chart } else { 0 };
-            let [tree, history] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(chart)]).areas(right);
-            (threads, tree, history)
+            (threads, right)
         } else {
-            let rows = processes.min(tables.height / 2);
-            let [threads, tree] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables);
-            (threads, tree, Rect::default())
-        };
-        // A panel too short for a row under its borders is not drawn: no
-        // empty frames on a small screen.
-        let at_least = |area: Rect, rows: u16| {
-            if area.height >= rows {
-                area
+            let rows = if locks > 0 {
+                tables.height / 2
             } else {
-                Rect::default()
-            }
+                processes.min(tables.height / 2)
+            };
+            let [threads, below] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(rows)]).areas(tables);
+            (threads, below)
         };
+        // The tree takes what it needs; the locks (when threads wait) what
+        // they need of the rest, and the tree's place too when it is a
+        // single process (it says little then); the history what is left,
+        // if enough; anything left over goes to the locks or the tree.
+        let single = snapshot.target.processes.len() <= 1;
+        let mut tree_rows = if locks > 0 && single {
+            0
+        } else if locks > 0 {
+            processes.min(right.height / 2)
+        } else {
+            processes.max(4)
+        };
+        let mut lock_rows = if locks > 0 {
+            (locks + 3).min(right.height.saturating_sub(tree_rows))
+        } else {
+            0
+        };
+        let chart = right.height.saturating_sub(tree_rows + lock_rows);
+        let chart = if chart >= HISTORY_MIN_ROWS && area.width >= SIDE_BY_SIDE_FROM {
+            chart
+        } else {
+            0
+        };
+        let left_over = right.height.saturating_sub(tree_rows + lock_rows + chart);
+        if locks > 0 && single {
+            lock_rows += left_over;
+        } else {
+            tree_rows += left_over;
+        }
+        let [tree, locks, history] = Layout::vertical([
+            Constraint::Length(tree_rows),
+            Constraint::Length(lock_rows),
+            Constraint::Length(chart),
+        ])
+        .areas(right);
         Self {
             header,
             cores: at_least(cores, 3),
@@ -131,6 +159,7 @@ impl Areas {
             // A header and a row.
             threads: at_least(threads, 4),
             tree: at_least(tree, 3),
+            locks: at_least(locks, 3),
             history,
             map: at_least(map, 3),
             probes,
@@ -192,7 +221,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
         threads_focused,
         hits,
     );
-    render_tree(app, snapshot, frame, tree, theme, hits);
+    if !tree.is_empty() {
+        render_tree(app, snapshot, frame, tree, theme, hits);
+    }
+    render_locks(app, snapshot, frame, areas.locks, theme);
     render_history(model, snapshot, frame, areas.history, theme);
     render_map(app, model, snapshot, frame, areas.map, theme);
     super::watch_probes::render(snapshot, frame, areas.probes, theme);
@@ -356,6 +388,37 @@ fn render_tree(
     frame.render_widget(&tree, area);
 }
 
+/// The locks the tree's threads waited on, most blocked time first; the
+/// lock the selected thread waits on is highlighted.
+fn render_locks(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let Some(locks) = snapshot.target.locks.as_ref().filter(|_| !area.is_empty()) else {
+        return;
+    };
+    let selected = app
+        .selected_tid()
+        .and_then(|tid| snapshot.target.threads.iter().find(|t| t.tid == tid))
+        .and_then(|t| t.waiting_on.map(|address| (t.pid, address)));
+    let rows: Vec<FutexLockRow<'_>> = locks
+        .iter()
+        .map(|lock| FutexLockRow {
+            label: short_label(&lock.label),
+            kind: lock.kind.as_str(),
+            waiters_now: lock.waiters_now,
+            blocked_ns: lock.blocked_ns,
+            wait_share: lock.wait_share,
+            owner_tid: lock.owner_tid,
+            highlighted: selected == Some((lock.pid, lock.address)),
+        })
+        .collect();
+    let waiting: usize = locks.iter().map(|l| l.waiters_now).sum();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(format!(" Locks · {waiting} waiting "));
+    let table = FutexLockTable::new(&rows).block(block).theme(*theme);
+    frame.render_widget(&table, area);
+}
+
 /// The map: live threads in the table's order, then those that exited.
 fn render_map(
     app: &App,
@@ -492,3 +555,13 @@ fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &The
 
 #[cfg(test)]
 mod tests;
+
+/// `area`, or nothing when it is too short for `rows` (its borders and a
+/// row): a small screen draws no empty frames.
+fn at_least(area: Rect, rows: u16) -> Rect {
+    if area.height >= rows {
+        area
+    } else {
+        Rect::default()
+    }
+}

@@ -23,13 +23,16 @@ const SORTED_ASCENDING: &str = "▲";
 const NAME_MIN: u16 = 8;
 /// Most cells the NAME column takes (Linux thread names are at most 15 bytes).
 const NAME_MAX: u16 = 24;
+/// Most cells the WAITING ON column takes (a lock's short label).
+const WAITING_MAX: u16 = 16;
 /// Columns given up when the table is narrow, least important first. TID, NAME and
 /// CPU% are never dropped.
-const DROP_ORDER: [ThreadColumn; 6] = [
+const DROP_ORDER: [ThreadColumn; 7] = [
     ThreadColumn::Pid,
     ThreadColumn::Voluntary,
     ThreadColumn::Involuntary,
     ThreadColumn::LastCpu,
+    ThreadColumn::WaitingOn,
     ThreadColumn::RunqWait,
     ThreadColumn::State,
 ];
@@ -69,11 +72,14 @@ pub enum ThreadColumn {
     Involuntary,
     /// Percent of the interval spent runnable but waiting for a CPU (`RUNQ%`).
     RunqWait,
+    /// The lock the thread is blocked on (`WAITING ON`); shown only when a
+    /// row has one.
+    WaitingOn,
 }
 
 impl ThreadColumn {
     /// Every column, in display order (useful to cycle the sort column).
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Pid,
         Self::Tid,
         Self::Name,
@@ -83,6 +89,7 @@ impl ThreadColumn {
         Self::Voluntary,
         Self::Involuntary,
         Self::RunqWait,
+        Self::WaitingOn,
     ];
 
     /// The column's header text, without a sort marker.
@@ -98,6 +105,7 @@ impl ThreadColumn {
             Self::Voluntary => "VCSW/s",
             Self::Involuntary => "IVCSW/s",
             Self::RunqWait => "RUNQ%",
+            Self::WaitingOn => "WAITING ON",
         }
     }
 
@@ -105,7 +113,7 @@ impl ThreadColumn {
     /// [`ThreadTable::columns`]).
     const fn value_width(self) -> u16 {
         match self {
-            Self::Pid | Self::Tid | Self::Name | Self::State => 1,
+            Self::Pid | Self::Tid | Self::Name | Self::State | Self::WaitingOn => 1,
             Self::LastCpu => 3,
             Self::CpuPct | Self::Voluntary | Self::Involuntary | Self::RunqWait => 5,
         }
@@ -114,7 +122,7 @@ impl ThreadColumn {
     /// Text columns read from the left, numbers from the right.
     const fn align(self) -> Align {
         match self {
-            Self::Name | Self::State => Align::Left,
+            Self::Name | Self::State | Self::WaitingOn => Align::Left,
             _ => Align::Right,
         }
     }
@@ -142,6 +150,8 @@ pub struct ThreadRow<'a> {
     pub involuntary_per_sec: Option<f32>,
     /// Percent of the interval spent runnable but waiting for a CPU, `0..=100`.
     pub runq_wait_pct: Option<f32>,
+    /// The short label of the lock it is blocked on, if any.
+    pub waiting_on: Option<&'a str>,
     /// Why the thread is worth a look.
     pub flag: ThreadFlag,
 }
@@ -299,6 +309,7 @@ impl ThreadRow<'_> {
             ThreadColumn::Voluntary => rate(self.voluntary_per_sec),
             ThreadColumn::Involuntary => rate(self.involuntary_per_sec),
             ThreadColumn::RunqWait => percent(self.runq_wait_pct),
+            ThreadColumn::WaitingOn => self.waiting_on.unwrap_or("").to_owned(),
         }
     }
 }
@@ -346,12 +357,15 @@ impl ThreadTable<'_> {
         let name_min = self.distinct_name_width(name_wanted.min(NAME_MIN), name_wanted);
         let pid_width = widest(|row| id_width(row.pid)).unwrap_or(0);
         let tid_width = widest(|row| id_width(row.tid)).unwrap_or(0);
+        let waiting_width = widest(|row| row.waiting_on.map_or(0, cells::width)).unwrap_or(0);
         let mut columns: Vec<(ThreadColumn, u16)> = ThreadColumn::ALL
             .iter()
+            .filter(|&&column| column != ThreadColumn::WaitingOn || waiting_width > 0)
             .map(|&column| {
                 let values = match column {
                     ThreadColumn::Pid => pid_width,
                     ThreadColumn::Tid => tid_width,
+                    ThreadColumn::WaitingOn => waiting_width.min(WAITING_MAX),
                     _ => column.value_width(),
                 };
                 (column, cells::width(&self.header(column)).max(values))
@@ -513,6 +527,7 @@ mod tests {
                 voluntary_per_sec: Some(12.0),
                 involuntary_per_sec: Some(0.0),
                 runq_wait_pct: Some(0.0),
+                waiting_on: None,
                 flag: ThreadFlag::None,
             },
             ThreadRow {
@@ -525,6 +540,7 @@ mod tests {
                 voluntary_per_sec: Some(2.0),
                 involuntary_per_sec: Some(48.0),
                 runq_wait_pct: Some(1.2),
+                waiting_on: None,
                 flag: ThreadFlag::None,
             },
             ThreadRow {
@@ -537,6 +553,7 @@ mod tests {
                 voluntary_per_sec: None,
                 involuntary_per_sec: None,
                 runq_wait_pct: Some(45.5),
+                waiting_on: None,
                 flag: ThreadFlag::WaitingForCpu,
             },
         ]
@@ -567,6 +584,7 @@ mod tests {
                     voluntary_per_sec: Some((i * i) as f32 * 1.5),
                     involuntary_per_sec: Some((i * 131 % 20_000) as f32),
                     runq_wait_pct: Some((i % 9) as f32 * 5.5),
+                    waiting_on: None,
                     flag,
                 }
             })
@@ -703,14 +721,31 @@ mod tests {
 
     #[test]
     fn all_columns_on_a_wide_terminal() {
-        let rows = three_rows();
-        let area = Rect::new(0, 0, 100, 2);
+        let mut rows = three_rows();
+        rows[0].waiting_on = Some("queue_lock");
+        let area = Rect::new(0, 0, 110, 2);
         let mut buf = Buffer::empty(area);
         ThreadTable::new(&rows).render(area, &mut buf);
         let header = &lines(&buf)[0];
         for column in ThreadColumn::ALL {
             assert!(header.contains(column.header()), "{column:?} in {header:?}");
         }
+    }
+
+    #[test]
+    fn the_waiting_on_column_shows_only_when_a_thread_waits() {
+        let mut rows = three_rows();
+        let without = screen(ThreadTable::new(&rows).theme(PLAIN), 120, 4);
+        assert!(!without.contains("WAITING ON"), "{without}");
+        rows[0].waiting_on = Some("CPython GIL");
+        insta::assert_snapshot!(
+            "waiting_on_80x5",
+            screen(ThreadTable::new(&rows).theme(PLAIN), 80, 5)
+        );
+        insta::assert_snapshot!(
+            "waiting_on_48x5",
+            screen(ThreadTable::new(&rows).theme(PLAIN), 48, 5)
+        );
     }
 
     #[test]
@@ -725,6 +760,7 @@ mod tests {
             voluntary_per_sec: None,
             involuntary_per_sec: Some(f32::INFINITY),
             runq_wait_pct: None,
+            waiting_on: None,
             flag: ThreadFlag::None,
         }];
         let area = Rect::new(0, 0, 100, 2);
@@ -831,6 +867,7 @@ mod tests {
                     voluntary_per_sec: *vol,
                     involuntary_per_sec: *invol,
                     runq_wait_pct: *runq,
+                    waiting_on: (*flag == 2).then_some("CPython GIL"),
                     flag: [ThreadFlag::None, ThreadFlag::WaitingForCpu, ThreadFlag::BlockedOnLock][usize::from(*flag)],
                 })
                 .collect();

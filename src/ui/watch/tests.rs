@@ -173,3 +173,79 @@ fn processes_are_ordered_under_their_parents() {
         .collect();
     assert_eq!(order, [(0, 4242), (1, 40), (2, 60), (1, 50), (0, 70)]);
 }
+
+/// `run -- ./queue`: a C program whose four workers take turns on a static
+/// `queue_lock`, two waiting at each tick, its main thread joining them.
+fn contended(seq: u64) -> Snapshot {
+    use crate::snapshot::{LockKind, LockSample, LockWaiter};
+    let mut snap = gil_threads(seq);
+    snap.target.command = "./queue".to_owned();
+    let queue = 0x5555_5555_8040;
+    let join = 0x7f00_0000_0990;
+    for t in &mut snap.target.threads {
+        if t.blocked_on_futex() {
+            t.waiting_on = Some(if t.tid == 4242 { join } else { queue });
+        }
+    }
+    let waiter = |tid, blocked_ns| LockWaiter {
+        tid,
+        blocked_ns,
+        wait_share: 0.6,
+    };
+    snap.target.locks = Some(vec![
+        LockSample {
+            pid: 4242,
+            address: queue,
+            label: "queue_lock".to_owned(),
+            symbol: Some("queue_lock".to_owned()),
+            kind: LockKind::Mutex,
+            waiters_now: 3,
+            waiters_max: 3,
+            waiters_mean: 2.4,
+            blocked_ns: seq * 1_200_000_000,
+            wait_share: 0.6,
+            threads: (4243..4247)
+                .map(|tid| waiter(tid, seq * 300_000_000))
+                .collect(),
+            owner_tid: Some(4243 + (seq % 4) as i32),
+        },
+        LockSample {
+            pid: 4242,
+            address: join,
+            label: format!("{join:#x}"),
+            symbol: None,
+            kind: LockKind::Condition,
+            waiters_now: 1,
+            waiters_max: 1,
+            waiters_mean: 1.0,
+            blocked_ns: seq * 500_000_000,
+            wait_share: 1.0,
+            threads: vec![waiter(4242, seq * 500_000_000)],
+            owner_tid: None,
+        },
+    ]);
+    snap
+}
+
+#[test]
+fn locks_at_80x24() {
+    let screen = draw(&app(contended, 60), 80, 24);
+    insta::assert_snapshot!(screen.backend());
+    let text = screen.backend().to_string();
+    assert!(text.contains("Locks"), "expected a Locks panel: {text}");
+    assert!(
+        text.contains("WAITING ON"),
+        "expected the waiting-on column: {text}"
+    );
+}
+
+#[test]
+fn locks_at_200x60() {
+    insta::assert_snapshot!(draw(&app(contended, 60), 200, 60).backend());
+}
+
+#[test]
+fn no_lock_waited_on_means_no_locks_panel() {
+    let text = draw(&app(gil_threads, 3), 120, 40).backend().to_string();
+    assert!(!text.contains("Locks"), "{text}");
+}
