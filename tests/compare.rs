@@ -119,10 +119,18 @@ fn waiting_overlaps_in_every_concurrent_mode() {
         "--work-ms",
         "200",
     ]);
-    // Waiting needs no core, so even under the GIL all eight wait at once.
+    // Waiting needs no core, so even under the GIL waits overlap. (All
+    // eight at once needs their workers started within one 200 ms wait,
+    // which a loaded machine may not give; async starts its tasks together.)
     expect_at_once(&report, "sequential", 1, "waiting");
-    for mode in ["threads", "gil", "processes", "async"] {
-        expect_at_once(&report, mode, 8, "waiting");
+    expect_at_once(&report, "async", 8, "waiting");
+    for mode in ["threads", "gil", "processes"] {
+        let seen = row(&report, mode)["max_concurrent"].as_u64();
+        assert!(
+            seen.is_some_and(|n| (2..=8).contains(&n)),
+            "{mode} mode: expected waits to overlap (2 to 8 tasks waiting at once), \
+             saw {seen:?} (max_concurrent)"
+        );
     }
 }
 

@@ -161,11 +161,14 @@ fn waiting_tasks_overlap_in_every_mode() {
             "--mode",
             mode,
         ]);
-        assert_eq!(
-            at_once(&r),
-            Some(8),
-            "{mode} mode: expected all 8 tasks waiting at once, saw max_concurrent {:?}",
-            at_once(&r)
+        // That all 8 overlap needs their threads started within one 200 ms
+        // wait, which a loaded machine may not give; that waits overlap at
+        // all (even under the GIL) does not.
+        let seen = at_once(&r);
+        assert!(
+            seen.is_some_and(|n| (2..=8).contains(&n)),
+            "{mode} mode: expected waits to overlap (2 to 8 tasks waiting at once), \
+             saw max_concurrent {seen:?}"
         );
         assert!(
             parallelism(&r) < 0.5,
