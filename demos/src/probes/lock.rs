@@ -371,8 +371,7 @@ mod tests {
                 worker.state()
             });
             // Start the 20 ms only once the waiter is blocked, so its wait is
-            // at least 20 ms; the upper bound allows 20 ms of sleep overshoot
-            // and wake-up latency on two shared cores.
+            // at least 20 ms.
             let deadline = now_ns() + 5_000 * MS;
             while stats.waiting_now.load(Relaxed) == 0 && now_ns() < deadline {
                 std::thread::sleep(Duration::from_millis(1));
@@ -384,10 +383,12 @@ mod tests {
         });
         let report = stats.report("slow");
         assert_eq!(report.contended, 1);
-        // 15 ms allows for the histogram's 6.25% precision below 20 ms.
+        // At least the 20 ms the holder slept (15 ms allows for the
+        // histogram's 6.25% precision below 20 ms); how much longer depends
+        // on when a loaded machine runs the waiter again, so no upper bound.
         assert!(
-            (15 * MS..=40 * MS).contains(&report.wait.p99_ns),
-            "p99 {} ns",
+            report.wait.p99_ns >= 15 * MS,
+            "expected the wait's p99 to be at least the 20 ms the holder slept, saw {} ns",
             report.wait.p99_ns
         );
         let reading = worker.read();
