@@ -54,6 +54,18 @@ pub const STOP_GRACE: Duration = Duration::from_millis(500);
 const GUARDIAN_SLACK: Duration = guardian::GIVE_UP.saturating_add(Duration::from_secs(1));
 /// How often a stop looks for the guardian's last report.
 const REPORT_POLL: Duration = Duration::from_millis(5);
+/// How long a stop waits for the guardian's report of a command whose leader
+/// `/proc` already shows as exited.
+const EXIT_REPORT_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether `/proc` shows process `pid` exited (a zombie or gone).
+fn leader_exited(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next())
+            .is_none_or(|state| matches!(state, 'Z' | 'X'))
+    })
+}
 
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,6 +267,19 @@ impl Launched {
     /// SIGTERM, [`STOP_GRACE`], SIGKILL), waits for the guardian and
     /// returns how the run ended. Harmless to call again.
     pub fn stop(&mut self) -> RunEnd {
+        if !self.finished && self.exit.is_none() && leader_exited(self.pid) {
+            // `/proc` can show the command's leader a zombie a moment before
+            // the kernel makes its exit waitable (its other threads still
+            // exiting): the guardian, asked to stop then, would find no exit
+            // and report the command stopped. Its exit report comes first.
+            let until = Instant::now() + EXIT_REPORT_WAIT;
+            while self.exit.is_none() && !self.reports.closed() && Instant::now() < until {
+                match self.reports.next_report() {
+                    Some(report) => self.note(report),
+                    None => std::thread::sleep(REPORT_POLL),
+                }
+            }
+        }
         if !self.finished {
             self.finished = true;
             let guardian = Pid::from_raw(self.guardian_pid());
