@@ -301,7 +301,7 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, render_any, screen, sentinel};
+    use crate::testing::{PLAIN, any_size, lines, render, render_any, screen, sentinel};
 
     /// The race demo: two million increments by four threads, three ways.
     const RACE: [ComparisonRow<'static>; 3] = [
@@ -330,22 +330,6 @@ mod tests {
 
     fn block() -> Block<'static> {
         Block::bordered().title(" Result ")
-    }
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (buf.area.top()..buf.area.bottom())
-            .map(|y| {
-                (buf.area.left()..buf.area.right())
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn render(panel: &Comparison<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        panel.render(buf.area, &mut buf);
-        buf
     }
 
     #[test]

@@ -286,7 +286,9 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, hostile_percent, render_any, screen, sentinel};
+    use crate::testing::{
+        PLAIN, any_size, hostile_percent, render_any, row_text, screen, sentinel,
+    };
 
     /// A plausible history for `core`: ramps up and down, different per core.
     fn ramp(core: usize, len: usize) -> Vec<Option<f32>> {
@@ -321,12 +323,6 @@ mod tests {
                 }
                 history
             })
-            .collect()
-    }
-
-    fn row_text(buf: &Buffer, y: u16) -> String {
-        (buf.area.left()..buf.area.right())
-            .map(|x| buf[(x, y)].symbol())
             .collect()
     }
 

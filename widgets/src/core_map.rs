@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, BlockExt, Widget};
 
 use crate::Theme;
 use crate::cells::{self, Align};
-use crate::series::{SeriesIter, newest};
+use crate::series::Series;
 use crate::thread_table::ThreadFlag;
 
 /// Share of a tick, in percent, from which a cell is drawn solid.
@@ -43,50 +43,7 @@ pub struct CoreCell {
 
 /// A thread's cells, oldest tick first, borrowed from a ring buffer without copying
 /// it. `None` is a tick in which the thread did not run (or was not read): blank.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct CoreSeries<'a> {
-    /// The older part, oldest first.
-    older: &'a [Option<CoreCell>],
-    /// The newer part, continuing where `older` ends.
-    newer: &'a [Option<CoreCell>],
-}
-
-impl<'a> CoreSeries<'a> {
-    /// Cells over one slice, oldest first.
-    #[must_use]
-    pub const fn new(cells: &'a [Option<CoreCell>]) -> Self {
-        Self {
-            older: cells,
-            newer: &[],
-        }
-    }
-
-    /// Cells over two slices read one after the other, as `VecDeque::as_slices`
-    /// returns them.
-    #[must_use]
-    pub const fn from_parts(older: &'a [Option<CoreCell>], newer: &'a [Option<CoreCell>]) -> Self {
-        Self { older, newer }
-    }
-
-    /// The number of ticks.
-    #[must_use]
-    pub const fn len(&self) -> usize {
-        self.older.len() + self.newer.len()
-    }
-
-    /// Whether there are no ticks at all.
-    #[must_use]
-    pub const fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The newest `n` ticks (all of them if there are fewer), oldest first.
-    #[must_use]
-    pub fn latest(&self, n: usize) -> SeriesIter<'a, Option<CoreCell>> {
-        let (older, newer) = newest(self.older, self.newer, n);
-        SeriesIter::over(older, newer)
-    }
-}
+pub type CoreSeries<'a> = Series<'a, CoreCell>;
 
 /// One row of the map.
 #[derive(Clone, Copy, Debug)]

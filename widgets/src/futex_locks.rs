@@ -220,7 +220,7 @@ impl<'a> FutexLockTable<'a> {
         }
         let hidden = self.rows.len() - shown;
         if hidden > 0 && y < area.bottom() {
-            let text = format!("… {hidden} more");
+            let text = cells::more(hidden, Some(("lock", "locks")));
             cells::put(
                 buf,
                 (area.x, y),
@@ -305,6 +305,17 @@ mod tests {
         let gil = text.lines().nth(2).expect("the GIL's row");
         assert!(gil.trim_end_matches(['"', ' ']).ends_with('?'), "{gil:?}");
         assert!(text.contains("4834"), "{text}");
+    }
+
+    #[test]
+    fn rows_without_room_are_counted_in_words() {
+        let rows = three_locks();
+        let text = screen(FutexLockTable::new(&rows).theme(PLAIN), 90, 3);
+        let last = text.lines().nth(2).expect("a third line");
+        assert!(
+            last.contains("… 2 more locks"),
+            "expected the last line to count the 2 locks without room, saw {last:?}"
+        );
     }
 
     proptest! {

@@ -352,7 +352,9 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, hostile_percent, render_any, screen, sentinel};
+    use crate::testing::{
+        PLAIN, any_size, hostile_percent, render, render_any, row_text, screen, sentinel,
+    };
 
     /// A bounded queue filling up and draining, with one failed reading.
     fn queue_history() -> Vec<Option<f32>> {
@@ -364,18 +366,6 @@ mod tests {
             .collect();
         history[77] = None;
         history
-    }
-
-    fn row(buf: &Buffer, y: u16) -> String {
-        (buf.area.left()..buf.area.right())
-            .map(|x| buf[(x, y)].symbol())
-            .collect()
-    }
-
-    fn render(gauge: &LevelGauge<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        gauge.render(buf.area, &mut buf);
-        buf
     }
 
     /// The cells of the bar on row `y`, as eighths filled, from `x` for `width`.
@@ -429,7 +419,7 @@ mod tests {
     fn half_full_fills_half_the_bar() {
         for (value, capacity) in [(5, 10), (50, 100), (1 << 62, 1 << 63), (3, 6)] {
             let buf = render(&LevelGauge::new("q", value, capacity), 40, 1);
-            let bar_width = row(&buf, 0)
+            let bar_width = row_text(&buf, 0)
                 .chars()
                 .skip(2)
                 .take_while(|c| *c != ' ')
@@ -439,7 +429,7 @@ mod tests {
             assert!(
                 eighths.abs_diff(half) <= 8,
                 "{value}/{capacity}: {:?}",
-                row(&buf, 0)
+                row_text(&buf, 0)
             );
         }
     }
@@ -457,7 +447,7 @@ mod tests {
     #[test]
     fn zero_capacity_is_unknown_not_empty() {
         let buf = render(&LevelGauge::new("q", 7, 0).unit("items"), 40, 1);
-        let text = row(&buf, 0);
+        let text = row_text(&buf, 0);
         assert!(text.starts_with("q ?"), "{text:?}");
         assert!(text.contains(" 7/? items"), "{text:?}");
         assert!(!text.contains('░'), "{text:?}");
@@ -475,7 +465,7 @@ mod tests {
             (250, theme.alert),
         ] {
             let buf = render(&LevelGauge::new("q", value, 100), 40, 1);
-            let text = row(&buf, 0);
+            let text = row_text(&buf, 0);
             let numbers = text.find(&format!(" {value}/")).unwrap_or(0);
             let numbers_x = text[..numbers].chars().count() as u16 + 1;
             assert_eq!(Some(buf[(numbers_x, 0)].fg), style.fg, "{value}%");
@@ -491,7 +481,7 @@ mod tests {
             .unit("items")
             .peak(10)
             .waiting(Some(3));
-        let text = |width| row(&render(&gauge, width, 1), 0).trim_end().to_owned();
+        let text = |width| row_text(&render(&gauge, width, 1), 0).trim_end().to_owned();
         assert!(text(60).ends_with("7/10 items  peak 10  waiting 3"));
         assert!(
             text(40).ends_with("░ 7/10 items  waiting 3"),
@@ -506,11 +496,11 @@ mod tests {
 
     #[test]
     fn waiters_show_only_when_set_and_unknown_as_a_question_mark() {
-        let plain = row(&render(&LevelGauge::new("q", 1, 2), 60, 1), 0);
+        let plain = row_text(&render(&LevelGauge::new("q", 1, 2), 60, 1), 0);
         assert!(!plain.contains("waiting"), "{plain:?}");
-        let unknown = row(&render(&LevelGauge::new("q", 1, 2).waiting(None), 60, 1), 0);
+        let unknown = row_text(&render(&LevelGauge::new("q", 1, 2).waiting(None), 60, 1), 0);
         assert!(unknown.trim_end().ends_with("waiting ?"), "{unknown:?}");
-        let zero = row(
+        let zero = row_text(
             &render(&LevelGauge::new("q", 1, 2).waiting(Some(0)), 60, 1),
             0,
         );
@@ -523,12 +513,12 @@ mod tests {
         let history = [Some(100.0), Some(50.0), Some(85.0)];
         let gauge = LevelGauge::new("q", 1, 2).history(Series::new(&history));
         let buf = render(&gauge, 30, 2);
-        let bar_end = row(&buf, 0)
+        let bar_end = row_text(&buf, 0)
             .chars()
             .position(|c| c == ' ')
             .map(|label| label + 1);
         let bar_end = bar_end.and_then(|start| {
-            row(&buf, 0)
+            row_text(&buf, 0)
                 .chars()
                 .skip(start)
                 .position(|c| c == ' ')

@@ -395,7 +395,7 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, render_any, screen, sentinel};
+    use crate::testing::{PLAIN, any_size, lines, render, render_any, screen, sentinel};
 
     /// A race demo's counter lock, a simulated GIL, a quiet log lock and a lock
     /// nobody has taken yet.
@@ -443,22 +443,6 @@ mod tests {
 
     fn block() -> Block<'static> {
         Block::bordered().title(" Locks ")
-    }
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (buf.area.top()..buf.area.bottom())
-            .map(|y| {
-                (buf.area.left()..buf.area.right())
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn render(table: &LockTable<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        table.render(buf.area, &mut buf);
-        buf
     }
 
     #[test]

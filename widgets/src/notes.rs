@@ -123,23 +123,13 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, render_any, screen, sentinel};
+    use crate::testing::{PLAIN, any_size, lines, render, render_any, screen, sentinel};
 
     const TITLE: &str = "What to look for";
     const TEXT: &str = "With the GIL only one lane is green at a time, \
         whatever the number of workers: the others wait (orange).\n\
         \n\
         Press m to switch to processes: each has its own GIL, and every lane turns green.";
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (buf.area.top()..buf.area.bottom())
-            .map(|y| {
-                (buf.area.left()..buf.area.right())
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect()
-            })
-            .collect()
-    }
 
     #[test]
     fn height_counts_the_title_and_the_wrapped_lines() {
@@ -148,12 +138,6 @@ mod tests {
         let drawn = lines(&buf).iter().filter(|l| !l.trim().is_empty()).count() + 1;
         assert_eq!(notes.height(40), u16::try_from(drawn).expect("small"));
         assert_eq!(Notes::new("", "one line").height(40), 1);
-    }
-
-    fn render(notes: &Notes<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        notes.render(buf.area, &mut buf);
-        buf
     }
 
     #[test]

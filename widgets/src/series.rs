@@ -7,22 +7,41 @@
 use core::iter::FusedIterator;
 use core::slice;
 
-/// A read-only window of history, oldest value first.
+/// A read-only window of history, oldest value first; each value an
+/// `Option<T>` (`None` a gap). Plain numbers by default; the worker lanes and the
+/// core map keep their own cells in the same kind of history
+/// ([`LaneSeries`](crate::LaneSeries), [`CoreSeries`](crate::CoreSeries)).
 ///
 /// Made of two slices so it can borrow a `VecDeque` as it is
 /// (`Series::from_parts(deque.as_slices().0, deque.as_slices().1)`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Series<'a> {
+#[derive(Debug, PartialEq)]
+pub struct Series<'a, T = f32> {
     /// The older part of the history, oldest first.
-    older: &'a [Option<f32>],
+    older: &'a [Option<T>],
     /// The newer part of the history, continuing where `older` ends.
-    newer: &'a [Option<f32>],
+    newer: &'a [Option<T>],
 }
 
-impl<'a> Series<'a> {
+// By hand, not derived: a derive would ask `T` to be `Clone`, `Copy` or
+// `Default` too, and the series only borrows its values.
+impl<T> Clone for Series<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Series<'_, T> {}
+
+impl<T> Default for Series<'_, T> {
+    fn default() -> Self {
+        Self::new(&[])
+    }
+}
+
+impl<'a, T> Series<'a, T> {
     /// A series over one slice, oldest value first and newest last.
     #[must_use]
-    pub const fn new(values: &'a [Option<f32>]) -> Self {
+    pub const fn new(values: &'a [Option<T>]) -> Self {
         Self {
             older: values,
             newer: &[],
@@ -32,7 +51,7 @@ impl<'a> Series<'a> {
     /// A series over two slices read one after the other, as `VecDeque::as_slices`
     /// returns them.
     #[must_use]
-    pub const fn from_parts(older: &'a [Option<f32>], newer: &'a [Option<f32>]) -> Self {
+    pub const fn from_parts(older: &'a [Option<T>], newer: &'a [Option<T>]) -> Self {
         Self { older, newer }
     }
 
@@ -47,10 +66,12 @@ impl<'a> Series<'a> {
     pub const fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
+impl<'a, T: Copy> Series<'a, T> {
     /// All values, oldest to newest.
     #[must_use]
-    pub fn iter(&self) -> SeriesIter<'a> {
+    pub fn iter(&self) -> SeriesIter<'a, Option<T>> {
         SeriesIter::over(self.older, self.newer)
     }
 
@@ -58,15 +79,15 @@ impl<'a> Series<'a> {
     ///
     /// This is what a history drawn `n` cells wide shows, newest at the right edge.
     #[must_use]
-    pub fn latest(&self, n: usize) -> SeriesIter<'a> {
+    pub fn latest(&self, n: usize) -> SeriesIter<'a, Option<T>> {
         let (older, newer) = newest(self.older, self.newer, n);
         SeriesIter::over(older, newer)
     }
 }
 
 /// The newest `n` values of the history `older` then `newer` (all of them if there
-/// are fewer), still as two slices. Shared by the crate's history views.
-pub(crate) fn newest<'a, T>(older: &'a [T], newer: &'a [T], n: usize) -> (&'a [T], &'a [T]) {
+/// are fewer), still as two slices.
+fn newest<'a, T>(older: &'a [T], newer: &'a [T], n: usize) -> (&'a [T], &'a [T]) {
     let skip = (older.len() + newer.len()).saturating_sub(n);
     match older.get(skip..) {
         Some(older) => (older, newer),
@@ -74,18 +95,18 @@ pub(crate) fn newest<'a, T>(older: &'a [T], newer: &'a [T], n: usize) -> (&'a [T
     }
 }
 
-impl<'a> IntoIterator for Series<'a> {
-    type Item = Option<f32>;
-    type IntoIter = SeriesIter<'a>;
+impl<'a, T: Copy> IntoIterator for Series<'a, T> {
+    type Item = Option<T>;
+    type IntoIter = SeriesIter<'a, Option<T>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
 }
 
-impl<'a> IntoIterator for &Series<'a> {
-    type Item = Option<f32>;
-    type IntoIter = SeriesIter<'a>;
+impl<'a, T: Copy> IntoIterator for &Series<'a, T> {
+    type Item = Option<T>;
+    type IntoIter = SeriesIter<'a, Option<T>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -94,8 +115,7 @@ impl<'a> IntoIterator for &Series<'a> {
 
 /// Iterator over the values of a [`Series`], oldest to newest; `None` is a gap.
 ///
-/// The item type is a parameter so that other histories (the lanes of
-/// [`WorkerLanes`](crate::WorkerLanes)) read the same way.
+/// The item type is the series' value, `Option<T>`.
 #[derive(Clone, Debug)]
 pub struct SeriesIter<'a, T = Option<f32>> {
     /// What is left of the older slice.
@@ -106,7 +126,7 @@ pub struct SeriesIter<'a, T = Option<f32>> {
 
 impl<'a, T> SeriesIter<'a, T> {
     /// An iterator over `older`, then `newer`.
-    pub(crate) fn over(older: &'a [T], newer: &'a [T]) -> Self {
+    fn over(older: &'a [T], newer: &'a [T]) -> Self {
         Self {
             older: older.iter(),
             newer: newer.iter(),
@@ -150,7 +170,7 @@ mod tests {
 
     #[test]
     fn empty_series() {
-        let series = Series::default();
+        let series: Series<'_> = Series::default();
         assert!(series.is_empty());
         assert_eq!(series.len(), 0);
         assert_eq!(series.iter().next(), None);

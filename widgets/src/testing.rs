@@ -56,6 +56,30 @@ pub fn screen(widget: impl Widget, width: u16, height: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// Renders `widget` into a `width` x `height` buffer at the origin.
+pub fn render<W>(widget: &W, width: u16, height: u16) -> Buffer
+where
+    for<'w> &'w W: Widget,
+{
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    widget.render(buf.area, &mut buf);
+    buf
+}
+
+/// The symbols of row `y` of `buf`, as text.
+pub fn row_text(buf: &Buffer, y: u16) -> String {
+    (buf.area.left()..buf.area.right())
+        .map(|x| buf[(x, y)].symbol())
+        .collect()
+}
+
+/// Every row of `buf`, as text.
+pub fn lines(buf: &Buffer) -> Vec<String> {
+    (buf.area.top()..buf.area.bottom())
+        .map(|y| row_text(buf, y))
+        .collect()
+}
+
 /// Renders `widget` into buffers of any size: one placed away from the origin, so that
 /// absolute and relative coordinates cannot be confused, and one against the far
 /// corner of the coordinate space, so that position arithmetic cannot overflow.

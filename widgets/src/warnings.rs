@@ -200,7 +200,7 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, render_any, screen, sentinel};
+    use crate::testing::{PLAIN, any_size, lines, render, render_any, screen, sentinel};
 
     const WARNINGS: [Warning<'static>; 3] = [
         Warning {
@@ -219,22 +219,6 @@ mod tests {
 
     fn block() -> Block<'static> {
         Block::bordered().title(" Warnings ")
-    }
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (buf.area.top()..buf.area.bottom())
-            .map(|y| {
-                (buf.area.left()..buf.area.right())
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn render(list: &Warnings<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        list.render(buf.area, &mut buf);
-        buf
     }
 
     #[test]

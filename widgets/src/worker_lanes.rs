@@ -22,7 +22,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BlockExt, Widget};
 
 use crate::cells::{self, Align, EIGHTHS};
-use crate::series::{SeriesIter, newest};
+use crate::series::Series;
 use crate::{Activity, Theme};
 
 /// Fewest cells a worker's label is squeezed to before columns are dropped.
@@ -84,77 +84,8 @@ impl LaneCell {
 }
 
 /// A worker's timeline, oldest tick first, borrowed from a ring buffer without
-/// copying it (like [`Series`](crate::Series)). `None` is a gap: a tick with no
-/// reading, drawn blank, never as idle.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct LaneSeries<'a> {
-    /// The older part of the timeline, oldest first.
-    older: &'a [Option<LaneCell>],
-    /// The newer part of the timeline, continuing where `older` ends.
-    newer: &'a [Option<LaneCell>],
-}
-
-impl<'a> LaneSeries<'a> {
-    /// A timeline over one slice, oldest tick first and newest last.
-    #[must_use]
-    pub const fn new(cells: &'a [Option<LaneCell>]) -> Self {
-        Self {
-            older: cells,
-            newer: &[],
-        }
-    }
-
-    /// A timeline over two slices read one after the other, as `VecDeque::as_slices`
-    /// returns them.
-    #[must_use]
-    pub const fn from_parts(older: &'a [Option<LaneCell>], newer: &'a [Option<LaneCell>]) -> Self {
-        Self { older, newer }
-    }
-
-    /// The number of ticks, gaps included.
-    #[must_use]
-    pub const fn len(&self) -> usize {
-        self.older.len() + self.newer.len()
-    }
-
-    /// Whether there are no ticks at all (not even gaps).
-    #[must_use]
-    pub const fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// All ticks, oldest to newest.
-    #[must_use]
-    pub fn iter(&self) -> SeriesIter<'a, Option<LaneCell>> {
-        SeriesIter::over(self.older, self.newer)
-    }
-
-    /// The newest `n` ticks (all of them if there are fewer), oldest first: what a
-    /// timeline `n` cells wide shows, newest at the right edge.
-    #[must_use]
-    pub fn latest(&self, n: usize) -> SeriesIter<'a, Option<LaneCell>> {
-        let (older, newer) = newest(self.older, self.newer, n);
-        SeriesIter::over(older, newer)
-    }
-}
-
-impl<'a> IntoIterator for LaneSeries<'a> {
-    type Item = Option<LaneCell>;
-    type IntoIter = SeriesIter<'a, Option<LaneCell>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl<'a> IntoIterator for &LaneSeries<'a> {
-    type Item = Option<LaneCell>;
-    type IntoIter = SeriesIter<'a, Option<LaneCell>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
+/// copying it. `None` is a gap: a tick with no reading, drawn blank, never as idle.
+pub type LaneSeries<'a> = Series<'a, LaneCell>;
 
 /// One worker as the lanes show it; `None` means unknown and is drawn as `?`.
 #[derive(Clone, Copy, Debug)]
@@ -549,7 +480,9 @@ mod tests {
     use ratatui::widgets::Block;
 
     use super::*;
-    use crate::testing::{PLAIN, any_size, hostile_percent, render_any, screen, sentinel};
+    use crate::testing::{
+        PLAIN, any_size, hostile_percent, lines, render, render_any, screen, sentinel,
+    };
 
     use Activity::{Computing, Idle, SleepingIo, WaitingGil, WaitingLock};
 
@@ -609,22 +542,6 @@ mod tests {
                 cells: LaneSeries::new(&timelines[2]),
             },
         ]
-    }
-
-    fn lines(buf: &Buffer) -> Vec<String> {
-        (buf.area.top()..buf.area.bottom())
-            .map(|y| {
-                (buf.area.left()..buf.area.right())
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn render(lanes: &WorkerLanes<'_>, width: u16, height: u16) -> Buffer {
-        let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
-        lanes.render(buf.area, &mut buf);
-        buf
     }
 
     /// One worker whose timeline is `cells`, on a row wide enough for a lane.
