@@ -180,9 +180,10 @@ pub struct LockSample {
     /// The futex word's address.
     pub address: u64,
     /// Its name: a symbol, `CPython GIL (in _PyRuntime)`, or its mapping.
-    pub label: String,
+    /// Shared with the tracker, so a tick copies no text.
+    pub label: Arc<str>,
     /// The symbol holding it (`queue_lock`, `_PyRuntime+0x1e8`), if any.
-    pub symbol: Option<String>,
+    pub symbol: Option<Arc<str>>,
     /// What it is.
     pub kind: LockKind,
     /// Threads blocked on it at this tick.

@@ -296,6 +296,12 @@ fn another_users_process_is_watched_with_its_secrets_unknown() {
     let thread = &report["per_thread"][0];
     assert!(thread["wchan"].is_null() && thread["futex_wait_pct"].is_null());
     assert!(thread["cpu_pct"].is_number(), "what may be read still is");
+    assert!(
+        report["locks"].is_null(),
+        "another user's locks cannot be read, so the lock table must be unknown (null), \
+         not an empty list; saw {}",
+        report["locks"]
+    );
 }
 
 /// The PID after `run PID ` in the dashboard's title.

@@ -68,8 +68,8 @@ impl LockReport {
         Self {
             pid: lock.pid,
             address: format!("{:#x}", lock.address),
-            label: lock.label.clone(),
-            symbol: lock.symbol.clone(),
+            label: lock.label.to_string(),
+            symbol: lock.symbol.as_deref().map(str::to_owned),
             kind: lock.kind.as_str(),
             waiters: Waiters {
                 now: lock.waiters_now,
@@ -141,8 +141,8 @@ mod tests {
         LockSample {
             pid: 7,
             address: 0x55d0_c0a0_4040,
-            label: "queue_lock".to_owned(),
-            symbol: Some("queue_lock".to_owned()),
+            label: "queue_lock".into(),
+            symbol: Some("queue_lock".into()),
             kind: LockKind::Mutex,
             waiters_now: 2,
             waiters_max: 3,

@@ -225,8 +225,7 @@ fn demo_screen_in_monochrome_at_100x30() {
 fn the_legends_say_what_the_marks_mean_in_every_theme() {
     let screen = |app: App, theme: &str, width| {
         let preferences = crate::app::Preferences {
-            theme: crate::config::theme_file::load(theme, std::path::Path::new(""))
-                .expect(theme),
+            theme: crate::config::theme_file::load(theme, std::path::Path::new("")).expect(theme),
             ..crate::app::Preferences::default()
         };
         text_of(&draw(&app.with_preferences(preferences), width, 40)).join("\n")
@@ -235,9 +234,7 @@ fn the_legends_say_what_the_marks_mean_in_every_theme() {
     let demo = |theme| screen(demo_app(), theme, 200);
     assert!(demo("dark").contains("yellow: waiting for a CPU  red: blocked"));
     assert!(demo("light").contains("magenta: waiting for a CPU  red: blocked"));
-    assert!(
-        demo("monochrome").contains("underlined: waiting for a CPU  bold underlined: blocked")
-    );
+    assert!(demo("monochrome").contains("underlined: waiting for a CPU  bold underlined: blocked"));
     // ...the watch screen in its legend line.
     let watch = |theme| screen(app(), theme, 160);
     assert!(watch("dark").contains("■ waiting for a CPU"));

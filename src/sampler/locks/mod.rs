@@ -575,7 +575,7 @@ mod tests {
                 (1, i),
                 LockStats {
                     place: Place {
-                        label: format!("{i:#x}"),
+                        label: format!("{i:#x}").into(),
                         symbol: None,
                         gil: false,
                     },

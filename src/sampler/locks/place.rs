@@ -3,6 +3,7 @@
 //! (`[heap] 0x…`, `[stack]`, `libfoo.so+0x…`, an anonymous `0x…`).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use super::maps::{Backing, Mapping, MemoryMap};
 use super::symbols::SymbolCache;
@@ -15,9 +16,9 @@ const CPYTHON_RUNTIME: &str = "_PyRuntime";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
     /// What the screen and the report call it.
-    pub label: String,
+    pub label: Arc<str>,
     /// `symbol` or `symbol+0xOFF`, when a symbol holds it.
-    pub symbol: Option<String>,
+    pub symbol: Option<Arc<str>>,
     /// True when it lies in `CPython`'s runtime state: the GIL.
     pub gil: bool,
 }
@@ -55,7 +56,7 @@ pub fn describe(
         ),
     };
     Some(Place {
-        label,
+        label: label.into(),
         symbol: None,
         gil: false,
     })
@@ -90,7 +91,7 @@ fn in_file(
             return None;
         }
         return Some(Place {
-            label: format!("{}+{vaddr:#x}", file_name(path)),
+            label: format!("{}+{vaddr:#x}", file_name(path)).into(),
             symbol: None,
             gil: false,
         });
@@ -107,8 +108,8 @@ fn in_file(
         symbol.clone()
     };
     Some(Place {
-        label,
-        symbol: Some(symbol),
+        label: label.into(),
+        symbol: Some(symbol.into()),
         gil,
     })
 }

@@ -196,8 +196,8 @@ fn contended(seq: u64) -> Snapshot {
         LockSample {
             pid: 4242,
             address: queue,
-            label: "queue_lock".to_owned(),
-            symbol: Some("queue_lock".to_owned()),
+            label: "queue_lock".into(),
+            symbol: Some("queue_lock".into()),
             kind: LockKind::Mutex,
             waiters_now: 3,
             waiters_max: 3,
@@ -212,7 +212,7 @@ fn contended(seq: u64) -> Snapshot {
         LockSample {
             pid: 4242,
             address: join,
-            label: format!("{join:#x}"),
+            label: format!("{join:#x}").into(),
             symbol: None,
             kind: LockKind::Condition,
             waiters_now: 1,
