@@ -303,7 +303,7 @@ mod tests {
     }
 
     fn compare_app() -> App {
-        use crate::compare::{ComparePlan, CompareRow, CompareSample};
+        use crate::snapshot::compare::{ComparePlan, CompareRow, CompareSample};
         use corescope_demos::catalog::Kind;
         let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
             mode,
