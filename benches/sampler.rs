@@ -99,7 +99,7 @@ fn ticks(sampler: &mut Sampler, iters: u64, cpu: bool, mut before: impl FnMut())
     for _ in 0..iters {
         before();
         let (wall, cpu_start) = (Instant::now(), now());
-        std::hint::black_box(sampler.sample());
+        std::hint::black_box(sampler.read());
         total += if cpu {
             now().saturating_sub(cpu_start)
         } else {
@@ -118,7 +118,7 @@ fn sampler_tick(c: &mut Criterion) {
         for case in ["sleepers", "idle", "all_ran"] {
             let pool = Pool::start(size - 1, case == "sleepers");
             let mut sampler = Sampler::for_own_process().expect("sampler");
-            let threads = sampler.sample().target.threads.len();
+            let threads = sampler.read().target.threads.len();
             assert!(threads >= size, "expected {size} threads, saw {threads}");
             for cpu in [false, true] {
                 let name = if cpu {

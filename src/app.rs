@@ -13,7 +13,6 @@ use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind}
 use corescope_demos::catalog::Kind;
 use corescope_demos::config::DemoConfig;
 
-use crate::compare::ComparePlan;
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
     Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION, THREAD_SECTION,
@@ -21,8 +20,9 @@ use crate::keymap::{
 use crate::model::Model;
 use crate::picker::Picker;
 use crate::record::ReplayCommand;
-use crate::sampler::DemoCommand;
+use crate::snapshot::compare::ComparePlan;
 use crate::snapshot::{Snapshot, ThreadSample};
+use corescope_demos::host::DemoCommand;
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -894,7 +894,7 @@ mod tests {
     }
 
     fn comparing() -> App {
-        use crate::compare::CompareSample;
+        use crate::snapshot::compare::CompareSample;
         let mut app = App::new(Duration::from_millis(200));
         let mut snap = snapshot(0, [90.0, 90.0], vec![thread(10, "worker-0", 90.0, 'R')]);
         snap.compare = Some(CompareSample {

@@ -14,7 +14,7 @@ use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::DemoRequest;
 use corescope_demos::config::Fault;
 
-use crate::compare::ComparePlan;
+use crate::snapshot::compare::ComparePlan;
 
 use crate::sampler::INTERVAL_RANGE_MS;
 
@@ -429,11 +429,6 @@ impl Cli {
         }
     }
 }
-
-/// A usage problem found after parsing (exit code 2, like clap's own).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
 
 /// The longest `--duration` accepted: a day. Longer is a typo, not a plan.
 const MAX_DURATION: Duration = Duration::from_hours(24);

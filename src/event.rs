@@ -17,10 +17,10 @@ use futures::StreamExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::{Action, App, Preferences, Replay};
-use crate::cli::UsageError;
+use crate::error::UsageError;
 use crate::picker::Picker;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
-use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
+use crate::session::{Session, SessionCommand, SessionHandle};
 use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
 use crate::ui;
@@ -38,20 +38,20 @@ pub enum Flow {
     Stop,
 }
 
-/// Opens the dashboard on `sampler`'s target until the user quits.
+/// Opens the dashboard on `session`'s target until the user quits.
 pub fn run_dashboard(
-    sampler: Sampler,
+    session: Session,
     interval: Duration,
     picker: Option<Picker>,
     preferences: Preferences,
 ) -> Result<()> {
-    run_dashboard_with(sampler, interval, picker, preferences, |_| Flow::Continue)
+    run_dashboard_with(session, interval, picker, preferences, |_| Flow::Continue)
 }
 
-/// Opens the dashboard on `sampler`'s target until the user quits or
+/// Opens the dashboard on `session`'s target until the user quits or
 /// `observe`, shown every snapshot as it arrives, says stop.
 pub fn run_dashboard_with(
-    sampler: Sampler,
+    session: Session,
     interval: Duration,
     picker: Option<Picker>,
     preferences: Preferences,
@@ -61,7 +61,7 @@ pub fn run_dashboard_with(
     let (tx, snapshots) = tokio::sync::watch::channel(None);
     let source = Source::Live {
         snapshots,
-        sampler: SamplerHandle::spawn(sampler, interval, tx)?,
+        session: SessionHandle::spawn(session, interval, tx)?,
     };
     let app = match picker {
         Some(picker) => App::with_picker(interval, picker),
@@ -77,7 +77,7 @@ pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> 
     require_terminal()?;
     let header = recording.header();
     let replay = Replay {
-        length: crate::replay::length(&recording),
+        length: recording.length(),
         last_seq: recording.last_seq(),
         paused: false,
     };
@@ -101,10 +101,10 @@ fn block_on(future: impl Future<Output = Result<()>>) -> Result<()> {
 
 /// Where the dashboard's snapshots come from.
 enum Source {
-    /// The sampler, live: the newest snapshot, replaced at each tick.
+    /// The session, live: the newest snapshot, replaced at each tick.
     Live {
         snapshots: tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>,
-        sampler: SamplerHandle,
+        session: SessionHandle,
     },
     /// A recording. The receiver is declared first so that it drops
     /// first: a player blocked sending then fails, and its thread ends.
@@ -128,14 +128,14 @@ impl Source {
         }
     }
 
-    /// Sends the sampler a command; a replay has none to take.
-    fn sample(&self, command: SamplerCommand) {
-        if let Self::Live { sampler, .. } = self {
-            sampler.send(command);
+    /// Sends the session a command; a replay has none to take.
+    fn sample(&self, command: SessionCommand) {
+        if let Self::Live { session, .. } = self {
+            session.send(command);
         }
     }
 
-    /// Sends the player a command; the live sampler has none to take.
+    /// Sends the player a command; the live session has none to take.
     fn replay(&self, command: ReplayCommand) {
         if let Self::Replay { player, .. } = self {
             player.send(command);
@@ -224,7 +224,7 @@ async fn event_loop(
                 }
                 Some(Playback::Rewind(history)) => app.rewind(history),
                 Some(Playback::Failed(why)) => bail!("{why}"),
-                None => bail!("the sampler stopped unexpectedly"),
+                None => bail!("the sampling thread stopped unexpectedly"),
             },
             event = events.next() => match event {
                 Some(Ok(event)) => app.handle_event(&event),
@@ -249,23 +249,23 @@ async fn event_loop(
                 dirty = true;
             }
             Action::Demo(command) => {
-                source.sample(SamplerCommand::Demo(command));
+                source.sample(SessionCommand::Demo(command));
                 dirty = true;
             }
             Action::Start(config) => {
-                source.sample(SamplerCommand::Start(config));
+                source.sample(SessionCommand::Start(config));
                 dirty = true;
             }
             Action::StopDemo => {
-                source.sample(SamplerCommand::Stop);
+                source.sample(SessionCommand::Stop);
                 dirty = true;
             }
             Action::ResetPeaks => {
-                source.sample(SamplerCommand::ResetPeaks);
+                source.sample(SessionCommand::ResetPeaks);
                 dirty = true;
             }
             Action::Compare(plan) => {
-                source.sample(SamplerCommand::Compare(plan));
+                source.sample(SessionCommand::Compare(plan));
                 dirty = true;
             }
             Action::Replay(command) => {

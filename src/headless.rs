@@ -14,13 +14,13 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, sleep_until};
 
-use crate::compare::ComparePlan;
 use crate::report::compare::CompareReport;
 use crate::report::demo::DemoReport;
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
-use crate::sampler::Sampler;
+use crate::session::Session;
 use crate::snapshot::Snapshot;
+use crate::snapshot::compare::ComparePlan;
 
 /// How a headless run decides when to stop.
 #[derive(Debug, Clone, Copy)]
@@ -35,12 +35,12 @@ pub struct HeadlessPlan {
 /// How often a headless comparison looks at its mode under way.
 pub const COMPARE_POLL: Duration = Duration::from_millis(50);
 
-/// Runs the comparison `sampler` holds (made for `plan`), in every mode,
+/// Runs the comparison `session` holds (made for `plan`), in every mode,
 /// one after the other, and returns the report. Ctrl-C, SIGTERM, SIGHUP or
 /// the end of `duration` stops it; the modes done so far are reported, with
 /// why the rest are not.
 pub fn compare(
-    sampler: &mut Sampler,
+    session: &mut Session,
     plan: ComparePlan,
     duration: Option<Duration>,
 ) -> Result<CompareReport> {
@@ -55,10 +55,10 @@ pub fn compare(
         let deadline = duration.map(|d| Instant::now() + d);
         let limit = duration.map(|d| format!("--duration of {} s reached", d.as_secs_f64()));
         loop {
-            // Each sample steps the comparison (see `Sampler::sample`).
-            let progress = sampler.sample().compare;
-            let progress = progress.context("the sampler runs no comparison")?;
-            if sampler.comparison_mut().is_some_and(|c| c.is_finished()) {
+            // Each sample steps the comparison (see `Session::sample`).
+            let progress = session.sample().compare;
+            let progress = progress.context("the session runs no comparison")?;
+            if session.comparison_mut().is_some_and(|c| c.is_finished()) {
                 return Ok(CompareReport::new(plan, progress.rows, progress.error));
             }
             let wake = Instant::now() + COMPARE_POLL;
@@ -71,9 +71,9 @@ pub fn compare(
                 _ = hangup.recv() => Some("hung up"),
             };
             if let Some(why) = interrupted {
-                let comparison = sampler
+                let comparison = session
                     .comparison_mut()
-                    .context("the sampler runs no comparison")?;
+                    .context("the session runs no comparison")?;
                 comparison.stop();
                 return Ok(CompareReport::new(
                     plan,
@@ -85,27 +85,27 @@ pub fn compare(
     })
 }
 
-/// Samples `sampler`'s target per `plan` and returns the report.
-pub fn watch(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _, _) = run(sampler, plan)?;
+/// Samples `session`'s target per `plan` and returns the report.
+pub fn watch(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _, _) = run(session, plan)?;
     builder.finish(None).context("no sample was taken")
 }
 
-/// Samples the tree of the command `sampler` started until it exits (or per
+/// Samples the tree of the command `session` started until it exits (or per
 /// `plan`), stops what is left of it, and returns the report with how the
 /// command ended.
-pub fn run_command(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<WatchReport> {
-    let (builder, _, _) = run(sampler, plan)?;
-    let command = sampler.command_mut().context("no command was started")?;
+pub fn run_command(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
+    let (builder, _, _) = run(session, plan)?;
+    let command = session.command_mut().context("no command was started")?;
     let outcome = RunOutcome::after_stop(command);
     builder.finish(Some(outcome)).context("no sample was taken")
 }
 
-/// Runs the sampler's demo per `plan` (one round, or less if `--duration`
+/// Runs the session's demo per `plan` (one round, or less if `--duration`
 /// or a signal ends it first: the report then says it was stopped) and
 /// returns the report.
-pub fn demo(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
-    let (builder, last, stopped) = run(sampler, plan)?;
+pub fn demo(session: &mut Session, plan: HeadlessPlan) -> Result<DemoReport> {
+    let (builder, last, stopped) = run(session, plan)?;
     let demo = last.demo.context("the demo reported nothing")?;
     let tree = builder.finish(None).context("no sample was taken")?;
     Ok(DemoReport::new(demo, &tree).stopped(stopped))
@@ -115,12 +115,12 @@ pub fn demo(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<DemoReport> {
 /// a demo before it finished.
 type Sampled = (WatchReportBuilder, Snapshot, bool);
 
-fn run(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
+fn run(session: &mut Session, plan: HeadlessPlan) -> Result<Sampled> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the sampling loop")?;
-    runtime.block_on(sample_until_done(sampler, plan))
+    runtime.block_on(sample_until_done(session, plan))
 }
 
 /// What ended a wait between two samples.
@@ -134,32 +134,32 @@ enum Wake {
     Interrupted,
 }
 
-async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<Sampled> {
+async fn sample_until_done(session: &mut Session, plan: HeadlessPlan) -> Result<Sampled> {
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
     let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut hangup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
     let start = Instant::now();
     let end = plan.duration.map(|d| start + d);
-    let mut builder = if sampler.command_mut().is_some() {
+    let mut builder = if session.command_mut().is_some() {
         WatchReportBuilder::from_launch()
     } else {
         WatchReportBuilder::new()
     };
     let mut next = start + plan.interval;
     loop {
-        let started = workers_started(sampler);
-        let snapshot = sampler.sample();
+        let started = workers_started(session);
+        let snapshot = session.sample();
         let over = !snapshot.target.alive
             || snapshot.demo.as_ref().is_some_and(|d| d.finished)
             || end.is_some_and(|end| Instant::now() >= end);
         if over {
-            return Ok(finish(sampler, builder, snapshot));
+            return Ok(finish(session, builder, snapshot));
         }
         builder.add(snapshot);
         let wake = end.map_or(next, |end| next.min(end));
         let woken = tokio::select! {
             () = sleep_until(wake) => Wake::Tick,
-            () = worth_a_sample(sampler, started) => Wake::Now,
+            () = worth_a_sample(session, started) => Wake::Now,
             _ = interrupt.recv() => Wake::Interrupted,
             _ = terminate.recv() => Wake::Interrupted,
             _ = hangup.recv() => Wake::Interrupted,
@@ -168,8 +168,8 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
             Wake::Tick => next += plan.interval,
             Wake::Now => {}
             Wake::Interrupted => {
-                let snapshot = sampler.sample();
-                return Ok(finish(sampler, builder, snapshot));
+                let snapshot = session.sample();
+                return Ok(finish(session, builder, snapshot));
             }
         }
     }
@@ -179,18 +179,18 @@ async fn sample_until_done(sampler: &mut Sampler, plan: HeadlessPlan) -> Result<
 /// during the run (a full disk): called once the report is printed, so the
 /// run's figures are not lost with the file, and the exit code says the
 /// file is not whole.
-pub fn files_written(sampler: &Sampler) -> Result<()> {
-    match sampler.record_error() {
+pub fn files_written(session: &Session) -> Result<()> {
+    match session.record_error() {
         Some(err) => anyhow::bail!("{err} (the file stops there)"),
         None => Ok(()),
     }
 }
 
-/// Workers the sampler's demo has started so far; 0 without a demo.
-fn workers_started(sampler: &Sampler) -> u64 {
-    sampler
+/// Workers the session's demo has started so far; 0 without a demo.
+fn workers_started(session: &Session) -> u64 {
+    session
         .demo()
-        .map_or(0, crate::sampler::DemoHost::workers_started)
+        .map_or(0, corescope_demos::host::DemoHost::workers_started)
 }
 
 /// Resolves once something happened that the report must see now: the
@@ -198,28 +198,28 @@ fn workers_started(sampler: &Sampler) -> u64 {
 /// shorter than the interval would otherwise pass unseen), or the watched
 /// root exited (so the report's window ends at the exit, not at the next
 /// tick).
-async fn worth_a_sample(sampler: &mut Sampler, started: u64) {
-    while !sampler
+async fn worth_a_sample(session: &mut Session, started: u64) {
+    while !session
         .demo()
-        .is_some_and(crate::sampler::DemoHost::is_finished)
-        && workers_started(sampler) == started
-        && !sampler.root_exited()
+        .is_some_and(corescope_demos::host::DemoHost::is_finished)
+        && workers_started(session) == started
+        && !session.root_exited()
     {
-        tokio::time::sleep(crate::sampler::POLL_BETWEEN_TICKS).await;
-        sampler.poll_between_ticks();
+        tokio::time::sleep(crate::session::POLL_BETWEEN_TICKS).await;
+        session.poll_between_ticks();
     }
 }
 
 /// Stops the demo if it still runs (an interrupted or timed-out run), then
 /// records the final snapshot, taken after it stopped; says whether it
 /// stopped one.
-fn finish(sampler: &mut Sampler, mut builder: WatchReportBuilder, snapshot: Snapshot) -> Sampled {
-    let running = sampler.demo().is_some_and(|d| !d.is_finished());
+fn finish(session: &mut Session, mut builder: WatchReportBuilder, snapshot: Snapshot) -> Sampled {
+    let running = session.demo().is_some_and(|d| !d.is_finished());
     let last = if running {
-        if let Some(demo) = sampler.demo_mut() {
+        if let Some(demo) = session.demo_mut() {
             demo.stop();
         }
-        sampler.sample()
+        session.sample()
     } else {
         snapshot
     };

@@ -1,14 +1,18 @@
 //! corescope: a terminal dashboard that makes concurrency visible.
 //!
-//! Data flows one way: the `sampler` reads `/proc` into an immutable
-//! `snapshot`; the `model` keeps bounded history of snapshots; `ui` draws the
+//! Data flows one way: the `session` owns the run (its workload: a demo, a
+//! comparison or a command; its recorders) and at each tick assembles an
+//! immutable `snapshot` from the readings the `sampler` takes of `/proc`;
+//! the `model` keeps bounded history of snapshots; `ui` draws the
 //! model with the widgets crate; `app` turns input into actions that `event`
 //! (the loop) performs. `report` and `headless` serve runs without a screen.
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod error;
 pub mod event;
 #[cfg(test)]
 mod fuzz_inputs;
@@ -29,6 +33,7 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod sampler;
+pub mod session;
 pub mod snapshot;
 pub mod terminal;
 pub mod ui;
@@ -46,10 +51,12 @@ use corescope_demos::config::DemoConfig;
 use corescope_demos::registry;
 use corescope_demos::run::Rounds;
 
-use cli::{Cli, Command, UsageError};
+use cli::{Cli, Command};
+use corescope_demos::host::DemoHost;
+use error::UsageError;
 use headless::HeadlessPlan;
 use record::Taps;
-use sampler::{DemoHost, Sampler};
+use session::Session;
 
 /// Runs the command line and returns the process exit code: 0 success,
 /// 1 a runtime error (one line on stderr), 2 a usage error.
@@ -84,16 +91,16 @@ fn run(cli: Cli) -> Result<()> {
     }
     let mut settings = config::load(&cli)?;
     // Before anything starts: a port in use stops the run here.
-    settings.metrics = metrics::for_command(&cli)?;
+    settings.metrics = metrics_for(&cli)?;
     if let Some(Command::Run(args)) = &cli.command {
         // Raises the open-file limit itself, after the command has started.
         return watching::run(args, &settings);
     }
     sampler::raise_open_file_limit();
     let interval = |default_ms| Duration::from_millis(settings.interval.unwrap_or(default_ms));
-    let sampler_for = |sampler: Result<Sampler>, every| -> Result<Sampler> {
+    let session_for = |session: Result<Session>, every| -> Result<Session> {
         let taps = Taps::for_this_run(&settings.taps, every)?.export_to(settings.metrics.clone());
-        Ok(sampler?.record_to(taps))
+        Ok(session?.record_to(taps))
     };
     match cli.command {
         None => {
@@ -109,7 +116,7 @@ fn run(cli: Cli) -> Result<()> {
             let picker = picker::Picker::new(lessons);
             let every = interval(DASHBOARD_MS);
             event::run_dashboard(
-                sampler_for(Sampler::for_own_process(), every)?,
+                session_for(Session::for_own_process(), every)?,
                 every,
                 Some(picker),
                 settings.preferences,
@@ -126,16 +133,16 @@ fn run(cli: Cli) -> Result<()> {
                     interval: interval(HEADLESS_DEMO_MS),
                     duration: demo.output.duration,
                 };
-                let mut sampler = sampler_for(Sampler::for_demo(host), plan.interval)?;
-                let report = headless::demo(&mut sampler, plan)?;
+                let mut session = session_for(Session::for_demo(host), plan.interval)?;
+                let report = headless::demo(&mut session, plan)?;
                 print_demo_report(&report, demo.output.json)?;
-                headless::files_written(&sampler)
+                headless::files_written(&session)
             } else {
                 event::require_terminal()?;
                 let host = DemoHost::start(config, Rounds::Repeat)?;
                 let every = interval(DASHBOARD_MS);
                 event::run_dashboard(
-                    sampler_for(Sampler::for_demo(host), every)?,
+                    session_for(Session::for_demo(host), every)?,
                     every,
                     None,
                     settings.preferences,
@@ -145,22 +152,22 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(compare)) => {
             if compare.output.headless {
                 let comparison = compare::Comparison::new(compare.plan())?;
-                let mut sampler =
-                    sampler_for(Sampler::for_comparison(comparison), headless::COMPARE_POLL)?;
+                let mut session =
+                    session_for(Session::for_comparison(comparison), headless::COMPARE_POLL)?;
                 let report =
-                    headless::compare(&mut sampler, compare.plan(), compare.output.duration)?;
+                    headless::compare(&mut session, compare.plan(), compare.output.duration)?;
                 print(&report::rendered(
                     &report,
                     compare.output.json,
                     report::compare::CompareReport::to_text,
                 )?)?;
-                headless::files_written(&sampler)
+                headless::files_written(&session)
             } else {
                 event::require_terminal()?;
                 let comparison = compare::Comparison::new(compare.plan())?;
                 let every = interval(COMPARE_MS);
                 event::run_dashboard(
-                    sampler_for(Sampler::for_comparison(comparison), every)?,
+                    session_for(Session::for_comparison(comparison), every)?,
                     every,
                     None,
                     settings.preferences,
@@ -171,6 +178,27 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Completions { shell }) => print(&completions(&shell)?),
         Some(Command::Man) => print(&man_page()?),
     }
+}
+
+/// The endpoint `cli` asks for, bound and served; `None` without
+/// `--metrics`. A command that does not sample (`list`, `replay`, ...) with
+/// `--metrics` is a usage error.
+fn metrics_for(cli: &Cli) -> Result<Option<metrics::Exporter>> {
+    let Some(addr) = cli.metrics else {
+        return Ok(None);
+    };
+    let samples = matches!(
+        cli.command,
+        None | Some(Command::Demo(_) | Command::Compare(_) | Command::Watch(_) | Command::Run(_))
+    );
+    if !samples {
+        return Err(UsageError(
+            "--metrics works with the commands that sample: the dashboard, demo, compare, watch and run"
+                .to_owned(),
+        )
+        .into());
+    }
+    metrics::Exporter::start(addr, cli.metrics_top).map(Some)
 }
 
 /// Runs a hidden command, one of corescope's own helper processes, to its

@@ -2,12 +2,11 @@
 //! recorded pace (space pauses, the arrows seek), or headless, the report
 //! its run would have printed, made from the recorded snapshots alone.
 
-use std::time::Duration;
-
 use anyhow::Result;
 
-use crate::cli::{ReplayArgs, UsageError};
+use crate::cli::ReplayArgs;
 use crate::config::Settings;
+use crate::error::UsageError;
 use crate::event;
 use crate::record::{Recording, TapPaths, Taps};
 use crate::report::compare::CompareReport;
@@ -91,10 +90,4 @@ fn report(recording: &Recording, taps: &TapPaths, json: bool) -> Result<String> 
         }
         None => rendered(&tree, json, WatchReport::to_text),
     }
-}
-
-/// How long the recorded run lasts: when its last snapshot was taken.
-#[must_use]
-pub fn length(recording: &Recording) -> Duration {
-    recording.elapsed(recording.len() - 1)
 }

@@ -12,7 +12,9 @@ use std::time::Duration;
 use corescope_demos::run::DemoSample;
 use serde::{Deserialize, Serialize};
 
-use crate::compare::CompareSample;
+pub mod compare;
+
+use compare::CompareSample;
 
 /// Everything measured at one tick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

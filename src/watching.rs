@@ -16,15 +16,17 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::{HeadlessArgs, RunArgs, UsageError, WatchArgs};
+use crate::cli::{HeadlessArgs, RunArgs, WatchArgs};
 use crate::config::Settings;
+use crate::error::UsageError;
 use crate::event::{self, Flow};
 use crate::headless::{self, HeadlessPlan};
 use crate::launch::{Launched, Lifetime, OutputTo, RunEnd};
 use crate::record::Taps;
 use crate::report::run::RunOutcome;
 use crate::report::watch::{WatchReport, WatchReportBuilder};
-use crate::sampler::{self, Sampler};
+use crate::sampler;
+use crate::session::Session;
 
 /// The sampling interval of the dashboard and of a headless `watch`.
 const DASHBOARD_MS: u64 = 500;
@@ -36,18 +38,18 @@ const HEADLESS_RUN_MS: u64 = 100;
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     let Some(pid) = args.pid else {
-        return crate::metrics::agent::watch_all(settings, interval, args.output.duration);
+        return crate::agent::watch_all(settings, interval, args.output.duration);
     };
     // The PID first: a file is created only for a run that can happen.
-    let sampler = Sampler::new(pid)?;
+    let session = Session::watch(pid)?;
     let taps = Taps::for_this_run(&settings.taps, interval)?.export_to(settings.metrics.clone());
-    let mut sampler = sampler.record_to(taps);
+    let mut session = session.record_to(taps);
     if args.output.headless {
-        let report = headless::watch(&mut sampler, plan(interval, args.output))?;
+        let report = headless::watch(&mut session, plan(interval, args.output))?;
         print_report(&report, args.output.json)?;
-        headless::files_written(&sampler)
+        headless::files_written(&session)
     } else {
-        dashboard_then_report(sampler, interval, settings, args.stay, None)
+        dashboard_then_report(session, interval, settings, args.stay, None)
     }
 }
 
@@ -105,19 +107,19 @@ pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
         end: launched.final_end(),
         log: launched.log_path().map(PathBuf::from),
     };
-    let mut sampler = Sampler::for_command(launched)?.record_to(taps);
+    let mut session = Session::for_command(launched)?.record_to(taps);
     if headless {
-        let report = headless::run_command(&mut sampler, plan(every, args.output))?;
+        let report = headless::run_command(&mut session, plan(every, args.output))?;
         crate::python_probes::tell_notices(report.python.as_ref());
         print_report(&report, args.output.json)?;
-        headless::files_written(&sampler)
+        headless::files_written(&session)
     } else {
-        dashboard_then_report(sampler, every, settings, args.stay, Some(ending))
+        dashboard_then_report(session, every, settings, args.stay, Some(ending))
     }
 }
 
 /// What the dashboard's final report needs of a command it started: how it
-/// ended (known once the sampler thread, which owns it, has stopped it) and
+/// ended (known once the session thread, which owns it, has stopped it) and
 /// where its output went.
 struct Ending {
     end: Arc<OnceLock<RunEnd>>,
@@ -134,7 +136,7 @@ fn plan(interval: Duration, output: HeadlessArgs) -> HeadlessPlan {
 /// The dashboard until the user quits, or the root exits (without `stay`);
 /// then the text report of the time up to the exit.
 fn dashboard_then_report(
-    sampler: Sampler,
+    session: Session,
     interval: Duration,
     settings: &Settings,
     stay: bool,
@@ -149,7 +151,7 @@ fn dashboard_then_report(
     };
     let mut root_exited = false;
     let preferences = settings.preferences.clone();
-    event::run_dashboard_with(sampler, interval, None, preferences, |snapshot| {
+    event::run_dashboard_with(session, interval, None, preferences, |snapshot| {
         if root_exited {
             return Flow::Continue;
         }
@@ -161,7 +163,7 @@ fn dashboard_then_report(
             Flow::Continue
         }
     })?;
-    // The dashboard is closed and its sampler thread gone: a command it
+    // The dashboard is closed and its session thread gone: a command it
     // started has been stopped, and how it ended is known.
     let outcome = ending.map(|ending| match ending.end.get() {
         Some(end) => RunOutcome::ended(end, ending.log.as_deref()),

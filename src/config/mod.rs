@@ -31,7 +31,8 @@ use toml::Spanned;
 use corescope_widgets::Theme;
 
 use crate::app::Preferences;
-use crate::cli::{Cli, UsageError};
+use crate::cli::Cli;
+use crate::error::UsageError;
 use crate::keymap::Keymap;
 use crate::outside_file::{ReadError, SMALL_FILE_BYTES, read_text};
 use crate::record::TapPaths;

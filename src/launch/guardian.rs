@@ -51,6 +51,8 @@ use nix::sys::signal::{SigSet, Signal, kill};
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid, waitpid};
 use nix::unistd::Pid;
 
+use crate::sampler::children;
+
 /// Exit code of a guardian that could not tie itself to corescope.
 const ORPHANED: i32 = 3;
 /// How often the guardian looks again while descendants are ending.
@@ -377,24 +379,6 @@ fn is_live(pid: i32) -> bool {
             .and_then(|(_, rest)| rest.trim_start().chars().next())
             .is_some_and(|state| state != 'Z' && state != 'X')
     })
-}
-
-/// The children of every thread of `pid` now, each file read to its end.
-pub(crate) fn children(pid: i32) -> Vec<i32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    for task in tasks.flatten() {
-        let Ok(list) = std::fs::read_to_string(task.path().join("children")) else {
-            continue;
-        };
-        found.extend(
-            list.split_ascii_whitespace()
-                .filter_map(|p| p.parse::<i32>().ok()),
-        );
-    }
-    found
 }
 
 #[cfg(test)]

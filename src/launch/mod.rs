@@ -116,7 +116,7 @@ pub struct Launched {
     /// [`Launched::stop`] has run.
     finished: bool,
     /// How it ended, once [`Launched::stop`] ran: read by whoever outlives the
-    /// sampler thread that owns this (the dashboard's final report).
+    /// session thread that owns this (the dashboard's final report).
     final_end: Arc<OnceLock<RunEnd>>,
     /// The probes of a Python command, read at each poll; removed on drop,
     /// after the command was stopped.

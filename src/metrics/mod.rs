@@ -3,7 +3,7 @@
 //!
 //! The contract:
 //! - Every snapshot the sampler makes passes through [`Exporter::publish`]
-//!   (the metrics tap of `record::Taps`), on the sampler's thread, in the
+//!   (the metrics tap of `record::Taps`), on the session's thread, in the
 //!   dashboard and headless alike. It turns the snapshot into a bounded
 //!   [`frame::Frame`] (the top N threads, the rest summed) and publishes it
 //!   on a `tokio::sync::watch` channel where the newest replaces the one
@@ -26,7 +26,6 @@
 //! The collector writes exactly what the newest snapshot holds, and a
 //! value the snapshot does not know is left out, never written as 0.
 
-pub mod agent;
 mod encode;
 mod frame;
 mod serve;
@@ -54,28 +53,6 @@ pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     text.parse().map_err(|_| {
         format!("`{text}` is not PORT, IP:PORT or [IPv6]:PORT (e.g. 9464 or 127.0.0.1:9464)")
     })
-}
-
-/// The endpoint `cli` asks for, bound and served; `None` without
-/// `--metrics`. A command that does not sample (`list`, `replay`, ...) with
-/// `--metrics` is a usage error.
-pub fn for_command(cli: &crate::cli::Cli) -> Result<Option<Exporter>> {
-    use crate::cli::Command;
-    let Some(addr) = cli.metrics else {
-        return Ok(None);
-    };
-    let samples = matches!(
-        cli.command,
-        None | Some(Command::Demo(_) | Command::Compare(_) | Command::Watch(_) | Command::Run(_))
-    );
-    if !samples {
-        return Err(crate::cli::UsageError(
-            "--metrics works with the commands that sample: the dashboard, demo, compare, watch and run"
-                .to_owned(),
-        )
-        .into());
-    }
-    Exporter::start(addr, cli.metrics_top).map(Some)
 }
 
 /// The `/metrics` endpoint of this run: the newest frame, shared with the

@@ -6,7 +6,7 @@
 //! `Snapshot` per line exactly as the sampler made it, written and flushed
 //! as it is made, so a recording cut short (corescope killed, the disk full)
 //! is still good up to its last whole line. Both files are written by the
-//! sampler's thread (`Sampler::sample`), never by the screen's, and each
+//! session's thread (`Session::sample`), never by the screen's, and each
 //! line costs one `write`.
 //!
 //! This module owns the file formats; it never draws and never samples.
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::UsageError;
+use crate::error::UsageError;
 use crate::snapshot::Snapshot;
 
 pub use self::csv::CsvTimeline;

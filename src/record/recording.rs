@@ -87,6 +87,12 @@ impl Recording {
         self.entries[index.min(self.entries.len() - 1)].elapsed
     }
 
+    /// How long the recorded run lasts: when its last snapshot was taken.
+    #[must_use]
+    pub fn length(&self) -> Duration {
+        self.elapsed(self.len() - 1)
+    }
+
     /// The sequence number of the last snapshot.
     #[must_use]
     pub fn last_seq(&self) -> u64 {

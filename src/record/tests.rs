@@ -9,7 +9,7 @@ use std::time::Duration;
 use corescope_demos::demos::race::RaceOutcome;
 
 use super::*;
-use crate::cli::UsageError;
+use crate::error::UsageError;
 use crate::model::fixtures::{demo_snapshot, snapshot, thread};
 
 /// A scratch directory of this test's own, emptied first.

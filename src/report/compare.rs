@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use corescope_demos::catalog::Kind;
 
-use crate::compare::{ComparePlan, CompareRow};
+use crate::snapshot::compare::{ComparePlan, CompareRow};
 
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]

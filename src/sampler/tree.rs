@@ -335,7 +335,7 @@ impl TreeReader {
     fn first_processes(&self) -> VecDeque<(i32, Option<i32>)> {
         let mut queue = VecDeque::from([(self.root, None)]);
         if let Some(adopter) = self.adopter {
-            let orphans = crate::launch::guardian::children(adopter);
+            let orphans = super::children(adopter);
             queue.extend(orphans.into_iter().map(|pid| (pid, None)));
         }
         queue

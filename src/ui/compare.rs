@@ -12,9 +12,9 @@ use corescope_widgets::{Notes, Theme};
 
 use super::chrome::{render_cores, render_footer, title_bar};
 use crate::app::App;
-use crate::compare::{CompareRow, CompareSample, MODES};
 use crate::hits::Hits;
 use crate::snapshot::Snapshot;
+use crate::snapshot::compare::{CompareRow, CompareSample, MODES};
 
 /// What a room should notice, whatever the workload.
 const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker busy; the GIL \

@@ -243,7 +243,7 @@ fn the_legends_say_what_the_marks_mean_in_every_theme() {
 }
 
 fn compare_app() -> App {
-    use crate::compare::{ComparePlan, CompareRow, CompareSample};
+    use crate::snapshot::compare::{ComparePlan, CompareRow, CompareSample};
     use corescope_demos::catalog::Kind;
     let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
         mode,

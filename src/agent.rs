@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, sleep_until};
 
-use crate::cli::UsageError;
 use crate::config::Settings;
+use crate::error::UsageError;
 use crate::sampler::machine::MachineReader;
 
 /// Runs the agent per `settings` (which must hold the `--metrics`

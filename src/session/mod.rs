@@ -1,0 +1,301 @@
+//! The session: what one corescope run watches and runs, tick after tick.
+//!
+//! A session owns the run: one [`Workload`] (nothing of its own, a demo, a
+//! comparison or a launched command), the recorders its snapshots go to
+//! (`record::Taps`), and the [`Sampler`] that reads the system. At each tick
+//! it samples the workload's probes, asks the sampler for a reading, and
+//! assembles the immutable `Snapshot`. In the dashboard it runs on its own
+//! thread ([`SessionHandle`]); headless reports call [`Session::sample`]
+//! directly.
+
+mod thread;
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use corescope_demos::config::DemoConfig;
+use corescope_demos::host::{DemoCommand, DemoHost};
+use corescope_demos::run::Rounds;
+
+use crate::compare::Comparison;
+use crate::launch::Launched;
+use crate::record::Taps;
+use crate::sampler::Sampler;
+use crate::snapshot::Snapshot;
+use crate::snapshot::compare::{ComparePlan, ModeName};
+
+pub use thread::{NewestSnapshot, POLL_BETWEEN_TICKS, SessionCommand, SessionHandle};
+
+/// What corescope runs in the tree it watches.
+enum Workload {
+    /// Nothing of its own: a process watched, or corescope's own tree
+    /// between two demos.
+    Idle,
+    /// A demo asked for that could not start, with why.
+    NotStarted(String),
+    /// A demo, round after round (or once, headless).
+    Demo(DemoHost),
+    /// A comparison, one mode after the other, advanced at every sample,
+    /// with the mode under way at the last sample.
+    Comparison(Comparison, Option<ModeName>),
+    /// A command corescope started and owns (dropping it stops the command).
+    Command(Launched),
+}
+
+/// One run: its workload, its recorders, and the sampler reading its tree.
+pub struct Session {
+    sampler: Sampler,
+    workload: Workload,
+    /// Where every snapshot is also written (`--record`, `--csv`, `--metrics`).
+    taps: Taps,
+    started: Instant,
+    last: Option<Instant>,
+    seq: u64,
+}
+
+impl Session {
+    fn with(sampler: Sampler, workload: Workload) -> Self {
+        Self {
+            sampler,
+            workload,
+            taps: Taps::default(),
+            started: Instant::now(),
+            last: None,
+            seq: 0,
+        }
+    }
+
+    /// A session watching the tree under `pid`. Fails with a clear message
+    /// when no such process exists.
+    pub fn watch(pid: i32) -> Result<Self> {
+        Ok(Self::with(Sampler::new(pid)?, Workload::Idle))
+    }
+
+    /// A session on corescope's own process tree (demos run inside it).
+    pub fn for_own_process() -> Result<Self> {
+        Ok(Self::with(Sampler::for_own_process()?, Workload::Idle))
+    }
+
+    /// A session on corescope's own tree, running `demo` inside it.
+    pub fn for_demo(demo: DemoHost) -> Result<Self> {
+        Ok(Self::with(
+            Sampler::for_own_process()?,
+            Workload::Demo(demo),
+        ))
+    }
+
+    /// A session on corescope's own tree, running `comparison` inside it,
+    /// one mode after the other, advanced at every sample.
+    pub fn for_comparison(comparison: Comparison) -> Result<Self> {
+        Ok(Self::with(
+            Sampler::for_own_process()?,
+            Workload::Comparison(comparison, None),
+        ))
+    }
+
+    /// A session on the tree of a command corescope started, which it owns
+    /// from now on (dropping the session stops the command). Orphans of the
+    /// command (handed to its guardian) are in the tree too.
+    pub fn for_command(launched: Launched) -> Result<Self> {
+        let mut sampler = Sampler::new(launched.pid())?;
+        sampler.adopt_orphans_of(launched.guardian_pid());
+        Ok(Self::with(sampler, Workload::Command(launched)))
+    }
+
+    /// Writes every snapshot from now on to `taps` (`--record`, `--csv`).
+    #[must_use]
+    pub fn record_to(mut self, taps: Taps) -> Self {
+        self.taps = taps;
+        self
+    }
+
+    /// Why writing the recording or the CSV file stopped, if it did.
+    #[must_use]
+    pub fn record_error(&self) -> Option<&str> {
+        self.taps.error()
+    }
+
+    /// Stops the demo or comparison running, if any (a command is left
+    /// running: the session watches it to its end).
+    fn stop_workload(&mut self) {
+        match &mut self.workload {
+            Workload::Demo(demo) => demo.stop(),
+            Workload::Comparison(comparison, _) => comparison.stop(),
+            Workload::Command(_) => return,
+            Workload::Idle | Workload::NotStarted(_) => {}
+        }
+        self.workload = Workload::Idle;
+    }
+
+    /// Runs `config` from now on (round after round), stopping any demo that
+    /// ran before; a demo that cannot start shows as a failed run. A session
+    /// watching a command runs no demo.
+    pub fn start_demo(&mut self, config: DemoConfig) {
+        if matches!(self.workload, Workload::Command(_)) {
+            return;
+        }
+        self.stop_workload();
+        // A new demo (a lesson step) is a new run: its peaks are its own.
+        self.sampler.reset_peaks();
+        self.workload = match DemoHost::start(config, Rounds::Repeat) {
+            Ok(host) => Workload::Demo(host),
+            Err(err) => Workload::NotStarted(format!("{err:#}")),
+        };
+    }
+
+    /// Stops the demo running, if any; its threads and processes end first.
+    pub fn stop_demo(&mut self) {
+        if matches!(self.workload, Workload::Demo(_) | Workload::NotStarted(_)) {
+            self.stop_workload();
+        }
+    }
+
+    /// Stops the comparison under way and starts `plan` from its first
+    /// mode; a plan that cannot run leaves the one shown stopped, with why.
+    pub fn restart_comparison(&mut self, plan: ComparePlan) {
+        if let Workload::Comparison(running, _) = &mut self.workload {
+            running.stop();
+        }
+        match Comparison::new(plan) {
+            Ok(comparison) => {
+                if !matches!(self.workload, Workload::Command(_)) {
+                    self.stop_workload();
+                    self.workload = Workload::Comparison(comparison, None);
+                }
+            }
+            Err(err) => {
+                if let Workload::Comparison(running, _) = &mut self.workload {
+                    running.fail(format!("{err:#}"));
+                }
+            }
+        }
+    }
+
+    /// The comparison this session runs, if any.
+    pub const fn comparison_mut(&mut self) -> Option<&mut Comparison> {
+        match &mut self.workload {
+            Workload::Comparison(comparison, _) => Some(comparison),
+            _ => None,
+        }
+    }
+
+    /// The command this session watches, if corescope started it.
+    pub const fn command_mut(&mut self) -> Option<&mut Launched> {
+        match &mut self.workload {
+            Workload::Command(launched) => Some(launched),
+            _ => None,
+        }
+    }
+
+    /// The demo this session runs, if any.
+    #[must_use]
+    pub const fn demo(&self) -> Option<&DemoHost> {
+        match &self.workload {
+            Workload::Demo(demo) => Some(demo),
+            _ => None,
+        }
+    }
+
+    /// The demo this session runs, to steer it.
+    pub const fn demo_mut(&mut self) -> Option<&mut DemoHost> {
+        match &mut self.workload {
+            Workload::Demo(demo) => Some(demo),
+            _ => None,
+        }
+    }
+
+    /// Applies `command` to the demo running, if any. A restart or another
+    /// mode is a new run: the peaks start over with it.
+    pub fn steer_demo(&mut self, command: DemoCommand) {
+        let Workload::Demo(demo) = &mut self.workload else {
+            return;
+        };
+        demo.apply(command);
+        if matches!(command, DemoCommand::Restart | DemoCommand::NextMode) {
+            self.sampler.reset_peaks();
+        }
+    }
+
+    /// The PID at the root of the watched tree.
+    #[must_use]
+    pub const fn root_pid(&self) -> i32 {
+        self.sampler.root_pid()
+    }
+
+    /// True once the watched tree's root has exited, so that the last sample
+    /// can be taken at the exit; cheap enough to ask every few milliseconds.
+    pub fn root_exited(&mut self) -> bool {
+        self.sampler.root_exited()
+    }
+
+    /// Between two ticks: see [`Sampler::poll_between_ticks`].
+    pub fn poll_between_ticks(&mut self) {
+        self.sampler.poll_between_ticks();
+    }
+
+    /// Starts a new run of the tree: its peaks and exited counts start over.
+    pub fn reset_peaks(&mut self) {
+        self.sampler.reset_peaks();
+    }
+
+    /// Reads everything now and returns the snapshot.
+    pub fn sample(&mut self) -> Snapshot {
+        let now = Instant::now();
+        // The demo first: its probes and the threads they name should be as
+        // close in time as one tick allows.
+        let demo = match &self.workload {
+            Workload::Comparison(comparison, _) => comparison.demo_sample(),
+            Workload::Demo(demo) => Some(demo.sample()),
+            Workload::Idle | Workload::NotStarted(_) | Workload::Command(_) => None,
+        };
+        let reading = self.sampler.read();
+        // After the tree: a command that just ended was seen as a zombie, with
+        // its CPU time, before this reaps it.
+        let run = self.command_mut().map(Launched::poll);
+        let notice = match &self.workload {
+            Workload::NotStarted(why) => Some(why.clone()),
+            _ => None,
+        }
+        .or_else(|| self.taps.error().map(str::to_owned))
+        .or_else(|| self.demo().and_then(DemoHost::notice).map(str::to_owned));
+        let snapshot = Snapshot {
+            seq: self.seq,
+            elapsed: now.duration_since(self.started),
+            interval: self.last.map(|last| now.duration_since(last)),
+            cores: reading.cores,
+            memory: reading.memory,
+            load_average: reading.load_average,
+            target: reading.target,
+            demo,
+            compare: None,
+            notice,
+            run,
+        };
+        self.seq += 1;
+        self.last = Some(now);
+        let snapshot = match &mut self.workload {
+            // The comparison sees this snapshot's memory figures and may end
+            // one mode and start the next; the snapshot then says where it is.
+            Workload::Comparison(comparison, mode) => {
+                comparison.step(&snapshot);
+                let progress = comparison.sample();
+                // Each mode is a run of its own: its peaks start over.
+                if progress.running != *mode {
+                    *mode = progress.running;
+                    self.sampler.reset_peaks();
+                }
+                Snapshot {
+                    compare: Some(progress),
+                    ..snapshot
+                }
+            }
+            _ => snapshot,
+        };
+        self.taps.write(&snapshot);
+        snapshot
+    }
+}
+
+#[cfg(test)]
+mod tests;

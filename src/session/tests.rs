@@ -1,0 +1,139 @@
+//! The session's tests: snapshots number themselves, each run starts the
+//! peaks over, the thread publishes the newest tick.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use corescope_demos::config::DemoConfig;
+use corescope_demos::host::DemoCommand;
+
+use super::*;
+use crate::snapshot::compare::ComparePlan;
+
+#[test]
+fn consecutive_snapshots_number_and_time_themselves() {
+    let mut session = Session::for_own_process().expect("self");
+    let first = session.sample();
+    std::thread::sleep(Duration::from_millis(30));
+    let second = session.sample();
+    assert_eq!((first.seq, second.seq), (0, 1));
+    assert_eq!(first.interval, None);
+    let interval = second.interval.expect("interval");
+    assert!(interval >= Duration::from_millis(30));
+    assert!(second.elapsed >= interval);
+    assert!(!second.cores.is_empty());
+    assert!(second.memory.is_some_and(|m| m.used_bytes <= m.total_bytes));
+}
+
+/// The next snapshot published after the one last taken.
+fn next_snapshot(rx: &mut tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>) -> Arc<Snapshot> {
+    loop {
+        futures::executor::block_on(rx.changed()).expect("the session runs");
+        if let Some(snapshot) = rx.borrow_and_update().clone() {
+            return snapshot;
+        }
+    }
+}
+
+#[test]
+fn a_new_demo_a_restart_and_a_mode_switch_each_start_the_peaks_over() {
+    let spec = corescope_demos::registry::find("threads").expect("threads demo");
+    let mut session = Session::for_own_process().expect("self");
+    let first = session.sample().target.epoch;
+    session.start_demo(DemoConfig::defaults(spec));
+    let started = session.sample().target;
+    assert_eq!(started.epoch, first + 1, "a new demo is a new run");
+    assert!(started.threads_peak >= started.threads.len());
+    session.steer_demo(DemoCommand::Slower);
+    assert_eq!(
+        session.sample().target.epoch,
+        first + 1,
+        "slower is the same run"
+    );
+    session.steer_demo(DemoCommand::Restart);
+    let restarted = session.sample().target;
+    assert_eq!(restarted.epoch, first + 2);
+    assert_eq!(
+        restarted.threads_peak,
+        restarted.threads.len(),
+        "the peak of the restarted run is what it has seen: one sample"
+    );
+    session.steer_demo(DemoCommand::NextMode);
+    assert_eq!(session.sample().target.epoch, first + 3);
+    session.reset_peaks();
+    assert_eq!(session.sample().target.epoch, first + 4);
+    session.stop_demo();
+}
+
+#[test]
+fn each_mode_of_a_comparison_is_a_run_of_its_own() {
+    let plan = ComparePlan {
+        kind: corescope_demos::catalog::Kind::Io,
+        workers: 1,
+        tasks: 1,
+        work_ms: 1,
+    };
+    let comparison = Comparison::new(plan).expect("plan");
+    let mut session = Session::for_comparison(comparison).expect("self");
+    let mut modes_and_epochs = Vec::new();
+    for _ in 0..2_000 {
+        let snapshot = session.sample();
+        let running = snapshot.compare.and_then(|c| c.running);
+        if modes_and_epochs
+            .last()
+            .is_none_or(|(mode, _)| *mode != running)
+        {
+            modes_and_epochs.push((running, snapshot.target.epoch));
+        }
+        if session.comparison_mut().is_some_and(|c| c.is_finished()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Each mode's first snapshot was taken as it started; the next
+    // ones carry a new epoch.
+    let epochs: Vec<u64> = modes_and_epochs.iter().map(|(_, epoch)| *epoch).collect();
+    assert!(modes_and_epochs.len() >= 3, "{modes_and_epochs:?}");
+    assert!(
+        epochs.windows(2).all(|pair| pair[1] > pair[0]),
+        "every mode change starts a new run: {modes_and_epochs:?}"
+    );
+}
+
+#[test]
+fn the_thread_delivers_ticks_and_stops_when_dropped() {
+    let (tx, mut rx) = tokio::sync::watch::channel(None);
+    let session = Session::for_own_process().expect("self");
+    let handle = SessionHandle::spawn(session, Duration::from_millis(50), tx).expect("spawn");
+    let first = next_snapshot(&mut rx);
+    let second = next_snapshot(&mut rx);
+    assert!(
+        second.seq > first.seq,
+        "expected a later tick after seq {}, got seq {}",
+        first.seq,
+        second.seq
+    );
+    handle.send(SessionCommand::SetInterval(Duration::from_millis(60)));
+    drop(handle);
+}
+
+#[test]
+fn a_stalled_screen_gets_the_newest_tick_not_a_backlog() {
+    let (tx, mut rx) = tokio::sync::watch::channel(None);
+    let session = Session::for_own_process().expect("self");
+    let _handle = SessionHandle::spawn(session, Duration::from_millis(10), tx).expect("spawn");
+    // The screen takes nothing while the sampler makes five ticks.
+    let ticked = |rx: &tokio::sync::watch::Receiver<Option<Arc<Snapshot>>>| {
+        rx.borrow().as_ref().is_some_and(|s| s.seq >= 5)
+    };
+    while !ticked(&rx) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let first_frame = next_snapshot(&mut rx);
+    assert!(
+        first_frame.seq >= 5,
+        "expected the first snapshot after the stall to be the newest (seq 5 or \
+         later), got seq {}",
+        first_frame.seq
+    );
+}
