@@ -249,7 +249,7 @@ impl Launched {
                 .as_mut()
                 .map_or_else(|| Arc::from(Vec::new()), OutputTail::lines),
             exit: self.exit.clone(),
-            python: self.probes.as_ref().map(ProbeDir::read),
+            python: self.probes.as_mut().map(ProbeDir::read),
         }
     }
 
