@@ -391,3 +391,55 @@ fn threads_and_processes_show_their_python_names_and_nothing_else() {
         );
     }
 }
+
+#[test]
+fn the_probes_directory_goes_away_when_corescope_is_killed() {
+    let path = program(
+        "killed.py",
+        "import os, sys, time\n\
+         print(os.environ['PYTHONPATH'].split(':')[0], flush=True)\n\
+         time.sleep(120)\n",
+    );
+    let log = scratch("killed.log");
+    let _ = std::fs::remove_file(&log);
+    let child = command()
+        .args(["run", "--headless", "--log"])
+        .arg(&log)
+        .arg("--")
+        .arg(common::python_executable())
+        .arg(&path)
+        .env_remove("PYTHONPATH")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start corescope");
+    let mut corescope = common::Guarded(child);
+    let mut dir = String::new();
+    assert!(
+        common::wait_until(common::DEADLINE, || {
+            dir = std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            !dir.is_empty()
+        }),
+        "expected the program to print its probes directory in {}",
+        log.display()
+    );
+    let dir = PathBuf::from(dir);
+    assert!(
+        dir.join("sitecustomize.py").is_file(),
+        "expected the probes in {}",
+        dir.display()
+    );
+    corescope.0.kill().expect("SIGKILL corescope");
+    let _ = corescope.0.wait();
+    assert!(
+        common::wait_until(common::DEADLINE, || !dir.exists()),
+        "expected corescope's guardian to remove the probes directory {} once corescope was killed; it holds {:?}",
+        dir.display(),
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+}

@@ -23,6 +23,7 @@
 pub mod exec;
 pub mod guardian;
 pub(crate) mod log_file;
+pub mod orphaned_dir;
 pub mod output;
 
 use std::ffi::OsString;
@@ -153,6 +154,10 @@ impl Launched {
             .arg(STOP_GRACE.as_millis().to_string());
         if lifetime == Lifetime::KeepAfterExit {
             spawn.arg("--keep");
+        }
+        if let Some(dir) = &probes {
+            // Removed by the guardian should corescope die without removing it.
+            spawn.arg("--remove-dir").arg(dir.path());
         }
         spawn
             .arg("--")
