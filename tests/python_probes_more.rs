@@ -443,3 +443,33 @@ fn the_probes_directory_goes_away_when_corescope_is_killed() {
         std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
     );
 }
+
+#[test]
+fn the_thread_table_shows_python_thread_names() {
+    if !common::tmux_available() {
+        eprintln!("skipped: no tmux");
+        return;
+    }
+    // The kernel knows these threads as python3: only the probes can name them.
+    let path = program(
+        "named_live.py",
+        "import threading, time\n\
+         for name in ('fetcher-a', 'fetcher-b'):\n\
+         \x20   threading.Thread(target=time.sleep, args=(60,), name=name, daemon=True).start()\n\
+         time.sleep(60)\n",
+    );
+    let log = scratch("named_live.log");
+    let tmux = common::Tmux::start("python-names", 120, 40);
+    tmux.type_line(&format!(
+        "{} run --log {} -- {} {path}",
+        common::bin(),
+        log.display(),
+        common::python_executable(),
+    ));
+    tmux.wait_for("probes on");
+    tmux.wait_for("fetcher-a");
+    tmux.wait_for("fetcher-b");
+    tmux.wait_for("MainThread");
+    tmux.send(&["q"]);
+    tmux.wait_gone("probes on");
+}
