@@ -473,3 +473,37 @@ fn the_thread_table_shows_python_thread_names() {
     tmux.send(&["q"]);
     tmux.wait_gone("probes on");
 }
+
+#[test]
+fn the_programs_view_of_the_probed_classes_is_unchanged() {
+    // isinstance of the standard library's own objects (made bare), the
+    // program's subclasses made anywhere, and what they print.
+    let path = program(
+        "classes.py",
+        "import threading, queue, functools\n\
+         import concurrent.futures as cf\n\
+         class MyEvent(threading.Event):\n\
+         \x20   def hello(self):\n\
+         \x20       return 'hi'\n\
+         class MyCond(threading.Condition):\n\
+         \x20   pass\n\
+         q = queue.Queue()\n\
+         print(isinstance(q.not_empty, threading.Condition), isinstance(threading.Thread()._started, threading.Event))\n\
+         print(isinstance(threading.Condition(), MyCond), isinstance(MyCond(), threading.Condition))\n\
+         print(functools.partial(MyEvent)().hello(), issubclass(MyEvent, threading.Event))\n\
+         print(isinstance(threading.Semaphore(), threading.Semaphore), isinstance(threading.BoundedSemaphore(), threading.Semaphore))\n\
+         print(threading.Barrier(1).wait(), isinstance(cf.ThreadPoolExecutor(1), cf.ThreadPoolExecutor))\n",
+    );
+    for python in pythons() {
+        let on = run("classes", &[], &python, &[&path]);
+        let off = run("classes-off", &["--no-probes"], &python, &[&path]);
+        assert_eq!(
+            on.log, off.log,
+            "{python}: the program prints the same with probes as without"
+        );
+        assert_eq!(
+            off.log, "True True\nFalse True\nhi True\nTrue True\n0 True\n",
+            "{python}"
+        );
+    }
+}

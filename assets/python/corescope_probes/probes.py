@@ -482,8 +482,22 @@ def _published(cls, type_name):
     return cls
 
 
+class _StandsFor(type):
+    """The metaclass of a probe class that the standard library's own
+    objects are not instances of (made inside it, they stay bare): to
+    `isinstance`, those are instances of the probe class that took the bare
+    class's place (`threading.Condition`), as they were before it did. Its
+    subclasses, the program's, keep the usual check."""
+
+    def __instancecheck__(cls, obj):
+        if type.__instancecheck__(cls, obj):
+            return True
+        bare = cls.__dict__.get("_bare_class")
+        return bare is not None and isinstance(obj, bare)
+
+
 def _condition_class(base):
-    class Condition(base, _Probe):
+    class Condition(base, _Probe, metaclass=_StandsFor):
         """threading.Condition, counted: waits (each timed: a wait by nature),
         notify calls and the waiters they notified, under the Condition's
         own lock (its caller holds it). Its own lock, when it makes one, is a
@@ -493,17 +507,24 @@ def _condition_class(base):
 
         def __new__(cls, *args, **kwargs):
             name = _site()
-            if name is None:
+            if name is None and cls is Condition:
                 return base(*args, **kwargs)
             self = base.__new__(cls)
             self._probe_name = name
             return self
 
         def __init__(self, lock=None):
+            name = self._probe_name
+            if name is None:
+                # A subclass of the program's made inside the standard
+                # library: itself, uncounted.
+                self._w = _DUMMY
+                base.__init__(self, lock)
+                return
             if lock is None:
-                lock = RLock._named(self._probe_name, "Condition")
+                lock = RLock._named(name, "Condition")
             base.__init__(self, lock)
-            self._probe_bind(CONDITION, _new_key(), self._probe_name, "Condition")
+            self._probe_bind(CONDITION, _new_key(), name, "Condition")
 
         def wait(self, timeout=None):
             w = self._w
@@ -539,17 +560,18 @@ def _condition_class(base):
             w[COUNT_B] += 1
             w[EXTRA] += woken
 
+    Condition._bare_class = base
     return _published(Condition, "Condition")
 
 
 def _event_class(base):
-    class Event(base, _Probe):
+    class Event(base, _Probe, metaclass=_StandsFor):
         """threading.Event, counted under its own Condition: sets, clears,
         waits, waiters; only a wait that blocks is timed."""
 
         def __new__(cls, *args, **kwargs):
             name = _site()
-            if name is None:
+            if name is None and cls is Event:
                 return base(*args, **kwargs)
             self = base.__new__(cls)
             self._probe_name = name
@@ -557,6 +579,9 @@ def _event_class(base):
 
         def __init__(self):
             base.__init__(self)
+            if self._probe_name is None:
+                self._w = _DUMMY
+                return
             self._probe_bind(EVENT, _new_key(), self._probe_name, "Event")
 
         def set(self):
@@ -596,20 +621,21 @@ def _event_class(base):
                         w[SENTINELS] += 1
                 return signaled
 
+    Event._bare_class = base
     return _published(Event, "Event")
 
 
 def _barrier_class(base):
     from threading import BrokenBarrierError
 
-    class Barrier(base, _Probe):
+    class Barrier(base, _Probe, metaclass=_StandsFor):
         """threading.Barrier, counted in its own hooks, which run under its
         lock: arrivals, trips, threads arrived and not yet gone (never more
         than its parties), broken waits; the last arrival reads no clock."""
 
         def __new__(cls, *args, **kwargs):
             name = _site()
-            if name is None:
+            if name is None and cls is Barrier:
                 return base(*args, **kwargs)
             self = base.__new__(cls)
             self._probe_name = name
@@ -617,6 +643,9 @@ def _barrier_class(base):
 
         def __init__(self, parties, action=None, timeout=None):
             base.__init__(self, parties, action, timeout)
+            if self._probe_name is None:
+                self._w = _DUMMY
+                return
             w = self._probe_bind(BARRIER, _new_key(), self._probe_name, "Barrier")
             w[CAPACITY] = parties
 
@@ -654,6 +683,7 @@ def _barrier_class(base):
                     self._w[SENTINELS] += 1
                 raise
 
+    Barrier._bare_class = base
     return _published(Barrier, "Barrier")
 
 
@@ -746,7 +776,7 @@ def _executor_class(base, type_name):
 def _semaphore_class(base, type_name):
     bounded = "Bounded" in type_name
 
-    class Probed(base, _Probe):
+    class Probed(base, _Probe, metaclass=_StandsFor):
         """A threading semaphore, counted: acquires, waits, in use, waiters."""
 
         def __new__(cls, *args, **kwargs):
@@ -826,6 +856,7 @@ def _semaphore_class(base, type_name):
         def __exit__(self, *exc):
             self.release()
 
+    Probed._bare_class = base
     return _published(Probed, type_name)
 
 
