@@ -151,6 +151,10 @@ pub struct GuardArgs {
     /// Leave what the command left running until corescope ends.
     #[arg(long)]
     pub keep: bool,
+    /// A directory of corescope's (a Python program's probes) to remove at
+    /// the end if corescope died meanwhile.
+    #[arg(long)]
+    pub remove_dir: Option<std::path::PathBuf>,
     /// The command and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<OsString>,

@@ -212,12 +212,16 @@ fn helper_process(command: Option<&Command>) -> Option<i32> {
         // About to become a `run` command: it must not inherit anything of ours.
         Command::Exec(exec) => launch::exec::exec_main(exec.parent, &exec.command),
         // Between corescope and a `run` command, until everything it started has ended.
-        Command::Guard(guard) => launch::guardian::guard_main(
-            guard.parent,
-            Duration::from_millis(guard.grace_ms),
-            guard.keep,
-            &guard.command,
-        ),
+        Command::Guard(guard) => {
+            let code = launch::guardian::guard_main(
+                guard.parent,
+                Duration::from_millis(guard.grace_ms),
+                guard.keep,
+                &guard.command,
+            );
+            launch::orphaned_dir::remove_if_orphaned(guard.parent, guard.remove_dir.as_deref());
+            code
+        }
         _ => return None,
     })
 }

@@ -23,6 +23,7 @@
 pub mod exec;
 pub mod guardian;
 pub(crate) mod log_file;
+pub mod orphaned_dir;
 pub mod output;
 
 use std::ffi::OsString;
@@ -154,6 +155,10 @@ impl Launched {
         if lifetime == Lifetime::KeepAfterExit {
             spawn.arg("--keep");
         }
+        if let Some(dir) = &probes {
+            // Removed by the guardian should corescope die without removing it.
+            spawn.arg("--remove-dir").arg(dir.path());
+        }
         spawn
             .arg("--")
             .args(command)
@@ -249,7 +254,7 @@ impl Launched {
                 .as_mut()
                 .map_or_else(|| Arc::from(Vec::new()), OutputTail::lines),
             exit: self.exit.clone(),
-            python: self.probes.as_ref().map(ProbeDir::read),
+            python: self.probes.as_mut().map(ProbeDir::read),
         }
     }
 

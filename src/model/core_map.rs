@@ -25,8 +25,11 @@ pub const MAX_LANES: usize = 4096;
 pub struct CoreLane {
     /// The process the thread belongs to.
     pub pid: i32,
-    /// The thread's name when last seen.
+    /// The thread's name when last seen: the one its runtime gave (a
+    /// Python thread's) once it gave one, else the kernel's.
     pub name: String,
+    /// Its runtime gave it a name.
+    runtime_named: bool,
     /// Where it ran, oldest tick first.
     pub cells: RingBuffer<Option<CoreCell>>,
     /// Ticks since it was last seen alive (0: in the latest snapshot).
@@ -48,14 +51,28 @@ impl CoreMap {
             }
             lane.gone_for += gaps + 1;
         }
+        let names = snapshot
+            .run
+            .as_ref()
+            .and_then(|run| run.python.as_ref())
+            .map(|python| &python.names);
         for thread in &snapshot.target.threads {
             let lane = self.lanes.entry(thread.tid).or_insert_with(|| CoreLane {
                 pid: thread.pid,
                 name: String::new(),
+                runtime_named: false,
                 cells: RingBuffer::new(CORE_MAP_LEN),
                 gone_for: 0,
             });
-            lane.name.clone_from(&thread.name);
+            match names.and_then(|n| n.thread(thread.pid, thread.tid)) {
+                Some(name) => {
+                    name.clone_into(&mut lane.name);
+                    lane.runtime_named = true;
+                }
+                // An ending thread is no longer named: it keeps its name.
+                None if lane.runtime_named => {}
+                None => lane.name.clone_from(&thread.name),
+            }
             lane.gone_for = 0;
             lane.cells.push(cell_of(thread));
         }
@@ -150,6 +167,44 @@ mod tests {
         assert_eq!(
             map.exited().iter().map(|(t, _)| *t).collect::<Vec<_>>(),
             [2]
+        );
+    }
+
+    #[test]
+    fn a_lane_keeps_the_python_name_its_thread_had() {
+        let mut map = CoreMap::default();
+        let named = |named: bool| {
+            let mut snap = snapshot(0, [0.0, 0.0], vec![thread(7, "python3", 5.0, 'R')]);
+            let mut python = crate::python_probes::PythonProbes::default();
+            if named {
+                python.names.threads.insert(
+                    7,
+                    crate::python_probes::TaskName {
+                        pid: snap.target.threads[0].pid,
+                        name: "worker-1".to_owned(),
+                    },
+                );
+            }
+            snap.run = Some(crate::snapshot::RunSample {
+                log: None,
+                output: std::sync::Arc::from(Vec::new()),
+                exit: None,
+                python: Some(python),
+            });
+            snap
+        };
+        map.ingest(
+            &snapshot(0, [0.0, 0.0], vec![thread(7, "python3", 5.0, 'R')]),
+            0,
+        );
+        assert_eq!(map.lane(7).map(|l| l.name.as_str()), Some("python3"));
+        map.ingest(&named(true), 0);
+        map.ingest(&named(false), 0);
+        map.ingest(&snapshot(3, [0.0, 0.0], vec![]), 0);
+        assert_eq!(
+            map.exited().first().map(|(_, l)| l.name.as_str()),
+            Some("worker-1"),
+            "the exited lane keeps the Python name, even past its last named tick"
         );
     }
 

@@ -28,6 +28,21 @@ pub struct PythonProbes {
     pub semaphores: Vec<ProbeSemaphore>,
     /// Queues (`queue`'s and multiprocessing's).
     pub queues: Vec<ProbeQueue>,
+    /// `threading.Event`s.
+    #[serde(default)]
+    pub events: Vec<ProbeEvent>,
+    /// `threading.Barrier`s.
+    #[serde(default)]
+    pub barriers: Vec<ProbeBarrier>,
+    /// `threading.Condition`s' waits and notifies (their locks are in `locks`).
+    #[serde(default)]
+    pub conditions: Vec<ProbeCondition>,
+    /// `concurrent.futures` executors.
+    #[serde(default)]
+    pub executors: Vec<ProbeExecutor>,
+    /// The Python names of the program's threads and processes.
+    #[serde(default)]
+    pub names: super::names::RuntimeNames,
 }
 
 /// Whether the probes run.
@@ -137,6 +152,119 @@ pub struct ProbeQueue {
     pub sentinels: u64,
 }
 
+/// One `threading.Event`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeEvent {
+    /// `ready (gate.py:5)`.
+    pub name: String,
+    /// `Event`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Processes that used it.
+    pub processes: usize,
+    /// Whether its flag is set now (in the process that last changed it, for
+    /// one made before a fork: each process has its own copy).
+    pub is_set: bool,
+    /// `set()` calls.
+    pub sets: u64,
+    /// `clear()` calls.
+    pub clears: u64,
+    /// `wait()` calls.
+    pub waits: u64,
+    /// Threads blocked in `wait()` now.
+    pub waiters: u64,
+    /// Most threads blocked in `wait()` at once (in one process).
+    pub peak_waiters: u64,
+    /// Waits that ended by their timeout.
+    pub timeouts: u64,
+    /// The waits that blocked (a wait on a set flag returns at once, untimed).
+    pub wait_ns: Spread,
+}
+
+/// One `threading.Barrier`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeBarrier {
+    /// `barrier (phases.py:9)`.
+    pub name: String,
+    /// `Barrier`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Processes that used it.
+    pub processes: usize,
+    /// Threads it waits for.
+    pub parties: u64,
+    /// Threads arrived and not yet gone now (at most `parties`).
+    pub waiting: u64,
+    /// Most threads arrived at once (`parties` once it tripped).
+    pub peak_waiting: u64,
+    /// `wait()` calls that arrived.
+    pub arrivals: u64,
+    /// Times it tripped (released its parties).
+    pub trips: u64,
+    /// Waits that raised `BrokenBarrierError`.
+    pub broken: u64,
+    /// The waits of every arrival but the last of each trip.
+    pub wait_ns: Spread,
+}
+
+/// One `threading.Condition`: its waits and notifies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeCondition {
+    /// `cond (buffer.py:7)`: the same name as its lock's row in `locks`.
+    pub name: String,
+    /// `Condition`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Processes that used it.
+    pub processes: usize,
+    /// `wait()` calls (`wait_for` waits once per check that failed).
+    pub waits: u64,
+    /// `notify()` and `notify_all()` calls.
+    pub notifies: u64,
+    /// Waiting threads those calls notified.
+    pub notified: u64,
+    /// Threads waiting now.
+    pub waiters: u64,
+    /// Most threads waiting at once (in one process).
+    pub peak_waiters: u64,
+    /// Waits that ended by their timeout.
+    pub timeouts: u64,
+    /// Every wait, from the call to the lock taken again.
+    pub wait_ns: Spread,
+}
+
+/// One `concurrent.futures` executor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeExecutor {
+    /// `pool (fetch.py:12)`, or `ex (fetch.py:12)` for `with ... as ex:`.
+    pub name: String,
+    /// `ThreadPoolExecutor`, `ProcessPoolExecutor`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Processes that used it (a process pool's workers among them).
+    pub processes: usize,
+    /// Its `max_workers`.
+    pub workers: u64,
+    /// Workers running a task now.
+    pub busy: u64,
+    /// Most workers running a task at once; `null` for a process pool,
+    /// whose workers each count their own.
+    pub peak_busy: Option<u64>,
+    /// Tasks submitted and neither started nor cancelled, now.
+    pub pending: u64,
+    /// Most tasks pending at once, as seen at each submit; `null` for a
+    /// process pool (its workers, not the submitter, see the starts).
+    pub peak_pending: Option<u64>,
+    /// Tasks submitted (`map` submits one per item, or per chunk).
+    pub submitted: u64,
+    /// Tasks a worker started.
+    pub started: u64,
+    /// Tasks that finished (returned or raised).
+    pub finished: u64,
+    /// Tasks cancelled before they started.
+    pub cancelled: u64,
+}
+
 /// Adds up the slots of every process (`files`: each file's slots).
 pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes {
     let mut by_key: BTreeMap<(u64, Kind), Vec<(usize, &Slot)>> = BTreeMap::new();
@@ -193,6 +321,9 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
                 contended: sum(|s| s.count_b),
                 wait_ns: spread(slots.iter().map(|s| &s.wait)),
             }),
+            Kind::Event | Kind::Barrier | Kind::Condition | Kind::Executor => {
+                push_sync(&mut out, kind, name, type_name, processes, &slots);
+            }
             Kind::Queue => {
                 let (sent, received) = (sum(|s| s.count_a), sum(|s| s.count_b));
                 let depth = if type_name.starts_with("mp.") {
@@ -216,6 +347,79 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
         }
     }
     out
+}
+
+/// Adds the row of one event, barrier, condition or executor, from its
+/// slots in every process.
+fn push_sync(
+    out: &mut PythonProbes,
+    kind: Kind,
+    name: String,
+    type_name: String,
+    processes: usize,
+    slots: &[&Slot],
+) {
+    let sum = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).fold(0_u64, u64::saturating_add);
+    let max = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).max().unwrap_or(0);
+    match kind {
+        Kind::Event => out.events.push(ProbeEvent {
+            name,
+            type_name,
+            processes,
+            is_set: slots.iter().any(|s| s.now > 0),
+            sets: sum(|s| s.count_a),
+            clears: sum(|s| s.count_b),
+            waits: sum(Slot::extra),
+            waiters: sum(|s| s.waiters),
+            peak_waiters: max(|s| s.peak_waiters),
+            timeouts: sum(|s| s.sentinels),
+            wait_ns: spread(slots.iter().map(|s| &s.wait)),
+        }),
+        Kind::Barrier => out.barriers.push(ProbeBarrier {
+            name,
+            type_name,
+            processes,
+            parties: max(|s| s.capacity),
+            waiting: max(|s| s.now),
+            peak_waiting: max(|s| s.peak),
+            arrivals: sum(|s| s.count_a),
+            trips: sum(|s| s.count_b),
+            broken: sum(|s| s.sentinels),
+            wait_ns: spread(slots.iter().map(|s| &s.wait)),
+        }),
+        Kind::Condition => out.conditions.push(ProbeCondition {
+            name,
+            type_name,
+            processes,
+            waits: sum(|s| s.count_a),
+            notifies: sum(|s| s.count_b),
+            notified: sum(Slot::extra),
+            waiters: sum(|s| s.waiters),
+            peak_waiters: max(|s| s.peak_waiters),
+            timeouts: sum(|s| s.sentinels),
+            wait_ns: spread(slots.iter().map(|s| &s.wait)),
+        }),
+        Kind::Executor => {
+            let (submitted, started, cancelled) =
+                (sum(|s| s.count_a), sum(|s| s.count_b), sum(|s| s.sentinels));
+            let in_process = type_name != "ProcessPoolExecutor";
+            out.executors.push(ProbeExecutor {
+                name,
+                type_name,
+                processes,
+                workers: max(|s| s.capacity),
+                busy: sum(|s| s.now),
+                peak_busy: in_process.then(|| max(|s| s.peak)),
+                pending: submitted.saturating_sub(started).saturating_sub(cancelled),
+                peak_pending: in_process.then(|| max(|s| s.peak_waiters)),
+                submitted,
+                started,
+                finished: sum(Slot::extra),
+                cancelled,
+            });
+        }
+        Kind::Lock | Kind::Semaphore | Kind::Queue => {}
+    }
 }
 
 /// True when a process did something with its slot's object.
@@ -323,6 +527,37 @@ mod tests {
         assert_eq!(
             (probes.locks[0].acquires, probes.locks[0].processes),
             (7, 2)
+        );
+    }
+
+    #[test]
+    fn a_process_pool_adds_up_its_workers_and_leaves_its_peaks_unknown() {
+        let mut parent = slot(Kind::Executor, 4, "ProcessPoolExecutor");
+        (parent.count_a, parent.capacity, parent.sentinels) = (9, 2, 1);
+        let mut one = slot(Kind::Executor, 4, "ProcessPoolExecutor");
+        (one.count_b, one.hold.count, one.now, one.peak) = (3, 2, 1, 1);
+        let mut two = slot(Kind::Executor, 4, "ProcessPoolExecutor");
+        (two.count_b, two.hold.count, two.now, two.peak) = (4, 3, 1, 1);
+        let probes = combine(
+            ProbesStatus::default(),
+            &[vec![parent], vec![one], vec![two]],
+        );
+        let pool = &probes.executors[0];
+        assert_eq!(
+            (pool.submitted, pool.started, pool.finished, pool.cancelled),
+            (9, 7, 5, 1)
+        );
+        assert_eq!((pool.pending, pool.busy, pool.workers), (1, 2, 2));
+        assert_eq!((pool.peak_busy, pool.peak_pending), (None, None));
+        let mut threads = slot(Kind::Executor, 5, "ThreadPoolExecutor");
+        (threads.peak, threads.peak_waiters) = (2, 6);
+        let probes = combine(ProbesStatus::default(), &[vec![threads]]);
+        assert_eq!(
+            (
+                probes.executors[0].peak_busy,
+                probes.executors[0].peak_pending
+            ),
+            (Some(2), Some(6))
         );
     }
 

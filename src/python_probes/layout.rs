@@ -58,6 +58,14 @@ pub(crate) enum Kind {
     Semaphore,
     /// A queue.
     Queue,
+    /// A `threading.Event`.
+    Event,
+    /// A `threading.Barrier`.
+    Barrier,
+    /// A `threading.Condition`'s waits and notifies (its lock is a [`Kind::Lock`]).
+    Condition,
+    /// A `concurrent.futures` executor.
+    Executor,
 }
 
 /// Waits (or holds) recorded: count, sum, max and a log2 histogram, in ns.
@@ -91,13 +99,17 @@ pub(crate) struct Slot {
     pub(crate) name: String,
     /// `Lock`, `mp.Queue`, ...
     pub(crate) type_name: String,
-    /// Acquires, or puts.
+    /// Acquires, or puts (an event's sets, a barrier's arrivals, a
+    /// condition's waits, an executor's tasks submitted).
     pub(crate) count_a: u64,
-    /// Contended acquires, or gets.
+    /// Contended acquires, or gets (an event's clears, a barrier's trips,
+    /// a condition's notify calls, an executor's tasks started).
     pub(crate) count_b: u64,
     pub(crate) wait: Timings,
+    /// Hold times of a lock; the other kinds' count here is [`Slot::extra`].
     pub(crate) hold: Timings,
-    /// A semaphore's permits, a queue's maxsize (0: unbounded).
+    /// A semaphore's permits, a queue's maxsize (0: unbounded), a barrier's
+    /// parties, an executor's workers.
     pub(crate) capacity: u64,
     /// Permits in use, or depth, now.
     pub(crate) now: u64,
@@ -105,8 +117,18 @@ pub(crate) struct Slot {
     pub(crate) peak: u64,
     pub(crate) waiters: u64,
     pub(crate) peak_waiters: u64,
-    /// `None` items put on a queue.
+    /// `None` items put on a queue (an event's or a condition's waits that
+    /// timed out, a barrier's broken waits, an executor's cancelled tasks).
     pub(crate) sentinels: u64,
+}
+
+impl Slot {
+    /// The count kinds without hold times keep in the hold count's word: an
+    /// event's waits, a condition's waiters notified, an executor's tasks
+    /// finished.
+    pub(crate) const fn extra(&self) -> u64 {
+        self.hold.count
+    }
 }
 
 /// The header's u32 number `i` (version, slot size, slot count, pid, used).
@@ -152,6 +174,10 @@ fn slot(bytes: &[u8]) -> Option<Slot> {
         1 => Kind::Lock,
         2 => Kind::Semaphore,
         3 => Kind::Queue,
+        4 => Kind::Event,
+        5 => Kind::Barrier,
+        6 => Kind::Condition,
+        7 => Kind::Executor,
         _ => return None,
     };
     let timings = |at: usize, hist: usize| {

@@ -13,16 +13,22 @@
 //! Each process of the program writes its figures to its own
 //! `probes-PID.bin` in that directory, in place through a shared memory map
 //! (see [`layout`]); corescope reads the files at each tick and adds them up
-//! ([`figures`]). A process whose interpreter is older than 3.8, or where
+//! ([`figures`]), and follows the `names-PID.txt` files that give the
+//! Python names of its threads ([`names`]). A process whose interpreter is older than 3.8, or where
 //! the probe module failed, leaves a one-line `notice-PID.txt` instead and
 //! runs unprobed.
 
 mod figures;
 pub(crate) mod layout;
+mod names;
 mod probe_dir;
 mod text;
 
-pub use figures::{ProbeLock, ProbeQueue, ProbeSemaphore, ProbesStatus, PythonProbes, Spread};
+pub use figures::{
+    ProbeBarrier, ProbeCondition, ProbeEvent, ProbeExecutor, ProbeLock, ProbeQueue, ProbeSemaphore,
+    ProbesStatus, PythonProbes, Spread,
+};
+pub use names::{RuntimeNames, TaskName};
 pub use probe_dir::ProbeDir;
 
 use std::ffi::OsStr;

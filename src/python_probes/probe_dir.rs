@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 
 use super::figures::{self, ProbesStatus, PythonProbes};
 use super::layout;
+use super::names::NamesFiles;
 
 /// The probe module, written as `_corescope_probes.py`.
 const PROBES_PY: &str = include_str!("../../assets/python/corescope_probes/probes.py");
@@ -29,6 +30,8 @@ const NOTICE_BYTES: u64 = 300;
 #[derive(Debug)]
 pub struct ProbeDir {
     path: PathBuf,
+    /// The names files, read as they grow.
+    names: NamesFiles,
 }
 
 impl ProbeDir {
@@ -38,7 +41,10 @@ impl ProbeDir {
         let template = std::env::temp_dir().join("corescope-py-XXXXXX");
         let path = nix::unistd::mkdtemp(&template)
             .with_context(|| format!("cannot create a directory in {}", template.display()))?;
-        let dir = Self { path };
+        let dir = Self {
+            path,
+            names: NamesFiles::default(),
+        };
         dir.write("sitecustomize.py", SITECUSTOMIZE_PY)?;
         dir.write("_corescope_probes.py", PROBES_PY)?;
         Ok(dir)
@@ -75,9 +81,9 @@ impl ProbeDir {
         value
     }
 
-    /// What the program's processes wrote so far, added up.
-    #[must_use]
-    pub fn read(&self) -> PythonProbes {
+    /// What the program's processes wrote so far, added up, with the
+    /// names of its threads (read on from where the last read stopped).
+    pub fn read(&mut self) -> PythonProbes {
         let mut files = Vec::new();
         let mut notices = Vec::new();
         let Ok(entries) = std::fs::read_dir(&self.path) else {
@@ -86,7 +92,14 @@ impl ProbeDir {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.as_bytes();
-            if name.starts_with(b"probes-") && name.ends_with(b".bin") && files.len() < MAX_FILES {
+            if let Some(key) = NamesFiles::key_of(name) {
+                if self.names.wants(key, MAX_FILES) {
+                    self.names.update(key, &entry.path());
+                }
+            } else if name.starts_with(b"probes-")
+                && name.ends_with(b".bin")
+                && files.len() < MAX_FILES
+            {
                 if let Some((_, slots)) =
                     read_probes_file(&entry.path()).and_then(|bytes| layout::parse(&bytes))
                 {
@@ -100,7 +113,9 @@ impl ProbeDir {
             }
         }
         notices.sort();
-        figures::combine(status(files.len(), notices), &files)
+        let mut probes = figures::combine(status(files.len(), notices), &files);
+        probes.names = self.names.names();
+        probes
     }
 }
 
@@ -137,7 +152,7 @@ fn read_probes_file(path: &Path) -> Option<Vec<u8>> {
 
 /// A regular file opened for reading, never through a symbolic link, nor
 /// blocking on a FIFO.
-fn open_regular(path: &Path) -> Option<File> {
+pub(super) fn open_regular(path: &Path) -> Option<File> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
@@ -168,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_directory_is_private_holds_the_probes_and_goes_away() {
-        let dir = ProbeDir::create().expect("a directory");
+        let mut dir = ProbeDir::create().expect("a directory");
         let path = dir.path().to_owned();
         let mode = std::fs::metadata(&path)
             .expect("exists")

@@ -64,7 +64,70 @@ impl PythonProbes {
                 if q.sentinels > 0 { ", None seen" } else { "" }
             );
         }
+        self.sync_text(&mut out);
         out
+    }
+}
+
+impl PythonProbes {
+    /// The lines of the executors, barriers, events and conditions.
+    fn sync_text(&self, out: &mut String) {
+        for e in &self.executors {
+            let _ = writeln!(
+                out,
+                "executor     {}: {} workers, peak {} busy, peak {} pending, {} submitted, {} started, {} done, {} cancelled",
+                e.name,
+                e.workers,
+                e.peak_busy
+                    .map_or_else(|| "?".to_owned(), |n| n.to_string()),
+                e.peak_pending
+                    .map_or_else(|| "?".to_owned(), |n| n.to_string()),
+                e.submitted,
+                e.started,
+                e.finished,
+                e.cancelled
+            );
+        }
+        for b in &self.barriers {
+            let _ = writeln!(
+                out,
+                "barrier      {}: {} parties, peak {} arrived, {} arrivals, {} trips, {} broken, wait {}",
+                b.name,
+                b.parties,
+                b.peak_waiting,
+                b.arrivals,
+                b.trips,
+                b.broken,
+                spread(&b.wait_ns)
+            );
+        }
+        for e in &self.events {
+            let _ = writeln!(
+                out,
+                "event        {}: {}, {} sets, {} clears, {} waits, peak {} waiting, {} timed out, wait {}",
+                e.name,
+                if e.is_set { "set" } else { "clear" },
+                e.sets,
+                e.clears,
+                e.waits,
+                e.peak_waiters,
+                e.timeouts,
+                spread(&e.wait_ns)
+            );
+        }
+        for c in &self.conditions {
+            let _ = writeln!(
+                out,
+                "condition    {}: {} waits, {} notifies ({} notified), peak {} waiting, {} timed out, wait {}",
+                c.name,
+                c.waits,
+                c.notifies,
+                c.notified,
+                c.peak_waiters,
+                c.timeouts,
+                spread(&c.wait_ns)
+            );
+        }
     }
 }
 

@@ -66,6 +66,10 @@ pub struct ThreadReport {
     pub pid: i32,
     /// Thread name at its last sample.
     pub name: String,
+    /// Its name in its runtime (a Python thread's `name`, a multiprocessing
+    /// process's main thread's process name) as the runtime last gave it
+    /// while the thread ran; `null` when none did.
+    pub runtime_name: Option<String>,
     /// Percent of one core over the window; `null` if never measurable.
     pub cpu_pct: Option<f64>,
     /// CPU it last ran on.
@@ -104,6 +108,9 @@ pub struct ProcessReport {
     pub ppid: i32,
     /// Its name (`comm`) at its last sample.
     pub name: String,
+    /// Its name in its runtime (a multiprocessing process's
+    /// `SenderProcess-1`); `null` when none was given.
+    pub runtime_name: Option<String>,
     /// Its state letter at its last sample (`Z`: a zombie, exited but not
     /// yet reaped by its parent).
     pub state: String,
@@ -162,8 +169,10 @@ pub struct WatchReport {
     #[serde(flatten)]
     pub run: Option<RunOutcome>,
     /// What the probes of a Python command measured (`probes`,
-    /// `semaphores`, `queues` at the top level of the JSON; its locks are in
-    /// `locks`), as of the last sample; absent without probes.
+    /// `semaphores`, `queues`, `events`, `barriers`, `conditions`,
+    /// `executors` at the top level of the JSON; its locks are in `locks`,
+    /// its thread names in `per_thread[].runtime_name`), as of the last
+    /// sample; absent without probes.
     #[serde(flatten, serialize_with = "python_without_locks")]
     pub python: Option<PythonProbes>,
 }
@@ -214,6 +223,10 @@ fn python_without_locks<S: serde::Serializer>(
         probes: &'a crate::python_probes::ProbesStatus,
         semaphores: &'a [crate::python_probes::ProbeSemaphore],
         queues: &'a [crate::python_probes::ProbeQueue],
+        events: &'a [crate::python_probes::ProbeEvent],
+        barriers: &'a [crate::python_probes::ProbeBarrier],
+        conditions: &'a [crate::python_probes::ProbeCondition],
+        executors: &'a [crate::python_probes::ProbeExecutor],
     }
     python
         .as_ref()
@@ -221,6 +234,10 @@ fn python_without_locks<S: serde::Serializer>(
             probes: &p.probes,
             semaphores: &p.semaphores,
             queues: &p.queues,
+            events: &p.events,
+            barriers: &p.barriers,
+            conditions: &p.conditions,
+            executors: &p.executors,
         })
         .serialize(serializer)
 }
@@ -235,6 +252,8 @@ struct ThreadTally {
     futex_since: (Option<u64>, Duration),
     /// When its latest sample was taken.
     latest_at: Duration,
+    /// The name its runtime last gave it.
+    runtime_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -338,6 +357,14 @@ impl WatchReportBuilder {
                 entry.1 += weight;
             }
         }
+        // A name the runtime gave is kept once the thread stops being named
+        // (it is ending): TIDs are handed out in turn, so one is not reused
+        // between two samples.
+        let names = snapshot
+            .run
+            .as_ref()
+            .and_then(|run| run.python.as_ref())
+            .map(|python| &python.names);
         for process in &snapshot.target.processes {
             let entry = self
                 .processes
@@ -346,20 +373,28 @@ impl WatchReportBuilder {
                     pid: process.pid,
                     ppid: process.ppid,
                     name: process.name.clone(),
+                    runtime_name: None,
                     state: String::new(),
                     rss_kib_peak: None,
                     threads_peak: 0,
                     exited: false,
                 });
             entry.name.clone_from(&process.name);
+            if let Some(name) = names.and_then(|n| n.process(process.pid)) {
+                entry.runtime_name = Some(name.to_owned());
+            }
             entry.state = process.state.to_string();
             entry.rss_kib_peak = entry.rss_kib_peak.max(process.rss_kib);
             entry.threads_peak = entry.threads_peak.max(process.threads);
         }
         for thread in &snapshot.target.threads {
+            let runtime_name = names.and_then(|n| n.thread(thread.pid, thread.tid));
             self.threads
                 .entry(thread.tid)
                 .and_modify(|tally| {
+                    if let Some(name) = runtime_name {
+                        tally.runtime_name = Some(name.to_owned());
+                    }
                     tally.latest = thread.clone();
                     tally.seen_at = snapshot.seq;
                     tally.latest_at = snapshot.elapsed;
@@ -374,6 +409,7 @@ impl WatchReportBuilder {
                     seen_at: snapshot.seq,
                     futex_since: (thread.futex_wait_ns, snapshot.elapsed),
                     latest_at: snapshot.elapsed,
+                    runtime_name: runtime_name.map(str::to_owned),
                 });
         }
         self.retire(&snapshot);
@@ -534,6 +570,7 @@ fn thread_report(
         tid: t.tid,
         pid: t.pid,
         name: t.name.clone(),
+        runtime_name: tally.runtime_name.clone(),
         cpu_pct: delta(t.cpu_time_ns, b.cpu_ns)
             .filter(|_| window_s > 0.0)
             .map(|ns| round2((ns as f64 / 1e9 / window_s * 100.0).min(100.0))),

@@ -90,7 +90,7 @@ impl WatchReport {
                 out,
                 "{:>8} {:<16} {:>2} {:>4} {:>7} {:>8} {:>8} {:>9} {:>6}{}",
                 t.tid,
-                t.name,
+                t.runtime_name.as_deref().unwrap_or(&t.name),
                 t.state,
                 t.last_cpu.map_or_else(unknown, |c| c.to_string()),
                 t.cpu_pct.map_or_else(unknown, |c| format!("{c:.1}")),

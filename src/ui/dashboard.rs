@@ -143,7 +143,7 @@ pub fn render_thread_table(
         .map(|t| ThreadRow {
             pid: t.pid,
             tid: t.tid,
-            name: &t.name,
+            name: super::watch_probes::thread_name(snapshot, t),
             state: t.state,
             last_cpu: t.last_cpu,
             cpu_pct: t.cpu_pct,

@@ -367,7 +367,7 @@ fn render_tree(
         .map(|(depth, p)| ProcessRow {
             depth,
             pid: p.pid,
-            name: &p.name,
+            name: super::watch_probes::process_name(snapshot, p),
             state: p.state,
             threads: Some(p.threads),
             rss_kib: p.rss_kib,
@@ -433,7 +433,10 @@ fn render_map(
     let exited = map.exited();
     let labels: Vec<(String, ThreadFlag, i32)> = live
         .iter()
-        .map(|t| (format!("{} {}", t.tid, t.name), flag_of(t), t.tid))
+        .map(|t| {
+            let name = super::watch_probes::thread_name(snapshot, t);
+            (format!("{} {name}", t.tid), flag_of(t), t.tid)
+        })
         .chain(
             exited
                 .iter()

@@ -1,8 +1,12 @@
 //! The probes of a Python program on the watch screen (`run -- python3 …`):
 //! its locks in the demos' lock table (wait p50/p99, hold, contention) and
 //! its semaphores and queues as the demos' level gauges (permits in use and
-//! waiters; depth against capacity, peak, puts and gets), each named by the
-//! variable and line that created it.
+//! waiters; depth against capacity, peak, puts and gets), its executors as
+//! gauges of busy workers with their pending tasks as waiting, its barriers
+//! as parties arrived, its events' and conditions' waiters against their
+//! peak; each named by the variable and line that created it. Its threads
+//! and processes take their Python names in the thread table, the map and
+//! the process tree ([`thread_name`], [`process_name`]).
 //!
 //! The panel takes rows only when the program has probes with something to
 //! show, at most half the body, so the thread table stays on screen.
@@ -14,7 +18,7 @@ use ratatui::widgets::{Block, Borders};
 use corescope_widgets::{LevelGauge, LockRow, LockTable, Theme};
 
 use crate::python_probes::PythonProbes;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{ProcessSample, Snapshot, ThreadSample};
 
 /// From this width the locks table and the gauges sit side by side (below
 /// it, the table gets the whole width, so that lock names are not cut).
@@ -27,6 +31,22 @@ pub(crate) fn of(snapshot: &Snapshot) -> Option<&PythonProbes> {
         .as_ref()
         .and_then(|run| run.python.as_ref())
         .filter(|p| p.probes.on)
+}
+
+/// The name to show for `thread`: its Python name when the probes gave
+/// one, else the kernel's.
+pub(crate) fn thread_name<'a>(snapshot: &'a Snapshot, thread: &'a ThreadSample) -> &'a str {
+    of(snapshot)
+        .and_then(|p| p.names.thread(thread.pid, thread.tid))
+        .unwrap_or(&thread.name)
+}
+
+/// The name to show for `process`: its multiprocessing name when the
+/// probes gave one, else the kernel's.
+pub(crate) fn process_name<'a>(snapshot: &'a Snapshot, process: &'a ProcessSample) -> &'a str {
+    of(snapshot)
+        .and_then(|p| p.names.process(process.pid))
+        .unwrap_or(&process.name)
 }
 
 /// `probes on · ` for the title bar of a command with probes (before the
@@ -45,7 +65,7 @@ pub(crate) fn rows(snapshot: &Snapshot, width: u16, height: u16) -> u16 {
         return 0;
     };
     let locks = probes.locks.len() as u16;
-    let gauges = (probes.semaphores.len() + probes.queues.len()) as u16;
+    let gauges = levels(probes).len() as u16;
     let table = if locks > 0 { locks + 3 } else { 0 };
     let levels = if gauges > 0 { gauges + 2 } else { 0 };
     let wanted = if width >= SIDE_BY_SIDE_FROM {
@@ -63,7 +83,7 @@ pub(crate) fn render(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: 
         return;
     };
     let has_locks = !probes.locks.is_empty();
-    let has_levels = !probes.semaphores.is_empty() || !probes.queues.is_empty();
+    let has_levels = !levels(probes).is_empty();
     let (locks, levels) = match (has_locks, has_levels) {
         (true, false) => (area, Rect::default()),
         (false, _) => (Rect::default(), area),
@@ -116,55 +136,136 @@ fn render_locks(probes: &PythonProbes, frame: &mut Frame, area: Rect, theme: &Th
     );
 }
 
-fn render_levels(probes: &PythonProbes, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let count = probes.semaphores.len() + probes.queues.len();
-    if count == 0 || area.height < 3 {
-        return;
+/// One gauge of the levels panel.
+struct Level<'a> {
+    name: &'a str,
+    value: u64,
+    capacity: u64,
+    peak: Option<u64>,
+    /// `None`: no waiting count shown.
+    waiting: Option<u64>,
+    unit: String,
+}
+
+/// Waiters against the most seen (a level with no capacity of its own).
+fn of_peak(name: &str, waiters: u64, peak: u64, unit: String) -> Level<'_> {
+    Level {
+        name,
+        value: waiters,
+        capacity: peak.max(waiters).max(1),
+        peak: Some(peak),
+        waiting: None,
+        unit,
     }
-    let block = bordered(" Python semaphores and queues ", theme);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let rows = Layout::vertical(vec![Constraint::Length(1); count]).split(inner);
-    for (row, s) in rows.iter().zip(&probes.semaphores) {
-        let gauge = LevelGauge::new(&s.name, s.in_use, s.permits)
-            .peak(s.peak_in_use)
-            .waiting(Some(s.waiters))
-            .unit("permits in use")
-            .theme(*theme);
-        frame.render_widget(gauge, *row);
+}
+
+/// The gauges: semaphores, queues, executors, barriers, events, conditions.
+fn levels(probes: &PythonProbes) -> Vec<Level<'_>> {
+    let mut out = Vec::new();
+    for s in &probes.semaphores {
+        out.push(Level {
+            name: &s.name,
+            value: s.in_use,
+            capacity: s.permits,
+            peak: Some(s.peak_in_use),
+            waiting: Some(s.waiters),
+            unit: "permits in use".to_owned(),
+        });
     }
-    let units: Vec<String> = probes
-        .queues
-        .iter()
-        .map(|q| {
-            let bound = if q.capacity == 0 {
-                " (unbounded: of peak)"
-            } else {
-                ""
-            };
-            let end = if q.sentinels > 0 { ", None seen" } else { "" };
-            format!("items{bound} · {} put, {} got{end}", q.sent, q.received)
-        })
-        .collect();
-    for ((row, q), unit) in rows
-        .iter()
-        .skip(probes.semaphores.len())
-        .zip(&probes.queues)
-        .zip(&units)
-    {
+    for q in &probes.queues {
+        let bound = if q.capacity == 0 {
+            " (unbounded: of peak)"
+        } else {
+            ""
+        };
+        let end = if q.sentinels > 0 { ", None seen" } else { "" };
         // An unbounded queue is drawn against its peak (the gauge reads a
         // capacity of 0 as unknown, which this one is not).
         let peak = q.peak_depth.unwrap_or(q.depth);
-        let scale = if q.capacity == 0 {
+        let capacity = if q.capacity == 0 {
             peak.max(q.depth).max(1)
         } else {
             q.capacity
         };
-        let mut gauge = LevelGauge::new(&q.name, q.depth, scale)
-            .unit(unit)
+        out.push(Level {
+            name: &q.name,
+            value: q.depth,
+            capacity,
+            peak: q.peak_depth,
+            waiting: None,
+            unit: format!("items{bound} · {} put, {} got{end}", q.sent, q.received),
+        });
+    }
+    for e in &probes.executors {
+        out.push(Level {
+            name: &e.name,
+            value: e.busy,
+            capacity: e.workers,
+            peak: e.peak_busy,
+            waiting: Some(e.pending),
+            unit: format!(
+                "workers busy · {} submitted, {} done",
+                e.submitted, e.finished
+            ),
+        });
+    }
+    for b in &probes.barriers {
+        let broken = if b.broken > 0 {
+            format!(", {} broken", b.broken)
+        } else {
+            String::new()
+        };
+        out.push(Level {
+            name: &b.name,
+            value: b.waiting,
+            capacity: b.parties,
+            peak: Some(b.peak_waiting),
+            waiting: None,
+            unit: format!("parties arrived · {} trips{broken}", b.trips),
+        });
+    }
+    for e in &probes.events {
+        let flag = if e.is_set { "set" } else { "clear" };
+        let unit = format!(
+            "waiting (of peak) · {flag} · {} sets, {} clears",
+            e.sets, e.clears
+        );
+        out.push(of_peak(&e.name, e.waiters, e.peak_waiters, unit));
+    }
+    for c in &probes.conditions {
+        let unit = format!(
+            "waiting (of peak) · {} waits, {} notifies",
+            c.waits, c.notifies
+        );
+        out.push(of_peak(&c.name, c.waiters, c.peak_waiters, unit));
+    }
+    out
+}
+
+fn render_levels(probes: &PythonProbes, frame: &mut Frame, area: Rect, theme: &Theme) {
+    let levels = levels(probes);
+    if levels.is_empty() || area.height < 3 {
+        return;
+    }
+    let more = probes.semaphores.len() + probes.queues.len() < levels.len();
+    let title = if more {
+        " Python pools, barriers, events, conditions, semaphores, queues "
+    } else {
+        " Python semaphores and queues "
+    };
+    let block = bordered(title, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = Layout::vertical(vec![Constraint::Length(1); levels.len()]).split(inner);
+    for (row, level) in rows.iter().zip(&levels) {
+        let mut gauge = LevelGauge::new(level.name, level.value, level.capacity)
+            .unit(&level.unit)
             .theme(*theme);
-        if let Some(peak) = q.peak_depth {
+        if let Some(peak) = level.peak {
             gauge = gauge.peak(peak);
+        }
+        if let Some(waiting) = level.waiting {
+            gauge = gauge.waiting(Some(waiting));
         }
         frame.render_widget(gauge, *row);
     }
@@ -177,7 +278,8 @@ mod tests {
 
     use super::*;
     use crate::python_probes::{
-        ProbeLock, ProbeQueue, ProbeSemaphore, ProbesStatus, PythonProbes, Spread,
+        ProbeBarrier, ProbeCondition, ProbeEvent, ProbeExecutor, ProbeLock, ProbeQueue,
+        ProbeSemaphore, ProbesStatus, PythonProbes, Spread,
     };
 
     fn spread(p50: u64, p99: u64) -> Spread {
@@ -232,22 +334,91 @@ mod tests {
                 received: 5,
                 sentinels: 1,
             }],
+            ..PythonProbes::default()
         }
     }
 
-    fn probed() -> Snapshot {
+    /// The probes of a program with an executor, a barrier, an event and a
+    /// condition beside a lock.
+    fn more_probes() -> PythonProbes {
+        let mut probes = probes();
+        probes.semaphores.clear();
+        probes.queues.clear();
+        probes.executors = vec![ProbeExecutor {
+            name: "pool (fetch.py:12)".to_owned(),
+            type_name: "ThreadPoolExecutor".to_owned(),
+            processes: 1,
+            workers: 4,
+            busy: 3,
+            peak_busy: Some(4),
+            pending: 6,
+            peak_pending: Some(9),
+            submitted: 20,
+            started: 14,
+            finished: 11,
+            cancelled: 0,
+        }];
+        probes.barriers = vec![ProbeBarrier {
+            name: "barrier (phases.py:9)".to_owned(),
+            type_name: "Barrier".to_owned(),
+            processes: 1,
+            parties: 3,
+            waiting: 2,
+            peak_waiting: 3,
+            arrivals: 11,
+            trips: 3,
+            broken: 0,
+            wait_ns: Spread::default(),
+        }];
+        probes.events = vec![ProbeEvent {
+            name: "ready (gate.py:5)".to_owned(),
+            type_name: "Event".to_owned(),
+            processes: 1,
+            is_set: false,
+            sets: 2,
+            clears: 2,
+            waits: 7,
+            waiters: 2,
+            peak_waiters: 4,
+            timeouts: 0,
+            wait_ns: Spread::default(),
+        }];
+        probes.conditions = vec![ProbeCondition {
+            name: "cond (buffer.py:7)".to_owned(),
+            type_name: "Condition".to_owned(),
+            processes: 1,
+            waits: 9,
+            notifies: 12,
+            notified: 9,
+            waiters: 1,
+            peak_waiters: 2,
+            timeouts: 0,
+            wait_ns: Spread::default(),
+        }];
+        probes
+    }
+
+    fn probed_with(python: PythonProbes) -> Snapshot {
         let mut snap = crate::model::fixtures::snapshot(3, [40.0, 20.0], Vec::new());
         snap.run = Some(crate::snapshot::RunSample {
             log: None,
             output: std::sync::Arc::from(Vec::new()),
             exit: None,
-            python: Some(probes()),
+            python: Some(python),
         });
         snap
     }
 
+    fn probed() -> Snapshot {
+        probed_with(probes())
+    }
+
     fn screen(width: u16, height: u16) -> String {
-        let snap = probed();
+        screen_of(&probed(), width, height)
+    }
+
+    fn screen_of(snap: &Snapshot, width: u16, height: u16) -> String {
+        let snap = snap.clone();
         let rows = rows(&snap, width, height * 2);
         let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         terminal
@@ -272,6 +443,45 @@ mod tests {
     #[test]
     fn probes_side_by_side_at_200x50() {
         insta::assert_snapshot!(screen(200, 50));
+    }
+
+    #[test]
+    fn pools_barriers_events_and_conditions_at_80x24() {
+        insta::assert_snapshot!(screen_of(&probed_with(more_probes()), 80, 24));
+    }
+
+    #[test]
+    fn pools_barriers_events_and_conditions_at_200x50() {
+        insta::assert_snapshot!(screen_of(&probed_with(more_probes()), 200, 50));
+    }
+
+    #[test]
+    fn python_names_replace_the_kernels_only_for_their_own_threads() {
+        let mut python = probes();
+        python.names.threads.insert(
+            11,
+            crate::python_probes::TaskName {
+                pid: 4242,
+                name: "worker-1".to_owned(),
+            },
+        );
+        python
+            .names
+            .processes
+            .insert(4242, "SenderProcess-1".to_owned());
+        let snap = probed_with(python);
+        let mut thread = crate::model::fixtures::thread(11, "python3", 10.0, 'R');
+        assert_eq!(thread_name(&snap, &thread), "worker-1");
+        thread.pid = 4;
+        assert_eq!(
+            thread_name(&snap, &thread),
+            "python3",
+            "another process's thread 11"
+        );
+        let process = &snap.target.processes[0];
+        assert_eq!(process_name(&snap, process), "SenderProcess-1");
+        let unnamed = probed();
+        assert_eq!(process_name(&unnamed, process), "python3");
     }
 
     #[test]

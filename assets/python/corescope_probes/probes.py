@@ -4,10 +4,12 @@
 into a private directory of its own with a `sitecustomize.py` that installs it
 before the program starts. It replaces the program's view of
 
-    threading.Lock, RLock, Semaphore, BoundedSemaphore
+    threading.Lock, RLock, Semaphore, BoundedSemaphore, Condition, Event,
+    Barrier
     queue.Queue, LifoQueue, PriorityQueue, SimpleQueue
     multiprocessing Lock, RLock, Semaphore, BoundedSemaphore, Queue,
-    JoinableQueue (every context: they are patched in their modules)
+    JoinableQueue, Pipe (every context: they are patched in their modules)
+    concurrent.futures ThreadPoolExecutor, ProcessPoolExecutor
 
 with probes that behave as the originals and count what happens to them. A
 probe is named by the line that created it: `lock = threading.Lock()` on line
@@ -16,7 +18,11 @@ library (a Queue's own mutex, a Condition's lock) stay bare.
 
 The figures go to `probes-PID.bin` in that directory, one file per process,
 written in place through a shared memory map and read by corescope at each
-tick: nothing the program does ever waits for corescope.
+tick: nothing the program does ever waits for corescope. Beside it,
+`names-PID.txt` (same suffix) takes one line per thread start, rename and
+end: `t TID NAME`, `t TID` when the thread ended (its TID may be reused),
+`p NAME` for a multiprocessing process's name, and `x` when the process
+ends (or stops writing names): every name it gave holds no more.
 
 Layout (native byte order, must match src/python_probes/layout.rs): a 64-byte
 header (`CSPROBE1`, version, slot size, slot count, pid, slots used) and
@@ -25,7 +31,9 @@ and a type name (UTF-8, NUL-padded). A slot is valid once its KIND is set.
 
 Cost: an uncontended acquire reads no clock (it tries first and times only a
 wait); hold times are timed on every contended acquire and on one uncontended
-acquire in HOLD_EVERY.
+acquire in HOLD_EVERY. An Event's wait on a set flag, a Barrier's last
+arrival and an executor's task read no clock either; a Condition's wait, a
+wait by nature, is timed.
 """
 
 import _thread
@@ -59,6 +67,22 @@ WAIT_HIST, HOLD_HIST = 16, 56
 # semaphores, puts/gets for queues; CAPACITY is a semaphore's permits or a
 # queue's maxsize; NOW/PEAK its in-use count or depth.
 LOCK, SEMAPHORE, QUEUE = 1, 2, 3
+# The kinds below have no hold times: words 7 (EXTRA) and 15 (SENTINELS)
+# carry another count.
+#   EVENT: COUNT_A sets, COUNT_B clears, EXTRA waits, NOW 1 while set,
+#     WAITERS/PEAK_WAITERS blocked waiters, SENTINELS waits timed out, WAIT
+#     the waits that blocked.
+#   BARRIER: CAPACITY parties, COUNT_A arrivals, COUNT_B trips, NOW/PEAK
+#     threads arrived and not yet gone, SENTINELS BrokenBarrierErrors, WAIT
+#     the waits of all but the last arrival.
+#   CONDITION: COUNT_A waits, COUNT_B notify calls, EXTRA waiters notified,
+#     WAITERS/PEAK_WAITERS, SENTINELS waits timed out, WAIT every wait.
+#   EXECUTOR: CAPACITY max_workers, COUNT_A submitted, COUNT_B started,
+#     EXTRA finished, SENTINELS cancelled, NOW/PEAK busy workers (in the
+#     process that runs the tasks), PEAK_WAITERS most pending (submitted,
+#     not started nor cancelled; a thread pool's only).
+EVENT, BARRIER, CONDITION, EXECUTOR = 4, 5, 6, 7
+EXTRA = HOLD_COUNT
 
 # Files whose frames are skipped to find the line that made a primitive:
 # multiprocessing's context methods, and Value/Array, whose lock is named by
@@ -70,6 +94,12 @@ _PASSED_THROUGH = (
 )
 _DUMMY = memoryview(bytearray(WORDS * 8)).cast("Q")
 _ASSIGN = re.compile(r"\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?::[^=]*)?=(?!=)")
+_WITH_AS = re.compile(r"\s*(?:async\s+)?with\s.*\bas\s+([A-Za-z_]\w*)\s*:")
+
+
+# Names written per process at most, and bytes of each.
+NAMES_MAX = 4096
+NAME_MAX_BYTES = 96
 
 
 class _State:
@@ -78,6 +108,11 @@ class _State:
     serial = 0
     stdlib = None
     registry = weakref.WeakSet()
+    # Executors' slots in this process, by key: a task run in a worker
+    # process finds (or makes) its executor's slot there.
+    executors = {}
+    exec_guard = _thread.allocate_lock()
+    names_guard = _thread.allocate_lock()
 
 
 _state = _State()
@@ -87,7 +122,8 @@ class _File:
     """This process's probes file: a header and fixed-size slots."""
 
     def __init__(self, directory):
-        fd = _create(directory)
+        fd, suffix = _create(directory)
+        self.names = _Names(directory, suffix)
         try:
             size = HEADER + SLOT * SLOTS
             os.ftruncate(fd, size)
@@ -123,18 +159,68 @@ class _File:
         return words
 
 
+_FLAGS = os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
 def _create(directory):
-    """A new file of this process's: `probes-PID.bin`, or, where a process
-    that had this PID before left one, `probes-PID-N.bin`."""
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    """A new file of this process's and its suffix: `probes-PID.bin`, or,
+    where a process that had this PID before left one, `probes-PID-N.bin`."""
     pid = os.getpid()
     for attempt in range(100):
-        name = "probes-%d.bin" % pid if not attempt else "probes-%d-%d.bin" % (pid, attempt)
+        suffix = "%d" % pid if not attempt else "%d-%d" % (pid, attempt)
         try:
-            return os.open(os.path.join(directory, name), flags, 0o600)
+            fd = os.open(os.path.join(directory, "probes-%s.bin" % suffix), os.O_RDWR | _FLAGS, 0o600)
+            return fd, suffix
         except FileExistsError:
             continue
     raise FileExistsError("no free name for this process's probes file")
+
+
+class _Names:
+    """This process's `names-SUFFIX.txt`: a line per thread start, rename
+    and end, appended in one write each (never read back here)."""
+
+    def __init__(self, directory, suffix):
+        path = os.path.join(directory, "names-%s.txt" % suffix)
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | _FLAGS, 0o600)
+        self.written = 0
+
+    def write(self, line):
+        if self.written >= NAMES_MAX:
+            return
+        self.written += 1
+        if self.written == NAMES_MAX:
+            # No more lines: the names written cannot be kept up to date.
+            line = b"x\n"
+        try:
+            os.write(self.fd, line)
+        except OSError:
+            pass
+
+    def thread(self, tid, name):
+        """Thread `tid` is called `name`; None: it ended."""
+        if name is None:
+            self.write(b"t %d\n" % tid)
+        else:
+            self.write(b"t %d %s\n" % (tid, _line(name)))
+
+    def process(self, name):
+        self.write(b"p %s\n" % _line(name))
+
+    def ended(self):
+        """The process ends: none of its names holds any more."""
+        self.written = 0
+        self.write(b"x\n")
+
+
+def _line(name):
+    """A name as one line's bytes (corescope sanitises them again)."""
+    raw = str(name).replace("\n", " ").replace("\r", " ")
+    return raw.encode("utf-8", "replace")[:NAME_MAX_BYTES]
+
+
+def _names():
+    return _state.file.names if _state.file is not None else None
 
 
 def _padded(text, size):
@@ -196,7 +282,8 @@ def _site():
     where = "%s:%d" % (os.path.basename(filename), line)
     import linecache
 
-    match = _ASSIGN.match(linecache.getline(filename, line))
+    text = linecache.getline(filename, line)
+    match = _ASSIGN.match(text) or _WITH_AS.match(text)
     return "%s (%s)" % (match.group(1), where) if match else where
 
 
@@ -304,7 +391,13 @@ class RLock(Lock):
     _type = "RLock"
 
     def __exit__(self, exc_type, exc, tb):
-        self.release()
+        if self._depth == 1:
+            t0 = self._t0
+            if t0:
+                self._t0 = 0
+                _record_hold(self._w, _now() - t0)
+        self._lock.release()
+        self._depth -= 1
 
     def __new__(cls, *args, **kwargs):
         name = _site()
@@ -389,25 +482,301 @@ def _published(cls, type_name):
     return cls
 
 
+class _StandsFor(type):
+    """The metaclass of a probe class that the standard library's own
+    objects are not instances of (made inside it, they stay bare): to
+    `isinstance`, those are instances of the probe class that took the bare
+    class's place (`threading.Condition`), as they were before it did. Its
+    subclasses, the program's, keep the usual check."""
+
+    def __instancecheck__(cls, obj):
+        if type.__instancecheck__(cls, obj):
+            return True
+        bare = cls.__dict__.get("_bare_class")
+        return bare is not None and isinstance(obj, bare)
+
+
 def _condition_class(base):
-    class Condition(base):
-        """threading.Condition: its own lock (when it makes one) is a probed
-        RLock named by the Condition's line, typed `Condition`."""
+    class Condition(base, _Probe, metaclass=_StandsFor):
+        """threading.Condition, counted: waits (each timed: a wait by nature),
+        notify calls and the waiters they notified, under the Condition's
+        own lock (its caller holds it). Its own lock, when it makes one, is a
+        probed RLock named by the Condition's line, typed `Condition`.
+        Made inside the standard library (an Event's, a Queue's), it is the
+        bare Condition."""
+
+        def __new__(cls, *args, **kwargs):
+            name = _site()
+            if name is None and cls is Condition:
+                return base(*args, **kwargs)
+            self = base.__new__(cls)
+            self._probe_name = name
+            return self
 
         def __init__(self, lock=None):
+            name = self._probe_name
+            if name is None:
+                # A subclass of the program's made inside the standard
+                # library: itself, uncounted.
+                self._w = _DUMMY
+                base.__init__(self, lock)
+                return
             if lock is None:
-                name = _site()
-                if name is not None:
-                    lock = RLock._named(name, "Condition")
+                lock = RLock._named(name, "Condition")
             base.__init__(self, lock)
+            self._probe_bind(CONDITION, _new_key(), name, "Condition")
 
+        def wait(self, timeout=None):
+            w = self._w
+            w[COUNT_A] += 1
+            waiters = w[WAITERS] + 1
+            w[WAITERS] = waiters
+            if waiters > w[PEAK_WAITERS]:
+                w[PEAK_WAITERS] = waiters
+            got = False
+            asked = _now()
+            try:
+                got = base.wait(self, timeout)
+            finally:
+                # base.wait holds the lock again when it returns or raises.
+                w = self._w
+                _record_wait(w, _now() - asked)
+                w[WAITERS] = w[WAITERS] - 1 if w[WAITERS] else 0
+                if not got:
+                    w[SENTINELS] += 1
+            return got
+
+        def notify(self, n=1):
+            waiters = self._waiters
+            if not waiters:
+                # Nobody to wake: only the check base.notify would make.
+                if not self._is_owned():
+                    raise RuntimeError("cannot notify on un-acquired lock")
+                self._w[COUNT_B] += 1
+                return
+            woken = min(n, len(waiters))
+            base.notify(self, n)
+            w = self._w
+            w[COUNT_B] += 1
+            w[EXTRA] += woken
+
+    Condition._bare_class = base
     return _published(Condition, "Condition")
+
+
+def _event_class(base):
+    class Event(base, _Probe, metaclass=_StandsFor):
+        """threading.Event, counted under its own Condition: sets, clears,
+        waits, waiters; only a wait that blocks is timed."""
+
+        def __new__(cls, *args, **kwargs):
+            name = _site()
+            if name is None and cls is Event:
+                return base(*args, **kwargs)
+            self = base.__new__(cls)
+            self._probe_name = name
+            return self
+
+        def __init__(self):
+            base.__init__(self)
+            if self._probe_name is None:
+                self._w = _DUMMY
+                return
+            self._probe_bind(EVENT, _new_key(), self._probe_name, "Event")
+
+        def set(self):
+            with self._cond:
+                self._flag = True
+                self._cond.notify_all()
+                w = self._w
+                w[COUNT_A] += 1
+                w[NOW] = 1
+
+        def clear(self):
+            with self._cond:
+                self._flag = False
+                w = self._w
+                w[COUNT_B] += 1
+                w[NOW] = 0
+
+        def wait(self, timeout=None):
+            with self._cond:
+                w = self._w
+                w[EXTRA] += 1
+                if self._flag:
+                    return True
+                waiters = w[WAITERS] + 1
+                w[WAITERS] = waiters
+                if waiters > w[PEAK_WAITERS]:
+                    w[PEAK_WAITERS] = waiters
+                signaled = False
+                asked = _now()
+                try:
+                    signaled = self._cond.wait(timeout)
+                finally:
+                    w = self._w
+                    _record_wait(w, _now() - asked)
+                    w[WAITERS] = w[WAITERS] - 1 if w[WAITERS] else 0
+                    if not signaled:
+                        w[SENTINELS] += 1
+                return signaled
+
+    Event._bare_class = base
+    return _published(Event, "Event")
+
+
+def _barrier_class(base):
+    from threading import BrokenBarrierError
+
+    class Barrier(base, _Probe, metaclass=_StandsFor):
+        """threading.Barrier, counted in its own hooks, which run under its
+        lock: arrivals, trips, threads arrived and not yet gone (never more
+        than its parties), broken waits; the last arrival reads no clock."""
+
+        def __new__(cls, *args, **kwargs):
+            name = _site()
+            if name is None and cls is Barrier:
+                return base(*args, **kwargs)
+            self = base.__new__(cls)
+            self._probe_name = name
+            return self
+
+        def __init__(self, parties, action=None, timeout=None):
+            base.__init__(self, parties, action, timeout)
+            if self._probe_name is None:
+                self._w = _DUMMY
+                return
+            w = self._probe_bind(BARRIER, _new_key(), self._probe_name, "Barrier")
+            w[CAPACITY] = parties
+
+        def _arrived(self):
+            w = self._w
+            w[COUNT_A] += 1
+            here = self._count
+            w[NOW] = here
+            if here > w[PEAK]:
+                w[PEAK] = here
+            return w
+
+        def _release(self):
+            w = self._arrived()
+            base._release(self)
+            w[COUNT_B] += 1
+
+        def _wait(self, timeout):
+            self._arrived()
+            asked = _now()
+            try:
+                base._wait(self, timeout)
+            finally:
+                _record_wait(self._w, _now() - asked)
+
+        def _exit(self):
+            base._exit(self)
+            self._w[NOW] = self._count
+
+        def wait(self, timeout=None):
+            try:
+                return base.wait(self, timeout)
+            except BrokenBarrierError:
+                with self._cond:
+                    self._w[SENTINELS] += 1
+                raise
+
+    Barrier._bare_class = base
+    return _published(Barrier, "Barrier")
+
+
+class _Counted:
+    """A task given to a probed executor: counts its start, the busy
+    workers and its end in the slot of its executor's key in the process
+    that runs it (the executor's, or a pool worker's, which it pickles into
+    by this module's name)."""
+
+    __slots__ = ("fn", "key", "name", "type_name")
+
+    def __init__(self, fn, key, name, type_name):
+        self.fn, self.key, self.name, self.type_name = fn, key, name, type_name
+
+    def __reduce__(self):
+        return (_Counted, (self.fn, self.key, self.name, self.type_name))
+
+    def __call__(self, *args, **kwargs):
+        w = _state.executors.get(self.key)
+        if w is None:
+            w = _state.file.slot(EXECUTOR, self.key, self.name, self.type_name) if _state.file else _DUMMY
+            _state.executors[self.key] = w
+        guard = _state.exec_guard
+        with guard:
+            w[COUNT_B] += 1
+            busy = w[NOW] + 1
+            w[NOW] = busy
+            if busy > w[PEAK]:
+                w[PEAK] = busy
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            with guard:
+                w[NOW] = w[NOW] - 1 if w[NOW] else 0
+                w[EXTRA] += 1
+
+
+def _executor_class(base, type_name):
+    in_process = type_name == "ThreadPoolExecutor"
+
+    class Probed(base, _Probe):
+        """A concurrent.futures executor, counted: tasks submitted, started,
+        finished and cancelled, workers busy. Made inside the standard
+        library (asyncio's default one), it counts nothing."""
+
+        def __init__(self, max_workers=None, *args, **kwargs):
+            base.__init__(self, max_workers, *args, **kwargs)
+            name = _site()
+            if name is None:
+                self._w = _DUMMY
+                self._probe = None
+                return
+            w = self._probe_bind(EXECUTOR, _new_key(), name, type_name)
+            w[CAPACITY] = self._max_workers
+            _state.executors[self._probe[1]] = w
+
+        def _probe_rebind(self):
+            _Probe._probe_rebind(self)
+            _state.executors[self._probe[1]] = self._w
+
+        def submit(self, fn, /, *args, **kwargs):
+            probe = self._probe
+            if probe is None:
+                return base.submit(self, fn, *args, **kwargs)
+            with _state.exec_guard:
+                self._w[COUNT_A] += 1
+            try:
+                future = base.submit(self, _Counted(fn, probe[1], probe[2], type_name), *args, **kwargs)
+            except BaseException:
+                with _state.exec_guard:
+                    self._w[COUNT_A] -= 1
+                raise
+            if in_process:
+                with _state.exec_guard:
+                    w = self._w
+                    pending = w[COUNT_A] - w[COUNT_B] - w[SENTINELS]
+                    if pending > w[PEAK_WAITERS]:
+                        w[PEAK_WAITERS] = pending
+            future.add_done_callback(self._probe_done)
+            return future
+
+        def _probe_done(self, future):
+            if future.cancelled():
+                with _state.exec_guard:
+                    self._w[SENTINELS] += 1
+
+    return _published(Probed, type_name)
 
 
 def _semaphore_class(base, type_name):
     bounded = "Bounded" in type_name
 
-    class Probed(base, _Probe):
+    class Probed(base, _Probe, metaclass=_StandsFor):
         """A threading semaphore, counted: acquires, waits, in use, waiters."""
 
         def __new__(cls, *args, **kwargs):
@@ -487,6 +856,7 @@ def _semaphore_class(base, type_name):
         def __exit__(self, *exc):
             self.release()
 
+    Probed._bare_class = base
     return _published(Probed, type_name)
 
 
@@ -736,6 +1106,8 @@ def _patch_threading():
     threading.Lock = Lock
     threading.RLock = RLock
     threading.Condition = _condition_class(threading.Condition)
+    threading.Event = _event_class(threading.Event)
+    threading.Barrier = _barrier_class(threading.Barrier)
     _name_threads(threading)
     threading.Semaphore = _semaphore_class(threading.Semaphore, "Semaphore")
     threading.BoundedSemaphore = _semaphore_class(threading.BoundedSemaphore, "BoundedSemaphore")
@@ -820,6 +1192,14 @@ def _patch_connection(module):
     module.Pipe = Pipe
 
 
+def _patch_thread_pool(module):
+    module.ThreadPoolExecutor = _executor_class(module.ThreadPoolExecutor, "ThreadPoolExecutor")
+
+
+def _patch_process_pool(module):
+    module.ProcessPoolExecutor = _executor_class(module.ProcessPoolExecutor, "ProcessPoolExecutor")
+
+
 def _patch_queues(module):
     module.Queue = _mp_queue_class(module.Queue, "mp.Queue")
     module.JoinableQueue = _mp_queue_class(module.JoinableQueue, "mp.JoinableQueue")
@@ -859,51 +1239,74 @@ class _PatchingLoader:
         self.patch(module)
 
 
-class _Names:
-    """Gives each Python thread, and each multiprocessing process, its
-    Python name as its kernel name (`comm`, 15 bytes at most), so the thread
-    table and the process tree show `worker-1` or `SenderProcess-1` instead
-    of `python3`. ctypes is loaded at the first thread or process start; where
-    it cannot be, names stay as they are."""
-
-    prctl = None
-    tried = False
-
-    @classmethod
-    def set(cls, name):
-        if not cls.tried:
-            cls.tried = True
-            try:
-                import ctypes
-
-                cls.prctl = ctypes.CDLL(None, use_errno=True).prctl
-            except Exception:
-                cls.prctl = None
-        if cls.prctl is not None:
-            try:
-                cls.prctl(15, name.encode("utf-8", "replace")[:15], 0, 0, 0)  # PR_SET_NAME
-            except Exception:
-                pass
-
-
 def _name_threads(threading):
+    """Writes each thread's name and native id at its start, rename and end
+    (`names-PID.txt`); the kernel's names stay as they are. A rename and the
+    end are written under one guard, so no name outlives its thread."""
     original = threading.Thread._bootstrap_inner
 
     def _bootstrap_inner(self):
-        _Names.set(self.name)
-        original(self)
+        _name_thread(self)
+        try:
+            original(self)
+        finally:
+            names = _names()
+            if names is not None:
+                with _state.names_guard:
+                    tid = self.__dict__.pop("_corescope_tid", None)
+                    if tid is not None:
+                        names.thread(tid, None)
+
+    prop = threading.Thread.name
+
+    def set_name(self, value):
+        prop.fset(self, value)
+        names = _names()
+        if names is not None:
+            with _state.names_guard:
+                tid = self.__dict__.get("_corescope_tid")
+                if tid is not None:
+                    names.thread(tid, self.name)
 
     threading.Thread._bootstrap_inner = _bootstrap_inner
+    threading.Thread.name = property(prop.fget, set_name, doc=prop.__doc__)
+
+
+def _name_thread(thread):
+    """Writes the name of `thread`, the calling thread (at its start, the
+    main thread's at start-up, the forking thread's in a forked child)."""
+    names = _names()
+    if names is not None:
+        with _state.names_guard:
+            tid = _thread.get_native_id()
+            thread._corescope_tid = tid
+            names.thread(tid, thread.name)
 
 
 def _patch_process(module):
+    """A multiprocessing process's main thread takes the process's name
+    (`SenderProcess-1`), as does the process."""
     original = module.BaseProcess._bootstrap
 
     def _bootstrap(self, *args, **kwargs):
-        _Names.set(self.name)
-        return original(self, *args, **kwargs)
+        names = _names()
+        if names is not None:
+            names.process(self.name)
+            names.thread(_thread.get_native_id(), self.name)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            names = _names()
+            if names is not None:
+                names.ended()
 
     module.BaseProcess._bootstrap = _bootstrap
+
+
+def _ended():
+    names = _names()
+    if names is not None:
+        names.ended()
 
 
 def _forked():
@@ -911,8 +1314,14 @@ def _forked():
         _state.file = _File(_state.directory)
     except OSError:
         _state.file = None
+    _state.executors = {}
+    _state.exec_guard = _thread.allocate_lock()
+    _state.names_guard = _thread.allocate_lock()
     for probe in list(_state.registry):
         probe._probe_rebind()
+    import threading
+
+    _name_thread(threading.current_thread())
 
 
 def install(directory):
@@ -924,6 +1333,12 @@ def install(directory):
     import queue
 
     _patch_queue(queue)
+    import threading
+
+    _name_thread(threading.current_thread())
+    import atexit
+
+    atexit.register(_ended)
     sys.meta_path.insert(
         0,
         _Patching(
@@ -932,6 +1347,8 @@ def install(directory):
                 "multiprocessing.queues": _patch_queues,
                 "multiprocessing.connection": _patch_connection,
                 "multiprocessing.process": _patch_process,
+                "concurrent.futures.thread": _patch_thread_pool,
+                "concurrent.futures.process": _patch_process_pool,
             }
         ),
     )
