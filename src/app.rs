@@ -23,7 +23,7 @@ use crate::picker::Picker;
 use crate::record::ReplayCommand;
 use crate::sampler::DemoCommand;
 use crate::signal_dialog::{Outcome, SignalDialog};
-use crate::signal_send::SignalRequest;
+use crate::signal_send::{SignalRequest, tree_targets};
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// What the event loop must do after an input.
@@ -295,7 +295,21 @@ impl App {
                     self.signal_dialog = None;
                     Action::Redraw
                 }
-                Outcome::Send(request) => Action::Signal(request),
+                Outcome::Send(mut request) => {
+                    // Checked against the newest tick, paused or not.
+                    let live = self
+                        .model
+                        .latest()
+                        .map(|s| tree_targets(&s.target))
+                        .unwrap_or_default();
+                    request.left_tree = request
+                        .pids
+                        .iter()
+                        .filter(|pid| !live.contains(pid))
+                        .copied()
+                        .collect();
+                    Action::Signal(request)
+                }
             };
         }
         match command {

@@ -134,6 +134,7 @@ impl SignalDialog {
                 KeyCode::Enter | KeyCode::Char('y' | 'Y') => Outcome::Send(SignalRequest {
                     choice: self.choice(),
                     pids: self.targets(),
+                    left_tree: Vec::new(),
                 }),
                 KeyCode::Char('n' | 'N') => Outcome::Close,
                 _ => Outcome::Stay,

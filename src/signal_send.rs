@@ -59,6 +59,10 @@ pub struct SignalRequest {
     pub choice: SignalChoice,
     /// The processes (PIDs, not threads: a signal goes to a whole process).
     pub pids: Vec<i32>,
+    /// Those of `pids` that had left the tree when the user confirmed: a
+    /// PID that ended may be reused by another process, so these are
+    /// reported and never signalled.
+    pub left_tree: Vec<i32>,
 }
 
 /// What became of the signal for one process.
@@ -81,6 +85,9 @@ pub enum Refusal {
     Helper,
     /// Not a process ID (`kill` reads 0 and below as groups or everything).
     NotAProcess,
+    /// It left the watched tree before the confirmation (see
+    /// [`SignalRequest::left_tree`]).
+    LeftTheTree,
 }
 
 impl Refusal {
@@ -91,6 +98,7 @@ impl Refusal {
             Self::OwnProcess => "refused: corescope's own process",
             Self::Helper => "refused: a helper process of corescope",
             Self::NotAProcess => "refused: not a process ID",
+            Self::LeftTheTree => "not sent: it left the tree before the confirmation",
         }
     }
 }
@@ -161,7 +169,13 @@ fn deliver(
         if outcome.iter().any(|(done, _)| *done == pid) {
             continue;
         }
-        let delivery = match protected.refusal(pid) {
+        let refusal = protected.refusal(pid).or_else(|| {
+            request
+                .left_tree
+                .contains(&pid)
+                .then_some(Refusal::LeftTheTree)
+        });
+        let delivery = match refusal {
             Some(refusal) => Delivery::Refused(refusal),
             None => match kill(pid, request.choice.signal) {
                 Ok(()) => Delivery::Sent,
@@ -204,6 +218,7 @@ mod tests {
         SignalRequest {
             choice: SIGNALS[0],
             pids: pids.to_vec(),
+            left_tree: Vec::new(),
         }
     }
 
@@ -254,12 +269,28 @@ mod tests {
         let request = SignalRequest {
             choice: SIGNALS[4],
             pids: vec![own],
+            left_tree: Vec::new(),
         };
         assert_eq!(
             send(&request),
             [(own, Delivery::Refused(Refusal::OwnProcess))],
             "corescope must never KILL itself"
         );
+    }
+
+    #[test]
+    fn a_process_that_left_the_tree_is_never_signalled() {
+        let mut asked = Vec::new();
+        let request = SignalRequest {
+            left_tree: vec![8],
+            ..term(&[7, 8])
+        };
+        let outcome = deliver(&request, &protected(1, &[]), |pid, _| {
+            asked.push(pid);
+            Ok(())
+        });
+        assert_eq!(asked, [7], "the PID that left may be another process now");
+        assert_eq!(outcome[1], (8, Delivery::Refused(Refusal::LeftTheTree)));
     }
 
     #[test]

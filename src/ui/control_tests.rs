@@ -101,6 +101,7 @@ fn the_dialogs_steps_at_80x24_and_200x60() {
             panic!("Enter at the confirmation sends");
         };
         assert_eq!((request.choice.name, request.pids), ("TERM", vec![4250]));
+        assert!(request.left_tree.is_empty(), "4250 is still in the tree");
         app.signal_sent(vec![
             "sent TERM to 1 process".to_owned(),
             "4251: Operation not permitted (EPERM)".to_owned(),
@@ -129,6 +130,26 @@ fn the_whole_tree_confirmation_names_every_pid() {
     assert_eq!(press(&mut app, KeyCode::Esc), Action::Redraw);
     assert!(app.signal_dialog().is_none(), "Esc cancels");
     assert!(!screen(&app, 80, 24).contains("Send TERM"));
+}
+
+#[test]
+fn a_target_that_leaves_the_tree_before_the_confirmation_is_marked() {
+    let mut app = with_sleep_selected();
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let mut later = shell_and_sleeps(20);
+    later.target.processes.retain(|p| p.pid != 4250);
+    later.target.threads.retain(|t| t.pid != 4250);
+    app.ingest(Arc::new(later));
+    let Action::Signal(request) = press(&mut app, KeyCode::Char('y')) else {
+        panic!("y at the confirmation sends");
+    };
+    assert_eq!(
+        (request.pids, request.left_tree),
+        (vec![4250], vec![4250]),
+        "4250 ended: its PID may be another process's by now"
+    );
 }
 
 #[test]
