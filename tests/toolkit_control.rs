@@ -35,7 +35,8 @@ fn k_stops_a_child_of_a_run_command_and_says_so() {
     }
     let tmux = common::Tmux::start("signal-child", 120, 40);
     tmux.type_line(&format!(
-        "cd {} && {} run -- sh -c 'sleep 300 & sleep 300 & wait'; echo status=$?",
+        "cd {} && XDG_STATE_HOME={}/state {} run -- sh -c 'sleep 300 & sleep 300 & wait'; echo status=$?",
+        tmux.dir.display(),
         tmux.dir.display(),
         bin()
     ));
@@ -129,7 +130,8 @@ fn brackets_change_the_interval_in_the_title() {
     }
     let tmux = common::Tmux::start("interval", 100, 30);
     tmux.type_line(&format!(
-        "cd {} && {} run -- sleep 300; echo status=$?",
+        "cd {} && XDG_STATE_HOME={}/state {} run -- sleep 300; echo status=$?",
+        tmux.dir.display(),
         tmux.dir.display(),
         bin()
     ));
