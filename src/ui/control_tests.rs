@@ -199,3 +199,48 @@ fn the_help_on_the_run_screen_lists_the_new_keys_and_reset_peaks() {
         );
     }
 }
+
+#[test]
+fn at_the_smallest_size_the_signal_list_scrolls_to_the_choice() {
+    let mut app = with_sleep_selected();
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Enter);
+    for _ in 0..11 {
+        press(&mut app, KeyCode::Down);
+    }
+    let size = crate::ui::MIN_SIZE;
+    let text = screen(&app, size.width, size.height);
+    assert!(
+        text.contains("▶ 28 WINCH"),
+        "expected the last signal, chosen, in view at {}x{}: {text}",
+        size.width,
+        size.height
+    );
+    for step in 0..3 {
+        press(&mut app, KeyCode::Enter);
+        let text = screen(&app, size.width, size.height);
+        assert!(
+            text.contains("Esc") || text.contains("closes"),
+            "step {step}: {text}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn every_step_draws_at_any_size(width in 1_u16..240, height in 1_u16..80, downs in 0_usize..14) {
+        let mut app = with_sleep_selected();
+        press(&mut app, KeyCode::Char('k'));
+        for step in 0..4 {
+            for _ in 0..downs {
+                press(&mut app, KeyCode::Down);
+            }
+            screen(&app, width, height);
+            if step == 2 {
+                app.signal_sent(vec!["sent TERM to 0 processes".to_owned(); downs + 1]);
+            } else {
+                press(&mut app, KeyCode::Enter);
+            }
+        }
+    }
+}

@@ -20,6 +20,7 @@ const MAX_PIDS_NAMED: usize = 24;
 /// Draws `dialog` in the middle of `area`.
 pub fn render(dialog: &SignalDialog, frame: &mut Frame, area: Rect, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(MAX_WIDTH);
+    let inner_width = usize::from(width.saturating_sub(2)).max(1);
     let (title, lines) = match dialog.step() {
         Step::Target => (
             " Send a signal: to which processes? ",
@@ -27,12 +28,11 @@ pub fn render(dialog: &SignalDialog, frame: &mut Frame, area: Rect, theme: &Them
         ),
         Step::Signal => (
             " Send a signal: which one? ",
-            signal_lines(dialog, area, theme),
+            signal_lines(dialog, area.height, inner_width, theme),
         ),
         Step::Confirm => (" Send a signal: sure? ", confirm_lines(dialog, theme)),
         Step::Result(result) => (" Signal sent ", result_lines(result, theme)),
     };
-    let inner_width = usize::from(width.saturating_sub(2)).max(1);
     // Wrapped lines take more rows than they are lines.
     let rows: usize = lines
         .iter()
@@ -108,10 +108,18 @@ fn target_lines<'a>(dialog: &SignalDialog, theme: &Theme) -> Vec<Line<'a>> {
     lines
 }
 
-fn signal_lines<'a>(dialog: &SignalDialog, area: Rect, theme: &Theme) -> Vec<Line<'a>> {
-    // The list scrolls to keep the choice in view when the screen is short:
-    // the box's borders, a blank line and the keys take 4 rows.
-    let room = usize::from(area.height.saturating_sub(4)).max(1);
+/// The signals, one row each (cut to `inner_width`), scrolled to keep the
+/// choice in view when the screen is short.
+fn signal_lines<'a>(
+    dialog: &SignalDialog,
+    height: u16,
+    inner_width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    const KEYS: &str = "↑↓ choose · Enter next · ← back · Esc cancel";
+    // The box's borders, a blank line and the keys (wrapped) take the rest.
+    let keys_rows = KEYS.chars().count().div_ceil(inner_width);
+    let room = usize::from(height).saturating_sub(3 + keys_rows).max(1);
     let chosen = dialog.signal_index();
     let first = (chosen + 1).saturating_sub(room);
     let mut lines: Vec<Line<'a>> = SIGNALS
@@ -120,19 +128,32 @@ fn signal_lines<'a>(dialog: &SignalDialog, area: Rect, theme: &Theme) -> Vec<Lin
         .skip(first)
         .take(room)
         .map(|(index, signal)| {
+            let text = format!(
+                "{:>2} {:<5} {}",
+                signal.signal as i32, signal.name, signal.meaning
+            );
+            // The marker takes two cells.
             option(
                 index == chosen,
-                &format!(
-                    "{:>2} {:<5} {}",
-                    signal.signal as i32, signal.name, signal.meaning
-                ),
+                &cut(&text, inner_width.saturating_sub(2)),
                 theme,
             )
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(keys("↑↓ choose · Enter next · ← back · Esc cancel", theme));
+    lines.push(keys(KEYS, theme));
     lines
+}
+
+/// `text` in at most `width` characters, ending in `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        let mut short: String = text.chars().take(width.saturating_sub(1)).collect();
+        short.push('…');
+        short
+    }
 }
 
 fn confirm_lines<'a>(dialog: &SignalDialog, theme: &Theme) -> Vec<Line<'a>> {
