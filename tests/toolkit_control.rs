@@ -210,3 +210,45 @@ fn rates_are_per_measured_interval_whatever_the_tick() {
     stop.store(true, Ordering::Relaxed);
     spinner.join().expect("spinner");
 }
+
+#[test]
+fn the_config_knows_the_new_keys_and_refuses_a_key_taken_by_them() {
+    let dir = std::env::temp_dir().join(format!(
+        "corescope-test-control-keys-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("config.toml");
+    // `k` back as up, as a vim hand wants it, the signal on K.
+    std::fs::write(
+        &config,
+        "[keys]\nsignal = [\"K\", \"F9\"]\nup = [\"Up\", \"k\"]\n\
+         longer_interval = [\"{\"]\nshorter_interval = [\"}\"]\n",
+    )
+    .expect("write");
+    let path = config.to_str().expect("utf-8 path");
+    let args = [
+        "--config",
+        path,
+        "demo",
+        "threads",
+        "--headless",
+        "--duration",
+        "0.3",
+    ];
+    let out = common::corescope(&args);
+    assert!(
+        out.status.success(),
+        "expected the rebound keys to be accepted; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&config, "[keys]\nmore_workers = [\"+\", \"]\"]\n").expect("write");
+    let out = common::corescope(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "a usage error: {stderr}");
+    assert!(
+        stderr.contains("`]` is also bound to shorter_interval"),
+        "expected the error to name the interval key: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
