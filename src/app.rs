@@ -21,6 +21,8 @@ use crate::model::Model;
 use crate::picker::Picker;
 use crate::record::ReplayCommand;
 use crate::snapshot::compare::ComparePlan;
+use crate::signal_dialog::{Outcome, SignalDialog};
+use crate::signal_send::{SignalRequest, tree_targets};
 use crate::snapshot::{Snapshot, ThreadSample};
 use corescope_demos::host::DemoCommand;
 
@@ -47,6 +49,11 @@ pub enum Action {
     ResetPeaks,
     /// Run this comparison now, in place of the one shown.
     Compare(ComparePlan),
+    /// Send this signal (the event loop does, then calls
+    /// [`App::signal_sent`] with the result).
+    Signal(SignalRequest),
+    /// Sample at this interval from now on (sent to the sampler).
+    Interval(Duration),
 }
 
 /// What the dashboard knows of the recording it replays.
@@ -137,6 +144,8 @@ pub struct App {
     notice: Option<&'static str>,
     /// The help's first line shown, when it is too long for the screen.
     help_scroll: usize,
+    /// The `k` dialog, while open.
+    signal_dialog: Option<SignalDialog>,
 }
 
 impl App {
@@ -160,6 +169,7 @@ impl App {
             replay: None,
             notice: None,
             help_scroll: 0,
+            signal_dialog: None,
         }
     }
 
@@ -271,6 +281,37 @@ impl App {
             self.help_scroll = self.help_scroll.saturating_add_signed(by).min(most);
             return Action::Redraw;
         }
+        if let Some(dialog) = &mut self.signal_dialog {
+            // The dialog takes every key; Ctrl-C still quits.
+            if command == Some(Command::Quit) && key.code == crossterm::event::KeyCode::Char('c') {
+                return Action::Quit;
+            }
+            if key.kind == crossterm::event::KeyEventKind::Release {
+                return Action::None;
+            }
+            return match dialog.key(key, command) {
+                Outcome::Stay => Action::Redraw,
+                Outcome::Close => {
+                    self.signal_dialog = None;
+                    Action::Redraw
+                }
+                Outcome::Send(mut request) => {
+                    // Checked against the newest tick, paused or not.
+                    let live = self
+                        .model
+                        .latest()
+                        .map(|s| tree_targets(&s.target))
+                        .unwrap_or_default();
+                    request.left_tree = request
+                        .pids
+                        .iter()
+                        .filter(|pid| !live.contains(pid))
+                        .copied()
+                        .collect();
+                    Action::Signal(request)
+                }
+            };
+        }
         match command {
             Some(command) => self.perform(command),
             None => Action::None,
@@ -357,6 +398,9 @@ impl App {
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
             Command::ResetPeaks => return Action::ResetPeaks,
+            Command::Signal | Command::LongerInterval | Command::ShorterInterval => {
+                return self.control(command);
+            }
             Command::Start | Command::ToggleKind => {}
             Command::Back => {
                 if let Some(picker) = &mut self.picker {
@@ -378,6 +422,23 @@ impl App {
             }
         }
         Action::Redraw
+    }
+
+    /// The controls of a watched program: `k` opens the signal dialog on
+    /// the selected thread's process; `[` and `]` step the interval.
+    fn control(&mut self, command: Command) -> Action {
+        if command == Command::Signal {
+            let target = self.visible_model().latest().map(|s| &s.target);
+            self.signal_dialog =
+                target.and_then(|target| SignalDialog::open(target, self.selected_tid));
+            if self.signal_dialog.is_none() {
+                self.notice = Some("nothing to signal: no process of the tree is alive");
+            }
+            return Action::Redraw;
+        }
+        let longer = command == Command::LongerInterval;
+        self.interval = crate::sampling_interval::step(self.interval, longer);
+        Action::Interval(self.interval)
     }
 
     /// What the navigation keys do in the picker: move its cursor, and Enter
@@ -409,6 +470,9 @@ impl App {
                 self.help_visible = false;
                 Action::Redraw
             }
+            // The dialog answers keys only; a click elsewhere would act
+            // behind it.
+            _ if self.signal_dialog.is_some() => Action::None,
             MouseEventKind::Down(MouseButton::Left) => self.click(column, row),
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if !self.help_visible => {
                 let by = if mouse.kind == MouseEventKind::ScrollUp {
@@ -513,6 +577,18 @@ impl App {
             PICKER_SECTION => self.picking(),
             // A recording's peaks are what was recorded.
             _ if command == Command::ResetPeaks => self.replay.is_none() && !self.picking(),
+            // A replay's interval is the recording's.
+            _ if matches!(command, Command::LongerInterval | Command::ShorterInterval) => {
+                self.replay.is_none() && !self.picking()
+            }
+            // Signals go to a watched program, never to a demo (corescope's
+            // own threads) nor to what a recording shows.
+            _ if command == Command::Signal => {
+                self.replay.is_none()
+                    && !self.picking()
+                    && !self.runs_demo()
+                    && !self.runs_compare()
+            }
             _ if command == Command::FocusNext => {
                 !self.picking() && self.hits.shows(Panel::Processes)
             }
@@ -593,6 +669,21 @@ impl App {
     #[must_use]
     pub fn paused(&self) -> bool {
         self.frozen.is_some() || self.replay.as_ref().is_some_and(|r| r.paused)
+    }
+
+    /// The `k` dialog, while open.
+    #[must_use]
+    pub const fn signal_dialog(&self) -> Option<&SignalDialog> {
+        self.signal_dialog.as_ref()
+    }
+
+    /// Shows what became of the signal the dialog asked for, in `lines`
+    /// (see [`crate::signal_send::describe`]).
+    pub fn signal_sent(&mut self, lines: Vec<String>) -> Action {
+        if let Some(dialog) = &mut self.signal_dialog {
+            dialog.show_result(lines);
+        }
+        Action::Redraw
     }
 
     /// The help's first line shown (it scrolls when too long).
@@ -760,6 +851,64 @@ mod tests {
         };
         let mut replaying = App::for_replay(Duration::from_millis(500), replay);
         assert_eq!(replaying.handle_key(&zero), Action::None);
+    }
+
+    #[test]
+    fn k_and_the_interval_keys_do_nothing_in_a_replay_or_a_demo() {
+        let mut replaying = replaying_a_demo();
+        for c in ['k', '[', ']'] {
+            assert_eq!(
+                replaying.handle_key(&key(c)),
+                Action::None,
+                "{c} in a replay"
+            );
+        }
+        let mut demo = App::new(Duration::from_millis(500));
+        demo.ingest(Arc::new(crate::model::fixtures::demo_snapshot(3)));
+        assert_eq!(demo.handle_key(&key('k')), Action::None, "k in a demo");
+        assert!(demo.signal_dialog().is_none());
+        assert!(!demo.active_commands().any(|c| c == Command::Signal));
+        assert_eq!(
+            demo.handle_key(&key(']')),
+            Action::Interval(Duration::from_millis(200)),
+            "a live demo's sampling may change"
+        );
+        let watching = app_with_threads();
+        let shown: Vec<Command> = watching.active_commands().collect();
+        for command in [
+            Command::Signal,
+            Command::LongerInterval,
+            Command::ShorterInterval,
+            Command::ResetPeaks,
+        ] {
+            assert!(shown.contains(&command), "{command:?} on the watch screen");
+        }
+    }
+
+    #[test]
+    fn the_dialog_takes_the_keys_until_closed_and_ctrl_c_still_quits() {
+        let mut app = app_with_threads();
+        assert_eq!(app.handle_key(&key('k')), Action::Redraw);
+        assert!(app.signal_dialog().is_some());
+        assert_eq!(
+            app.handle_key(&key('q')),
+            Action::Redraw,
+            "q is no quit here"
+        );
+        assert_eq!(app.handle_key(&key('j')), Action::Redraw);
+        assert_eq!(
+            app.selected_tid(),
+            None,
+            "the table does not move behind it"
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(app.handle_key(&ctrl_c), Action::Quit);
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(app.handle_key(&esc), Action::Redraw);
+        assert!(
+            app.signal_dialog().is_none(),
+            "Esc closes the dialog, not corescope"
+        );
     }
 
     #[test]

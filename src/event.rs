@@ -272,6 +272,15 @@ async fn event_loop(
                 source.replay(command);
                 dirty = true;
             }
+            Action::Signal(request) => {
+                let outcome = crate::signal_send::send(&request);
+                app.signal_sent(crate::signal_send::describe(request.choice, &outcome));
+                dirty = true;
+            }
+            Action::Interval(interval) => {
+                source.sample(SessionCommand::SetInterval(interval));
+                dirty = true;
+            }
         }
     }
 }

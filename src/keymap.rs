@@ -60,6 +60,12 @@ pub enum Command {
     SeekAhead,
     /// Start the peaks (threads, processes) over, as a new run.
     ResetPeaks,
+    /// Send a signal to the selected thread's process or the whole tree.
+    Signal,
+    /// Sample less often: the next longer interval.
+    LongerInterval,
+    /// Sample more often: the next shorter interval.
+    ShorterInterval,
 }
 
 impl Command {
@@ -94,6 +100,9 @@ impl Command {
             Self::SeekBack => "replay: back 5 seconds",
             Self::SeekAhead => "replay: ahead 5 seconds",
             Self::ResetPeaks => "start the peaks over (threads, processes)",
+            Self::Signal => "send a signal (the thread's process or the tree)",
+            Self::LongerInterval => "sample less often (up to every 10 s)",
+            Self::ShorterInterval => "sample more often (down to every 50 ms)",
         }
     }
 
@@ -129,6 +138,9 @@ impl Command {
             Self::SeekBack => "seek_back",
             Self::SeekAhead => "seek_ahead",
             Self::ResetPeaks => "reset_peaks",
+            Self::Signal => "signal",
+            Self::LongerInterval => "longer_interval",
+            Self::ShorterInterval => "shorter_interval",
         }
     }
 
@@ -156,6 +168,7 @@ impl Command {
             Self::PreviousStep => Some("previous"),
             Self::SeekBack => Some("-5s"),
             Self::SeekAhead => Some("+5s"),
+            Self::Signal => Some("signal"),
             _ => None,
         }
     }
@@ -183,6 +196,7 @@ impl Command {
             Self::SortNext => 14,
             Self::Suspend => 15,
             Self::FocusNext => 16,
+            Self::Signal => 17,
             _ => u8::MAX,
         }
     }
@@ -191,7 +205,13 @@ impl Command {
     #[must_use]
     pub const fn section(self) -> &'static str {
         match self {
-            Self::Quit | Self::Help | Self::Pause | Self::Suspend | Self::ResetPeaks => "General",
+            Self::Quit
+            | Self::Help
+            | Self::Pause
+            | Self::Suspend
+            | Self::ResetPeaks
+            | Self::LongerInterval
+            | Self::ShorterInterval => "General",
             Self::FocusNext
             | Self::Up
             | Self::Down
@@ -200,7 +220,8 @@ impl Command {
             | Self::Top
             | Self::Bottom
             | Self::SortNext
-            | Self::SortReverse => THREAD_SECTION,
+            | Self::SortReverse
+            | Self::Signal => THREAD_SECTION,
             Self::MoreWorkers
             | Self::FewerWorkers
             | Self::NextMode
@@ -313,7 +334,8 @@ pub struct Keymap {
 }
 
 impl Default for Keymap {
-    /// htop and btop habits: `q`/F10 quit, `?`/F1 help, arrows and `hjkl`.
+    /// htop and btop habits: `q`/F10 quit, `?`/F1 help, arrows, `k`/F9
+    /// to send a signal (so `k` is not up, as in htop and btop).
     fn default() -> Self {
         use KeyCode::{Char, Down, End, Esc, F, Home, PageDown, PageUp, Up};
         let p = Key::plain;
@@ -327,7 +349,7 @@ impl Default for Keymap {
                 (Command::Pause, vec![p(Char(' ')), p(Char('Z'))]),
                 (Command::Suspend, vec![Key::ctrl('z')]),
                 (Command::FocusNext, vec![p(KeyCode::Tab)]),
-                (Command::Up, vec![p(Up), p(Char('k'))]),
+                (Command::Up, vec![p(Up)]),
                 (Command::Down, vec![p(Down), p(Char('j'))]),
                 (Command::PageUp, vec![p(PageUp)]),
                 (Command::PageDown, vec![p(PageDown)]),
@@ -349,6 +371,9 @@ impl Default for Keymap {
                 (Command::SeekBack, vec![p(KeyCode::Left), p(Char('h'))]),
                 (Command::SeekAhead, vec![p(KeyCode::Right), p(Char('l'))]),
                 (Command::ResetPeaks, vec![p(Char('0'))]),
+                (Command::Signal, vec![p(Char('k')), p(F(9))]),
+                (Command::LongerInterval, vec![p(Char('['))]),
+                (Command::ShorterInterval, vec![p(Char(']'))]),
             ],
         }
     }

@@ -176,7 +176,8 @@ fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
         tmux.dir.display(),
         bin()
     ));
-    tmux.wait_for("parallelism");
+    // The run screen's headline: the tree's figures, then the machine's.
+    tmux.wait_for("tree:");
     let pid = corescope_pid(&tmux);
     // The command runs under corescope's guardian process: a grandchild.
     let mut command = Vec::new();
@@ -188,7 +189,7 @@ fn ctrl_z_then_fg_gives_the_picker_back_and_stops_a_run_command() {
         "run should have started one sleep, found {command:?}"
     );
     for round in 1..=3 {
-        suspend_and_resume(&tmux, pid, &command, "parallelism", round);
+        suspend_and_resume(&tmux, pid, &command, "tree:", round);
     }
     tmux.send(&["q"]);
     assert!(

@@ -65,16 +65,15 @@ pub fn title_bar<'a>(
             format!(" · {}", format::elapsed(snap.elapsed))
         }
     });
+    let every = crate::sampling_interval::label(app.interval());
     let right = latest.map(|snap| {
         Span::raw(format!(
-            "{} cores · every {} ms{elapsed} ",
+            "{} cores · every {every}{elapsed} ",
             snap.cores.len(),
-            app.interval().as_millis(),
         ))
     });
     // On a narrow row: the interval and the elapsed time, the cores aside.
-    let right_short =
-        latest.map(|_| Span::raw(format!("{} ms{elapsed} ", app.interval().as_millis())));
+    let right_short = latest.map(|_| Span::raw(format!("{every}{elapsed} ")));
     TitleBar::new(Line::from(left))
         .right(Line::from(right.into_iter().collect::<Vec<_>>()))
         .right_short(Line::from(right_short.into_iter().collect::<Vec<_>>()))

@@ -3,13 +3,17 @@
 
 mod chrome;
 mod compare;
+#[cfg(test)]
+mod control_tests;
 mod dashboard;
 mod demo;
 mod format;
+mod headline;
 mod help;
 mod legend;
 mod look_for;
 mod picker;
+mod signal_dialog;
 mod visuals;
 mod watch;
 mod watch_probes;
@@ -49,6 +53,9 @@ pub fn render(app: &App, frame: &mut Frame) -> Hits {
         demo::render(app, frame, area, &mut hits);
     } else {
         watch::render(app, frame, area, &mut hits);
+    }
+    if let Some(dialog) = app.signal_dialog() {
+        signal_dialog::render(dialog, frame, area, app.theme());
     }
     if app.help_visible() {
         help::render(app, frame, area);

@@ -1,5 +1,6 @@
 //! The watch screen, for `watch PID`, `run -- CMD` and the bare dashboard:
-//! per-core load beside the parallelism drawn large, the headline numbers,
+//! per-core load beside the parallelism drawn large, the headline (the
+//! tree's figures apart from the machine's, see `headline`),
 //! the thread table beside the process tree, the thread-to-core map, the
 //! command's output (for `run`), the legend of the colours and the key hints.
 //!
@@ -18,11 +19,11 @@ use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use corescope_widgets::{
     BigNumber, CoreMapRow, CoreSeries, FutexLockRow, FutexLockTable, ProcessRow, ProcessTree,
-    StatLine, Theme, ThreadCoreMap, ThreadFlag,
+    Theme, ThreadCoreMap, ThreadFlag,
 };
 
 use super::chrome::{fitting, render_cores, render_footer, title_bar};
-use super::dashboard::{flag_of, render_thread_table, short_label, stats_of};
+use super::dashboard::{flag_of, render_thread_table, short_label};
 use super::legend;
 use crate::app::{App, sorted_threads};
 use crate::hits::{Hits, Panel, Target};
@@ -198,15 +199,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     frame.render_widget(title_bar(app, model, Some(detail), theme), areas.header);
     render_cores(model, snapshot, frame, areas.cores, theme);
     render_parallelism(model, snapshot, frame, areas.parallelism, theme);
-    let mut stats = stats_of(snapshot);
-    if let Some(exit) = snapshot.run.as_ref().and_then(|run| run.exit.as_ref()) {
-        // What ended it says more than "exited".
-        if let Some(first) = stats.first_mut().filter(|s| s.label == "target") {
-            first.label = "command";
-            first.value = exit.describe();
-        }
-    }
-    frame.render_widget(StatLine::new(&stats).theme(*theme), areas.stats);
+    super::headline::render(snapshot, frame, areas.stats, theme);
     let threads_title = Line::from(" Threads ");
     let focus = app.focus();
     let threads_focused = focus != Panel::Processes;
@@ -457,12 +450,12 @@ fn render_map(
     let selected = app
         .selected_tid()
         .and_then(|tid| labels.iter().position(|(_, _, t)| *t == tid));
-    let every = app.interval().as_millis();
+    let every = crate::sampling_interval::label(app.interval());
     let title = fitting(
         area.width,
         [
-            format!(" Thread → core: the core each thread ran on, one column per {every} ms → "),
-            format!(" Thread → core, a column per {every} ms → "),
+            format!(" Thread → core: the core each thread ran on, one column per {every} → "),
+            format!(" Thread → core, a column per {every} → "),
             " Thread → core ".to_owned(),
         ],
     );
