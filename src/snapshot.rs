@@ -269,6 +269,14 @@ pub struct ThreadSample {
     /// `sampler::futex_time`); `None` without schedstat.
     #[serde(default)]
     pub futex_wait_ns: Option<u64>,
+    /// Percent of the last interval it spent asleep in a futex wait (the
+    /// growth of `futex_wait_ns` over the interval), `0..=100`; `None` on
+    /// first sight and without schedstat.
+    #[serde(default)]
+    pub futex_wait_pct: Option<f32>,
+    /// Its nice value, -20 (favoured) to 19; `None` when unreadable.
+    #[serde(default)]
+    pub nice: Option<i32>,
     /// The futex word it sleeps on now (see `sampler::locks`), when it
     /// sleeps in a futex wait and we may read its system call.
     #[serde(default)]
