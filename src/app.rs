@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope_widgets::{Theme, ThreadColumn};
-use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use corescope_demos::catalog::Kind;
 use corescope_demos::config::DemoConfig;
@@ -23,6 +25,7 @@ use crate::picker::Picker;
 use crate::record::ReplayCommand;
 use crate::sampler::DemoCommand;
 use crate::snapshot::{Snapshot, ThreadSample};
+use crate::thread_view::{self, SORTABLE, TableChoice};
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +140,16 @@ pub struct App {
     notice: Option<&'static str>,
     /// The help's first line shown, when it is too long for the screen.
     help_scroll: usize,
+    /// The thread table's filter; empty keeps every thread.
+    thread_filter: String,
+    /// The process tree's filter; empty keeps every process.
+    tree_filter: String,
+    /// The panel whose filter prompt is open (keys go to it), if any.
+    prompt: Option<Panel>,
+    /// True when the thread table nests threads under their processes.
+    tree_view: bool,
+    /// The sort menu's cursor (an index into [`SORTABLE`]) while it is open.
+    sort_menu: Option<usize>,
 }
 
 impl App {
@@ -160,6 +173,11 @@ impl App {
             replay: None,
             notice: None,
             help_scroll: 0,
+            thread_filter: String::new(),
+            tree_filter: String::new(),
+            prompt: None,
+            tree_view: false,
+            sort_menu: None,
         }
     }
 
@@ -246,6 +264,22 @@ impl App {
         if key.kind != crossterm::event::KeyEventKind::Release {
             self.notice = None;
         }
+        if let Some(panel) = self.prompt {
+            return self.prompt_key(panel, key, command);
+        }
+        if let Some(cursor) = self.sort_menu {
+            return self.sort_menu_key(cursor, key, command);
+        }
+        // Esc takes a filter off before it quits: the user who filtered
+        // wants the whole table back, not to leave.
+        if key.code == KeyCode::Esc && key.kind != KeyEventKind::Release && !self.help_visible {
+            let filtered = !self.thread_filter.is_empty() || !self.tree_filter.is_empty();
+            if filtered && !self.picking() {
+                self.thread_filter.clear();
+                self.tree_filter.clear();
+                return Action::Redraw;
+            }
+        }
         if self.help_visible {
             // The arrows and PgUp/PgDn scroll a help too long for the
             // screen; any other key closes it, as in htop; Ctrl-C still quits.
@@ -274,6 +308,122 @@ impl App {
         match command {
             Some(command) => self.perform(command),
             None => Action::None,
+        }
+    }
+
+    /// A key while the filter prompt of `panel` is open: text goes to the
+    /// filter (`q` types a q), Enter keeps it and closes the prompt, Esc
+    /// clears it and closes the prompt; the arrows still move the selection
+    /// and Ctrl-C still quits.
+    fn prompt_key(&mut self, panel: Panel, key: &KeyEvent, command: Option<Command>) -> Action {
+        if key.kind == KeyEventKind::Release {
+            return Action::None;
+        }
+        let control = key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let filter = match panel {
+            Panel::Processes => &mut self.tree_filter,
+            Panel::Threads | Panel::Picker => &mut self.thread_filter,
+        };
+        match key.code {
+            KeyCode::Char(_) if control => match command {
+                Some(Command::Quit) => return Action::Quit,
+                Some(Command::Suspend) => return Action::Suspend,
+                _ => return Action::None,
+            },
+            KeyCode::Char(c) => filter.push(c),
+            KeyCode::Backspace => {
+                filter.pop();
+            }
+            KeyCode::Esc => {
+                filter.clear();
+                self.prompt = None;
+            }
+            KeyCode::Enter => self.prompt = None,
+            _ => {
+                return match command {
+                    Some(
+                        scroll @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom),
+                    ) => self.perform(scroll),
+                    _ => Action::None,
+                };
+            }
+        }
+        // The tree scrolls from its top again: its rows changed.
+        if panel == Panel::Processes {
+            self.tree_offset = 0;
+        }
+        Action::Redraw
+    }
+
+    /// A key while the sort menu is open: the arrows move its cursor, Enter
+    /// sorts by the column under it (the column already sorted by: the other
+    /// way), Esc or the menu's key closes it; Ctrl-C still quits.
+    fn sort_menu_key(&mut self, cursor: usize, key: &KeyEvent, command: Option<Command>) -> Action {
+        if key.kind == KeyEventKind::Release {
+            return Action::None;
+        }
+        let last = SORTABLE.len() - 1;
+        let moved = match command {
+            Some(Command::Up) => cursor.saturating_sub(1),
+            Some(Command::Down) => (cursor + 1).min(last),
+            Some(Command::PageUp | Command::Top) => 0,
+            Some(Command::PageDown | Command::Bottom) => last,
+            Some(Command::Quit) if key.code == KeyCode::Char('c') => return Action::Quit,
+            _ if key.code == KeyCode::Enter => {
+                self.sort_menu = None;
+                self.sort_by(SORTABLE[cursor]);
+                return Action::Redraw;
+            }
+            _ => {
+                self.sort_menu = None;
+                return Action::Redraw;
+            }
+        };
+        self.sort_menu = Some(moved);
+        Action::Redraw
+    }
+
+    /// Sorts the thread table by `column`, or the other way round when it
+    /// is already sorted by it (a second click on a header).
+    fn sort_by(&mut self, column: ThreadColumn) {
+        if self.sort.column == column {
+            self.sort.descending = !self.sort.descending;
+        } else {
+            self.sort = ThreadSort {
+                column,
+                descending: thread_view::descending_first(column),
+            };
+        }
+    }
+
+    /// The thread table's own keys: the sort menu, the filter prompt and
+    /// the tree view.
+    fn table_command(&mut self, command: Command) {
+        match command {
+            Command::SortMenu => {
+                self.sort_menu = Some(
+                    SORTABLE
+                        .iter()
+                        .position(|c| *c == self.sort.column)
+                        .unwrap_or(0),
+                );
+            }
+            Command::Filter => {
+                let panel = match self.focus {
+                    Panel::Processes if self.hits.shows(Panel::Processes) => Panel::Processes,
+                    _ => Panel::Threads,
+                };
+                self.prompt = Some(panel);
+            }
+            Command::TreeView => self.tree_view = !self.tree_view,
+            _ => {}
         }
     }
 
@@ -349,13 +499,11 @@ impl App {
                 let column = SORT_CYCLE[(at + 1) % SORT_CYCLE.len()];
                 self.sort = ThreadSort {
                     column,
-                    descending: !matches!(
-                        column,
-                        ThreadColumn::Name | ThreadColumn::Tid | ThreadColumn::Pid
-                    ),
+                    descending: thread_view::descending_first(column),
                 };
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
+            Command::SortMenu | Command::Filter | Command::TreeView => self.table_command(command),
             Command::ResetPeaks => return Action::ResetPeaks,
             Command::Start | Command::ToggleKind => {}
             Command::Back => {
@@ -409,6 +557,13 @@ impl App {
                 self.help_visible = false;
                 Action::Redraw
             }
+            MouseEventKind::Down(MouseButton::Left) if self.sort_menu.is_some() => {
+                self.sort_menu = None;
+                if let Some(Target::SortEntry(column)) = self.hits.at(column, row) {
+                    self.sort_by(column);
+                }
+                Action::Redraw
+            }
             MouseEventKind::Down(MouseButton::Left) => self.click(column, row),
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if !self.help_visible => {
                 let by = if mouse.kind == MouseEventKind::ScrollUp {
@@ -436,7 +591,7 @@ impl App {
             self.focus = panel;
         }
         match target {
-            Target::Panel(_) => {}
+            Target::Panel(_) | Target::SortEntry(_) => {}
             Target::Thread(tid) => self.selected_tid = Some(tid),
             Target::PickerEntry(index) => {
                 if let Some(picker) = &mut self.picker {
@@ -447,6 +602,7 @@ impl App {
                 }
             }
             Target::Hint(command) => return self.perform(command),
+            Target::Header(column) => self.sort_by(column),
         }
         Action::Redraw
     }
@@ -502,7 +658,15 @@ impl App {
             // Thread-table keys where there is a thread table: the picker
             // and the compare screen have none (the picker's arrows move
             // its own cursor).
-            Command::SortNext | Command::SortReverse if self.picking() => return false,
+            Command::SortNext
+            | Command::SortReverse
+            | Command::SortMenu
+            | Command::Filter
+            | Command::TreeView
+                if self.picking() =>
+            {
+                return false;
+            }
             _ if command.section() == THREAD_SECTION && self.runs_compare() => return false,
             _ => {}
         }
@@ -625,6 +789,36 @@ impl App {
         self.sort
     }
 
+    /// How the thread table is to look: its order, its filter, flat or
+    /// nested.
+    #[must_use]
+    pub fn table_choice(&self) -> TableChoice<'_> {
+        TableChoice {
+            sort: self.sort,
+            filter: &self.thread_filter,
+            tree: self.tree_view,
+        }
+    }
+
+    /// The process tree's filter; empty keeps every process.
+    #[must_use]
+    pub fn tree_filter(&self) -> &str {
+        &self.tree_filter
+    }
+
+    /// The panel whose filter prompt is open, if any.
+    #[must_use]
+    pub const fn prompt(&self) -> Option<Panel> {
+        self.prompt
+    }
+
+    /// The sort menu's cursor (an index into the sortable columns) while it
+    /// is open.
+    #[must_use]
+    pub const fn sort_menu(&self) -> Option<usize> {
+        self.sort_menu
+    }
+
     /// The selected thread, if any.
     #[must_use]
     pub const fn selected_tid(&self) -> Option<i32> {
@@ -641,7 +835,7 @@ impl App {
         let Some(snapshot) = self.visible_model().latest() else {
             return;
         };
-        let order = sorted_threads(snapshot, self.sort);
+        let order = thread_view::shown_threads(snapshot, self.table_choice());
         let Some(last) = order.len().checked_sub(1) else {
             return;
         };
@@ -689,6 +883,11 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
             }
             ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
             ThreadColumn::WaitingOn => by_option(a.waiting_on, b.waiting_on, d),
+            ThreadColumn::FutexShare => by_option(a.futex_wait_pct, b.futex_wait_pct, d),
+            ThreadColumn::Nice => by_option(a.nice, b.nice, d),
+            ThreadColumn::Wchan => by_option(a.wchan.as_ref(), b.wchan.as_ref(), d),
+            // A process's own figures: its threads keep their id order.
+            ThreadColumn::Threads | ThreadColumn::Memory => std::cmp::Ordering::Equal,
         };
         primary.then(a.tid.cmp(&b.tid))
     });

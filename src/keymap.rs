@@ -32,6 +32,12 @@ pub enum Command {
     SortNext,
     /// Reverse the sort order.
     SortReverse,
+    /// Open the menu of the columns to sort the thread table by.
+    SortMenu,
+    /// Filter the focused panel (thread table or process tree) as you type.
+    Filter,
+    /// Nest the threads under their processes in the thread table, or not.
+    TreeView,
     /// One more demo worker.
     MoreWorkers,
     /// One fewer demo worker.
@@ -80,6 +86,9 @@ impl Command {
             Self::Bottom => "last thread",
             Self::SortNext => "sort threads by the next column",
             Self::SortReverse => "reverse the sort order",
+            Self::SortMenu => "sort threads by a column, from a menu",
+            Self::Filter => "filter the focused panel by name, id, state or lock",
+            Self::TreeView => "threads under their processes, or flat",
             Self::MoreWorkers => "one more worker",
             Self::FewerWorkers => "one fewer worker",
             Self::NextMode => "next mode (threads, gil, processes, async)",
@@ -115,6 +124,9 @@ impl Command {
             Self::Bottom => "bottom",
             Self::SortNext => "sort_next",
             Self::SortReverse => "sort_reverse",
+            Self::SortMenu => "sort_menu",
+            Self::Filter => "filter",
+            Self::TreeView => "tree_view",
             Self::MoreWorkers => "more_workers",
             Self::FewerWorkers => "fewer_workers",
             Self::NextMode => "next_mode",
@@ -141,6 +153,8 @@ impl Command {
             Self::Pause => Some("pause"),
             Self::Down => Some("select"),
             Self::SortNext => Some("sort"),
+            Self::Filter => Some("filter"),
+            Self::TreeView => Some("tree"),
             Self::Suspend => Some("suspend"),
             Self::FocusNext => Some("focus"),
             Self::MoreWorkers => Some("more"),
@@ -183,6 +197,8 @@ impl Command {
             Self::SortNext => 14,
             Self::Suspend => 15,
             Self::FocusNext => 16,
+            Self::Filter => 17,
+            Self::TreeView => 18,
             _ => u8::MAX,
         }
     }
@@ -200,7 +216,10 @@ impl Command {
             | Self::Top
             | Self::Bottom
             | Self::SortNext
-            | Self::SortReverse => THREAD_SECTION,
+            | Self::SortReverse
+            | Self::SortMenu
+            | Self::Filter
+            | Self::TreeView => THREAD_SECTION,
             Self::MoreWorkers
             | Self::FewerWorkers
             | Self::NextMode
@@ -333,8 +352,11 @@ impl Default for Keymap {
                 (Command::PageDown, vec![p(PageDown)]),
                 (Command::Top, vec![p(Home), p(Char('g'))]),
                 (Command::Bottom, vec![p(End), p(Char('G'))]),
-                (Command::SortNext, vec![p(Char('s')), p(F(6))]),
+                (Command::SortNext, vec![p(Char('s'))]),
                 (Command::SortReverse, vec![p(Char('I'))]),
+                (Command::SortMenu, vec![p(F(6))]),
+                (Command::Filter, vec![p(Char('/')), p(F(4))]),
+                (Command::TreeView, vec![p(Char('t')), p(F(5))]),
                 (Command::MoreWorkers, vec![p(Char('+')), p(Char('='))]),
                 (Command::FewerWorkers, vec![p(Char('-')), p(Char('_'))]),
                 (Command::NextMode, vec![p(Char('m'))]),

@@ -31,6 +31,7 @@ pub mod report;
 pub mod sampler;
 pub mod snapshot;
 pub mod terminal;
+pub(crate) mod thread_view;
 pub mod ui;
 pub mod watching;
 

@@ -5,11 +5,13 @@ mod chrome;
 mod compare;
 mod dashboard;
 mod demo;
+mod filter_bar;
 mod format;
 mod help;
 mod legend;
 mod look_for;
 mod picker;
+mod sort_menu;
 mod visuals;
 mod watch;
 mod watch_probes;
@@ -49,6 +51,9 @@ pub fn render(app: &App, frame: &mut Frame) -> Hits {
         demo::render(app, frame, area, &mut hits);
     } else {
         watch::render(app, frame, area, &mut hits);
+    }
+    if app.sort_menu().is_some() {
+        sort_menu::render(app, frame, area, &mut hits);
     }
     if app.help_visible() {
         help::render(app, frame, area);
