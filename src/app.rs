@@ -260,7 +260,7 @@ impl App {
 
     /// Answers a key press.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Action {
-        let command = self.keymap.command_for(key);
+        let command = self.command_for(key);
         if key.kind != crossterm::event::KeyEventKind::Release {
             self.notice = None;
         }
@@ -309,6 +309,41 @@ impl App {
             Some(command) => self.perform(command),
             None => Action::None,
         }
+    }
+
+    /// The command a key asks for now: of two that share it (htop's `<`/`>`
+    /// and a demo's speed keys), the demo's while it applies, else the one
+    /// that applies.
+    fn command_for(&self, key: &KeyEvent) -> Option<Command> {
+        let mut candidates = self.keymap.commands_for(key).peekable();
+        let first = *candidates.peek()?;
+        let applying: Vec<Command> = candidates.filter(|c| self.applies(*c)).collect();
+        applying
+            .iter()
+            .find(|c| c.section() == DEMO_SECTION)
+            .or_else(|| applying.first())
+            .copied()
+            .or(Some(first))
+    }
+
+    /// The keys that ask for `command` now, as a label like `F6/</>`: a key
+    /// it shares goes where [`App::command_for`] sends it.
+    #[must_use]
+    pub fn keys_label(&self, command: Command) -> String {
+        self.keymap
+            .bindings()
+            .find(|(c, _)| *c == command)
+            .map(|(_, keys)| {
+                keys.iter()
+                    .filter(|key| {
+                        let event = KeyEvent::new(key.code(), key.modifiers());
+                        self.command_for(&event) == Some(command)
+                    })
+                    .map(|key| key.label())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
     }
 
     /// A key while the filter prompt of `panel` is open: text goes to the
@@ -1047,9 +1082,14 @@ mod tests {
     fn a_replay_pauses_and_seeks_at_its_player_and_steers_no_demo() {
         let mut app = replaying_a_demo();
         assert!(app.runs_demo(), "the replayed snapshots carry a demo");
-        for demo_key in ['+', '-', 'm', 'r', '<', '>'] {
+        for demo_key in ['+', '-', 'm', 'r'] {
             assert_eq!(app.handle_key(&key(demo_key)), Action::None, "{demo_key}");
         }
+        // A replay's speed is its player's: `<` is htop's sort menu there.
+        assert_eq!(app.handle_key(&key('<')), Action::Redraw);
+        assert!(app.sort_menu().is_some(), "< opens the sort menu");
+        app.handle_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        assert!(app.sort_menu().is_none());
         assert_eq!(
             app.handle_key(&key(' ')),
             Action::Replay(ReplayCommand::TogglePause)
@@ -1070,6 +1110,32 @@ mod tests {
         assert!(!app.paused());
         let shown: Vec<Command> = app.active_commands().collect();
         assert!(shown.contains(&Command::SeekBack) && !shown.contains(&Command::MoreWorkers));
+    }
+
+    #[test]
+    fn a_demo_keeps_its_speed_keys_and_a_watch_sorts_with_them() {
+        let mut demo = App::new(Duration::from_millis(500));
+        demo.ingest(Arc::new(crate::model::fixtures::demo_snapshot(3)));
+        assert_eq!(
+            demo.handle_key(&key('<')),
+            Action::Demo(DemoCommand::Slower)
+        );
+        assert_eq!(
+            demo.handle_key(&key('>')),
+            Action::Demo(DemoCommand::Faster)
+        );
+        assert_eq!(
+            demo.keys_label(Command::SortMenu),
+            "F6",
+            "the help of a demo"
+        );
+        let mut watch = app_with_threads();
+        assert_eq!(watch.handle_key(&key('>')), Action::Redraw);
+        assert!(
+            watch.sort_menu().is_some(),
+            "> opens the sort menu, as in htop"
+        );
+        assert_eq!(watch.keys_label(Command::SortMenu), "F6/</>");
     }
 
     #[test]

@@ -203,6 +203,18 @@ impl Command {
         }
     }
 
+    /// True when `self` and `other` may be bound to the same key: htop's
+    /// `<`/`>` open the sort menu, and a demo takes them for its speed (see
+    /// [`Keymap::commands_for`]: the demo's command wins while it applies).
+    #[must_use]
+    pub const fn may_share_keys(self, other: Self) -> bool {
+        matches!(
+            (self, other),
+            (Self::SortMenu, Self::Slower | Self::Faster)
+                | (Self::Slower | Self::Faster, Self::SortMenu)
+        )
+    }
+
     /// The help overlay section the command belongs to.
     #[must_use]
     pub const fn section(self) -> &'static str {
@@ -280,6 +292,18 @@ impl Key {
         }
     }
 
+    /// The key's code.
+    #[must_use]
+    pub const fn code(self) -> KeyCode {
+        self.code
+    }
+
+    /// Its modifiers (Ctrl, Alt).
+    #[must_use]
+    pub const fn modifiers(self) -> KeyModifiers {
+        self.modifiers
+    }
+
     /// True when `event` is this key. Shift is part of the character itself
     /// (`G`, `?`), so it is ignored unless Ctrl or Alt is involved.
     fn matches(self, event: &KeyEvent) -> bool {
@@ -354,7 +378,7 @@ impl Default for Keymap {
                 (Command::Bottom, vec![p(End), p(Char('G'))]),
                 (Command::SortNext, vec![p(Char('s'))]),
                 (Command::SortReverse, vec![p(Char('I'))]),
-                (Command::SortMenu, vec![p(F(6))]),
+                (Command::SortMenu, vec![p(F(6)), p(Char('<')), p(Char('>'))]),
                 (Command::Filter, vec![p(Char('/')), p(F(4))]),
                 (Command::TreeView, vec![p(Char('t')), p(F(5))]),
                 (Command::MoreWorkers, vec![p(Char('+')), p(Char('='))]),
@@ -386,6 +410,18 @@ impl Keymap {
         self.bindings
             .iter()
             .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(command, _)| *command)
+    }
+
+    /// Every command a key press asks for, in table order: one, or two that
+    /// [`Command::may_share_keys`], of which the caller takes the one that
+    /// applies now. Key releases ask for nothing.
+    pub fn commands_for<'a>(&'a self, event: &'a KeyEvent) -> impl Iterator<Item = Command> + 'a {
+        self.bindings
+            .iter()
+            .filter(move |(_, keys)| {
+                event.kind != KeyEventKind::Release && keys.iter().any(|k| k.matches(event))
+            })
             .map(|(command, _)| *command)
     }
 
@@ -487,14 +523,33 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice() {
+    fn no_key_is_bound_twice_but_to_commands_that_share() {
         let keymap = Keymap::default();
-        let keys: Vec<Key> = keymap
+        let keys: Vec<(Command, Key)> = keymap
             .bindings()
-            .flat_map(|(_, k)| k.iter().copied())
+            .flat_map(|(c, k)| k.iter().map(move |k| (c, *k)))
             .collect();
-        for (i, a) in keys.iter().enumerate() {
-            assert!(!keys[i + 1..].contains(a), "{} bound twice", a.label());
+        for (i, (a, key)) in keys.iter().enumerate() {
+            for (b, other) in &keys[i + 1..] {
+                assert!(
+                    key != other || a.may_share_keys(*b),
+                    "{} bound to {a:?} and {b:?}",
+                    key.label()
+                );
+            }
         }
+    }
+
+    #[test]
+    fn htops_sort_keys_open_the_sort_menu_and_a_demos_speed_keys_stay() {
+        let keymap = Keymap::default();
+        for c in ['<', '>'] {
+            let event = press(KeyCode::Char(c), KeyModifiers::NONE);
+            let commands: Vec<Command> = keymap.commands_for(&event).collect();
+            assert!(commands.contains(&Command::SortMenu), "{c}: {commands:?}");
+            assert_eq!(commands.len(), 2, "{c}: {commands:?}");
+        }
+        let f6 = press(KeyCode::F(6), KeyModifiers::NONE);
+        assert_eq!(keymap.command_for(&f6), Some(Command::SortMenu));
     }
 }
