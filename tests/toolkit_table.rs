@@ -173,3 +173,26 @@ fn f6_and_htops_sort_keys_open_the_sort_menu_and_a_header_click_sorts() {
     tmux.wait_for("NAME▼");
     quit(&tmux);
 }
+
+#[test]
+fn slash_on_the_focused_process_tree_filters_the_processes() {
+    if !tmux_available() {
+        return;
+    }
+    let (_program, tmux) = watching("tree-filter", 120, 40);
+    tmux.wait_for("Processes");
+    tmux.send(&["Tab", "/"]);
+    tmux.send(&["-l", "zzz"]);
+    tmux.wait_for("process filter: zzz▏  (0 of 1)");
+    tmux.send(&["BSpace", "BSpace", "BSpace"]);
+    tmux.send(&["-l", "python"]);
+    tmux.wait_for("process filter: python▏  (1 of 1)");
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("io-reader"),
+        "the thread table stays whole while the tree is filtered:\n{screen}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_gone("process filter");
+    quit(&tmux);
+}
