@@ -1091,7 +1091,8 @@ mod tests {
                     (any::<i32>(), any::<i32>(), "\\PC{0,30}", any::<char>()),
                     (proptest::option::of(any::<u32>()), hostile_percent(), hostile_percent()),
                     (proptest::option::of(any::<f32>()), proptest::option::of(any::<f32>())),
-                    0u8..3,
+                    (0u8..3, proptest::option::of(any::<i32>()), proptest::option::of("\\PC{0,30}")),
+                    proptest::option::of((0usize..5000, "\\PC{0,12}", proptest::option::of(any::<u64>()))),
                 ),
                 0..250,
             ),
@@ -1100,7 +1101,7 @@ mod tests {
         ) {
             let rows: Vec<_> = raw
                 .iter()
-                .map(|((pid, tid, name, state), (last_cpu, cpu_pct, runq), (vol, invol), flag)| ThreadRow {
+                .map(|((pid, tid, name, state), (last_cpu, cpu_pct, runq), (vol, invol), (flag, nice, wchan), process)| ThreadRow {
                     pid: *pid,
                     tid: *tid,
                     name,
@@ -1111,14 +1112,22 @@ mod tests {
                     involuntary_per_sec: *invol,
                     runq_wait_pct: *runq,
                     waiting_on: (*flag == 2).then_some("CPython GIL"),
-                    futex_pct: None,
-                    nice: None,
-                    wchan: None,
-                    process: None,
+                    futex_pct: *runq,
+                    nice: *nice,
+                    wchan: wchan.as_deref(),
+                    process: process.as_ref().map(|(threads, states, rss_kib)| ProcessTotals {
+                        threads: *threads,
+                        states,
+                        rss_kib: *rss_kib,
+                    }),
                     flag: [ThreadFlag::None, ThreadFlag::WaitingForCpu, ThreadFlag::BlockedOnLock][usize::from(*flag)],
                 })
                 .collect();
             let table = ThreadTable::new(&rows).selected(selected).sorted_by(sorted);
+            let area = Rect::new(0, 0, width, height);
+            for (cell, _) in table.header_cells(area) {
+                prop_assert!(area.contains(cell.as_position()) && cell.right() <= area.right());
+            }
             render_any(&table, width, height);
             render_any(&table.block(Block::bordered()), width, height);
         }

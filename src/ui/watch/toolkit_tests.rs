@@ -377,3 +377,27 @@ fn a_click_on_a_menu_entry_or_a_header_sorts_by_it() {
         "a second click reverses"
     );
 }
+
+#[test]
+fn every_tool_at_once_draws_at_small_and_odd_sizes() {
+    let mut app = watching();
+    app.handle_key(&key(KeyCode::Char('t')));
+    app.handle_key(&key(KeyCode::Char('/')));
+    typed(&mut app, "er");
+    app.handle_key(&key(KeyCode::Enter));
+    app.handle_key(&key(KeyCode::F(6)));
+    for _ in 0..20 {
+        app.handle_key(&key(KeyCode::Down));
+    }
+    for (width, height) in [(40, 12), (41, 13), (57, 19), (80, 24), (200, 60), (250, 14)] {
+        let screen = text(&draw(&mut app, width, height));
+        assert!(
+            screen.contains("process id"),
+            "at {width}x{height} the sort menu shows its last entry, under the cursor:\n{screen}"
+        );
+        assert!(
+            screen.contains("filter: er") || width < 80,
+            "at {width}x{height} the footer shows the filter:\n{screen}"
+        );
+    }
+}
