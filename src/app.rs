@@ -904,6 +904,12 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
     }
     let mut threads: Vec<&ThreadSample> = snapshot.target.threads.iter().collect();
     let d = sort.descending;
+    // Threads waiting on a lock sort by its label, as the column shows it.
+    let labels = thread_view::lock_labels(snapshot);
+    let lock = |t: &ThreadSample| {
+        t.waiting_on
+            .and_then(|address| labels.get(&(t.pid, address)).copied())
+    };
     threads.sort_by(|a, b| {
         let primary = match sort.column {
             ThreadColumn::Pid => by_option(Some(a.pid), Some(b.pid), d),
@@ -917,7 +923,7 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
                 by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
             }
             ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
-            ThreadColumn::WaitingOn => by_option(a.waiting_on, b.waiting_on, d),
+            ThreadColumn::WaitingOn => by_option(lock(a), lock(b), d),
             ThreadColumn::FutexShare => by_option(a.futex_wait_pct, b.futex_wait_pct, d),
             ThreadColumn::Nice => by_option(a.nice, b.nice, d),
             ThreadColumn::Wchan => by_option(a.wchan.as_ref(), b.wchan.as_ref(), d),

@@ -358,6 +358,33 @@ mod tests {
     }
 
     #[test]
+    fn sorting_by_the_lock_orders_by_its_label_and_the_rest_after() {
+        let mut snap = two_processes();
+        snap.target.threads[1].waiting_on = Some(0x2000);
+        if let Some(locks) = &mut snap.target.locks {
+            let mut other = locks[0].clone();
+            other.address = 0x2000;
+            other.label = "accounts_lock".to_owned();
+            locks.push(other);
+        }
+        let sort = ThreadSort {
+            column: ThreadColumn::WaitingOn,
+            descending: false,
+        };
+        let choice = TableChoice {
+            sort,
+            filter: "",
+            tree: false,
+        };
+        let order: Vec<i32> = shown_threads(&snap, choice).iter().map(|t| t.tid).collect();
+        assert_eq!(
+            order,
+            [11, 12, 50, 4242],
+            "accounts_lock, queue_lock, then by TID"
+        );
+    }
+
+    #[test]
     fn totals_of_unknowns_are_unknown_not_zero() {
         assert_eq!(sum([None, None].into_iter()), None);
         assert_eq!(sum([None, Some(2.0)].into_iter()), Some(2.0));
