@@ -32,6 +32,8 @@ fn snapshot(seq: u64) -> Snapshot {
             runq_wait_pct: Some((i % 20) as f32),
             wchan: (i % 5 == 0).then(|| "futex_do_wait".to_owned()),
             futex_wait_ns: Some(0),
+            futex_wait_pct: Some(0.0),
+            nice: Some(0),
             waiting_on: None,
         })
         .collect();

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope_widgets::{Theme, ThreadColumn};
-use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use corescope_demos::catalog::Kind;
 use corescope_demos::config::DemoConfig;
@@ -20,10 +22,11 @@ use crate::keymap::{
 use crate::model::Model;
 use crate::picker::Picker;
 use crate::record::ReplayCommand;
-use crate::snapshot::compare::ComparePlan;
 use crate::signal_dialog::{Outcome, SignalDialog};
 use crate::signal_send::{SignalRequest, tree_targets};
+use crate::snapshot::compare::ComparePlan;
 use crate::snapshot::{Snapshot, ThreadSample};
+use crate::thread_view::{self, SORTABLE, TableChoice};
 use corescope_demos::host::DemoCommand;
 
 /// What the event loop must do after an input.
@@ -146,6 +149,16 @@ pub struct App {
     help_scroll: usize,
     /// The `k` dialog, while open.
     signal_dialog: Option<SignalDialog>,
+    /// The thread table's filter; empty keeps every thread.
+    thread_filter: String,
+    /// The process tree's filter; empty keeps every process.
+    tree_filter: String,
+    /// The panel whose filter prompt is open (keys go to it), if any.
+    prompt: Option<Panel>,
+    /// True when the thread table nests threads under their processes.
+    tree_view: bool,
+    /// The sort menu's cursor (an index into [`SORTABLE`]) while it is open.
+    sort_menu: Option<usize>,
 }
 
 impl App {
@@ -170,6 +183,11 @@ impl App {
             notice: None,
             help_scroll: 0,
             signal_dialog: None,
+            thread_filter: String::new(),
+            tree_filter: String::new(),
+            prompt: None,
+            tree_view: false,
+            sort_menu: None,
         }
     }
 
@@ -252,9 +270,25 @@ impl App {
 
     /// Answers a key press.
     pub fn handle_key(&mut self, key: &KeyEvent) -> Action {
-        let command = self.keymap.command_for(key);
+        let command = self.command_for(key);
         if key.kind != crossterm::event::KeyEventKind::Release {
             self.notice = None;
+        }
+        if let Some(panel) = self.prompt {
+            return self.prompt_key(panel, key, command);
+        }
+        if let Some(cursor) = self.sort_menu {
+            return self.sort_menu_key(cursor, key, command);
+        }
+        // Esc takes a filter off before it quits: the user who filtered
+        // wants the whole table back, not to leave.
+        if key.code == KeyCode::Esc && key.kind != KeyEventKind::Release && !self.help_visible {
+            let filtered = !self.thread_filter.is_empty() || !self.tree_filter.is_empty();
+            if filtered && !self.picking() {
+                self.thread_filter.clear();
+                self.tree_filter.clear();
+                return Action::Redraw;
+            }
         }
         if self.help_visible {
             // The arrows and PgUp/PgDn scroll a help too long for the
@@ -315,6 +349,157 @@ impl App {
         match command {
             Some(command) => self.perform(command),
             None => Action::None,
+        }
+    }
+
+    /// The command a key asks for now: of two that share it (htop's `<`/`>`
+    /// and a demo's speed keys), the demo's while it applies, else the one
+    /// that applies.
+    fn command_for(&self, key: &KeyEvent) -> Option<Command> {
+        let mut candidates = self.keymap.commands_for(key).peekable();
+        let first = *candidates.peek()?;
+        let applying: Vec<Command> = candidates.filter(|c| self.applies(*c)).collect();
+        applying
+            .iter()
+            .find(|c| c.section() == DEMO_SECTION)
+            .or_else(|| applying.first())
+            .copied()
+            .or(Some(first))
+    }
+
+    /// The keys that ask for `command` now, as a label like `F6/</>`: a key
+    /// it shares goes where [`App::command_for`] sends it.
+    #[must_use]
+    pub fn keys_label(&self, command: Command) -> String {
+        self.keymap
+            .bindings()
+            .find(|(c, _)| *c == command)
+            .map(|(_, keys)| {
+                keys.iter()
+                    .filter(|key| {
+                        let event = KeyEvent::new(key.code(), key.modifiers());
+                        self.command_for(&event) == Some(command)
+                    })
+                    .map(|key| key.label())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
+    }
+
+    /// A key while the filter prompt of `panel` is open: text goes to the
+    /// filter (`q` types a q), Enter keeps it and closes the prompt, Esc
+    /// clears it and closes the prompt; the arrows still move the selection
+    /// and Ctrl-C still quits.
+    fn prompt_key(&mut self, panel: Panel, key: &KeyEvent, command: Option<Command>) -> Action {
+        if key.kind == KeyEventKind::Release {
+            return Action::None;
+        }
+        let control = key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let filter = match panel {
+            Panel::Processes => &mut self.tree_filter,
+            Panel::Threads | Panel::Picker => &mut self.thread_filter,
+        };
+        match key.code {
+            KeyCode::Char(_) if control => match command {
+                Some(Command::Quit) => return Action::Quit,
+                Some(Command::Suspend) => return Action::Suspend,
+                _ => return Action::None,
+            },
+            KeyCode::Char(c) => filter.push(c),
+            KeyCode::Backspace => {
+                filter.pop();
+            }
+            KeyCode::Esc => {
+                filter.clear();
+                self.prompt = None;
+            }
+            KeyCode::Enter => self.prompt = None,
+            _ => {
+                return match command {
+                    Some(
+                        scroll @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom),
+                    ) => self.perform(scroll),
+                    _ => Action::None,
+                };
+            }
+        }
+        // The tree scrolls from its top again: its rows changed.
+        if panel == Panel::Processes {
+            self.tree_offset = 0;
+        }
+        Action::Redraw
+    }
+
+    /// A key while the sort menu is open: the arrows move its cursor, Enter
+    /// sorts by the column under it (the column already sorted by: the other
+    /// way), Esc or the menu's key closes it; Ctrl-C still quits.
+    fn sort_menu_key(&mut self, cursor: usize, key: &KeyEvent, command: Option<Command>) -> Action {
+        if key.kind == KeyEventKind::Release {
+            return Action::None;
+        }
+        let last = SORTABLE.len() - 1;
+        let moved = match command {
+            Some(Command::Up) => cursor.saturating_sub(1),
+            Some(Command::Down) => (cursor + 1).min(last),
+            Some(Command::PageUp | Command::Top) => 0,
+            Some(Command::PageDown | Command::Bottom) => last,
+            Some(Command::Quit) if key.code == KeyCode::Char('c') => return Action::Quit,
+            _ if key.code == KeyCode::Enter => {
+                self.sort_menu = None;
+                self.sort_by(SORTABLE[cursor]);
+                return Action::Redraw;
+            }
+            _ => {
+                self.sort_menu = None;
+                return Action::Redraw;
+            }
+        };
+        self.sort_menu = Some(moved);
+        Action::Redraw
+    }
+
+    /// Sorts the thread table by `column`, or the other way round when it
+    /// is already sorted by it (a second click on a header).
+    fn sort_by(&mut self, column: ThreadColumn) {
+        if self.sort.column == column {
+            self.sort.descending = !self.sort.descending;
+        } else {
+            self.sort = ThreadSort {
+                column,
+                descending: thread_view::descending_first(column),
+            };
+        }
+    }
+
+    /// The thread table's own keys: the sort menu, the filter prompt and
+    /// the tree view.
+    fn table_command(&mut self, command: Command) {
+        match command {
+            Command::SortMenu => {
+                self.sort_menu = Some(
+                    SORTABLE
+                        .iter()
+                        .position(|c| *c == self.sort.column)
+                        .unwrap_or(0),
+                );
+            }
+            Command::Filter => {
+                let panel = match self.focus {
+                    Panel::Processes if self.hits.shows(Panel::Processes) => Panel::Processes,
+                    _ => Panel::Threads,
+                };
+                self.prompt = Some(panel);
+            }
+            Command::TreeView => self.tree_view = !self.tree_view,
+            _ => {}
         }
     }
 
@@ -390,13 +575,11 @@ impl App {
                 let column = SORT_CYCLE[(at + 1) % SORT_CYCLE.len()];
                 self.sort = ThreadSort {
                     column,
-                    descending: !matches!(
-                        column,
-                        ThreadColumn::Name | ThreadColumn::Tid | ThreadColumn::Pid
-                    ),
+                    descending: thread_view::descending_first(column),
                 };
             }
             Command::SortReverse => self.sort.descending = !self.sort.descending,
+            Command::SortMenu | Command::Filter | Command::TreeView => self.table_command(command),
             Command::ResetPeaks => return Action::ResetPeaks,
             Command::Signal | Command::LongerInterval | Command::ShorterInterval => {
                 return self.control(command);
@@ -473,6 +656,13 @@ impl App {
             // The dialog answers keys only; a click elsewhere would act
             // behind it.
             _ if self.signal_dialog.is_some() => Action::None,
+            MouseEventKind::Down(MouseButton::Left) if self.sort_menu.is_some() => {
+                self.sort_menu = None;
+                if let Some(Target::SortEntry(column)) = self.hits.at(column, row) {
+                    self.sort_by(column);
+                }
+                Action::Redraw
+            }
             MouseEventKind::Down(MouseButton::Left) => self.click(column, row),
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown if !self.help_visible => {
                 let by = if mouse.kind == MouseEventKind::ScrollUp {
@@ -500,7 +690,7 @@ impl App {
             self.focus = panel;
         }
         match target {
-            Target::Panel(_) => {}
+            Target::Panel(_) | Target::SortEntry(_) => {}
             Target::Thread(tid) => self.selected_tid = Some(tid),
             Target::PickerEntry(index) => {
                 if let Some(picker) = &mut self.picker {
@@ -511,6 +701,7 @@ impl App {
                 }
             }
             Target::Hint(command) => return self.perform(command),
+            Target::Header(column) => self.sort_by(column),
         }
         Action::Redraw
     }
@@ -566,7 +757,15 @@ impl App {
             // Thread-table keys where there is a thread table: the picker
             // and the compare screen have none (the picker's arrows move
             // its own cursor).
-            Command::SortNext | Command::SortReverse if self.picking() => return false,
+            Command::SortNext
+            | Command::SortReverse
+            | Command::SortMenu
+            | Command::Filter
+            | Command::TreeView
+                if self.picking() =>
+            {
+                return false;
+            }
             _ if command.section() == THREAD_SECTION && self.runs_compare() => return false,
             _ => {}
         }
@@ -716,6 +915,36 @@ impl App {
         self.sort
     }
 
+    /// How the thread table is to look: its order, its filter, flat or
+    /// nested.
+    #[must_use]
+    pub fn table_choice(&self) -> TableChoice<'_> {
+        TableChoice {
+            sort: self.sort,
+            filter: &self.thread_filter,
+            tree: self.tree_view,
+        }
+    }
+
+    /// The process tree's filter; empty keeps every process.
+    #[must_use]
+    pub fn tree_filter(&self) -> &str {
+        &self.tree_filter
+    }
+
+    /// The panel whose filter prompt is open, if any.
+    #[must_use]
+    pub const fn prompt(&self) -> Option<Panel> {
+        self.prompt
+    }
+
+    /// The sort menu's cursor (an index into the sortable columns) while it
+    /// is open.
+    #[must_use]
+    pub const fn sort_menu(&self) -> Option<usize> {
+        self.sort_menu
+    }
+
     /// The selected thread, if any.
     #[must_use]
     pub const fn selected_tid(&self) -> Option<i32> {
@@ -732,7 +961,7 @@ impl App {
         let Some(snapshot) = self.visible_model().latest() else {
             return;
         };
-        let order = sorted_threads(snapshot, self.sort);
+        let order = thread_view::shown_threads(snapshot, self.table_choice());
         let Some(last) = order.len().checked_sub(1) else {
             return;
         };
@@ -766,6 +995,12 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
     }
     let mut threads: Vec<&ThreadSample> = snapshot.target.threads.iter().collect();
     let d = sort.descending;
+    // Threads waiting on a lock sort by its label, as the column shows it.
+    let labels = thread_view::lock_labels(snapshot);
+    let lock = |t: &ThreadSample| {
+        t.waiting_on
+            .and_then(|address| labels.get(&(t.pid, address)).copied())
+    };
     threads.sort_by(|a, b| {
         let primary = match sort.column {
             ThreadColumn::Pid => by_option(Some(a.pid), Some(b.pid), d),
@@ -779,7 +1014,12 @@ pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSampl
                 by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
             }
             ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
-            ThreadColumn::WaitingOn => by_option(a.waiting_on, b.waiting_on, d),
+            ThreadColumn::WaitingOn => by_option(lock(a), lock(b), d),
+            ThreadColumn::FutexShare => by_option(a.futex_wait_pct, b.futex_wait_pct, d),
+            ThreadColumn::Nice => by_option(a.nice, b.nice, d),
+            ThreadColumn::Wchan => by_option(a.wchan.as_ref(), b.wchan.as_ref(), d),
+            // A process's own figures: its threads keep their id order.
+            ThreadColumn::Threads | ThreadColumn::Memory => std::cmp::Ordering::Equal,
         };
         primary.then(a.tid.cmp(&b.tid))
     });
@@ -997,9 +1237,14 @@ mod tests {
     fn a_replay_pauses_and_seeks_at_its_player_and_steers_no_demo() {
         let mut app = replaying_a_demo();
         assert!(app.runs_demo(), "the replayed snapshots carry a demo");
-        for demo_key in ['+', '-', 'm', 'r', '<', '>'] {
+        for demo_key in ['+', '-', 'm', 'r'] {
             assert_eq!(app.handle_key(&key(demo_key)), Action::None, "{demo_key}");
         }
+        // A replay's speed is its player's: `<` is htop's sort menu there.
+        assert_eq!(app.handle_key(&key('<')), Action::Redraw);
+        assert!(app.sort_menu().is_some(), "< opens the sort menu");
+        app.handle_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        assert!(app.sort_menu().is_none());
         assert_eq!(
             app.handle_key(&key(' ')),
             Action::Replay(ReplayCommand::TogglePause)
@@ -1020,6 +1265,32 @@ mod tests {
         assert!(!app.paused());
         let shown: Vec<Command> = app.active_commands().collect();
         assert!(shown.contains(&Command::SeekBack) && !shown.contains(&Command::MoreWorkers));
+    }
+
+    #[test]
+    fn a_demo_keeps_its_speed_keys_and_a_watch_sorts_with_them() {
+        let mut demo = App::new(Duration::from_millis(500));
+        demo.ingest(Arc::new(crate::model::fixtures::demo_snapshot(3)));
+        assert_eq!(
+            demo.handle_key(&key('<')),
+            Action::Demo(DemoCommand::Slower)
+        );
+        assert_eq!(
+            demo.handle_key(&key('>')),
+            Action::Demo(DemoCommand::Faster)
+        );
+        assert_eq!(
+            demo.keys_label(Command::SortMenu),
+            "F6",
+            "the help of a demo"
+        );
+        let mut watch = app_with_threads();
+        assert_eq!(watch.handle_key(&key('>')), Action::Redraw);
+        assert!(
+            watch.sort_menu().is_some(),
+            "> opens the sort menu, as in htop"
+        );
+        assert_eq!(watch.keys_label(Command::SortMenu), "F6/</>");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 
 use ratatui::layout::{Position, Rect};
 
+use corescope_widgets::ThreadColumn;
+
 use crate::keymap::Command;
 
 /// A panel that takes the keyboard focus (Tab, or a click) and scrolls.
@@ -35,6 +37,11 @@ pub enum Target {
     PickerEntry(usize),
     /// A key hint in the footer: clicking it does what its key does.
     Hint(Command),
+    /// A column header of the thread table: clicking sorts by it (again:
+    /// the other way).
+    Header(ThreadColumn),
+    /// An entry of the sort menu: clicking sorts by its column.
+    SortEntry(ThreadColumn),
 }
 
 /// The clickable regions of the last frame drawn.

@@ -32,6 +32,12 @@ pub enum Command {
     SortNext,
     /// Reverse the sort order.
     SortReverse,
+    /// Open the menu of the columns to sort the thread table by.
+    SortMenu,
+    /// Filter the focused panel (thread table or process tree) as you type.
+    Filter,
+    /// Nest the threads under their processes in the thread table, or not.
+    TreeView,
     /// One more demo worker.
     MoreWorkers,
     /// One fewer demo worker.
@@ -86,6 +92,9 @@ impl Command {
             Self::Bottom => "last thread",
             Self::SortNext => "sort threads by the next column",
             Self::SortReverse => "reverse the sort order",
+            Self::SortMenu => "sort threads by a column, from a menu",
+            Self::Filter => "filter the focused panel by name, id, state or lock",
+            Self::TreeView => "threads under their processes, or flat",
             Self::MoreWorkers => "one more worker",
             Self::FewerWorkers => "one fewer worker",
             Self::NextMode => "next mode (threads, gil, processes, async)",
@@ -124,6 +133,9 @@ impl Command {
             Self::Bottom => "bottom",
             Self::SortNext => "sort_next",
             Self::SortReverse => "sort_reverse",
+            Self::SortMenu => "sort_menu",
+            Self::Filter => "filter",
+            Self::TreeView => "tree_view",
             Self::MoreWorkers => "more_workers",
             Self::FewerWorkers => "fewer_workers",
             Self::NextMode => "next_mode",
@@ -153,6 +165,8 @@ impl Command {
             Self::Pause => Some("pause"),
             Self::Down => Some("select"),
             Self::SortNext => Some("sort"),
+            Self::Filter => Some("filter"),
+            Self::TreeView => Some("tree"),
             Self::Suspend => Some("suspend"),
             Self::FocusNext => Some("focus"),
             Self::MoreWorkers => Some("more"),
@@ -197,8 +211,22 @@ impl Command {
             Self::Suspend => 15,
             Self::FocusNext => 16,
             Self::Signal => 17,
+            Self::Filter => 18,
+            Self::TreeView => 19,
             _ => u8::MAX,
         }
+    }
+
+    /// True when `self` and `other` may be bound to the same key: htop's
+    /// `<`/`>` open the sort menu, and a demo takes them for its speed (see
+    /// [`Keymap::commands_for`]: the demo's command wins while it applies).
+    #[must_use]
+    pub const fn may_share_keys(self, other: Self) -> bool {
+        matches!(
+            (self, other),
+            (Self::SortMenu, Self::Slower | Self::Faster)
+                | (Self::Slower | Self::Faster, Self::SortMenu)
+        )
     }
 
     /// The help overlay section the command belongs to.
@@ -221,7 +249,10 @@ impl Command {
             | Self::Bottom
             | Self::SortNext
             | Self::SortReverse
-            | Self::Signal => THREAD_SECTION,
+            | Self::Signal
+            | Self::SortMenu
+            | Self::Filter
+            | Self::TreeView => THREAD_SECTION,
             Self::MoreWorkers
             | Self::FewerWorkers
             | Self::NextMode
@@ -280,6 +311,18 @@ impl Key {
             code: KeyCode::Char(c),
             modifiers: KeyModifiers::CONTROL,
         }
+    }
+
+    /// The key's code.
+    #[must_use]
+    pub const fn code(self) -> KeyCode {
+        self.code
+    }
+
+    /// Its modifiers (Ctrl, Alt).
+    #[must_use]
+    pub const fn modifiers(self) -> KeyModifiers {
+        self.modifiers
     }
 
     /// True when `event` is this key. Shift is part of the character itself
@@ -355,8 +398,11 @@ impl Default for Keymap {
                 (Command::PageDown, vec![p(PageDown)]),
                 (Command::Top, vec![p(Home), p(Char('g'))]),
                 (Command::Bottom, vec![p(End), p(Char('G'))]),
-                (Command::SortNext, vec![p(Char('s')), p(F(6))]),
+                (Command::SortNext, vec![p(Char('s'))]),
                 (Command::SortReverse, vec![p(Char('I'))]),
+                (Command::SortMenu, vec![p(F(6)), p(Char('<')), p(Char('>'))]),
+                (Command::Filter, vec![p(Char('/')), p(F(4))]),
+                (Command::TreeView, vec![p(Char('t')), p(F(5))]),
                 (Command::MoreWorkers, vec![p(Char('+')), p(Char('='))]),
                 (Command::FewerWorkers, vec![p(Char('-')), p(Char('_'))]),
                 (Command::NextMode, vec![p(Char('m'))]),
@@ -389,6 +435,18 @@ impl Keymap {
         self.bindings
             .iter()
             .find(|(_, keys)| keys.iter().any(|k| k.matches(event)))
+            .map(|(command, _)| *command)
+    }
+
+    /// Every command a key press asks for, in table order: one, or two that
+    /// [`Command::may_share_keys`], of which the caller takes the one that
+    /// applies now. Key releases ask for nothing.
+    pub fn commands_for<'a>(&'a self, event: &'a KeyEvent) -> impl Iterator<Item = Command> + 'a {
+        self.bindings
+            .iter()
+            .filter(move |(_, keys)| {
+                event.kind != KeyEventKind::Release && keys.iter().any(|k| k.matches(event))
+            })
             .map(|(command, _)| *command)
     }
 
@@ -490,14 +548,33 @@ mod tests {
     }
 
     #[test]
-    fn no_key_is_bound_twice() {
+    fn no_key_is_bound_twice_but_to_commands_that_share() {
         let keymap = Keymap::default();
-        let keys: Vec<Key> = keymap
+        let keys: Vec<(Command, Key)> = keymap
             .bindings()
-            .flat_map(|(_, k)| k.iter().copied())
+            .flat_map(|(c, k)| k.iter().map(move |k| (c, *k)))
             .collect();
-        for (i, a) in keys.iter().enumerate() {
-            assert!(!keys[i + 1..].contains(a), "{} bound twice", a.label());
+        for (i, (a, key)) in keys.iter().enumerate() {
+            for (b, other) in &keys[i + 1..] {
+                assert!(
+                    key != other || a.may_share_keys(*b),
+                    "{} bound to {a:?} and {b:?}",
+                    key.label()
+                );
+            }
         }
+    }
+
+    #[test]
+    fn htops_sort_keys_open_the_sort_menu_and_a_demos_speed_keys_stay() {
+        let keymap = Keymap::default();
+        for c in ['<', '>'] {
+            let event = press(KeyCode::Char(c), KeyModifiers::NONE);
+            let commands: Vec<Command> = keymap.commands_for(&event).collect();
+            assert!(commands.contains(&Command::SortMenu), "{c}: {commands:?}");
+            assert_eq!(commands.len(), 2, "{c}: {commands:?}");
+        }
+        let f6 = press(KeyCode::F(6), KeyModifiers::NONE);
+        assert_eq!(keymap.command_for(&f6), Some(Command::SortMenu));
     }
 }

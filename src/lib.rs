@@ -33,12 +33,13 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod sampler;
-pub mod session;
 pub mod sampling_interval;
+pub mod session;
 pub mod signal_dialog;
 pub mod signal_send;
 pub mod snapshot;
 pub mod terminal;
+pub(crate) mod thread_view;
 pub mod ui;
 pub mod watching;
 

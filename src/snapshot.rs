@@ -44,6 +44,35 @@ pub struct Snapshot {
     pub run: Option<RunSample>,
 }
 
+impl Snapshot {
+    /// The Python probes of the command, when it runs with them on.
+    #[must_use]
+    pub fn python_probes(&self) -> Option<&crate::python_probes::PythonProbes> {
+        self.run
+            .as_ref()
+            .and_then(|run| run.python.as_ref())
+            .filter(|p| p.probes.on)
+    }
+
+    /// The name to show for `thread`: its Python name when the probes gave
+    /// one, else the kernel's.
+    #[must_use]
+    pub fn thread_name<'a>(&'a self, thread: &'a ThreadSample) -> &'a str {
+        self.python_probes()
+            .and_then(|p| p.names.thread(thread.pid, thread.tid))
+            .unwrap_or(&thread.name)
+    }
+
+    /// The name to show for `process`: its multiprocessing name when the
+    /// probes gave one, else the kernel's.
+    #[must_use]
+    pub fn process_name<'a>(&'a self, process: &'a ProcessSample) -> &'a str {
+        self.python_probes()
+            .and_then(|p| p.names.process(process.pid))
+            .unwrap_or(&process.name)
+    }
+}
+
 /// The command of `corescope run` at one tick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSample {
@@ -272,6 +301,14 @@ pub struct ThreadSample {
     /// `sampler::futex_time`); `None` without schedstat.
     #[serde(default)]
     pub futex_wait_ns: Option<u64>,
+    /// Percent of the last interval it spent asleep in a futex wait (the
+    /// growth of `futex_wait_ns` over the interval), `0..=100`; `None` on
+    /// first sight and without schedstat.
+    #[serde(default)]
+    pub futex_wait_pct: Option<f32>,
+    /// Its nice value, -20 (favoured) to 19; `None` when unreadable.
+    #[serde(default)]
+    pub nice: Option<i32>,
     /// The futex word it sleeps on now (see `sampler::locks`), when it
     /// sleeps in a futex wait and we may read its system call.
     #[serde(default)]

@@ -193,9 +193,11 @@ pub fn rebind(
             .map(|(_, keys)| keys.to_vec())
             .unwrap_or_default();
         for key in keys {
-            let clash = keymap
-                .commands_of(key)
-                .find(|other| *other != command && position(*other).is_none_or(|at| at < index));
+            let clash = keymap.commands_of(key).find(|other| {
+                *other != command
+                    && !command.may_share_keys(*other)
+                    && position(*other).is_none_or(|at| at < index)
+            });
             if let Some(other) = clash {
                 let by_default = if position(other).is_some() {
                     ""

@@ -405,6 +405,26 @@ mod tests {
     }
 
     #[test]
+    fn the_thread_tables_tools_are_rebindable_and_share_keys_only_as_they_may() {
+        let checked = parse_text(
+            "[keys]\nfilter = [\"f\", \"/\"]\ntree_view = \"T\"\nsort_menu = [\"F6\", \">\"]\n",
+        )
+        .expect("valid: > is shared by the sort menu and a demo's speed");
+        let keymap = checked.keymap;
+        assert_eq!(keymap.keys_label(Command::Filter), "f//");
+        assert_eq!(keymap.keys_label(Command::TreeView), "T");
+        assert_eq!(keymap.keys_label(Command::SortMenu), "F6/>");
+        let clash = parse_text("[keys]\ntree_view = \"<\"\n").map(|_| ());
+        let message = clash
+            .expect_err("< is the sort menu's and the demo's slower key")
+            .to_string();
+        assert!(
+            message.contains("`<` is also bound to sort_menu"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn the_command_line_wins_over_the_file_and_the_file_over_no_color() {
         let scratch = Scratch::new("precedence");
         scratch.write(

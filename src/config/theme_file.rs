@@ -643,8 +643,12 @@ mod tests {
             voluntary_per_sec: Some(1.0),
             involuntary_per_sec: Some(1.0),
             runq_wait_pct: Some(1.0),
+            futex_pct: Some(0.0),
+            nice: Some(0),
+            wchan: None,
             waiting_on: None,
             flag,
+            process: None,
         };
         let flags = [
             ThreadFlag::None,

@@ -166,6 +166,8 @@ pub(crate) mod fixtures {
             runq_wait_pct: Some(0.0),
             wchan: None,
             futex_wait_ns: Some(0),
+            futex_wait_pct: Some(0.0),
+            nice: Some(0),
             waiting_on: None,
         }
     }

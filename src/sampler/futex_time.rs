@@ -68,6 +68,11 @@ impl FutexClock {
         }
     }
 
+    /// The futex time so far, as the last [`FutexClock::close`] returned it.
+    pub const fn total_ns(&self) -> u64 {
+        self.futex_ns
+    }
+
     /// Ends an interval in which the thread was off a CPU (and out of the
     /// run queue) for `off_cpu_ns`, its end reading being `now`, and returns
     /// the futex time so far.

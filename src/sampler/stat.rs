@@ -23,6 +23,8 @@ pub struct TaskStat {
     pub cstime: u64,
     /// Threads in the process.
     pub num_threads: i64,
+    /// Nice value, -20 (favoured) to 19; `None` when the field is missing.
+    pub nice: Option<i32>,
     /// Start time, clock ticks after boot.
     pub start_ticks: u64,
     /// Resident set size, pages.
@@ -57,6 +59,7 @@ impl TaskStat {
             cutime: unsigned(16)?,
             cstime: unsigned(17)?,
             num_threads: number(20)?,
+            nice: number(19).and_then(|n| i32::try_from(n).ok()),
             start_ticks: unsigned(22)?,
             rss_pages: unsigned(24).unwrap_or(0),
             processor: number(39).and_then(|p| u32::try_from(p).ok()),
@@ -101,6 +104,7 @@ mod tests {
         assert_eq!((stat.utime, stat.stime), (31, 7));
         assert_eq!((stat.cutime, stat.cstime), (0, 0));
         assert_eq!(stat.num_threads, 9);
+        assert_eq!(stat.nice, Some(0));
         assert_eq!(stat.start_ticks, 123_456);
         assert_eq!(stat.rss_pages, 2560);
         assert_eq!(stat.processor, Some(1));
@@ -121,6 +125,7 @@ mod tests {
             (theirs.cutime as u64, theirs.cstime as u64)
         );
         assert_eq!(ours.num_threads, theirs.num_threads);
+        assert_eq!(ours.nice.map(i64::from), Some(theirs.nice));
         assert_eq!(ours.start_ticks, theirs.starttime);
         assert_eq!(ours.rss_pages, theirs.rss);
         assert_eq!(ours.processor, theirs.processor.map(|p| p as u32));

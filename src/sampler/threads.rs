@@ -175,20 +175,27 @@ impl ThreadReader {
             nonvoluntary,
         };
         let rates = self.previous.map(|p| Rates::between(&p, &current));
-        let futex_wait_ns = match (sched, self.previous) {
+        // The futex time so far, and its growth over the interval as a share
+        // of the interval's wall time.
+        let (futex_wait_ns, futex_wait_pct) = match (sched, self.previous) {
             (Some(s), Some(p)) => {
                 let wall_ns =
                     u64::try_from(now.duration_since(p.at).as_nanos()).unwrap_or(u64::MAX);
                 let ran_ns = s.cpu_ns.saturating_sub(p.cpu_ns.unwrap_or(s.cpu_ns));
                 let queued_ns = s.runq_ns.saturating_sub(p.runq_ns.unwrap_or(s.runq_ns));
                 let off_cpu_ns = wall_ns.saturating_sub(ran_ns + queued_ns);
-                Some(
-                    self.futex
-                        .close(off_cpu_ns, Wait::of(self.wchan_seen.as_deref())),
-                )
+                let before_ns = self.futex.total_ns();
+                let total_ns = self
+                    .futex
+                    .close(off_cpu_ns, Wait::of(self.wchan_seen.as_deref()));
+                let pct = (wall_ns > 0).then(|| {
+                    (total_ns.saturating_sub(before_ns) as f64 * 100.0 / wall_ns as f64).min(100.0)
+                        as f32
+                });
+                (Some(total_ns), pct)
             }
-            (Some(_), None) => Some(0),
-            (None, _) => None,
+            (Some(_), None) => (Some(0), None),
+            (None, _) => (None, None),
         };
         self.previous = Some(current);
         self.children_stale |= ran;
@@ -209,6 +216,8 @@ impl ThreadReader {
             runq_wait_pct: rates.and_then(|r| r.runq_wait_pct),
             wchan: self.wchan_seen.clone(),
             futex_wait_ns,
+            futex_wait_pct,
+            nice: stat.nice,
             waiting_on: None,
         })
     }
@@ -450,6 +459,15 @@ mod tests {
             futex_ns <= wall_ns && futex_ns >= 200_000_000,
             "{futex_ns} ns of futex wait over {wall_ns} ns"
         );
+        // And all of the last interval, as a share.
+        let share = second.futex_wait_pct.expect("share of the interval");
+        assert!(
+            share >= 99.0,
+            "a thread asleep on a lock throughout: {share}% futex"
+        );
+        assert_eq!(first.futex_wait_pct.map(|p| p >= 0.0), Some(true));
+        let nice = second.nice.expect("nice value");
+        assert!((-20..=19).contains(&nice), "nice {nice}");
     }
 
     #[test]

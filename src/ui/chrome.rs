@@ -148,6 +148,8 @@ pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hi
         );
         return;
     }
+    // A filter on, or its prompt open, takes the left of the line.
+    let area = super::filter_bar::render(app, frame, area, theme);
     let keymap = app.keymap();
     let mut commands: Vec<_> = app.active_commands().collect();
     commands.sort_by_key(|c| c.hint_rank());

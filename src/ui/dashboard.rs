@@ -1,19 +1,18 @@
 //! What the dashboard's screens share about the watched tree: its headline
 //! numbers, the thread flags and the thread table.
 
-use std::collections::HashMap;
-
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
-use corescope_widgets::{Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
+use corescope_widgets::{ProcessTotals, Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
 use super::{format, legend};
-use crate::app::{App, sorted_threads};
+use crate::app::App;
 use crate::hits::{Hits, Panel, Target};
 use crate::snapshot::{Snapshot, ThreadSample};
+use crate::thread_view::{self, ProcessGroup};
 
 /// A thread that spent at least this share of the interval runnable but not
 /// running is flagged as waiting for a CPU.
@@ -120,8 +119,9 @@ pub fn render_threads(
     render_thread_table(app, snapshot, frame, area, theme, title, false, hits);
 }
 
-/// Draws the thread table, sorted and scrolled as the user chose, under
-/// `title`, its border marked when `focused`; each row shown is clickable.
+/// Draws the thread table, filtered, sorted, nested and scrolled as the user
+/// chose, under `title`, its border marked when `focused`; each thread row
+/// shown and each column header is clickable.
 // The screens' common arguments, the title and the focus: a struct for them
 // would only be built to be taken apart here.
 #[allow(clippy::too_many_arguments)]
@@ -135,30 +135,65 @@ pub fn render_thread_table(
     focused: bool,
     hits: &mut Hits,
 ) {
-    let sort = app.sort();
-    let ordered = sorted_threads(snapshot, sort);
-    let labels = lock_labels(snapshot);
-    let rows: Vec<ThreadRow<'_>> = ordered
+    let choice = app.table_choice();
+    let ordered = thread_view::shown_threads(snapshot, choice);
+    let labels = thread_view::lock_labels(snapshot);
+    let groups = if choice.tree {
+        thread_view::groups(snapshot, &ordered)
+    } else {
+        Vec::new()
+    };
+    // In the tree view each thread's name hangs from its process's row.
+    let names: Vec<String> = ordered
         .iter()
-        .map(|t| ThreadRow {
+        .enumerate()
+        .map(|(index, t)| {
+            // The runtime's name (Python's) where the probes give one.
+            let name = snapshot.thread_name(t);
+            if !choice.tree {
+                return name.to_owned();
+            }
+            let last = ordered.get(index + 1).is_none_or(|next| next.pid != t.pid);
+            format!("{} {}", if last { "└" } else { "├" }, name)
+        })
+        .collect();
+    let headers: Vec<String> = groups
+        .iter()
+        .map(|(_, group)| format!("▾ {}", group.name))
+        .collect();
+    // The rows, and the thread each stands for (none for a process row).
+    let mut rows: Vec<ThreadRow<'_>> = Vec::with_capacity(ordered.len() + groups.len());
+    let mut tids: Vec<Option<i32>> = Vec::with_capacity(rows.capacity());
+    let mut next_group = groups.iter().zip(&headers).peekable();
+    for (index, (t, name)) in ordered.iter().zip(&names).enumerate() {
+        if let Some(((_, group), header)) = next_group.next_if(|((first, _), _)| *first == index) {
+            rows.push(process_row(group, header));
+            tids.push(None);
+        }
+        rows.push(ThreadRow {
             pid: t.pid,
             tid: t.tid,
-            name: super::watch_probes::thread_name(snapshot, t),
+            name,
             state: t.state,
             last_cpu: t.last_cpu,
             cpu_pct: t.cpu_pct,
             voluntary_per_sec: t.voluntary_per_sec,
             involuntary_per_sec: t.nonvoluntary_per_sec,
             runq_wait_pct: t.runq_wait_pct,
+            futex_pct: t.futex_wait_pct,
+            nice: t.nice,
+            wchan: t.wchan.as_deref(),
             waiting_on: t
                 .waiting_on
                 .and_then(|address| labels.get(&(t.pid, address)).copied()),
             flag: flag_of(t),
-        })
-        .collect();
+            process: None,
+        });
+        tids.push(Some(t.tid));
+    }
     let selected = app
         .selected_tid()
-        .and_then(|tid| ordered.iter().position(|t| t.tid == tid));
+        .and_then(|tid| tids.iter().position(|t| *t == Some(tid)));
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { theme.accent } else { theme.border })
@@ -168,32 +203,44 @@ pub fn render_thread_table(
         .block(block)
         .theme(*theme)
         .selected(selected)
-        .sorted_by(Some(sort.column))
-        .ascending(!sort.descending);
+        .sorted_by(Some(choice.sort.column))
+        .ascending(!choice.sort.descending);
     hits.add(area, Target::Panel(Panel::Threads));
+    for (rect, column) in table.header_cells(area) {
+        if thread_view::SORTABLE.contains(&column) {
+            hits.add(rect, Target::Header(column));
+        }
+    }
     // Body rows start under the header line.
     for (index, y) in table.visible_rows(area).zip(inner.y + 1..inner.bottom()) {
-        hits.add(
-            Rect::new(inner.x, y, inner.width, 1),
-            Target::Thread(ordered[index].tid),
-        );
+        if let Some(tid) = tids[index] {
+            hits.add(Rect::new(inner.x, y, inner.width, 1), Target::Thread(tid));
+        }
     }
     frame.render_widget(&table, area);
 }
 
-/// The short label of each lock of the snapshot, by process and address.
-pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
-    snapshot
-        .target
-        .locks
-        .iter()
-        .flatten()
-        .map(|lock| ((lock.pid, lock.address), short_label(&lock.label)))
-        .collect()
-}
-
-/// A lock's label without its explanation: `CPython GIL` for
-/// `CPython GIL (in _PyRuntime)`.
-pub fn short_label(label: &str) -> &str {
-    label.split_once(" (").map_or(label, |(short, _)| short)
+/// The tree view's row for a process: its totals, under `name`.
+fn process_row<'a>(group: &'a ProcessGroup<'a>, name: &'a str) -> ThreadRow<'a> {
+    ThreadRow {
+        pid: group.pid,
+        tid: group.pid,
+        name,
+        state: '?',
+        last_cpu: None,
+        cpu_pct: group.cpu_pct,
+        voluntary_per_sec: group.voluntary_per_sec,
+        involuntary_per_sec: group.involuntary_per_sec,
+        runq_wait_pct: None,
+        futex_pct: None,
+        nice: None,
+        wchan: None,
+        waiting_on: None,
+        flag: ThreadFlag::None,
+        process: Some(ProcessTotals {
+            threads: group.threads,
+            states: &group.states,
+            rss_kib: group.rss_kib,
+        }),
+    }
 }

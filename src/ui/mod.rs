@@ -7,6 +7,7 @@ mod compare;
 mod control_tests;
 mod dashboard;
 mod demo;
+mod filter_bar;
 mod format;
 mod headline;
 mod help;
@@ -14,6 +15,7 @@ mod legend;
 mod look_for;
 mod picker;
 mod signal_dialog;
+mod sort_menu;
 mod visuals;
 mod watch;
 mod watch_probes;
@@ -56,6 +58,9 @@ pub fn render(app: &App, frame: &mut Frame) -> Hits {
     }
     if let Some(dialog) = app.signal_dialog() {
         signal_dialog::render(dialog, frame, area, app.theme());
+    }
+    if app.sort_menu().is_some() {
+        sort_menu::render(app, frame, area, &mut hits);
     }
     if app.help_visible() {
         help::render(app, frame, area);

@@ -9,8 +9,6 @@
 //! side; below, they stack. The map shares the table's order and selection,
 //! so a thread's row in one is found at the same place in the other.
 
-use std::collections::HashMap;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -23,12 +21,13 @@ use corescope_widgets::{
 };
 
 use super::chrome::{fitting, render_cores, render_footer, title_bar};
-use super::dashboard::{flag_of, render_thread_table, short_label};
+use super::dashboard::{flag_of, render_thread_table};
 use super::legend;
-use crate::app::{App, sorted_threads};
+use crate::app::App;
 use crate::hits::{Hits, Panel, Target};
 use crate::model::Model;
-use crate::snapshot::{ProcessSample, RunSample, Snapshot};
+use crate::snapshot::{RunSample, Snapshot};
+use crate::thread_view::{self, short_label, tree_order};
 
 /// From this height (and [`LARGE_FROM_WIDTH`]) the parallelism gets the large font.
 const LARGE_FROM_HEIGHT: u16 = 50;
@@ -313,38 +312,6 @@ fn render_history(
     frame.render_widget(chart, area);
 }
 
-/// The processes of `snapshot` in tree order, each with its depth: the root
-/// first, every process after its parent, children by PID.
-fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
-    let processes = &snapshot.target.processes;
-    let mut children: HashMap<i32, Vec<&ProcessSample>> = HashMap::new();
-    for process in processes {
-        children.entry(process.ppid).or_default().push(process);
-    }
-    for list in children.values_mut() {
-        list.sort_by_key(|p| p.pid);
-    }
-    let mut ordered = Vec::with_capacity(processes.len());
-    let mut stack: Vec<(u16, &ProcessSample)> = processes
-        .iter()
-        .filter(|p| p.pid == snapshot.target.root_pid)
-        .map(|p| (0, p))
-        .collect();
-    while let Some((depth, process)) = stack.pop() {
-        ordered.push((depth, process));
-        if let Some(list) = children.get(&process.pid) {
-            stack.extend(list.iter().rev().map(|child| (depth + 1, *child)));
-        }
-    }
-    // Anything not reached from the root (never expected) still shows.
-    for process in processes {
-        if !ordered.iter().any(|(_, p)| p.pid == process.pid) {
-            ordered.push((0, process));
-        }
-    }
-    ordered
-}
-
 /// The process tree, scrolled as the user chose; its border marked when it
 /// has the focus.
 fn render_tree(
@@ -355,12 +322,14 @@ fn render_tree(
     theme: &Theme,
     hits: &mut Hits,
 ) {
+    let filter = app.tree_filter();
     let rows: Vec<ProcessRow<'_>> = tree_order(snapshot)
         .into_iter()
+        .filter(|(_, p)| thread_view::process_matches(snapshot, p, filter))
         .map(|(depth, p)| ProcessRow {
             depth,
             pid: p.pid,
-            name: super::watch_probes::process_name(snapshot, p),
+            name: snapshot.process_name(p),
             state: p.state,
             threads: Some(p.threads),
             rss_kib: p.rss_kib,
@@ -422,12 +391,12 @@ fn render_map(
     theme: &Theme,
 ) {
     let map = model.core_map();
-    let live = sorted_threads(snapshot, app.sort());
+    let live = thread_view::shown_threads(snapshot, app.table_choice());
     let exited = map.exited();
     let labels: Vec<(String, ThreadFlag, i32)> = live
         .iter()
         .map(|t| {
-            let name = super::watch_probes::thread_name(snapshot, t);
+            let name = snapshot.thread_name(t);
             (format!("{} {name}", t.tid), flag_of(t), t.tid)
         })
         .chain(
@@ -551,6 +520,8 @@ fn render_legend(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &The
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod toolkit_tests;
 
 /// `area`, or nothing when it is too short for `rows` (its borders and a
 /// row): a small screen draws no empty frames.

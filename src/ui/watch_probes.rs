@@ -18,41 +18,16 @@ use ratatui::widgets::{Block, Borders};
 use corescope_widgets::{LevelGauge, LockRow, LockTable, Theme};
 
 use crate::python_probes::PythonProbes;
-use crate::snapshot::{ProcessSample, Snapshot, ThreadSample};
+use crate::snapshot::Snapshot;
 
 /// From this width the locks table and the gauges sit side by side (below
 /// it, the table gets the whole width, so that lock names are not cut).
 const SIDE_BY_SIDE_FROM: u16 = 160;
 
-/// The probes of `snapshot`'s command, when it has any to show.
-pub(crate) fn of(snapshot: &Snapshot) -> Option<&PythonProbes> {
-    snapshot
-        .run
-        .as_ref()
-        .and_then(|run| run.python.as_ref())
-        .filter(|p| p.probes.on)
-}
-
-/// The name to show for `thread`: its Python name when the probes gave
-/// one, else the kernel's.
-pub(crate) fn thread_name<'a>(snapshot: &'a Snapshot, thread: &'a ThreadSample) -> &'a str {
-    of(snapshot)
-        .and_then(|p| p.names.thread(thread.pid, thread.tid))
-        .unwrap_or(&thread.name)
-}
-
-/// The name to show for `process`: its multiprocessing name when the
-/// probes gave one, else the kernel's.
-pub(crate) fn process_name<'a>(snapshot: &'a Snapshot, process: &'a ProcessSample) -> &'a str {
-    of(snapshot)
-        .and_then(|p| p.names.process(process.pid))
-        .unwrap_or(&process.name)
-}
-
 /// `probes on · ` for the title bar of a command with probes (before the
 /// command line, which a narrow title bar cuts).
 pub(crate) fn title_note(snapshot: &Snapshot) -> &'static str {
-    if of(snapshot).is_some() {
+    if snapshot.python_probes().is_some() {
         "probes on · "
     } else {
         ""
@@ -61,7 +36,7 @@ pub(crate) fn title_note(snapshot: &Snapshot) -> &'static str {
 
 /// Rows the panel wants out of a body of `height` rows and `width` columns.
 pub(crate) fn rows(snapshot: &Snapshot, width: u16, height: u16) -> u16 {
-    let Some(probes) = of(snapshot) else {
+    let Some(probes) = snapshot.python_probes() else {
         return 0;
     };
     let locks = probes.locks.len() as u16;
@@ -79,7 +54,7 @@ pub(crate) fn rows(snapshot: &Snapshot, width: u16, height: u16) -> u16 {
 
 /// Draws the panel into `area` (nothing into an empty one).
 pub(crate) fn render(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(probes) = of(snapshot).filter(|_| !area.is_empty()) else {
+    let Some(probes) = snapshot.python_probes().filter(|_| !area.is_empty()) else {
         return;
     };
     let has_locks = !probes.locks.is_empty();
@@ -471,17 +446,17 @@ mod tests {
             .insert(4242, "SenderProcess-1".to_owned());
         let snap = probed_with(python);
         let mut thread = crate::model::fixtures::thread(11, "python3", 10.0, 'R');
-        assert_eq!(thread_name(&snap, &thread), "worker-1");
+        assert_eq!(snap.thread_name(&thread), "worker-1");
         thread.pid = 4;
         assert_eq!(
-            thread_name(&snap, &thread),
+            snap.thread_name(&thread),
             "python3",
             "another process's thread 11"
         );
         let process = &snap.target.processes[0];
-        assert_eq!(process_name(&snap, process), "SenderProcess-1");
+        assert_eq!(snap.process_name(process), "SenderProcess-1");
         let unnamed = probed();
-        assert_eq!(process_name(&unnamed, process), "python3");
+        assert_eq!(unnamed.process_name(process), "python3");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub use process_tree::{ProcessRow, ProcessTree};
 pub use series::{Series, SeriesIter};
 pub use stat_line::{Stat, StatLine};
 pub use theme::Theme;
-pub use thread_table::{ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
+pub use thread_table::{ProcessTotals, ThreadColumn, ThreadFlag, ThreadRow, ThreadTable};
 pub use title_bar::TitleBar;
 pub use too_small::TooSmall;
 pub use warnings::{Severity, Warning, Warnings};

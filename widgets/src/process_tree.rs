@@ -132,7 +132,7 @@ fn window(len: usize, body: usize, offset: usize) -> Range<usize> {
 }
 
 /// Resident memory in at most [`RSS_WIDTH`] cells: `980K`, `12.3M`, `1.2G`.
-fn rss(kib: Option<u64>) -> String {
+pub(crate) fn rss(kib: Option<u64>) -> String {
     let Some(kib) = kib else {
         return "?".to_owned();
     };

@@ -1,9 +1,15 @@
 //! The thread table: one row per thread, showing which run, which wait for a CPU and
 //! which sleep on a lock.
 //!
-//! The table draws rows it is given, in the order given: sorting and selection are the
-//! caller's state, passed in. Scrolling is pure too: from the selected row the table
-//! works out which rows to show, and never writes anything back.
+//! The table draws rows it is given, in the order given: sorting, filtering, grouping
+//! and selection are the caller's state, passed in. Scrolling is pure too: from the
+//! selected row the table works out which rows to show, and never writes anything back.
+//!
+//! Columns are chosen by priority as the width grows: a narrow table keeps TID, NAME
+//! and CPU% (and what fits of the state, run-queue wait, ...), a wide one adds the
+//! nice value, the futex share and the wait channel. A row may stand for a process
+//! (the tree view): it then carries its threads' totals and its resident memory,
+//! which belongs to the process, never to one of its threads.
 
 use core::ops::Range;
 
@@ -25,15 +31,22 @@ const NAME_MIN: u16 = 8;
 const NAME_MAX: u16 = 24;
 /// Most cells the WAITING ON column takes (a lock's short label).
 const WAITING_MAX: u16 = 16;
+/// Most cells the WCHAN column takes (kernel function names run long).
+const WCHAN_MAX: u16 = 20;
 /// Columns given up when the table is narrow, least important first. TID, NAME and
 /// CPU% are never dropped.
-const DROP_ORDER: [ThreadColumn; 7] = [
+const DROP_ORDER: [ThreadColumn; 12] = [
+    ThreadColumn::Nice,
+    ThreadColumn::Wchan,
+    ThreadColumn::FutexShare,
     ThreadColumn::Pid,
     ThreadColumn::Voluntary,
     ThreadColumn::Involuntary,
     ThreadColumn::LastCpu,
+    ThreadColumn::Memory,
     ThreadColumn::WaitingOn,
     ThreadColumn::RunqWait,
+    ThreadColumn::Threads,
     ThreadColumn::State,
 ];
 /// Units for context-switch rates, each 1000 times the one before.
@@ -60,8 +73,12 @@ pub enum ThreadColumn {
     Tid,
     /// Thread name (`NAME`).
     Name,
-    /// Scheduler state letter (`S`).
+    /// A process row's thread count (`THR`); shown only in the tree view.
+    Threads,
+    /// Scheduler state letter (`S`); a process row counts its threads per state.
     State,
+    /// Nice value, -20 (favoured) to 19 (`NI`).
+    Nice,
     /// CPU the thread last ran on (`CPU`).
     LastCpu,
     /// Percent of one core used over the last interval (`CPU%`).
@@ -72,24 +89,35 @@ pub enum ThreadColumn {
     Involuntary,
     /// Percent of the interval spent runnable but waiting for a CPU (`RUNQ%`).
     RunqWait,
+    /// Percent of the interval spent asleep in a futex wait (`FUTEX%`).
+    FutexShare,
+    /// A process row's resident memory (`RSS`); shown only in the tree view.
+    Memory,
     /// The lock the thread is blocked on (`WAITING ON`); shown only when a
     /// row has one.
     WaitingOn,
+    /// The kernel function a sleeping thread waits in (`WCHAN`).
+    Wchan,
 }
 
 impl ThreadColumn {
     /// Every column, in display order (useful to cycle the sort column).
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 15] = [
         Self::Pid,
         Self::Tid,
         Self::Name,
+        Self::Threads,
         Self::State,
+        Self::Nice,
         Self::LastCpu,
         Self::CpuPct,
         Self::Voluntary,
         Self::Involuntary,
         Self::RunqWait,
+        Self::FutexShare,
+        Self::Memory,
         Self::WaitingOn,
+        Self::Wchan,
     ];
 
     /// The column's header text, without a sort marker.
@@ -99,13 +127,40 @@ impl ThreadColumn {
             Self::Pid => "PID",
             Self::Tid => "TID",
             Self::Name => "NAME",
+            Self::Threads => "THR",
             Self::State => "S",
+            Self::Nice => "NI",
             Self::LastCpu => "CPU",
             Self::CpuPct => "CPU%",
             Self::Voluntary => "VCSW/s",
             Self::Involuntary => "IVCSW/s",
             Self::RunqWait => "RUNQ%",
+            Self::FutexShare => "FUTEX%",
+            Self::Memory => "RSS",
             Self::WaitingOn => "WAITING ON",
+            Self::Wchan => "WCHAN",
+        }
+    }
+
+    /// What the column means, in a few words (the sort menu's text).
+    #[must_use]
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Self::Pid => "process id",
+            Self::Tid => "thread id",
+            Self::Name => "thread name",
+            Self::Threads => "threads of the process",
+            Self::State => "state: R run, S sleep, D disk",
+            Self::Nice => "nice value",
+            Self::LastCpu => "CPU it last ran on",
+            Self::CpuPct => "percent of one core",
+            Self::Voluntary => "voluntary switches/s",
+            Self::Involuntary => "involuntary switches/s",
+            Self::RunqWait => "time waiting for a CPU",
+            Self::FutexShare => "time asleep on a futex",
+            Self::Memory => "resident memory",
+            Self::WaitingOn => "the lock it waits on",
+            Self::Wchan => "kernel wait channel",
         }
     }
 
@@ -113,16 +168,27 @@ impl ThreadColumn {
     /// [`ThreadTable::columns`]).
     const fn value_width(self) -> u16 {
         match self {
-            Self::Pid | Self::Tid | Self::Name | Self::State | Self::WaitingOn => 1,
-            Self::LastCpu => 3,
-            Self::CpuPct | Self::Voluntary | Self::Involuntary | Self::RunqWait => 5,
+            Self::Pid
+            | Self::Tid
+            | Self::Name
+            | Self::State
+            | Self::WaitingOn
+            | Self::Wchan
+            | Self::Threads => 1,
+            Self::Nice | Self::LastCpu => 3,
+            Self::CpuPct
+            | Self::Voluntary
+            | Self::Involuntary
+            | Self::RunqWait
+            | Self::FutexShare => 5,
+            Self::Memory => 6,
         }
     }
 
     /// Text columns read from the left, numbers from the right.
     const fn align(self) -> Align {
         match self {
-            Self::Name | Self::State | Self::WaitingOn => Align::Left,
+            Self::Name | Self::State | Self::WaitingOn | Self::Wchan => Align::Left,
             _ => Align::Right,
         }
     }
@@ -150,10 +216,32 @@ pub struct ThreadRow<'a> {
     pub involuntary_per_sec: Option<f32>,
     /// Percent of the interval spent runnable but waiting for a CPU, `0..=100`.
     pub runq_wait_pct: Option<f32>,
+    /// Percent of the interval spent asleep in a futex wait, `0..=100`.
+    pub futex_pct: Option<f32>,
+    /// Nice value, -20 to 19.
+    pub nice: Option<i32>,
+    /// The kernel function it sleeps in; `None` for a sleeping thread means
+    /// unknown (`?`), for a running one that there is none (blank).
+    pub wchan: Option<&'a str>,
     /// The short label of the lock it is blocked on, if any.
     pub waiting_on: Option<&'a str>,
     /// Why the thread is worth a look.
     pub flag: ThreadFlag,
+    /// Set when the row stands for a process (the tree view): its totals. Its
+    /// `cpu_pct` and switch rates are then its threads' sums (above 100 when
+    /// it keeps more than a core busy), its per-thread cells blank.
+    pub process: Option<ProcessTotals<'a>>,
+}
+
+/// A process row's totals over its threads, and what belongs to the process.
+#[derive(Clone, Copy, Debug)]
+pub struct ProcessTotals<'a> {
+    /// Its threads (those shown under it).
+    pub threads: usize,
+    /// How many threads are in each state, as `2R 3S`.
+    pub states: &'a str,
+    /// Its resident memory in KiB (shared by its threads); `None` when unknown.
+    pub rss_kib: Option<u64>,
 }
 
 /// The thread table: a header, then one line per thread.
@@ -228,6 +316,26 @@ impl<'a> ThreadTable<'a> {
         self
     }
 
+    /// Where each column's header is drawn when the table is rendered into
+    /// `area`, left to right: a click there may sort by that column.
+    #[must_use]
+    pub fn header_cells(&self, area: Rect) -> Vec<(Rect, ThreadColumn)> {
+        let inner = self.block.inner_if_some(area);
+        if inner.is_empty() {
+            return Vec::new();
+        }
+        let mut x = inner.x;
+        let mut cells = Vec::new();
+        for (column, width) in self.columns(inner.width) {
+            let room = inner.right().saturating_sub(x).min(width);
+            if room > 0 {
+                cells.push((Rect::new(x, inner.y, room, 1), column));
+            }
+            x = x.saturating_add(width + 1);
+        }
+        cells
+    }
+
     /// The indices of the rows drawn when the table is rendered into `area`, top to
     /// bottom, so that a click on body line `k` maps to row `range.start + k`.
     ///
@@ -294,9 +402,34 @@ fn rate(value: Option<f32>) -> String {
     }
 }
 
+/// A process's total of percentages of one core: may pass 100 (several cores).
+fn total_percent(value: Option<f32>) -> String {
+    value
+        .filter(|pct| pct.is_finite())
+        .map_or_else(|| "?".to_owned(), |pct| format!("{:.1}", pct.max(0.0)))
+}
+
 impl ThreadRow<'_> {
     /// The text of this row in `column`.
     fn cell(&self, column: ThreadColumn) -> String {
+        if let Some(process) = &self.process {
+            return match column {
+                ThreadColumn::Pid | ThreadColumn::Tid => id(self.pid),
+                ThreadColumn::Name => self.name.to_owned(),
+                ThreadColumn::Threads => process.threads.to_string(),
+                ThreadColumn::State => process.states.to_owned(),
+                ThreadColumn::CpuPct => total_percent(self.cpu_pct),
+                ThreadColumn::Voluntary => rate(self.voluntary_per_sec),
+                ThreadColumn::Involuntary => rate(self.involuntary_per_sec),
+                ThreadColumn::Memory => crate::process_tree::rss(process.rss_kib),
+                ThreadColumn::Nice
+                | ThreadColumn::LastCpu
+                | ThreadColumn::RunqWait
+                | ThreadColumn::FutexShare
+                | ThreadColumn::WaitingOn
+                | ThreadColumn::Wchan => String::new(),
+            };
+        }
         match column {
             ThreadColumn::Pid => id(self.pid),
             ThreadColumn::Tid => id(self.tid),
@@ -310,6 +443,16 @@ impl ThreadRow<'_> {
             ThreadColumn::Involuntary => rate(self.involuntary_per_sec),
             ThreadColumn::RunqWait => percent(self.runq_wait_pct),
             ThreadColumn::WaitingOn => self.waiting_on.unwrap_or("").to_owned(),
+            ThreadColumn::Threads | ThreadColumn::Memory => String::new(),
+            ThreadColumn::Nice => self
+                .nice
+                .map_or_else(|| "?".to_owned(), |nice| nice.to_string()),
+            ThreadColumn::FutexShare => percent(self.futex_pct),
+            ThreadColumn::Wchan => match self.wchan {
+                Some(wchan) => wchan.to_owned(),
+                None if matches!(self.state, 'S' | 'D' | '?') => "?".to_owned(),
+                None => String::new(),
+            },
         }
     }
 }
@@ -358,14 +501,24 @@ impl ThreadTable<'_> {
         let pid_width = widest(|row| id_width(row.pid)).unwrap_or(0);
         let tid_width = widest(|row| id_width(row.tid)).unwrap_or(0);
         let waiting_width = widest(|row| row.waiting_on.map_or(0, cells::width)).unwrap_or(0);
+        let wchan_width = widest(|row| row.wchan.map_or(1, cells::width)).unwrap_or(0);
+        let state_width =
+            widest(|row| row.process.map_or(1, |p| cells::width(p.states))).unwrap_or(0);
+        let processes = self.rows.iter().any(|row| row.process.is_some());
         let mut columns: Vec<(ThreadColumn, u16)> = ThreadColumn::ALL
             .iter()
-            .filter(|&&column| column != ThreadColumn::WaitingOn || waiting_width > 0)
+            .filter(|&&column| match column {
+                ThreadColumn::WaitingOn => waiting_width > 0,
+                ThreadColumn::Threads | ThreadColumn::Memory => processes,
+                _ => true,
+            })
             .map(|&column| {
                 let values = match column {
                     ThreadColumn::Pid => pid_width,
                     ThreadColumn::Tid => tid_width,
+                    ThreadColumn::State => state_width,
                     ThreadColumn::WaitingOn => waiting_width.min(WAITING_MAX),
+                    ThreadColumn::Wchan => wchan_width.min(WCHAN_MAX),
                     _ => column.value_width(),
                 };
                 (column, cells::width(&self.header(column)).max(values))
@@ -435,12 +588,18 @@ impl ThreadTable<'_> {
         }
     }
 
-    /// The style of `row`: its flag's colour, with the selection on top.
+    /// The style of `row`: its flag's colour (bold for a process row), with the
+    /// selection on top.
     fn row_style(&self, row: &ThreadRow<'_>, selected: bool) -> Style {
         let style = match row.flag {
             ThreadFlag::None => self.theme.text,
             ThreadFlag::WaitingForCpu => self.theme.warn,
             ThreadFlag::BlockedOnLock => self.theme.alert,
+        };
+        let style = if row.process.is_some() {
+            style.add_modifier(ratatui::style::Modifier::BOLD)
+        } else {
+            style
         };
         if selected {
             style.patch(self.theme.selected)
@@ -528,6 +687,10 @@ mod tests {
                 involuntary_per_sec: Some(0.0),
                 runq_wait_pct: Some(0.0),
                 waiting_on: None,
+                futex_pct: Some(95.0),
+                nice: Some(0),
+                wchan: Some("futex_do_wait"),
+                process: None,
                 flag: ThreadFlag::None,
             },
             ThreadRow {
@@ -541,6 +704,10 @@ mod tests {
                 involuntary_per_sec: Some(48.0),
                 runq_wait_pct: Some(1.2),
                 waiting_on: None,
+                futex_pct: Some(0.0),
+                nice: Some(0),
+                wchan: None,
+                process: None,
                 flag: ThreadFlag::None,
             },
             ThreadRow {
@@ -554,6 +721,10 @@ mod tests {
                 involuntary_per_sec: None,
                 runq_wait_pct: Some(45.5),
                 waiting_on: None,
+                futex_pct: None,
+                nice: Some(5),
+                wchan: None,
+                process: None,
                 flag: ThreadFlag::WaitingForCpu,
             },
         ]
@@ -585,6 +756,10 @@ mod tests {
                     involuntary_per_sec: Some((i * 131 % 20_000) as f32),
                     runq_wait_pct: Some((i % 9) as f32 * 5.5),
                     waiting_on: None,
+                    futex_pct: Some((i % 11) as f32 * 9.0),
+                    nice: Some(0),
+                    wchan: (flag == ThreadFlag::BlockedOnLock).then_some("futex_do_wait"),
+                    process: None,
                     flag,
                 }
             })
@@ -723,12 +898,17 @@ mod tests {
     fn all_columns_on_a_wide_terminal() {
         let mut rows = three_rows();
         rows[0].waiting_on = Some("queue_lock");
-        let area = Rect::new(0, 0, 110, 2);
+        let area = Rect::new(0, 0, 138, 2);
         let mut buf = Buffer::empty(area);
         ThreadTable::new(&rows).render(area, &mut buf);
         let header = &lines(&buf)[0];
         for column in ThreadColumn::ALL {
-            assert!(header.contains(column.header()), "{column:?} in {header:?}");
+            let tree_only = matches!(column, ThreadColumn::Threads | ThreadColumn::Memory);
+            assert_eq!(
+                header.contains(column.header()),
+                !tree_only,
+                "{column:?} in {header:?}: every column but the tree view's shows"
+            );
         }
     }
 
@@ -749,6 +929,61 @@ mod tests {
     }
 
     #[test]
+    fn process_rows_carry_totals_and_memory_threads_none() {
+        let threads = three_rows();
+        let mut rows = vec![ThreadRow {
+            name: "python3",
+            cpu_pct: Some(198.1),
+            process: Some(ProcessTotals {
+                threads: 3,
+                states: "2R 1S",
+                rss_kib: Some(12_595),
+            }),
+            ..threads[0]
+        }];
+        let prefixed = ["├ python3", "├ worker-0", "└ worker-1"];
+        rows.extend(
+            threads
+                .iter()
+                .zip(prefixed)
+                .map(|(row, name)| ThreadRow { name, ..*row }),
+        );
+        let text = screen(ThreadTable::new(&rows).theme(PLAIN), 120, 6);
+        insta::assert_snapshot!("tree_rows_120x6", text);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].contains("2R 1S") && lines[1].contains("198.1") && lines[1].contains("12.3M"),
+            "the process row shows its states, its CPU total and its memory: {}",
+            lines[1]
+        );
+        for line in &lines[2..5] {
+            assert!(
+                !line.contains('M'),
+                "a thread row shows no memory of its own: {line}"
+            );
+        }
+        let narrow = screen(ThreadTable::new(&rows).theme(PLAIN), 48, 6);
+        insta::assert_snapshot!("tree_rows_48x6", narrow);
+    }
+
+    #[test]
+    fn header_cells_are_where_the_headers_are_drawn() {
+        let rows = three_rows();
+        let table = ThreadTable::new(&rows).block(block());
+        let area = Rect::new(0, 0, 80, 6);
+        let mut buf = Buffer::empty(area);
+        (&table).render(area, &mut buf);
+        let cells = table.header_cells(area);
+        assert!(cells.len() >= 5, "{cells:?}");
+        for (rect, column) in cells {
+            let text: String = (rect.x..rect.right())
+                .map(|x| buf[(x, rect.y)].symbol())
+                .collect();
+            assert_eq!(text.trim(), column.header(), "{column:?} at {rect:?}");
+        }
+    }
+
+    #[test]
     fn unknown_values_are_question_marks_never_zero() {
         let rows = [ThreadRow {
             pid: -1,
@@ -761,6 +996,10 @@ mod tests {
             involuntary_per_sec: Some(f32::INFINITY),
             runq_wait_pct: None,
             waiting_on: None,
+            futex_pct: None,
+            nice: None,
+            wchan: None,
+            process: None,
             flag: ThreadFlag::None,
         }];
         let area = Rect::new(0, 0, 100, 2);
@@ -768,7 +1007,11 @@ mod tests {
         ThreadTable::new(&rows).render(area, &mut buf);
         let row = &lines(&buf)[1];
         let fields: Vec<_> = row.split_whitespace().collect();
-        assert_eq!(fields, ["?", "7", "t", "?", "?", "?", "?", "?", "?"]);
+        assert_eq!(
+            fields,
+            ["?", "7", "t", "?", "?", "?", "?", "?", "?", "?", "?", "?"],
+            "PID TID NAME S NI CPU CPU% VCSW/s IVCSW/s RUNQ% FUTEX% WCHAN"
+        );
     }
 
     #[test]
@@ -848,7 +1091,8 @@ mod tests {
                     (any::<i32>(), any::<i32>(), "\\PC{0,30}", any::<char>()),
                     (proptest::option::of(any::<u32>()), hostile_percent(), hostile_percent()),
                     (proptest::option::of(any::<f32>()), proptest::option::of(any::<f32>())),
-                    0u8..3,
+                    (0u8..3, proptest::option::of(any::<i32>()), proptest::option::of("\\PC{0,30}")),
+                    proptest::option::of((0usize..5000, "\\PC{0,12}", proptest::option::of(any::<u64>()))),
                 ),
                 0..250,
             ),
@@ -857,7 +1101,7 @@ mod tests {
         ) {
             let rows: Vec<_> = raw
                 .iter()
-                .map(|((pid, tid, name, state), (last_cpu, cpu_pct, runq), (vol, invol), flag)| ThreadRow {
+                .map(|((pid, tid, name, state), (last_cpu, cpu_pct, runq), (vol, invol), (flag, nice, wchan), process)| ThreadRow {
                     pid: *pid,
                     tid: *tid,
                     name,
@@ -868,10 +1112,22 @@ mod tests {
                     involuntary_per_sec: *invol,
                     runq_wait_pct: *runq,
                     waiting_on: (*flag == 2).then_some("CPython GIL"),
+                    futex_pct: *runq,
+                    nice: *nice,
+                    wchan: wchan.as_deref(),
+                    process: process.as_ref().map(|(threads, states, rss_kib)| ProcessTotals {
+                        threads: *threads,
+                        states,
+                        rss_kib: *rss_kib,
+                    }),
                     flag: [ThreadFlag::None, ThreadFlag::WaitingForCpu, ThreadFlag::BlockedOnLock][usize::from(*flag)],
                 })
                 .collect();
             let table = ThreadTable::new(&rows).selected(selected).sorted_by(sorted);
+            let area = Rect::new(0, 0, width, height);
+            for (cell, _) in table.header_cells(area) {
+                prop_assert!(area.contains(cell.as_position()) && cell.right() <= area.right());
+            }
             render_any(&table, width, height);
             render_any(&table.block(Block::bordered()), width, height);
         }

@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 
 use super::*;
 use crate::model::fixtures::{snapshot, thread};
-use crate::snapshot::RunExit;
+use crate::snapshot::{ProcessSample, RunExit};
 
 fn process(pid: i32, parent: i32, threads: usize) -> ProcessSample {
     ProcessSample {
