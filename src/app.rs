@@ -16,12 +16,15 @@ use corescope_demos::config::DemoConfig;
 use crate::compare::ComparePlan;
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
-    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION, THREAD_SECTION,
+    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, PROCESS_LIST_SECTION,
+    REPLAY_SECTION, THREAD_SECTION,
 };
 use crate::model::Model;
 use crate::picker::Picker;
+use crate::process_list::ProcessList;
 use crate::record::ReplayCommand;
 use crate::sampler::DemoCommand;
+use crate::sampler::processes::ProcessesReading;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// What the event loop must do after an input.
@@ -47,6 +50,10 @@ pub enum Action {
     ResetPeaks,
     /// Run this comparison now, in place of the one shown.
     Compare(ComparePlan),
+    /// Watch this process, chosen in the process list (the list closes).
+    WatchProcess(i32),
+    /// Back to the process list: stop watching the process chosen.
+    ListProcesses,
 }
 
 /// What the dashboard knows of the recording it replays.
@@ -137,6 +144,9 @@ pub struct App {
     notice: Option<&'static str>,
     /// The help's first line shown, when it is too long for the screen.
     help_scroll: usize,
+    /// The machine's processes to choose one from; `None` unless corescope
+    /// was started as `watch` without a PID.
+    processes: Option<ProcessList>,
 }
 
 impl App {
@@ -160,6 +170,7 @@ impl App {
             replay: None,
             notice: None,
             help_scroll: 0,
+            processes: None,
         }
     }
 
@@ -197,6 +208,42 @@ impl App {
         }
     }
 
+    /// A dashboard that opens on the machine's processes, to watch one.
+    #[must_use]
+    pub fn with_process_list(interval: Duration, list: ProcessList) -> Self {
+        Self {
+            processes: Some(list),
+            ..Self::new(interval)
+        }
+    }
+
+    /// The process list, when there is one.
+    #[must_use]
+    pub const fn process_list(&self) -> Option<&ProcessList> {
+        self.processes.as_ref()
+    }
+
+    /// True while the process list is on screen.
+    #[must_use]
+    pub fn listing(&self) -> bool {
+        self.processes.as_ref().is_some_and(ProcessList::is_open)
+    }
+
+    /// Takes in a reading of the machine's processes, for the list.
+    pub fn ingest_processes(&mut self, reading: Arc<ProcessesReading>) -> Action {
+        match &mut self.processes {
+            Some(list) => {
+                list.ingest(reading);
+                if list.is_open() {
+                    Action::Redraw
+                } else {
+                    Action::None
+                }
+            }
+            None => Action::None,
+        }
+    }
+
     /// The same dashboard with the user's colours and keys.
     #[must_use]
     pub fn with_preferences(self, preferences: Preferences) -> Self {
@@ -222,6 +269,24 @@ impl App {
     /// Takes in a snapshot. While paused the live model keeps its history
     /// complete; only the screen stays frozen.
     pub fn ingest(&mut self, snapshot: Arc<Snapshot>) -> Action {
+        if let Some(list) = &mut self.processes {
+            // Only the chosen process's snapshots: the sampler watches
+            // corescope itself while the list is open, and ticks taken
+            // before it switched may still come.
+            let Some(pid) = list.watching() else {
+                return Action::None;
+            };
+            if snapshot.target.root_pid != pid {
+                let failure = crate::sampler::watch_failure(pid);
+                return match snapshot.notice.as_deref() {
+                    Some(why) if why.starts_with(&failure) => {
+                        list.failed(why.to_owned());
+                        Action::ListProcesses
+                    }
+                    _ => Action::None,
+                };
+            }
+        }
         self.model.ingest(snapshot);
         if self.frozen.is_some() {
             Action::None
@@ -271,10 +336,42 @@ impl App {
             self.help_scroll = self.help_scroll.saturating_add_signed(by).min(most);
             return Action::Redraw;
         }
+        if let Some(action) = self.filter_key(key, command) {
+            return action;
+        }
         match command {
             Some(command) => self.perform(command),
             None => Action::None,
         }
+    }
+
+    /// Typing in the process list: a character goes into the filter,
+    /// Backspace takes one off, Esc empties it. While the filter is empty,
+    /// the keys of quit and help (`q`, `?`) do what they do anywhere.
+    /// Other keys act as commands (`None`).
+    fn filter_key(&mut self, key: &KeyEvent, command: Option<Command>) -> Option<Action> {
+        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        let list = self.processes.as_mut().filter(|l| l.is_open())?;
+        if key.kind == KeyEventKind::Release
+            || key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return None;
+        }
+        match key.code {
+            KeyCode::Char(_)
+                if list.filter().is_empty()
+                    && matches!(command, Some(Command::Quit | Command::Help)) =>
+            {
+                return None;
+            }
+            KeyCode::Char(c) => list.push(c),
+            KeyCode::Backspace => list.pop(),
+            KeyCode::Esc if !list.filter().is_empty() => list.clear_filter(),
+            _ => return None,
+        }
+        Some(Action::Redraw)
     }
 
     /// Does what `command` asks, as its key would.
@@ -284,6 +381,11 @@ impl App {
         }
         if self.picking()
             && let Some(action) = self.picker_key(command)
+        {
+            return action;
+        }
+        if self.listing()
+            && let Some(action) = self.list_key(command)
         {
             return action;
         }
@@ -358,12 +460,7 @@ impl App {
             Command::SortReverse => self.sort.descending = !self.sort.descending,
             Command::ResetPeaks => return Action::ResetPeaks,
             Command::Start | Command::ToggleKind => {}
-            Command::Back => {
-                if let Some(picker) = &mut self.picker {
-                    picker.back();
-                    return Action::StopDemo;
-                }
-            }
+            Command::Back => return self.back(),
             Command::NextStep | Command::PreviousStep => {
                 let by = if command == Command::NextStep { 1 } else { -1 };
                 if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
@@ -395,6 +492,49 @@ impl App {
             _ => return None,
         };
         picker.move_by(by);
+        Some(Action::Redraw)
+    }
+
+    /// Back to the process list, or to the picker (the demo stops).
+    fn back(&mut self) -> Action {
+        if let Some(list) = &mut self.processes {
+            list.back();
+            // The list shows no process's figures, and the next one
+            // watched starts a history of its own.
+            self.model = Model::new();
+            self.frozen = None;
+            return Action::ListProcesses;
+        }
+        if let Some(picker) = &mut self.picker {
+            picker.back();
+            return Action::StopDemo;
+        }
+        Action::Redraw
+    }
+
+    /// What the navigation keys do in the process list: move its cursor,
+    /// and Enter watches the process under it, a new run with a history of
+    /// its own. Other keys act as anywhere else (`None`).
+    fn list_key(&mut self, command: Command) -> Option<Action> {
+        let list = self.processes.as_mut()?;
+        let by = match command {
+            Command::Up => -1,
+            Command::Down => 1,
+            Command::PageUp => -(PAGE_ROWS as isize),
+            Command::PageDown => PAGE_ROWS as isize,
+            Command::Top => isize::MIN,
+            Command::Bottom => isize::MAX,
+            Command::Start => {
+                let pid = list.choose()?;
+                self.model = Model::new();
+                self.frozen = None;
+                self.selected_tid = None;
+                self.tree_offset = 0;
+                return Some(Action::WatchProcess(pid));
+            }
+            _ => return None,
+        };
+        list.move_by(by);
         Some(Action::Redraw)
     }
 
@@ -503,6 +643,24 @@ impl App {
             // and the compare screen have none (the picker's arrows move
             // its own cursor).
             Command::SortNext | Command::SortReverse if self.picking() => return false,
+            // The list has its cursor, Enter, and the general keys; nothing
+            // of a watched tree applies to it.
+            _ if self.listing() => {
+                return matches!(
+                    command,
+                    Command::Quit
+                        | Command::Help
+                        | Command::Suspend
+                        | Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom
+                        | Command::Start
+                );
+            }
+            Command::Back if self.processes.is_some() => return true,
             _ if command.section() == THREAD_SECTION && self.runs_compare() => return false,
             _ => {}
         }
@@ -553,7 +711,22 @@ impl App {
     pub fn help_entry(&self, command: Command) -> (&'static str, &'static str) {
         let picking = self.picking();
         let comparing = self.runs_compare();
+        let listing = self.listing();
         match command {
+            Command::Up if listing => (PROCESS_LIST_SECTION, "select the process above"),
+            Command::Down if listing => (PROCESS_LIST_SECTION, "select the process below"),
+            Command::PageUp if listing => (PROCESS_LIST_SECTION, "ten processes up"),
+            Command::PageDown if listing => (PROCESS_LIST_SECTION, "ten processes down"),
+            Command::Top if listing => (PROCESS_LIST_SECTION, "first process"),
+            Command::Bottom if listing => (PROCESS_LIST_SECTION, "last process"),
+            Command::Start if listing => (
+                PROCESS_LIST_SECTION,
+                "watch the selected process (type to filter by name, command, PID or user; \
+                 Backspace deletes, Esc clears)",
+            ),
+            Command::Back if self.processes.is_some() => {
+                (PROCESS_LIST_SECTION, "back to the process list")
+            }
             Command::Up if picking => (PICKER_SECTION, "select the entry above"),
             Command::Down if picking => (PICKER_SECTION, "select the entry below"),
             Command::PageUp if picking => (PICKER_SECTION, "ten entries up"),
@@ -563,6 +736,16 @@ impl App {
             Command::Restart if comparing => (COMPARE_SECTION, "run the comparison again"),
             Command::ToggleKind => (COMPARE_SECTION, command.description()),
             _ => (command.section(), command.description()),
+        }
+    }
+
+    /// The word the footer shows for `command` now: Enter watches in the
+    /// process list.
+    #[must_use]
+    pub fn hint(&self, command: Command) -> Option<&'static str> {
+        match command {
+            Command::Start if self.listing() => Some("watch"),
+            _ => command.hint(),
         }
     }
 

@@ -19,7 +19,10 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use crate::app::{Action, App, Preferences, Replay};
 use crate::cli::UsageError;
 use crate::picker::Picker;
+use crate::process_list::ProcessList;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
+use crate::sampler::process_feed::ProcessFeed;
+use crate::sampler::processes::ProcessesReading;
 use crate::sampler::{Sampler, SamplerCommand, SamplerHandle};
 use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
@@ -68,7 +71,53 @@ pub fn run_dashboard_with(
         None => App::new(interval),
     }
     .with_preferences(preferences);
-    block_on(event_loop(source, app, observe))
+    block_on(event_loop(source, None, app, observe))
+}
+
+/// Opens the process list (`watch` without a PID) until the user quits;
+/// `sampler` watches corescope itself until a process is chosen.
+pub fn run_process_list(
+    sampler: Sampler,
+    interval: Duration,
+    preferences: Preferences,
+) -> Result<()> {
+    require_terminal()?;
+    let own = sampler.root_pid();
+    let (tx, snapshots) = tokio::sync::watch::channel(None);
+    let source = Source::Live {
+        snapshots,
+        sampler: SamplerHandle::spawn(sampler, interval, tx)?,
+    };
+    let (tx, readings) = tokio::sync::watch::channel(None);
+    let list = ListFeed {
+        readings,
+        feed: ProcessFeed::spawn(interval, tx)?,
+        own,
+    };
+    let own_uid = nix::unistd::geteuid().as_raw();
+    let app =
+        App::with_process_list(interval, ProcessList::new(own_uid)).with_preferences(preferences);
+    block_on(event_loop(source, Some(list), app, |_| Flow::Continue))
+}
+
+/// The process list's readings, and the thread making them.
+struct ListFeed {
+    readings: tokio::sync::watch::Receiver<Option<Arc<ProcessesReading>>>,
+    feed: ProcessFeed,
+    /// What the sampler watches while the list is open: corescope itself.
+    own: i32,
+}
+
+/// The next reading of the process list; never, without one.
+async fn next_reading(list: Option<&mut ListFeed>) -> Arc<ProcessesReading> {
+    if let Some(list) = list {
+        while list.readings.changed().await.is_ok() {
+            if let Some(reading) = list.readings.borrow_and_update().clone() {
+                return reading;
+            }
+        }
+    }
+    std::future::pending().await
 }
 
 /// Opens the dashboard on a recording, played at its recorded pace, until
@@ -88,7 +137,7 @@ pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> 
         playback,
         player: Player::spawn(recording, tx)?,
     };
-    block_on(event_loop(source, app, |_| Flow::Continue))
+    block_on(event_loop(source, None, app, |_| Flow::Continue))
 }
 
 fn block_on(future: impl Future<Output = Result<()>>) -> Result<()> {
@@ -197,6 +246,7 @@ impl Signals {
 
 async fn event_loop(
     mut source: Source,
+    mut list: Option<ListFeed>,
     mut app: App,
     mut observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
@@ -231,6 +281,7 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err).context("cannot read the terminal"),
                 None => Action::Quit,
             },
+            reading = next_reading(list.as_mut()) => app.ingest_processes(reading),
             signal = signals.next() => match signal {
                 SignalAction::Quit => Action::Quit,
                 SignalAction::Suspend => Action::Suspend,
@@ -270,6 +321,21 @@ async fn event_loop(
             }
             Action::Replay(command) => {
                 source.replay(command);
+                dirty = true;
+            }
+            Action::WatchProcess(pid) => {
+                if let Some(list) = &list {
+                    list.feed.close();
+                }
+                source.sample(SamplerCommand::Watch(pid));
+                dirty = true;
+            }
+            Action::ListProcesses => {
+                // No per-thread reads of a process no longer watched.
+                if let Some(list) = &list {
+                    source.sample(SamplerCommand::Watch(list.own));
+                    list.feed.open();
+                }
                 dirty = true;
             }
         }

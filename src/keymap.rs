@@ -225,6 +225,10 @@ pub const PICKER_SECTION: &str = "Lessons and demos";
 /// `b` whenever there is a picker to go back to).
 pub const LESSON_SECTION: &str = "Lesson";
 
+/// The help section of the process list's keys (`watch` without a PID),
+/// shown in the list, and `b` while a process chosen there is watched.
+pub const PROCESS_LIST_SECTION: &str = "Process list";
+
 /// The help section of a replay's keys, shown only in a replay.
 pub const REPLAY_SECTION: &str = "Replay";
 

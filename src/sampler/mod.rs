@@ -14,6 +14,8 @@ mod ledger;
 mod locks;
 pub mod machine;
 mod proc_file;
+pub mod process_feed;
+pub mod processes;
 mod stat;
 mod status;
 mod threads;
@@ -148,6 +150,25 @@ impl Sampler {
         sampler.tree.adopt_orphans_of(launched.guardian_pid());
         sampler.run = Some(launched);
         Ok(sampler)
+    }
+
+    /// Watches the tree under `pid` from now on, in place of the one
+    /// watched (the process list's choice): a new run, its ticks numbered
+    /// from 0. A process that cannot be watched leaves the tree as it was,
+    /// and the snapshots say why, starting with [`watch_failure`]`(pid)`.
+    pub fn watch_root(&mut self, pid: i32) {
+        match TreeReader::new(pid) {
+            Ok(tree) => {
+                self.tree = tree;
+                self.start_error = None;
+                self.seq = 0;
+                self.started = Instant::now();
+                self.last = None;
+            }
+            Err(err) => {
+                self.start_error = Some(format!("{}{}", watch_failure(pid), unreadable(pid, err)));
+            }
+        }
     }
 
     /// Writes every snapshot from now on to `taps` (`--record`, `--csv`).
@@ -334,6 +355,12 @@ fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
     }
 }
 
+/// How a snapshot's notice begins when watching `pid` failed.
+#[must_use]
+pub fn watch_failure(pid: i32) -> String {
+    format!("cannot watch PID {pid}: ")
+}
+
 /// What the UI may ask of a running sampler thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SamplerCommand {
@@ -349,6 +376,8 @@ pub enum SamplerCommand {
     ResetPeaks,
     /// Run this comparison from its first mode, in place of the one running.
     Compare(crate::compare::ComparePlan),
+    /// Watch the tree under this PID in place of the one watched.
+    Watch(i32),
 }
 
 /// Where the sampler thread publishes: the newest snapshot only (none
@@ -460,6 +489,7 @@ fn tick_loop(
                 // would make the history's time axis uneven.
                 Ok(SamplerCommand::Demo(command)) => sampler.steer_demo(command),
                 Ok(SamplerCommand::ResetPeaks) => sampler.reset_peaks(),
+                Ok(SamplerCommand::Watch(pid)) => sampler.watch_root(pid),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if Instant::now() >= next || (last_alive && sampler.root_exited()) {
                         break;
@@ -625,6 +655,34 @@ mod tests {
             "expected the first snapshot after the stall to be the newest (seq 5 or \
              later), got seq {}",
             first_frame.seq
+        );
+    }
+
+    #[test]
+    fn the_sampler_watches_a_new_root_as_a_new_run_or_says_why_it_cannot() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let pid = i32::try_from(child.id()).expect("pid");
+        let mut sampler = Sampler::for_own_process().expect("self");
+        sampler.sample();
+        sampler.watch_root(pid);
+        let first = sampler.sample();
+        assert_eq!(
+            (first.target.root_pid, first.seq, first.interval),
+            (pid, 0, None)
+        );
+        assert_eq!(first.notice, None);
+        child.kill().expect("kill");
+        child.wait().expect("reap");
+        sampler.watch_root(pid);
+        let after = sampler.sample();
+        assert_eq!(after.target.root_pid, pid, "the tree watched stays");
+        let notice = after.notice.expect("a notice says why");
+        assert!(
+            notice.starts_with(&watch_failure(pid)) && notice.contains("no process with PID"),
+            "{notice}"
         );
     }
 }
