@@ -75,7 +75,8 @@ pub fn run_dashboard_with(
 }
 
 /// Opens the process list (`watch` without a PID) until the user quits;
-/// `sampler` watches corescope itself until a process is chosen.
+/// `sampler` watches corescope itself until a process is chosen, at its
+/// slowest tick: the list shows none of it.
 pub fn run_process_list(
     sampler: Sampler,
     interval: Duration,
@@ -86,7 +87,7 @@ pub fn run_process_list(
     let (tx, snapshots) = tokio::sync::watch::channel(None);
     let source = Source::Live {
         snapshots,
-        sampler: SamplerHandle::spawn(sampler, interval, tx)?,
+        sampler: SamplerHandle::spawn(sampler, LISTING_TICK, tx)?,
     };
     let (tx, readings) = tokio::sync::watch::channel(None);
     let list = ListFeed {
@@ -99,6 +100,9 @@ pub fn run_process_list(
         App::with_process_list(interval, ProcessList::new(own_uid)).with_preferences(preferences);
     block_on(event_loop(source, Some(list), app, |_| Flow::Continue))
 }
+
+/// The sampler's tick while the process list is open.
+const LISTING_TICK: Duration = Duration::from_millis(*crate::sampler::INTERVAL_RANGE_MS.end());
 
 /// The process list's readings, and the thread making them.
 struct ListFeed {
@@ -328,12 +332,14 @@ async fn event_loop(
                     list.feed.close();
                 }
                 source.sample(SamplerCommand::Watch(pid));
+                source.sample(SamplerCommand::SetInterval(app.interval()));
                 dirty = true;
             }
             Action::ListProcesses => {
                 // No per-thread reads of a process no longer watched.
                 if let Some(list) = &list {
                     source.sample(SamplerCommand::Watch(list.own));
+                    source.sample(SamplerCommand::SetInterval(LISTING_TICK));
                     list.feed.open();
                 }
                 dirty = true;

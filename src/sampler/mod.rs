@@ -241,8 +241,10 @@ impl Sampler {
 
     /// True once the watched tree's root has exited, so that the last sample
     /// can be taken at the exit; cheap enough to ask every few milliseconds.
+    /// Never for corescope's own tree, which ends with corescope: nothing
+    /// is read for it between ticks.
     pub fn root_exited(&mut self) -> bool {
-        self.tree.root_exited()
+        self.tree.root() != own_pid() && self.tree.root_exited()
     }
 
     /// Between two ticks (every 10 ms): reads some threads' wait channels,
