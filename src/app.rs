@@ -721,8 +721,7 @@ impl App {
             Command::Bottom if listing => (PROCESS_LIST_SECTION, "last process"),
             Command::Start if listing => (
                 PROCESS_LIST_SECTION,
-                "watch the selected process (type to filter by name, command, PID or user; \
-                 Backspace deletes, Esc clears)",
+                "watch the selected process (type to filter; Esc clears)",
             ),
             Command::Back if self.processes.is_some() => {
                 (PROCESS_LIST_SECTION, "back to the process list")
@@ -737,6 +736,27 @@ impl App {
             Command::ToggleKind => (COMPARE_SECTION, command.description()),
             _ => (command.section(), command.description()),
         }
+    }
+
+    /// The keys of `command` as the help lists them now: in the process
+    /// list a character typed goes into the filter, so only quit's and
+    /// help's characters are listed there (they act on an empty filter).
+    #[must_use]
+    pub fn keys_label(&self, command: Command) -> String {
+        if !self.listing() || matches!(command, Command::Quit | Command::Help) {
+            return self.keymap.keys_label(command);
+        }
+        self.keymap
+            .bindings()
+            .find(|(c, _)| *c == command)
+            .map(|(_, keys)| {
+                keys.iter()
+                    .filter(|k| !k.types_text())
+                    .map(|k| k.label())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
     }
 
     /// The word the footer shows for `command` now: Enter watches in the

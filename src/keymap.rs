@@ -265,6 +265,16 @@ impl Key {
         }
     }
 
+    /// True for a character typed alone (`j`, `G`), which a text field
+    /// such as the process list's filter takes as text.
+    #[must_use]
+    pub fn types_text(self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+
     /// True when `event` is this key. Shift is part of the character itself
     /// (`G`, `?`), so it is ignored unless Ctrl or Alt is involved.
     fn matches(self, event: &KeyEvent) -> bool {

@@ -9,12 +9,11 @@ use crate::app::App;
 
 /// Draws the key list of the commands that apply now over `area`.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let keymap = app.keymap();
     let labels: Vec<(&'static str, String, &'static str)> = app
         .active_commands()
         .map(|command| {
             let (section, description) = app.help_entry(command);
-            (section, keymap.keys_label(command), description)
+            (section, app.keys_label(command), description)
         })
         .collect();
     let mut section_titles: Vec<&'static str> = Vec::new();

@@ -243,4 +243,20 @@ mod tests {
         let screen = text(&draw(&app_typing("zzz"), 80, 24));
         assert!(screen.contains("no process matches the filter"), "{screen}");
     }
+
+    #[test]
+    fn the_help_in_the_list_lists_no_key_that_would_be_typed_into_the_filter() {
+        let mut app = app_typing("");
+        app.handle_key(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE));
+        let terminal = draw(&app, 80, 24);
+        let screen = text(&terminal);
+        assert!(screen.contains("Process list"), "{screen}");
+        for typed in ["↑/k", "↓/j", "Home/g", "End/G"] {
+            assert!(
+                !screen.contains(typed),
+                "`{typed}`: the letter is typed into the filter in the list:\n{screen}"
+            );
+        }
+        insta::assert_snapshot!(terminal.backend());
+    }
 }
