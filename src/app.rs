@@ -434,7 +434,7 @@ impl App {
             Command::FocusNext => {
                 self.focus = match self.focus {
                     Panel::Threads => Panel::Processes,
-                    Panel::Processes | Panel::Picker => Panel::Threads,
+                    Panel::Processes | Panel::Picker | Panel::ProcessList => Panel::Threads,
                 };
             }
             Command::Up => self.scroll_focused(-1),
@@ -560,6 +560,11 @@ impl App {
                     Some(Panel::Threads) => self.move_selection(by),
                     Some(Panel::Processes) => self.scroll_tree(by),
                     Some(Panel::Picker) => self.picker_scroll(by.signum()),
+                    Some(Panel::ProcessList) => {
+                        if let Some(list) = &mut self.processes {
+                            list.move_by(by);
+                        }
+                    }
                     None => return Action::None,
                 }
                 Action::Redraw
@@ -584,6 +589,14 @@ impl App {
                         return self.perform(Command::Start);
                     }
                     picker.select(index);
+                }
+            }
+            Target::ProcessRow(pid) => {
+                if let Some(list) = &mut self.processes {
+                    if list.selected_pid() == Some(pid) {
+                        return self.perform(Command::Start);
+                    }
+                    list.select_pid(pid);
                 }
             }
             Target::Hint(command) => return self.perform(command),

@@ -114,6 +114,19 @@ impl ProcessList {
         self.rows().position(|p| p.pid == pid)
     }
 
+    /// The selected process's PID, while one is shown.
+    #[must_use]
+    pub fn selected_pid(&self) -> Option<i32> {
+        self.selected().and(self.selected_pid)
+    }
+
+    /// Puts the cursor on process `pid`, if it is shown.
+    pub fn select_pid(&mut self, pid: i32) {
+        if self.rows().any(|p| p.pid == pid) {
+            self.selected_pid = Some(pid);
+        }
+    }
+
     /// Moves the cursor by `by` rows, stopping at both ends.
     pub fn move_by(&mut self, by: isize) {
         let Some(last) = self.rows.len().checked_sub(1) else {

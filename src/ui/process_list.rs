@@ -13,7 +13,7 @@ use corescope_widgets::Theme;
 use super::chrome::{fitting, render_footer, title_bar};
 use super::format;
 use crate::app::App;
-use crate::hits::Hits;
+use crate::hits::{Hits, Panel, Target};
 use crate::process_list::ProcessList;
 use crate::sampler::processes::ProcessReading;
 
@@ -33,7 +33,7 @@ pub fn render(app: &App, list: &ProcessList, frame: &mut Frame, area: Rect, hits
     let detail = Some(" choose a process to watch, Enter to watch it ".to_owned());
     frame.render_widget(title_bar(app, app.visible_model(), detail, theme), header);
     frame.render_widget(filter_line(list, theme), filter);
-    render_table(list, frame, body, theme);
+    render_table(list, frame, body, theme, hits);
     render_footer(app, frame, footer, theme, hits);
 }
 
@@ -112,7 +112,7 @@ fn cells(process: &ProcessReading, own: bool, theme: &Theme) -> Row<'static> {
 
 /// The table, scrolled to keep the selection in view; its title says which
 /// rows show and whether more lie below or above.
-fn render_table(list: &ProcessList, frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_table(list: &ProcessList, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
     let inner = Block::default().borders(Borders::ALL).inner(area);
     // The header takes a line.
     let rows_shown = usize::from(inner.height.saturating_sub(1)).max(1);
@@ -158,6 +158,18 @@ fn render_table(list: &ProcessList, frame: &mut Frame, area: Rect, theme: &Theme
         .with_selected(selected)
         .with_offset(offset);
     frame.render_stateful_widget(table, area, &mut state);
+    // The table scrolled as it had to; its offset says what each line shows.
+    hits.add(area, Target::Panel(Panel::ProcessList));
+    for (process, y) in list
+        .rows()
+        .skip(state.offset())
+        .zip(inner.y.saturating_add(1)..inner.bottom())
+    {
+        hits.add(
+            Rect::new(inner.x, y, inner.width, 1),
+            Target::ProcessRow(process.pid),
+        );
+    }
     if count == 0 {
         let empty = if list.total() == 0 {
             "reading the processes…"
@@ -258,5 +270,52 @@ mod tests {
             );
         }
         insta::assert_snapshot!(terminal.backend());
+    }
+
+    #[test]
+    fn a_click_selects_a_process_a_second_click_watches_it_and_the_wheel_scrolls() {
+        use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        let mut app = app_typing("");
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let mut draw_and_keep = |app: &mut App| {
+            let mut hits = None;
+            terminal
+                .draw(|frame| hits = Some(crate::ui::render(app, frame)))
+                .expect("draw");
+            app.set_hits(hits.expect("hits"));
+            text(&terminal)
+        };
+        let screen = draw_and_keep(&mut app);
+        let row = screen
+            .lines()
+            .position(|line| line.contains("sshd"))
+            .expect("the sshd row is drawn");
+        let mouse = |kind, row: usize| MouseEvent {
+            kind,
+            column: 20,
+            row: u16::try_from(row).expect("row"),
+            modifiers: KeyModifiers::NONE,
+        };
+        let click = mouse(MouseEventKind::Down(MouseButton::Left), row);
+        assert_eq!(app.handle_mouse(&click), crate::app::Action::Redraw);
+        assert_eq!(
+            app.process_list().and_then(ProcessList::selected_pid),
+            Some(812),
+            "a click selects the row clicked"
+        );
+        draw_and_keep(&mut app);
+        assert_eq!(
+            app.handle_mouse(&click),
+            crate::app::Action::WatchProcess(812),
+            "a click on the selected row watches it"
+        );
+        let mut app = app_typing("");
+        draw_and_keep(&mut app);
+        app.handle_mouse(&mouse(MouseEventKind::ScrollDown, row));
+        assert_eq!(
+            app.process_list().and_then(ProcessList::selected),
+            Some(3),
+            "the wheel moves the cursor three rows"
+        );
     }
 }
