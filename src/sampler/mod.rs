@@ -459,7 +459,9 @@ fn tick_loop(
     let mut next = Instant::now();
     loop {
         let snapshot = sampler.sample();
-        let last_alive = snapshot.target.alive;
+        // corescope's own tree (a demo, the process list) ends with
+        // corescope and has nothing read between ticks: no 10 ms wake-ups.
+        let last_alive = snapshot.target.alive && sampler.root_pid() != own_pid();
         // Replaces a snapshot the screen has not taken yet (it is behind or
         // suspended): the newest matters, a backlog would show the past.
         if out.send(Some(Arc::new(snapshot))).is_err() {
