@@ -28,6 +28,18 @@ fn sleeper(dir: &std::path::Path, name: &str) -> Guarded {
     )
 }
 
+/// The CPU % cell of the row of `pid`: the fourth column.
+fn cpu_column(screen: &str, pid: u32) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let cells: Vec<&str> = line
+            .trim_matches(|c: char| c == '│' || c.is_whitespace())
+            .split_whitespace()
+            .collect();
+        (cells.first() == Some(&pid.to_string().as_str()))
+            .then(|| cells.get(3).map(|c| (*c).to_owned()))?
+    })
+}
+
 /// Starts `corescope watch` from a shell that records `stty -g` before and
 /// after.
 fn start(tmux: &Tmux) {
@@ -58,6 +70,16 @@ fn type_part_of_a_name_enter_watches_it_and_b_goes_back_to_the_list() {
     assert!(
         screen.contains(&row),
         "expected the row of PID {pid} running `{name} 300`; screen:\n{screen}"
+    );
+    // Its CPU share is measured from the second reading on: a number, not `?`.
+    let mut screen = String::new();
+    let measured = common::wait_until(common::DEADLINE, || {
+        screen = tmux.screen();
+        cpu_column(&screen, pid).is_some_and(|cpu| cpu.parse::<f64>().is_ok())
+    });
+    assert!(
+        measured,
+        "expected a measured CPU % in the row of PID {pid}; screen:\n{screen}"
     );
     tmux.send(&["Enter"]);
     let screen = tmux.wait_for(&format!("PID {pid} "));
