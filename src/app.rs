@@ -17,14 +17,17 @@ use corescope_demos::config::DemoConfig;
 
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
-    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, REPLAY_SECTION, THREAD_SECTION,
+    Command, DEMO_SECTION, Keymap, LESSON_SECTION, PICKER_SECTION, PROCESS_LIST_SECTION,
+    REPLAY_SECTION, THREAD_SECTION,
 };
 use crate::model::Model;
 use crate::picker::Picker;
+use crate::process_list::ProcessList;
 use crate::record::ReplayCommand;
 use crate::signal_dialog::{Outcome, SignalDialog};
 use crate::signal_send::{SignalRequest, tree_targets};
 use crate::snapshot::compare::ComparePlan;
+use crate::sampler::processes::ProcessesReading;
 use crate::snapshot::{Snapshot, ThreadSample};
 use crate::thread_view::{self, SORTABLE, TableChoice};
 use corescope_demos::host::DemoCommand;
@@ -57,6 +60,10 @@ pub enum Action {
     Signal(SignalRequest),
     /// Sample at this interval from now on (sent to the sampler).
     Interval(Duration),
+    /// Watch this process, chosen in the process list (the list closes).
+    WatchProcess(i32),
+    /// Back to the process list: stop watching the process chosen.
+    ListProcesses,
 }
 
 /// What the dashboard knows of the recording it replays.
@@ -159,6 +166,9 @@ pub struct App {
     tree_view: bool,
     /// The sort menu's cursor (an index into [`SORTABLE`]) while it is open.
     sort_menu: Option<usize>,
+    /// The machine's processes to choose one from; `None` unless corescope
+    /// was started as `watch` without a PID.
+    processes: Option<ProcessList>,
 }
 
 impl App {
@@ -188,6 +198,7 @@ impl App {
             prompt: None,
             tree_view: false,
             sort_menu: None,
+            processes: None,
         }
     }
 
@@ -225,6 +236,42 @@ impl App {
         }
     }
 
+    /// A dashboard that opens on the machine's processes, to watch one.
+    #[must_use]
+    pub fn with_process_list(interval: Duration, list: ProcessList) -> Self {
+        Self {
+            processes: Some(list),
+            ..Self::new(interval)
+        }
+    }
+
+    /// The process list, when there is one.
+    #[must_use]
+    pub const fn process_list(&self) -> Option<&ProcessList> {
+        self.processes.as_ref()
+    }
+
+    /// True while the process list is on screen.
+    #[must_use]
+    pub fn listing(&self) -> bool {
+        self.processes.as_ref().is_some_and(ProcessList::is_open)
+    }
+
+    /// Takes in a reading of the machine's processes, for the list.
+    pub fn ingest_processes(&mut self, reading: Arc<ProcessesReading>) -> Action {
+        match &mut self.processes {
+            Some(list) => {
+                list.ingest(reading);
+                if list.is_open() {
+                    Action::Redraw
+                } else {
+                    Action::None
+                }
+            }
+            None => Action::None,
+        }
+    }
+
     /// The same dashboard with the user's colours and keys.
     #[must_use]
     pub fn with_preferences(self, preferences: Preferences) -> Self {
@@ -250,6 +297,24 @@ impl App {
     /// Takes in a snapshot. While paused the live model keeps its history
     /// complete; only the screen stays frozen.
     pub fn ingest(&mut self, snapshot: Arc<Snapshot>) -> Action {
+        if let Some(list) = &mut self.processes {
+            // Only the chosen process's snapshots: the sampler watches
+            // corescope itself while the list is open, and ticks taken
+            // before it switched may still come.
+            let Some(pid) = list.watching() else {
+                return Action::None;
+            };
+            if snapshot.target.root_pid != pid {
+                let failure = crate::sampler::watch_failure(pid);
+                return match snapshot.notice.as_deref() {
+                    Some(why) if why.starts_with(&failure) => {
+                        list.failed(why.to_owned());
+                        Action::ListProcesses
+                    }
+                    _ => Action::None,
+                };
+            }
+        }
         self.model.ingest(snapshot);
         if self.frozen.is_some() {
             Action::None
@@ -346,6 +411,9 @@ impl App {
                 }
             };
         }
+        if let Some(action) = self.filter_key(key, command) {
+            return action;
+        }
         match command {
             Some(command) => self.perform(command),
             None => Action::None,
@@ -368,14 +436,18 @@ impl App {
     }
 
     /// The keys that ask for `command` now, as a label like `F6/</>`: a key
-    /// it shares goes where [`App::command_for`] sends it.
+    /// it shares goes where [`App::command_for`] sends it. In the process
+    /// list a character typed goes into the filter, so only quit's and
+    /// help's characters are listed there (they act on an empty filter).
     #[must_use]
     pub fn keys_label(&self, command: Command) -> String {
+        let typed_acts = !self.listing() || matches!(command, Command::Quit | Command::Help);
         self.keymap
             .bindings()
             .find(|(c, _)| *c == command)
             .map(|(_, keys)| {
                 keys.iter()
+                    .filter(|key| typed_acts || !key.types_text())
                     .filter(|key| {
                         let event = KeyEvent::new(key.code(), key.modifiers());
                         self.command_for(&event) == Some(command)
@@ -400,7 +472,7 @@ impl App {
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         let filter = match panel {
             Panel::Processes => &mut self.tree_filter,
-            Panel::Threads | Panel::Picker => &mut self.thread_filter,
+            Panel::Threads | Panel::Picker | Panel::ProcessList => &mut self.thread_filter,
         };
         match key.code {
             KeyCode::Char(_) if control => match command {
@@ -503,6 +575,35 @@ impl App {
         }
     }
 
+    /// Typing in the process list: a character goes into the filter,
+    /// Backspace takes one off, Esc empties it. While the filter is empty,
+    /// the keys of quit and help (`q`, `?`) do what they do anywhere.
+    /// Other keys act as commands (`None`).
+    fn filter_key(&mut self, key: &KeyEvent, command: Option<Command>) -> Option<Action> {
+        use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
+        let list = self.processes.as_mut().filter(|l| l.is_open())?;
+        if key.kind == KeyEventKind::Release
+            || key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return None;
+        }
+        match key.code {
+            KeyCode::Char(_)
+                if list.filter().is_empty()
+                    && matches!(command, Some(Command::Quit | Command::Help)) =>
+            {
+                return None;
+            }
+            KeyCode::Char(c) => list.push(c),
+            KeyCode::Backspace => list.pop(),
+            KeyCode::Esc if !list.filter().is_empty() => list.clear_filter(),
+            _ => return None,
+        }
+        Some(Action::Redraw)
+    }
+
     /// Does what `command` asks, as its key would.
     fn perform(&mut self, command: Command) -> Action {
         if !self.applies(command) {
@@ -510,6 +611,11 @@ impl App {
         }
         if self.picking()
             && let Some(action) = self.picker_key(command)
+        {
+            return action;
+        }
+        if self.listing()
+            && let Some(action) = self.list_key(command)
         {
             return action;
         }
@@ -558,7 +664,7 @@ impl App {
             Command::FocusNext => {
                 self.focus = match self.focus {
                     Panel::Threads => Panel::Processes,
-                    Panel::Processes | Panel::Picker => Panel::Threads,
+                    Panel::Processes | Panel::Picker | Panel::ProcessList => Panel::Threads,
                 };
             }
             Command::Up => self.scroll_focused(-1),
@@ -585,12 +691,7 @@ impl App {
                 return self.control(command);
             }
             Command::Start | Command::ToggleKind => {}
-            Command::Back => {
-                if let Some(picker) = &mut self.picker {
-                    picker.back();
-                    return Action::StopDemo;
-                }
-            }
+            Command::Back => return self.back(),
             Command::NextStep | Command::PreviousStep => {
                 let by = if command == Command::NextStep { 1 } else { -1 };
                 if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
@@ -642,6 +743,49 @@ impl App {
         Some(Action::Redraw)
     }
 
+    /// Back to the process list, or to the picker (the demo stops).
+    fn back(&mut self) -> Action {
+        if let Some(list) = &mut self.processes {
+            list.back();
+            // The list shows no process's figures, and the next one
+            // watched starts a history of its own.
+            self.model = Model::new();
+            self.frozen = None;
+            return Action::ListProcesses;
+        }
+        if let Some(picker) = &mut self.picker {
+            picker.back();
+            return Action::StopDemo;
+        }
+        Action::Redraw
+    }
+
+    /// What the navigation keys do in the process list: move its cursor,
+    /// and Enter watches the process under it, a new run with a history of
+    /// its own. Other keys act as anywhere else (`None`).
+    fn list_key(&mut self, command: Command) -> Option<Action> {
+        let list = self.processes.as_mut()?;
+        let by = match command {
+            Command::Up => -1,
+            Command::Down => 1,
+            Command::PageUp => -(PAGE_ROWS as isize),
+            Command::PageDown => PAGE_ROWS as isize,
+            Command::Top => isize::MIN,
+            Command::Bottom => isize::MAX,
+            Command::Start => {
+                let pid = list.choose()?;
+                self.model = Model::new();
+                self.frozen = None;
+                self.selected_tid = None;
+                self.tree_offset = 0;
+                return Some(Action::WatchProcess(pid));
+            }
+            _ => return None,
+        };
+        list.move_by(by);
+        Some(Action::Redraw)
+    }
+
     /// Answers the mouse: a click focuses the panel under it and selects the
     /// thread or picker entry there (a click on the selected entry starts
     /// it), a click on a key hint does what the key does, the wheel scrolls
@@ -674,6 +818,11 @@ impl App {
                     Some(Panel::Threads) => self.move_selection(by),
                     Some(Panel::Processes) => self.scroll_tree(by),
                     Some(Panel::Picker) => self.picker_scroll(by.signum()),
+                    Some(Panel::ProcessList) => {
+                        if let Some(list) = &mut self.processes {
+                            list.move_by(by);
+                        }
+                    }
                     None => return Action::None,
                 }
                 Action::Redraw
@@ -698,6 +847,14 @@ impl App {
                         return self.perform(Command::Start);
                     }
                     picker.select(index);
+                }
+            }
+            Target::ProcessRow(pid) => {
+                if let Some(list) = &mut self.processes {
+                    if list.selected_pid() == Some(pid) {
+                        return self.perform(Command::Start);
+                    }
+                    list.select_pid(pid);
                 }
             }
             Target::Hint(command) => return self.perform(command),
@@ -766,6 +923,24 @@ impl App {
             {
                 return false;
             }
+            // The list has its cursor, Enter, and the general keys; nothing
+            // of a watched tree applies to it.
+            _ if self.listing() => {
+                return matches!(
+                    command,
+                    Command::Quit
+                        | Command::Help
+                        | Command::Suspend
+                        | Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom
+                        | Command::Start
+                );
+            }
+            Command::Back if self.processes.is_some() => return true,
             _ if command.section() == THREAD_SECTION && self.runs_compare() => return false,
             _ => {}
         }
@@ -828,7 +1003,21 @@ impl App {
     pub fn help_entry(&self, command: Command) -> (&'static str, &'static str) {
         let picking = self.picking();
         let comparing = self.runs_compare();
+        let listing = self.listing();
         match command {
+            Command::Up if listing => (PROCESS_LIST_SECTION, "select the process above"),
+            Command::Down if listing => (PROCESS_LIST_SECTION, "select the process below"),
+            Command::PageUp if listing => (PROCESS_LIST_SECTION, "ten processes up"),
+            Command::PageDown if listing => (PROCESS_LIST_SECTION, "ten processes down"),
+            Command::Top if listing => (PROCESS_LIST_SECTION, "first process"),
+            Command::Bottom if listing => (PROCESS_LIST_SECTION, "last process"),
+            Command::Start if listing => (
+                PROCESS_LIST_SECTION,
+                "watch the selected process (type to filter; Esc clears)",
+            ),
+            Command::Back if self.processes.is_some() => {
+                (PROCESS_LIST_SECTION, "back to the process list")
+            }
             Command::Up if picking => (PICKER_SECTION, "select the entry above"),
             Command::Down if picking => (PICKER_SECTION, "select the entry below"),
             Command::PageUp if picking => (PICKER_SECTION, "ten entries up"),
@@ -838,6 +1027,16 @@ impl App {
             Command::Restart if comparing => (COMPARE_SECTION, "run the comparison again"),
             Command::ToggleKind => (COMPARE_SECTION, command.description()),
             _ => (command.section(), command.description()),
+        }
+    }
+
+    /// The word the footer shows for `command` now: Enter watches in the
+    /// process list.
+    #[must_use]
+    pub fn hint(&self, command: Command) -> Option<&'static str> {
+        match command {
+            Command::Start if self.listing() => Some("watch"),
+            _ => command.hint(),
         }
     }
 

@@ -360,11 +360,12 @@ impl CompareArgs {
     }
 }
 
-/// `corescope watch PID ...`
+/// `corescope watch [PID] ...`
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// The process to watch, with its threads and descendants.
-    #[arg(value_parser = clap::value_parser!(i32).range(1..), required_unless_present = "all")]
+    /// The process to watch, with its threads and descendants. Without it,
+    /// a list of the machine's processes to choose one from (not headless).
+    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
     pub pid: Option<i32>,
     /// No PID: the whole machine (per-core load, memory, the top processes
     /// by CPU, as many as --metrics-top), for --metrics; with --headless.
@@ -503,6 +504,14 @@ mod tests {
         for bad in ["0", "-3", "x"] {
             assert_eq!(parse(&["watch", bad]).expect_err(bad).exit_code(), 2);
         }
+    }
+
+    #[test]
+    fn watch_without_a_pid_parses_for_the_process_list() {
+        let Some(Command::Watch(watch)) = parse(&["watch"]).expect("parse").command else {
+            panic!("watch")
+        };
+        assert_eq!((watch.pid, watch.all), (None, false));
     }
 
     #[test]

@@ -19,8 +19,11 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use crate::app::{Action, App, Preferences, Replay};
 use crate::error::UsageError;
 use crate::picker::Picker;
+use crate::process_list::ProcessList;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
 use crate::session::{Session, SessionCommand, SessionHandle};
+use crate::sampler::process_feed::ProcessFeed;
+use crate::sampler::processes::ProcessesReading;
 use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
 use crate::ui;
@@ -68,7 +71,57 @@ pub fn run_dashboard_with(
         None => App::new(interval),
     }
     .with_preferences(preferences);
-    block_on(event_loop(source, app, observe))
+    block_on(event_loop(source, None, app, observe))
+}
+
+/// Opens the process list (`watch` without a PID) until the user quits;
+/// `session` watches corescope itself until a process is chosen, at its
+/// slowest tick: the list shows none of it.
+pub fn run_process_list(
+    session: Session,
+    interval: Duration,
+    preferences: Preferences,
+) -> Result<()> {
+    require_terminal()?;
+    let own = session.root_pid();
+    let (tx, snapshots) = tokio::sync::watch::channel(None);
+    let source = Source::Live {
+        snapshots,
+        session: SessionHandle::spawn(session, LISTING_TICK, tx)?,
+    };
+    let (tx, readings) = tokio::sync::watch::channel(None);
+    let list = ListFeed {
+        readings,
+        feed: ProcessFeed::spawn(interval, tx)?,
+        own,
+    };
+    let own_uid = nix::unistd::geteuid().as_raw();
+    let app =
+        App::with_process_list(interval, ProcessList::new(own_uid)).with_preferences(preferences);
+    block_on(event_loop(source, Some(list), app, |_| Flow::Continue))
+}
+
+/// The sampler's tick while the process list is open.
+const LISTING_TICK: Duration = Duration::from_millis(*crate::sampler::INTERVAL_RANGE_MS.end());
+
+/// The process list's readings, and the thread making them.
+struct ListFeed {
+    readings: tokio::sync::watch::Receiver<Option<Arc<ProcessesReading>>>,
+    feed: ProcessFeed,
+    /// What the sampler watches while the list is open: corescope itself.
+    own: i32,
+}
+
+/// The next reading of the process list; never, without one.
+async fn next_reading(list: Option<&mut ListFeed>) -> Arc<ProcessesReading> {
+    if let Some(list) = list {
+        while list.readings.changed().await.is_ok() {
+            if let Some(reading) = list.readings.borrow_and_update().clone() {
+                return reading;
+            }
+        }
+    }
+    std::future::pending().await
 }
 
 /// Opens the dashboard on a recording, played at its recorded pace, until
@@ -88,7 +141,7 @@ pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> 
         playback,
         player: Player::spawn(recording, tx)?,
     };
-    block_on(event_loop(source, app, |_| Flow::Continue))
+    block_on(event_loop(source, None, app, |_| Flow::Continue))
 }
 
 fn block_on(future: impl Future<Output = Result<()>>) -> Result<()> {
@@ -197,6 +250,7 @@ impl Signals {
 
 async fn event_loop(
     mut source: Source,
+    mut list: Option<ListFeed>,
     mut app: App,
     mut observe: impl FnMut(&Snapshot) -> Flow,
 ) -> Result<()> {
@@ -231,6 +285,7 @@ async fn event_loop(
                 Some(Err(err)) => return Err(err).context("cannot read the terminal"),
                 None => Action::Quit,
             },
+            reading = next_reading(list.as_mut()) => app.ingest_processes(reading),
             signal = signals.next() => match signal {
                 SignalAction::Quit => Action::Quit,
                 SignalAction::Suspend => Action::Suspend,
@@ -279,6 +334,23 @@ async fn event_loop(
             }
             Action::Interval(interval) => {
                 source.sample(SessionCommand::SetInterval(interval));
+                dirty = true;
+            }
+            Action::WatchProcess(pid) => {
+                if let Some(list) = &list {
+                    list.feed.close();
+                }
+                source.sample(SessionCommand::Watch(pid));
+                source.sample(SessionCommand::SetInterval(app.interval()));
+                dirty = true;
+            }
+            Action::ListProcesses => {
+                // No per-thread reads of a process no longer watched.
+                if let Some(list) = &list {
+                    source.sample(SessionCommand::Watch(list.own));
+                    source.sample(SessionCommand::SetInterval(LISTING_TICK));
+                    list.feed.open();
+                }
                 dirty = true;
             }
         }

@@ -23,6 +23,8 @@ pub enum Panel {
     Processes,
     /// The picker's list of lessons and demos.
     Picker,
+    /// The process list of `watch` without a PID.
+    ProcessList,
 }
 
 /// What a region of the screen stands for.
@@ -35,6 +37,9 @@ pub enum Target {
     /// An entry of the picker, by index: clicking selects it, clicking the
     /// selected one starts it.
     PickerEntry(usize),
+    /// A row of the process list, by PID: clicking selects the process,
+    /// clicking the selected one watches it.
+    ProcessRow(i32),
     /// A key hint in the footer: clicking it does what its key does.
     Hint(Command),
     /// A column header of the thread table: clicking sorts by it (again:

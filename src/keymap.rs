@@ -277,6 +277,10 @@ pub const PICKER_SECTION: &str = "Lessons and demos";
 /// `b` whenever there is a picker to go back to).
 pub const LESSON_SECTION: &str = "Lesson";
 
+/// The help section of the process list's keys (`watch` without a PID),
+/// shown in the list, and `b` while a process chosen there is watched.
+pub const PROCESS_LIST_SECTION: &str = "Process list";
+
 /// The help section of a replay's keys, shown only in a replay.
 pub const REPLAY_SECTION: &str = "Replay";
 
@@ -323,6 +327,16 @@ impl Key {
     #[must_use]
     pub const fn modifiers(self) -> KeyModifiers {
         self.modifiers
+    }
+
+    /// True for a character typed alone (`j`, `G`), which a text field
+    /// such as the process list's filter takes as text.
+    #[must_use]
+    pub fn types_text(self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
     }
 
     /// True when `event` is this key. Shift is part of the character itself

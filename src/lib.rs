@@ -28,6 +28,7 @@ pub(crate) mod outside_file;
 pub mod picker;
 pub(crate) mod printable;
 pub(crate) mod private_file;
+pub mod process_list;
 pub mod python_probes;
 pub mod record;
 pub mod replay;

@@ -37,8 +37,11 @@ const HEADLESS_RUN_MS: u64 = 100;
 /// `corescope watch PID`.
 pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
-    let Some(pid) = args.pid else {
+    if args.all {
         return crate::agent::watch_all(settings, interval, args.output.duration);
+    }
+    let Some(pid) = args.pid else {
+        return process_list(args, settings, interval);
     };
     // The PID first: a file is created only for a run that can happen.
     let session = Session::watch(pid)?;
@@ -51,6 +54,32 @@ pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     } else {
         dashboard_then_report(session, interval, settings, args.stay, None)
     }
+}
+
+/// `corescope watch` without a PID: the process list, to watch one
+/// process after another, until the user quits. There is no report after
+/// it: which of the processes watched would it be about?
+fn process_list(args: &WatchArgs, settings: &Settings, interval: Duration) -> Result<()> {
+    if args.output.headless {
+        return Err(UsageError(
+            "watch --headless needs a PID (the process list is for the dashboard)".to_owned(),
+        )
+        .into());
+    }
+    if !settings.taps.is_empty() || settings.metrics.is_some() {
+        return Err(UsageError(
+            "--record, --csv and --metrics need a PID to watch (watch --all exports the \
+             machine)"
+                .to_owned(),
+        )
+        .into());
+    }
+    event::require_terminal()?;
+    event::run_process_list(
+        Session::for_own_process()?,
+        interval,
+        settings.preferences.clone(),
+    )
 }
 
 /// `corescope run -- CMD ARGS...`.

@@ -12,6 +12,8 @@ mod ledger;
 mod locks;
 pub mod machine;
 mod proc_file;
+pub mod process_feed;
+pub mod processes;
 mod stat;
 mod status;
 mod threads;
@@ -83,6 +85,17 @@ impl Sampler {
         Self::new(own_pid())
     }
 
+    /// Watches the tree under `pid` from now on, in place of the one
+    /// watched (the process list's choice). A process that cannot be
+    /// watched leaves the tree as it was; the error, one line, begins with
+    /// [`watch_failure`]`(pid)`.
+    pub fn watch_root(&mut self, pid: i32) -> Result<()> {
+        let tree = TreeReader::new(pid)
+            .map_err(|err| anyhow::anyhow!("{}{}", watch_failure(pid), unreadable(pid, err)))?;
+        self.tree = tree;
+        Ok(())
+    }
+
     /// Counts the orphans handed to `guardian` (a launched command's) as
     /// part of the tree.
     pub fn adopt_orphans_of(&mut self, guardian: i32) {
@@ -97,8 +110,16 @@ impl Sampler {
 
     /// True once the watched tree's root has exited, so that the last sample
     /// can be taken at the exit; cheap enough to ask every few milliseconds.
+    /// Never for corescope's own tree, which ends with corescope: nothing
+    /// is read for it between ticks.
     pub fn root_exited(&mut self) -> bool {
-        self.tree.root_exited()
+        !self.watches_own_tree() && self.tree.root_exited()
+    }
+
+    /// True when the tree read is corescope's own.
+    #[must_use]
+    pub fn watches_own_tree(&self) -> bool {
+        self.tree.root() == own_pid()
     }
 
     /// Between two ticks (every 10 ms): reads some threads' wait channels,
@@ -153,6 +174,12 @@ fn own_pid() -> i32 {
 }
 
 /// Why the tree under `pid` cannot be watched, in one line.
+/// How the error begins when watching `pid` failed.
+#[must_use]
+pub fn watch_failure(pid: i32) -> String {
+    format!("cannot watch PID {pid}: ")
+}
+
 fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
     match err {
         ReadError::Gone => anyhow::anyhow!("no process with PID {pid} (it may have exited)"),

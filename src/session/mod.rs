@@ -217,6 +217,32 @@ impl Session {
         }
     }
 
+    /// Watches the tree under `pid` from now on, in place of the one
+    /// watched (the process list's choice): a new run, its ticks numbered
+    /// from 0. A process that cannot be watched leaves the tree as it was,
+    /// and the snapshots say why (starting with `sampler::watch_failure`).
+    pub fn watch_root(&mut self, pid: i32) {
+        match self.sampler.watch_root(pid) {
+            Ok(()) => {
+                self.stop_workload();
+                self.seq = 0;
+                self.started = Instant::now();
+                self.last = None;
+            }
+            Err(err) => {
+                self.stop_workload();
+                self.workload = Workload::NotStarted(format!("{err:#}"));
+            }
+        }
+    }
+
+    /// True when the tree watched is corescope's own (demos, the process
+    /// list), which ends with corescope.
+    #[must_use]
+    pub fn watches_own_tree(&self) -> bool {
+        self.sampler.watches_own_tree()
+    }
+
     /// The PID at the root of the watched tree.
     #[must_use]
     pub const fn root_pid(&self) -> i32 {

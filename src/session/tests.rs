@@ -137,3 +137,31 @@ fn a_stalled_screen_gets_the_newest_tick_not_a_backlog() {
         first_frame.seq
     );
 }
+
+#[test]
+fn the_session_watches_a_new_root_as_a_new_run_or_says_why_it_cannot() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("spawn sleep");
+    let pid = i32::try_from(child.id()).expect("pid");
+    let mut sampler = Session::for_own_process().expect("self");
+    sampler.sample();
+    sampler.watch_root(pid);
+    let first = sampler.sample();
+    assert_eq!(
+        (first.target.root_pid, first.seq, first.interval),
+        (pid, 0, None)
+    );
+    assert_eq!(first.notice, None);
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    sampler.watch_root(pid);
+    let after = sampler.sample();
+    assert_eq!(after.target.root_pid, pid, "the tree watched stays");
+    let notice = after.notice.expect("a notice says why");
+    assert!(
+        notice.starts_with(&crate::sampler::watch_failure(pid)) && notice.contains("no process with PID"),
+        "{notice}"
+    );
+}

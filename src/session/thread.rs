@@ -34,6 +34,8 @@ pub enum SessionCommand {
     ResetPeaks,
     /// Run this comparison from its first mode, in place of the one running.
     Compare(ComparePlan),
+    /// Watch the tree under this PID in place of the one watched.
+    Watch(i32),
 }
 
 /// Where the session thread publishes: the newest snapshot only (none
@@ -113,7 +115,9 @@ fn tick_loop(
     let mut next = Instant::now();
     loop {
         let snapshot = session.sample();
-        let last_alive = snapshot.target.alive;
+        // corescope's own tree (a demo, the process list) ends with
+        // corescope and has nothing read between ticks: no 10 ms wake-ups.
+        let last_alive = snapshot.target.alive && !session.watches_own_tree();
         // Replaces a snapshot the screen has not taken yet (it is behind or
         // suspended): the newest matters, a backlog would show the past.
         if out.send(Some(Arc::new(snapshot))).is_err() {
@@ -145,6 +149,7 @@ fn tick_loop(
                 // would make the history's time axis uneven.
                 Ok(SessionCommand::Demo(command)) => session.steer_demo(command),
                 Ok(SessionCommand::ResetPeaks) => session.reset_peaks(),
+                Ok(SessionCommand::Watch(pid)) => session.watch_root(pid),
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if Instant::now() >= next || (last_alive && session.root_exited()) {
                         break;

@@ -156,7 +156,7 @@ pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hi
     let labels: Vec<(Command, String, &'static str)> = commands
         .into_iter()
         .filter_map(|command| {
-            let hint = command.hint()?;
+            let hint = app.hint(command)?;
             Some((command, keymap.first_key_label(command)?, hint))
         })
         .collect();

@@ -14,6 +14,7 @@ mod help;
 mod legend;
 mod look_for;
 mod picker;
+mod process_list;
 mod signal_dialog;
 mod sort_menu;
 mod visuals;
@@ -49,6 +50,8 @@ pub fn render(app: &App, frame: &mut Frame) -> Hits {
     }
     if let Some(chooser) = app.picker().filter(|p| p.is_open()) {
         picker::render(app, chooser, frame, area, &mut hits);
+    } else if let Some(list) = app.process_list().filter(|l| l.is_open()) {
+        process_list::render(app, list, frame, area, &mut hits);
     } else if app.runs_compare() {
         compare::render(app, frame, area, &mut hits);
     } else if app.runs_demo() {
