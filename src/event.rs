@@ -21,9 +21,9 @@ use crate::error::UsageError;
 use crate::picker::Picker;
 use crate::process_list::ProcessList;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
-use crate::session::{Session, SessionCommand, SessionHandle};
 use crate::sampler::process_feed::ProcessFeed;
 use crate::sampler::processes::ProcessesReading;
+use crate::session::{Session, SessionCommand, SessionHandle};
 use crate::snapshot::Snapshot;
 use crate::terminal::TerminalSession;
 use crate::ui;
@@ -303,56 +303,44 @@ async fn event_loop(
                 session.suspend()?;
                 dirty = true;
             }
-            Action::Demo(command) => {
-                source.sample(SessionCommand::Demo(command));
-                dirty = true;
-            }
-            Action::Start(config) => {
-                source.sample(SessionCommand::Start(config));
-                dirty = true;
-            }
-            Action::StopDemo => {
-                source.sample(SessionCommand::Stop);
-                dirty = true;
-            }
-            Action::ResetPeaks => {
-                source.sample(SessionCommand::ResetPeaks);
-                dirty = true;
-            }
-            Action::Compare(plan) => {
-                source.sample(SessionCommand::Compare(plan));
-                dirty = true;
-            }
-            Action::Replay(command) => {
-                source.replay(command);
-                dirty = true;
-            }
-            Action::Signal(request) => {
-                let outcome = crate::signal_send::send(&request);
-                app.signal_sent(crate::signal_send::describe(request.choice, &outcome));
-                dirty = true;
-            }
-            Action::Interval(interval) => {
-                source.sample(SessionCommand::SetInterval(interval));
-                dirty = true;
-            }
-            Action::WatchProcess(pid) => {
-                if let Some(list) = &list {
-                    list.feed.close();
-                }
-                source.sample(SessionCommand::Watch(pid));
-                source.sample(SessionCommand::SetInterval(app.interval()));
-                dirty = true;
-            }
-            Action::ListProcesses => {
-                // No per-thread reads of a process no longer watched.
-                if let Some(list) = &list {
-                    source.sample(SessionCommand::Watch(list.own));
-                    source.sample(SessionCommand::SetInterval(LISTING_TICK));
-                    list.feed.open();
-                }
+            other => {
+                perform(other, &mut source, list.as_ref(), &mut app);
                 dirty = true;
             }
         }
+    }
+}
+
+/// Does what an action asks of the session, the replay, the process list
+/// or the system (a signal); the screen is redrawn after it.
+fn perform(action: Action, source: &mut Source, list: Option<&ListFeed>, app: &mut App) {
+    match action {
+        Action::Demo(command) => source.sample(SessionCommand::Demo(command)),
+        Action::Start(config) => source.sample(SessionCommand::Start(config)),
+        Action::StopDemo => source.sample(SessionCommand::Stop),
+        Action::ResetPeaks => source.sample(SessionCommand::ResetPeaks),
+        Action::Compare(plan) => source.sample(SessionCommand::Compare(plan)),
+        Action::Replay(command) => source.replay(command),
+        Action::Signal(request) => {
+            let outcome = crate::signal_send::send(&request);
+            app.signal_sent(crate::signal_send::describe(request.choice, &outcome));
+        }
+        Action::Interval(interval) => source.sample(SessionCommand::SetInterval(interval)),
+        Action::WatchProcess(pid) => {
+            if let Some(list) = list {
+                list.feed.close();
+            }
+            source.sample(SessionCommand::Watch(pid));
+            source.sample(SessionCommand::SetInterval(app.interval()));
+        }
+        Action::ListProcesses => {
+            // No per-thread reads of a process no longer watched.
+            if let Some(list) = list {
+                source.sample(SessionCommand::Watch(list.own));
+                source.sample(SessionCommand::SetInterval(LISTING_TICK));
+                list.feed.open();
+            }
+        }
+        Action::None | Action::Redraw | Action::Quit | Action::Suspend => {}
     }
 }

@@ -87,7 +87,7 @@ fn type_part_of_a_name_enter_watches_it_and_b_goes_back_to_the_list() {
         !screen.contains("Filter:"),
         "expected the watch screen of PID {pid}, not the list; screen:\n{screen}"
     );
-    tmux.wait_for("parallelism");
+    tmux.wait_for("tree:");
     tmux.send(&["b"]);
     let screen = tmux.wait_for("Filter:");
     assert!(

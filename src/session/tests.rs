@@ -161,7 +161,8 @@ fn the_session_watches_a_new_root_as_a_new_run_or_says_why_it_cannot() {
     assert_eq!(after.target.root_pid, pid, "the tree watched stays");
     let notice = after.notice.expect("a notice says why");
     assert!(
-        notice.starts_with(&crate::sampler::watch_failure(pid)) && notice.contains("no process with PID"),
+        notice.starts_with(&crate::sampler::watch_failure(pid))
+            && notice.contains("no process with PID"),
         "{notice}"
     );
 }
