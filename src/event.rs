@@ -31,7 +31,7 @@ const PLAYBACK_BUFFER: usize = 16;
 
 /// What the dashboard does after a snapshot, as its caller decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
+pub(crate) enum Flow {
     /// Keep going.
     Continue,
     /// Close the dashboard, as if the user quit.
@@ -39,7 +39,7 @@ pub enum Flow {
 }
 
 /// Opens the dashboard on `session`'s target until the user quits.
-pub fn run_dashboard(
+pub(crate) fn run_dashboard(
     session: Session,
     interval: Duration,
     picker: Option<Picker>,
@@ -50,7 +50,7 @@ pub fn run_dashboard(
 
 /// Opens the dashboard on `session`'s target until the user quits or
 /// `observe`, shown every snapshot as it arrives, says stop.
-pub fn run_dashboard_with(
+pub(crate) fn run_dashboard_with(
     session: Session,
     interval: Duration,
     picker: Option<Picker>,
@@ -73,7 +73,7 @@ pub fn run_dashboard_with(
 
 /// Opens the dashboard on a recording, played at its recorded pace, until
 /// the user quits.
-pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> {
+pub(crate) fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> {
     require_terminal()?;
     let header = recording.header();
     let replay = Replay {
@@ -145,7 +145,7 @@ impl Source {
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
 /// a hint; checked before a demo starts, so none starts for nothing.
-pub fn require_terminal() -> Result<()> {
+pub(crate) fn require_terminal() -> Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
     } else {

@@ -35,7 +35,7 @@ const DASHBOARD_MS: u64 = 500;
 const HEADLESS_RUN_MS: u64 = 100;
 
 /// `corescope watch PID`.
-pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
+pub(crate) fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     let Some(pid) = args.pid else {
         return crate::agent::watch_all(settings, interval, args.output.duration);
@@ -54,7 +54,7 @@ pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
 }
 
 /// `corescope run -- CMD ARGS...`.
-pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
+pub(crate) fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let interval = settings.interval;
     let headless = args.output.headless;
     if !headless {

@@ -16,15 +16,13 @@ use super::RingBuffer;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Ticks kept per thread: two minutes at 500 ms, wider than any map drawn.
-pub const CORE_MAP_LEN: usize = 240;
+pub(crate) const CORE_MAP_LEN: usize = 240;
 /// Most lanes kept: live threads, then those that exited most recently.
-pub const MAX_LANES: usize = 4096;
+pub(super) const MAX_LANES: usize = 4096;
 
 /// One thread's history.
 #[derive(Debug, Clone)]
 pub struct CoreLane {
-    /// The process the thread belongs to.
-    pub pid: i32,
     /// The thread's name when last seen.
     pub name: String,
     /// Where it ran, oldest tick first.
@@ -50,7 +48,6 @@ impl CoreMap {
         }
         for thread in &snapshot.target.threads {
             let lane = self.lanes.entry(thread.tid).or_insert_with(|| CoreLane {
-                pid: thread.pid,
                 name: String::new(),
                 cells: RingBuffer::new(CORE_MAP_LEN),
                 gone_for: 0,

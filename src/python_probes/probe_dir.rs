@@ -27,14 +27,14 @@ const NOTICE_BYTES: u64 = 300;
 
 /// The directory; removed, with what the program wrote in it, on drop.
 #[derive(Debug)]
-pub struct ProbeDir {
+pub(crate) struct ProbeDir {
     path: PathBuf,
 }
 
 impl ProbeDir {
     /// Makes the directory (mode 0700, a fresh name under the temporary
     /// directory) and writes the probes into it.
-    pub fn create() -> Result<Self> {
+    pub(crate) fn create() -> Result<Self> {
         let template = std::env::temp_dir().join("corescope-py-XXXXXX");
         let path = nix::unistd::mkdtemp(&template)
             .with_context(|| format!("cannot create a directory in {}", template.display()))?;
@@ -57,16 +57,10 @@ impl ProbeDir {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// The directory.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The program's `PYTHONPATH`: this directory, then `user`'s (the
     /// value corescope was given), if any.
     #[must_use]
-    pub fn python_path(&self, user: Option<&std::ffi::OsStr>) -> OsString {
+    pub(crate) fn python_path(&self, user: Option<&std::ffi::OsStr>) -> OsString {
         let mut value = self.path.as_os_str().to_owned();
         if let Some(user) = user.filter(|u| !u.as_bytes().is_empty()) {
             value.push(":");
@@ -77,7 +71,7 @@ impl ProbeDir {
 
     /// What the program's processes wrote so far, added up.
     #[must_use]
-    pub fn read(&self) -> PythonProbes {
+    pub(crate) fn read(&self) -> PythonProbes {
         let mut files = Vec::new();
         let mut notices = Vec::new();
         let Ok(entries) = std::fs::read_dir(&self.path) else {
@@ -169,7 +163,7 @@ mod tests {
     #[test]
     fn the_directory_is_private_holds_the_probes_and_goes_away() {
         let dir = ProbeDir::create().expect("a directory");
-        let path = dir.path().to_owned();
+        let path = dir.path.clone();
         let mode = std::fs::metadata(&path)
             .expect("exists")
             .permissions()

@@ -89,12 +89,6 @@ impl Sampler {
         self.tree.adopt_orphans_of(guardian);
     }
 
-    /// The PID at the root of the watched tree.
-    #[must_use]
-    pub const fn root_pid(&self) -> i32 {
-        self.tree.root()
-    }
-
     /// True once the watched tree's root has exited, so that the last sample
     /// can be taken at the exit; cheap enough to ask every few milliseconds.
     pub fn root_exited(&mut self) -> bool {

@@ -20,7 +20,7 @@ use crate::snapshot::{Snapshot, ThreadSample};
 const RUNQ_WAIT_FLAG_PCT: f32 = 10.0;
 
 /// The headline numbers of the watched tree.
-pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
+pub(super) fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     let target = &snapshot.target;
     let live_processes = target.processes.iter().filter(|p| p.state != 'Z').count();
     let mut stats = Vec::new();
@@ -74,7 +74,7 @@ pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
 }
 
 /// Why a thread is worth a look: blocked on a futex, or waiting for a CPU.
-pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
+pub(super) fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     if thread.blocked_on_futex() {
         ThreadFlag::BlockedOnLock
     } else if thread
@@ -89,7 +89,7 @@ pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
 
 /// Draws the thread table, sorted and scrolled as the user chose, its title
 /// saying what its colours (or, without colours, its modifiers) mean.
-pub fn render_threads(
+pub(super) fn render_threads(
     app: &App,
     snapshot: &Snapshot,
     frame: &mut Frame,
@@ -125,7 +125,7 @@ pub fn render_threads(
 // The screens' common arguments, the title and the focus: a struct for them
 // would only be built to be taken apart here.
 #[allow(clippy::too_many_arguments)]
-pub fn render_thread_table(
+pub(super) fn render_thread_table(
     app: &App,
     snapshot: &Snapshot,
     frame: &mut Frame,
@@ -182,7 +182,7 @@ pub fn render_thread_table(
 }
 
 /// The short label of each lock of the snapshot, by process and address.
-pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
+pub(super) fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
     snapshot
         .target
         .locks
@@ -194,6 +194,6 @@ pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
 
 /// A lock's label without its explanation: `CPython GIL` for
 /// `CPython GIL (in _PyRuntime)`.
-pub fn short_label(label: &str) -> &str {
+pub(super) fn short_label(label: &str) -> &str {
     label.split_once(" (").map_or(label, |(short, _)| short)
 }

@@ -32,7 +32,7 @@ use crate::snapshot::Snapshot;
 const TWO_COLUMNS_FROM: u16 = 100;
 
 /// Draws the demo screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
     let model = app.visible_model();
     let (Some(snapshot), Some(demo)) =

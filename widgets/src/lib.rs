@@ -35,6 +35,8 @@
 //!     .render(area, &mut buf);
 //! ```
 
+#![warn(unreachable_pub)]
+
 pub mod activity;
 pub mod big_number;
 mod cells;
