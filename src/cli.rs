@@ -74,8 +74,10 @@ pub(crate) struct Cli {
 
 /// The subcommands of the DESIGN contract.
 #[derive(Debug, Subcommand)]
-// Parsed once per run: boxing the demo's many options would buy nothing.
-#[allow(clippy::large_enum_variant)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per run: boxing the demo's many options would buy nothing"
+)]
 pub(crate) enum Command {
     /// List the built-in demos, one line each.
     List {

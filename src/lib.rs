@@ -8,6 +8,7 @@
 //! (the loop) performs. `report` and `headless` serve runs without a screen.
 
 #![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
 
 pub(crate) mod agent;
 pub mod app;

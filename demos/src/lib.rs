@@ -18,6 +18,7 @@
 //!   (start, steer, restart: what the binary calls).
 
 #![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
 
 pub mod catalog;
 pub mod config;

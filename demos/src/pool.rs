@@ -81,7 +81,10 @@ where
     }
 }
 
-#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
 fn spawn_worker<'scope, 'env, F>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     ctx: &'env RunContext,

@@ -73,7 +73,7 @@ pub(crate) fn exec_main(parent: i32, command: &[OsString]) -> i32 {
 }
 
 /// Unblocks every signal and puts SIGPIPE back to its default action.
-#[allow(unsafe_code)]
+#[expect(unsafe_code, reason = "sigaction(2) has no safe wrapper in nix")]
 fn fresh_signals() -> Result<(), Errno> {
     SigSet::empty().thread_set_mask()?;
     // SAFETY: installs the default action, no handler: nothing of ours can

@@ -262,7 +262,6 @@ impl DemoReport {
     }
 
     /// A short table for a terminal or a paste.
-    #[allow(clippy::too_many_lines)] // One table, line after line; splitting it would only scatter it.
     #[must_use]
     pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();

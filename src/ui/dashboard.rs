@@ -122,9 +122,10 @@ pub(super) fn render_threads(
 
 /// Draws the thread table, sorted and scrolled as the user chose, under
 /// `title`, its border marked when `focused`; each row shown is clickable.
-// The screens' common arguments, the title and the focus: a struct for them
-// would only be built to be taken apart here.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the screens' common arguments, the title and the focus: a struct for them would only be built to be taken apart here"
+)]
 pub(super) fn render_thread_table(
     app: &App,
     snapshot: &Snapshot,

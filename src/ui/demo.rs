@@ -424,9 +424,6 @@ fn body_areas(demo: &DemoSample, area: Rect) -> BodyAreas {
     }
 }
 
-// The screen's common arguments and the demo: a struct for them would only be
-// built to be taken apart here.
-#[allow(clippy::too_many_arguments)]
 fn render_body(
     app: &App,
     snapshot: &Snapshot,

@@ -36,6 +36,7 @@
 //! ```
 
 #![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
 
 pub mod activity;
 pub mod big_number;
