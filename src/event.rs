@@ -224,7 +224,7 @@ async fn event_loop(
                 }
                 Some(Playback::Rewind(history)) => app.rewind(history),
                 Some(Playback::Failed(why)) => bail!("{why}"),
-                None => bail!("the sampling thread stopped unexpectedly"),
+                None => bail!("the sampler stopped unexpectedly"),
             },
             event = events.next() => match event {
                 Some(Ok(event)) => app.handle_event(&event),

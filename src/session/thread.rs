@@ -62,7 +62,7 @@ impl SessionHandle {
         let thread = std::thread::Builder::new()
             .name("cs-sampler".into())
             .spawn(move || tick_loop(session, interval, &out, &inbox))
-            .context("cannot start the session thread")?;
+            .context("cannot start the sampler thread")?;
         Ok(Self {
             commands,
             thread: Some(thread),
