@@ -137,3 +137,30 @@ fn a_stalled_screen_gets_the_newest_tick_not_a_backlog() {
         first_frame.seq
     );
 }
+
+#[test]
+fn a_session_runs_one_workload_at_a_time() {
+    let plan = ComparePlan {
+        kind: corescope_demos::catalog::Kind::Io,
+        workers: 1,
+        tasks: 1,
+        work_ms: 1,
+    };
+    let comparison = Comparison::new(plan).expect("plan");
+    let mut session = Session::for_comparison(comparison).expect("self");
+    session.sample();
+    session.stop_demo();
+    assert!(
+        session.comparison_mut().is_some(),
+        "expected a stop of the demo to leave the comparison running"
+    );
+    let spec = corescope_demos::registry::find("threads").expect("threads demo");
+    session.start_demo(DemoConfig::defaults(spec));
+    assert!(
+        session.comparison_mut().is_none() && session.demo().is_some(),
+        "expected a demo started to take the comparison's place"
+    );
+    session.stop_demo();
+    assert!(session.demo().is_none(), "expected the demo stopped");
+    assert!(session.sample().demo.is_none(), "expected no demo sampled");
+}
