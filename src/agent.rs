@@ -15,7 +15,7 @@ use crate::sampler::machine::MachineReader;
 
 /// Runs the agent per `settings` (which must hold the `--metrics`
 /// endpoint) every `interval`, for `duration` or until a signal.
-pub fn watch_all(
+pub(crate) fn watch_all(
     settings: &Settings,
     interval: Duration,
     duration: Option<Duration>,

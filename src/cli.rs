@@ -23,7 +23,7 @@ use crate::sampler::INTERVAL_RANGE_MS;
 #[derive(Debug, Parser)]
 #[command(name = "corescope", version, propagate_version = true)]
 #[command(after_help = "Run with no command to open the dashboard on corescope itself.")]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Sampling interval in milliseconds (50 to 10000). Default 500; 100 for
     /// headless demos, which often last under a second.
     #[arg(long, global = true, value_name = "MS",
@@ -74,9 +74,11 @@ pub struct Cli {
 
 /// The subcommands of the DESIGN contract.
 #[derive(Debug, Subcommand)]
-// Parsed once per run: boxing the demo's many options would buy nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum Command {
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per run: boxing the demo's many options would buy nothing"
+)]
+pub(crate) enum Command {
     /// List the built-in demos, one line each.
     List {
         /// Print JSON instead of a table.
@@ -114,7 +116,7 @@ pub enum Command {
 
 /// `corescope worker`: the internal command a worker process runs.
 #[derive(Debug, Args)]
-pub struct WorkerArgs {
+pub(crate) struct WorkerArgs {
     /// The shared region's descriptor, inherited from the parent.
     #[arg(long)]
     pub fd: i32,
@@ -129,7 +131,7 @@ pub struct WorkerArgs {
 /// `corescope exec`: ties itself to corescope's life, then becomes the
 /// command of `run` (see `launch`).
 #[derive(Debug, Args)]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     /// The process id of the corescope that started it.
     #[arg(long)]
     pub parent: i32,
@@ -141,7 +143,7 @@ pub struct ExecArgs {
 /// `corescope guard`: the subreaper between corescope and a `run` command,
 /// which ends everything the command started (see `launch::guardian`).
 #[derive(Debug, Args)]
-pub struct GuardArgs {
+pub(crate) struct GuardArgs {
     /// The process id of the corescope that started it.
     #[arg(long)]
     pub parent: i32,
@@ -162,7 +164,7 @@ pub struct GuardArgs {
 
 /// Options shared by every command that can run without a screen.
 #[derive(Debug, Clone, Copy, Args)]
-pub struct HeadlessArgs {
+pub(crate) struct HeadlessArgs {
     /// No dashboard: sample, then print a report.
     #[arg(long)]
     pub headless: bool,
@@ -181,7 +183,7 @@ pub struct HeadlessArgs {
 
 /// `corescope demo NAME ...`
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// The demo to run (see `corescope list`).
     pub name: String,
     /// How its workers run (each demo supports some; see `corescope list`).
@@ -214,7 +216,7 @@ pub struct DemoArgs {
 /// says which, with limits); the others are refused with the list it takes.
 #[derive(Debug, Clone, Copy, Default, Args)]
 #[command(next_help_heading = "Demo options (each demo takes some; see `corescope list`)")]
-pub struct DemoNumbers {
+pub(crate) struct DemoNumbers {
     /// Worker threads (or processes), 1 to 4096; in processes mode at most
     /// 64 processes in all (`corescope list --json` gives each mode's most).
     #[arg(long, value_name = "N")]
@@ -275,7 +277,7 @@ pub struct DemoNumbers {
 impl DemoNumbers {
     /// The options given, by catalogue name (`work-ms`), in a fixed order.
     #[must_use]
-    pub fn given(&self) -> Vec<(String, u64)> {
+    pub(crate) fn given(&self) -> Vec<(String, u64)> {
         [
             ("workers", self.workers),
             ("tasks", self.tasks),
@@ -305,7 +307,7 @@ impl DemoNumbers {
 impl DemoArgs {
     /// What the user asked for, to be checked against the catalogue.
     #[must_use]
-    pub fn request(&self) -> DemoRequest {
+    pub(crate) fn request(&self) -> DemoRequest {
         DemoRequest {
             name: self.name.clone(),
             mode: self.mode,
@@ -324,7 +326,7 @@ impl DemoArgs {
 
 /// `corescope compare ...`
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// What each task does: compute (cpu) or wait (io).
     #[arg(long, default_value = "cpu", value_parser = PossibleValuesParser::new(["cpu", "io"])
           .map(|k| Kind::from_name(&k).unwrap_or(Kind::Cpu)))]
@@ -346,7 +348,7 @@ pub struct CompareArgs {
 impl CompareArgs {
     /// The workload, with the defaults filled in.
     #[must_use]
-    pub fn plan(&self) -> ComparePlan {
+    pub(crate) fn plan(&self) -> ComparePlan {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let workers = self
             .workers
@@ -362,7 +364,7 @@ impl CompareArgs {
 
 /// `corescope watch [PID] ...`
 #[derive(Debug, Args)]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// The process to watch, with its threads and descendants. Without it,
     /// a list of the machine's processes to choose one from (not headless).
     #[arg(value_parser = clap::value_parser!(i32).range(1..))]
@@ -383,7 +385,7 @@ pub struct WatchArgs {
 
 /// `corescope run -- CMD ARGS...`
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Write the command's output (stdout and stderr) to FILE (mode 0600 if
     /// new; never through a symbolic link). Default: in the dashboard
     /// `$XDG_STATE_HOME/corescope/corescope-run-PID.log` (else under
@@ -411,7 +413,7 @@ pub struct RunArgs {
 
 /// `corescope replay FILE.jsonl ...`
 #[derive(Debug, Args)]
-pub struct ReplayArgs {
+pub(crate) struct ReplayArgs {
     /// The recording, as `--record` wrote it.
     #[arg(value_name = "FILE.jsonl")]
     pub file: PathBuf,
@@ -427,7 +429,7 @@ pub struct ReplayArgs {
 impl Cli {
     /// The files this run writes besides its screen or report.
     #[must_use]
-    pub fn taps(&self) -> crate::record::TapPaths {
+    pub(crate) fn taps(&self) -> crate::record::TapPaths {
         crate::record::TapPaths {
             record: self.record.clone(),
             csv: self.csv.clone(),

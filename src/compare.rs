@@ -17,13 +17,11 @@ use anyhow::Result;
 use corescope_demos::catalog::Mode;
 use corescope_demos::config::{DemoConfig, DemoRequest};
 use corescope_demos::demos::scaling::ScalingOutcome;
+use corescope_demos::host::DemoHost;
 use corescope_demos::outcome::Outcome;
-use corescope_demos::registry;
 use corescope_demos::run::{DemoSample, Rounds};
 
 use crate::report::round2;
-use corescope_demos::host::DemoHost;
-
 use crate::sampler::CpuReader;
 use crate::snapshot::compare::{ComparePlan, CompareRow, CompareSample, MODES};
 use crate::snapshot::{CoreSample, Snapshot};
@@ -40,7 +38,7 @@ struct Running {
 }
 
 /// The comparison: the modes done, the one under way, the ones to come.
-pub struct Comparison {
+pub(crate) struct Comparison {
     plan: ComparePlan,
     next: usize,
     running: Option<Running>,
@@ -52,7 +50,7 @@ impl Comparison {
     /// A comparison of `plan`; nothing runs until the first `step`. Every
     /// mode's configuration is checked now, so a plan that one mode cannot
     /// run (65 worker processes) fails before anything starts.
-    pub fn new(plan: ComparePlan) -> Result<Self> {
+    pub(crate) fn new(plan: ComparePlan) -> Result<Self> {
         for mode in MODES {
             config_for(&plan, mode)?;
         }
@@ -67,25 +65,25 @@ impl Comparison {
 
     /// True once every mode has run (or one failed to start).
     #[must_use]
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.running.is_none() && (self.next >= MODES.len() || self.error.is_some())
     }
 
     /// The rows so far.
     #[must_use]
-    pub fn rows(&self) -> &[CompareRow] {
+    pub(crate) fn rows(&self) -> &[CompareRow] {
         &self.rows
     }
 
     /// The mode under way's demo, for its live figures.
     #[must_use]
-    pub fn demo_sample(&self) -> Option<DemoSample> {
+    pub(crate) fn demo_sample(&self) -> Option<DemoSample> {
         self.running.as_ref().map(|r| r.host.sample())
     }
 
     /// Where the comparison stands.
     #[must_use]
-    pub fn sample(&self) -> CompareSample {
+    pub(crate) fn sample(&self) -> CompareSample {
         CompareSample {
             plan: self.plan,
             rows: self.rows.clone(),
@@ -97,7 +95,7 @@ impl Comparison {
     /// Takes in the latest snapshot of corescope's own tree (for memory),
     /// ends the mode under way if its demo finished, and starts the next.
     /// `baseline` is a snapshot taken just now, before any next mode starts.
-    pub fn step(&mut self, snapshot: &Snapshot) {
+    pub(crate) fn step(&mut self, snapshot: &Snapshot) {
         if let Some(running) = &mut self.running {
             observe(running, snapshot);
             if running.host.is_finished() {
@@ -119,13 +117,13 @@ impl Comparison {
     }
 
     /// Ends the comparison with `why`, shown in place of the next mode.
-    pub fn fail(&mut self, why: String) {
+    pub(crate) fn fail(&mut self, why: String) {
         self.stop();
         self.error = Some(why);
     }
 
     /// Stops the mode under way; the comparison ends there.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if let Some(mut running) = self.running.take() {
             running.host.stop();
         }
@@ -256,24 +254,24 @@ fn mean_busy(cores: &[CoreSample]) -> Option<f64> {
     (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
 }
 
-/// The `--help` text's promise, checked: the workload is the catalogue's
-/// `cpu-vs-io`, so every mode compared is one it runs.
-#[must_use]
-pub fn modes_supported() -> bool {
-    registry::find("cpu-vs-io").is_some_and(|spec| {
-        [Mode::Threads, Mode::Gil, Mode::Processes, Mode::Async]
-            .iter()
-            .all(|m| spec.modes.contains(m))
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use corescope_demos::registry;
+
     use super::*;
 
+    /// The `--help` text's promise, checked: the workload is the
+    /// catalogue's `cpu-vs-io`, so every mode compared is one it runs.
     #[test]
     fn the_workload_runs_in_every_compared_mode() {
-        assert!(modes_supported());
+        let spec = registry::find("cpu-vs-io").expect("the cpu-vs-io demo");
+        for mode in [Mode::Threads, Mode::Gil, Mode::Processes, Mode::Async] {
+            assert!(
+                spec.modes.contains(&mode),
+                "expected cpu-vs-io to run in {mode:?}, it runs in {:?}",
+                spec.modes
+            );
+        }
     }
 
     #[test]

@@ -34,7 +34,7 @@ const PLAYBACK_BUFFER: usize = 16;
 
 /// What the dashboard does after a snapshot, as its caller decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
+pub(crate) enum Flow {
     /// Keep going.
     Continue,
     /// Close the dashboard, as if the user quit.
@@ -42,7 +42,7 @@ pub enum Flow {
 }
 
 /// Opens the dashboard on `session`'s target until the user quits.
-pub fn run_dashboard(
+pub(crate) fn run_dashboard(
     session: Session,
     interval: Duration,
     picker: Option<Picker>,
@@ -53,7 +53,7 @@ pub fn run_dashboard(
 
 /// Opens the dashboard on `session`'s target until the user quits or
 /// `observe`, shown every snapshot as it arrives, says stop.
-pub fn run_dashboard_with(
+pub(crate) fn run_dashboard_with(
     session: Session,
     interval: Duration,
     picker: Option<Picker>,
@@ -77,7 +77,7 @@ pub fn run_dashboard_with(
 /// Opens the process list (`watch` without a PID) until the user quits;
 /// `session` watches corescope itself until a process is chosen, at its
 /// slowest tick: the list shows none of it.
-pub fn run_process_list(
+pub(crate) fn run_process_list(
     session: Session,
     interval: Duration,
     preferences: Preferences,
@@ -126,7 +126,7 @@ async fn next_reading(list: Option<&mut ListFeed>) -> Arc<ProcessesReading> {
 
 /// Opens the dashboard on a recording, played at its recorded pace, until
 /// the user quits.
-pub fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> {
+pub(crate) fn run_replay(recording: Recording, preferences: Preferences) -> Result<()> {
     require_terminal()?;
     let header = recording.header();
     let replay = Replay {
@@ -198,7 +198,7 @@ impl Source {
 
 /// Refuses to open the dashboard without a terminal on stdin and stdout, with
 /// a hint; checked before a demo starts, so none starts for nothing.
-pub fn require_terminal() -> Result<()> {
+pub(crate) fn require_terminal() -> Result<()> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
         Ok(())
     } else {
@@ -278,7 +278,7 @@ async fn event_loop(
                 }
                 Some(Playback::Rewind(history)) => app.rewind(history),
                 Some(Playback::Failed(why)) => bail!("{why}"),
-                None => bail!("the sampling thread stopped unexpectedly"),
+                None => bail!("the sampler stopped unexpectedly"),
             },
             event = events.next() => match event {
                 Some(Ok(event)) => app.handle_event(&event),

@@ -59,17 +59,17 @@ fn toml_line() -> impl Strategy<Value = String> {
 }
 
 /// A TOML-like file of up to 24 lines.
-pub fn toml_text() -> impl Strategy<Value = String> {
+pub(crate) fn toml_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(toml_line(), 0..24).prop_map(|lines| lines.join("\n"))
 }
 
 /// Up to `max` bytes of anything.
-pub fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(any::<u8>(), 0..max)
 }
 
 /// A `/proc`-like line: numbers, names and separators, bounded.
-pub fn proc_text() -> impl Strategy<Value = Vec<u8>> {
+pub(crate) fn proc_text() -> impl Strategy<Value = Vec<u8>> {
     let token = prop_oneof![
         any::<u64>().prop_map(|n| n.to_string()),
         any::<i64>().prop_map(|n| n.to_string()),

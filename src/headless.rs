@@ -24,7 +24,7 @@ use crate::snapshot::compare::ComparePlan;
 
 /// How a headless run decides when to stop.
 #[derive(Debug, Clone, Copy)]
-pub struct HeadlessPlan {
+pub(crate) struct HeadlessPlan {
     /// Time between samples.
     pub interval: Duration,
     /// Stop after this long; `None` runs until the target exits (or the demo
@@ -33,13 +33,13 @@ pub struct HeadlessPlan {
 }
 
 /// How often a headless comparison looks at its mode under way.
-pub const COMPARE_POLL: Duration = Duration::from_millis(50);
+pub(crate) const COMPARE_POLL: Duration = Duration::from_millis(50);
 
 /// Runs the comparison `session` holds (made for `plan`), in every mode,
 /// one after the other, and returns the report. Ctrl-C, SIGTERM, SIGHUP or
 /// the end of `duration` stops it; the modes done so far are reported, with
 /// why the rest are not.
-pub fn compare(
+pub(crate) fn compare(
     session: &mut Session,
     plan: ComparePlan,
     duration: Option<Duration>,
@@ -86,7 +86,7 @@ pub fn compare(
 }
 
 /// Samples `session`'s target per `plan` and returns the report.
-pub fn watch(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
+pub(crate) fn watch(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
     let (builder, _, _) = run(session, plan)?;
     builder.finish(None).context("no sample was taken")
 }
@@ -94,7 +94,7 @@ pub fn watch(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
 /// Samples the tree of the command `session` started until it exits (or per
 /// `plan`), stops what is left of it, and returns the report with how the
 /// command ended.
-pub fn run_command(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
+pub(crate) fn run_command(session: &mut Session, plan: HeadlessPlan) -> Result<WatchReport> {
     let (builder, _, _) = run(session, plan)?;
     let command = session.command_mut().context("no command was started")?;
     let outcome = RunOutcome::after_stop(command);
@@ -104,7 +104,7 @@ pub fn run_command(session: &mut Session, plan: HeadlessPlan) -> Result<WatchRep
 /// Runs the session's demo per `plan` (one round, or less if `--duration`
 /// or a signal ends it first: the report then says it was stopped) and
 /// returns the report.
-pub fn demo(session: &mut Session, plan: HeadlessPlan) -> Result<DemoReport> {
+pub(crate) fn demo(session: &mut Session, plan: HeadlessPlan) -> Result<DemoReport> {
     let (builder, last, stopped) = run(session, plan)?;
     let demo = last.demo.context("the demo reported nothing")?;
     let tree = builder.finish(None).context("no sample was taken")?;
@@ -179,7 +179,7 @@ async fn sample_until_done(session: &mut Session, plan: HeadlessPlan) -> Result<
 /// during the run (a full disk): called once the report is printed, so the
 /// run's figures are not lost with the file, and the exit code says the
 /// file is not whole.
-pub fn files_written(session: &Session) -> Result<()> {
+pub(crate) fn files_written(session: &Session) -> Result<()> {
     match session.record_error() {
         Some(err) => anyhow::bail!("{err} (the file stops there)"),
         None => Ok(()),

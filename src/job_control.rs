@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 
 /// The processes corescope stopped on suspend.
 #[derive(Debug, Default)]
-pub struct StoppedChildren {
+pub(crate) struct StoppedChildren {
     stopped: Vec<i32>,
 }
 
@@ -28,7 +28,7 @@ const MAX_DESCENDANTS: usize = 4096;
 
 impl StoppedChildren {
     /// Stops (SIGSTOP) every descendant of corescope, top down.
-    pub fn stop() -> Self {
+    pub(crate) fn stop() -> Self {
         let mut stopped = Self::default();
         let mut queue: VecDeque<i32> = children_of("self").into_iter().collect();
         let mut seen = BTreeSet::new();
@@ -48,7 +48,7 @@ impl StoppedChildren {
     /// Continues (SIGCONT) what [`Self::stop`] stopped, children first, so
     /// that a parent continued finds its children running; one gone since
     /// needs nothing.
-    pub fn resume(self) {
+    pub(crate) fn resume(self) {
         for pid in self.stopped.into_iter().rev() {
             let _ = kill(Pid::from_raw(pid), Signal::SIGCONT);
         }

@@ -268,21 +268,21 @@ impl Command {
 }
 
 /// The help section of the keys that steer a demo, shown only while one runs.
-pub const DEMO_SECTION: &str = "Demo";
+pub(crate) const DEMO_SECTION: &str = "Demo";
 /// The help overlay's section for the thread table's keys.
-pub const THREAD_SECTION: &str = "Thread table";
+pub(crate) const THREAD_SECTION: &str = "Thread table";
 /// The help section of the picker's keys, shown only in the picker.
-pub const PICKER_SECTION: &str = "Lessons and demos";
+pub(crate) const PICKER_SECTION: &str = "Lessons and demos";
 /// The help section of a lesson's keys, shown only while a lesson runs (and
 /// `b` whenever there is a picker to go back to).
-pub const LESSON_SECTION: &str = "Lesson";
+pub(crate) const LESSON_SECTION: &str = "Lesson";
 
 /// The help section of the process list's keys (`watch` without a PID),
 /// shown in the list, and `b` while a process chosen there is watched.
-pub const PROCESS_LIST_SECTION: &str = "Process list";
+pub(crate) const PROCESS_LIST_SECTION: &str = "Process list";
 
 /// The help section of a replay's keys, shown only in a replay.
-pub const REPLAY_SECTION: &str = "Replay";
+pub(crate) const REPLAY_SECTION: &str = "Replay";
 
 /// One key, with its modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,42 +7,45 @@
 //! model with the widgets crate; `app` turns input into actions that `event`
 //! (the loop) performs. `report` and `headless` serve runs without a screen.
 
-pub mod agent;
+#![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
+
+pub(crate) mod agent;
 pub mod app;
-pub mod cli;
-pub mod compare;
-pub mod config;
-pub mod error;
-pub mod event;
+pub(crate) mod cli;
+pub(crate) mod compare;
+pub(crate) mod config;
+pub(crate) mod error;
+pub(crate) mod event;
 #[cfg(test)]
 mod fuzz_inputs;
-pub mod headless;
-pub mod hits;
-pub mod job_control;
-pub mod keymap;
-pub mod launch;
+pub(crate) mod headless;
+pub(crate) mod hits;
+pub(crate) mod job_control;
+pub(crate) mod keymap;
+pub(crate) mod launch;
 pub mod lesson;
-pub mod metrics;
-pub mod model;
+pub(crate) mod metrics;
+pub(crate) mod model;
 pub(crate) mod outside_file;
 pub mod picker;
 pub(crate) mod printable;
 pub(crate) mod private_file;
-pub mod process_list;
-pub mod python_probes;
+pub(crate) mod process_list;
+pub(crate) mod python_probes;
 pub mod record;
-pub mod replay;
-pub mod report;
+pub(crate) mod replay;
+pub(crate) mod report;
 pub mod sampler;
-pub mod sampling_interval;
-pub mod session;
-pub mod signal_dialog;
-pub mod signal_send;
+pub(crate) mod sampling_interval;
+pub(crate) mod session;
+pub(crate) mod signal_dialog;
+pub(crate) mod signal_send;
 pub mod snapshot;
-pub mod terminal;
+pub(crate) mod terminal;
 pub(crate) mod thread_view;
 pub mod ui;
-pub mod watching;
+pub(crate) mod watching;
 
 use std::fmt::Write as _;
 use std::io::Write;

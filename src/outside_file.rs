@@ -19,11 +19,11 @@ use nix::fcntl::OFlag;
 
 /// The most a config, theme or lesson file may hold: far more than any
 /// hand-written one needs.
-pub const SMALL_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const SMALL_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Why an outside file cannot be read.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// Nothing is at the path.
     Missing,
     /// Something other than a regular file is (its kind, in words).
@@ -66,7 +66,7 @@ impl From<std::io::Error> for ReadError {
 }
 
 /// Opens `path` for reading if it is a regular file, without ever blocking.
-pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+pub(crate) fn open_regular(path: &Path) -> Result<File, ReadError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
@@ -80,14 +80,14 @@ pub fn open_regular(path: &Path) -> Result<File, ReadError> {
 }
 
 /// The whole text of the regular file `path`, at most `max_bytes` of it.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
     let file = open_regular(path)?;
     let bytes = read_bounded(file, max_bytes)?;
     String::from_utf8(bytes).map_err(|_| ReadError::NotText)
 }
 
 /// Everything `reader` yields, failing once it yields more than `max_bytes`.
-pub fn read_bounded(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_bounded(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
     reader
         .take(max_bytes.saturating_add(1))
@@ -101,7 +101,7 @@ pub fn read_bounded(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadEr
 /// Reads the next line of `reader` into `line` (cleared first, newline
 /// kept): `Ok(0)` at the end, else the bytes read. A line longer than
 /// `max_bytes` is an error, found having read at most one byte more.
-pub fn read_line_bounded(
+pub(crate) fn read_line_bounded(
     reader: &mut impl BufRead,
     line: &mut Vec<u8>,
     max_bytes: u64,

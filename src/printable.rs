@@ -15,13 +15,13 @@
 use std::borrow::Cow;
 
 /// What replaces each character a terminal would act on.
-pub const REPLACEMENT: char = '\u{fffd}';
+pub(crate) const REPLACEMENT: char = '\u{fffd}';
 
 /// `text` with every control character but `\n`, and every bidirectional
 /// override or isolate, replaced by [`REPLACEMENT`]; borrowed when nothing
 /// needed replacing.
 #[must_use]
-pub fn printable(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     if !text.chars().any(acted_on) {
         return Cow::Borrowed(text);
     }

@@ -20,11 +20,11 @@ use std::path::Path;
 use nix::fcntl::OFlag;
 
 /// Owner read and write, no one else anything.
-pub const MODE: u32 = 0o600;
+pub(crate) const MODE: u32 = 0o600;
 
 /// Creates `path` new (failing if anything, a link included, is there),
 /// mode 0600.
-pub fn create_new(path: &Path) -> io::Result<File> {
+pub(crate) fn create_new(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -36,7 +36,7 @@ pub fn create_new(path: &Path) -> io::Result<File> {
 /// Opens `path` for writing from its start: a new file is created mode
 /// 0600; an existing regular file of the user's is emptied; a symbolic
 /// link, or another user's file, is refused (the error says which).
-pub fn create_or_truncate(path: &Path) -> io::Result<File> {
+pub(crate) fn create_or_truncate(path: &Path) -> io::Result<File> {
     let file = OpenOptions::new()
         .write(true)
         .create(true)

@@ -18,7 +18,7 @@ use crate::snapshot::Snapshot;
 
 /// Runs `corescope replay` with the user's colours and keys. Of the
 /// global `--record` and `--csv`, a replay takes only `--csv`, headless.
-pub fn replay(args: &ReplayArgs, settings: &Settings) -> Result<()> {
+pub(crate) fn replay(args: &ReplayArgs, settings: &Settings) -> Result<()> {
     let taps = &settings.taps;
     if taps.record.is_some() {
         return Err(UsageError(

@@ -16,7 +16,7 @@ const STEPS_MS: [u64; 9] = [50, 100, 200, 500, 1_000, 2_000, 3_000, 5_000, 10_00
 /// itself at either end. An interval between two steps (`--interval 300`)
 /// goes to the nearest step that way.
 #[must_use]
-pub fn step(now: Duration, longer: bool) -> Duration {
+pub(crate) fn step(now: Duration, longer: bool) -> Duration {
     let now_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
     let next = if longer {
         STEPS_MS.iter().copied().find(|ms| *ms > now_ms)
@@ -29,7 +29,7 @@ pub fn step(now: Duration, longer: bool) -> Duration {
 /// The interval as the title writes it: `500 ms` below a second, `2 s`
 /// (or `1.5 s`) from one.
 #[must_use]
-pub fn label(interval: Duration) -> String {
+pub(crate) fn label(interval: Duration) -> String {
     let ms = interval.as_millis();
     if ms < 1_000 {
         format!("{ms} ms")

@@ -29,7 +29,7 @@ pub struct SignalChoice {
 
 /// The signals offered, the usual first (TERM is the dialog's default, as
 /// in htop); their numbers follow Linux.
-pub const SIGNALS: [SignalChoice; 12] = [
+pub(crate) const SIGNALS: [SignalChoice; 12] = [
     choice(Signal::SIGTERM, "TERM", "ask to end (the polite stop)"),
     choice(Signal::SIGINT, "INT", "interrupt, as Ctrl-C"),
     choice(Signal::SIGHUP, "HUP", "hang-up; many daemons reload"),
@@ -67,7 +67,7 @@ pub struct SignalRequest {
 
 /// What became of the signal for one process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub(crate) enum Delivery {
     /// The kernel took it.
     Sent,
     /// The kernel refused it: this errno (EPERM, ESRCH: already gone).
@@ -78,7 +78,7 @@ pub enum Delivery {
 
 /// Why corescope sends no signal to a process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// It is corescope itself.
     OwnProcess,
     /// It is one of corescope's helpers (the guardian of `run`).
@@ -93,7 +93,7 @@ pub enum Refusal {
 impl Refusal {
     /// Why, in words.
     #[must_use]
-    pub const fn describe(self) -> &'static str {
+    pub(crate) const fn describe(self) -> &'static str {
         match self {
             Self::OwnProcess => "refused: corescope's own process",
             Self::Helper => "refused: a helper process of corescope",
@@ -105,7 +105,7 @@ impl Refusal {
 
 /// The processes corescope never signals: itself and its helpers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Protected {
+pub(crate) struct Protected {
     own: i32,
     helpers: Vec<i32>,
 }
@@ -114,7 +114,7 @@ impl Protected {
     /// corescope now: its own PID and its direct children (the guardian of
     /// `run`; a command `run` starts is the guardian's child, not ours).
     #[must_use]
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         let own = nix::unistd::getpid().as_raw();
         Self {
             own,
@@ -139,7 +139,7 @@ impl Protected {
 /// The live processes of the tree (zombies have ended: a signal does
 /// nothing to them), root first, each once.
 #[must_use]
-pub fn tree_targets(target: &TargetSample) -> Vec<i32> {
+pub(crate) fn tree_targets(target: &TargetSample) -> Vec<i32> {
     let mut pids: Vec<i32> = Vec::with_capacity(target.processes.len());
     for process in &target.processes {
         if process.state != 'Z' && !pids.contains(&process.pid) {
@@ -151,7 +151,7 @@ pub fn tree_targets(target: &TargetSample) -> Vec<i32> {
 
 /// Sends `request` for real, sparing corescope and its helpers.
 #[must_use]
-pub fn send(request: &SignalRequest) -> Vec<(i32, Delivery)> {
+pub(crate) fn send(request: &SignalRequest) -> Vec<(i32, Delivery)> {
     deliver(request, &Protected::current(), |pid, signal| {
         nix::sys::signal::kill(Pid::from_raw(pid), signal)
     })
@@ -191,7 +191,7 @@ fn deliver(
 /// processes`), then one line per process that did not, with why
 /// (`4250: Operation not permitted (EPERM)`).
 #[must_use]
-pub fn describe(choice: SignalChoice, outcome: &[(i32, Delivery)]) -> Vec<String> {
+pub(crate) fn describe(choice: SignalChoice, outcome: &[(i32, Delivery)]) -> Vec<String> {
     let sent = outcome.iter().filter(|(_, d)| *d == Delivery::Sent).count();
     let plural = if sent == 1 { "process" } else { "processes" };
     let mut lines = vec![format!("sent {} to {sent} {plural}", choice.name)];

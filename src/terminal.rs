@@ -42,16 +42,16 @@ static HELD_BACK: Mutex<Vec<String>> = Mutex::new(Vec::new());
 const HELD_BACK_MAX: usize = 8;
 
 /// The ratatui terminal over stdout.
-pub type Screen = Terminal<CrosstermBackend<Stdout>>;
+pub(crate) type Screen = Terminal<CrosstermBackend<Stdout>>;
 
 /// Owns the terminal while the dashboard runs.
-pub struct TerminalSession {
+pub(crate) struct TerminalSession {
     screen: Screen,
 }
 
 impl TerminalSession {
     /// Switches the terminal into the dashboard's modes.
-    pub fn enter() -> Result<Self> {
+    pub(crate) fn enter() -> Result<Self> {
         install_panic_hook();
         *UI_THREAD.lock().unwrap_or_else(PoisonError::into_inner) =
             Some(std::thread::current().id());
@@ -66,7 +66,7 @@ impl TerminalSession {
     }
 
     /// The screen to draw on.
-    pub fn screen(&mut self) -> &mut Screen {
+    pub(crate) fn screen(&mut self) -> &mut Screen {
         &mut self.screen
     }
 
@@ -74,7 +74,7 @@ impl TerminalSession {
     /// and takes the terminal back when the shell continues it (`fg`).
     /// The processes corescope started (a demo's workers, `run`'s command)
     /// are stopped with it and continued before the screen comes back.
-    pub fn suspend(&mut self) -> Result<()> {
+    pub(crate) fn suspend(&mut self) -> Result<()> {
         let children = StoppedChildren::stop();
         restore();
         // SIGSTOP rather than SIGTSTP: corescope handles SIGTSTP itself (to get
@@ -95,7 +95,7 @@ impl TerminalSession {
     /// read" error. `resize` to the current size clears the whole screen
     /// (`Clear(All)`) and forgets the last frame, so the next draw repaints
     /// every cell; the size comes from an ioctl, not from stdin.
-    pub fn resume(&mut self) -> Result<()> {
+    pub(crate) fn resume(&mut self) -> Result<()> {
         enter_modes().context("cannot set up the terminal again")?;
         let size = self
             .screen
@@ -127,7 +127,7 @@ fn enter_modes() -> io::Result<()> {
 
 /// Leaves the dashboard's terminal modes if they are on. Safe to call from a
 /// panic hook, twice, or when nothing was set up.
-pub fn restore() {
+pub(crate) fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
         // ratatui's own restore leaves mouse capture on: undone here.

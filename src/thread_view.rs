@@ -24,7 +24,7 @@ pub struct TableChoice<'a> {
 }
 
 /// The short label of each lock of the snapshot, by process and address.
-pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
+pub(crate) fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
     snapshot
         .target
         .locks
@@ -36,7 +36,7 @@ pub fn lock_labels(snapshot: &Snapshot) -> HashMap<(i32, u64), &str> {
 
 /// A lock's label without its explanation: `CPython GIL` for
 /// `CPython GIL (in _PyRuntime)`.
-pub fn short_label(label: &str) -> &str {
+pub(crate) fn short_label(label: &str) -> &str {
     label.split_once(" (").map_or(label, |(short, _)| short)
 }
 
@@ -61,7 +61,7 @@ fn matches(filter: &str, name: &str, ids: &[i32], state: char, lock: Option<&str
 
 /// True when `filter` keeps `thread`: by name (Python's where the probes give it), TID, PID, state or the short
 /// label of the lock it waits on.
-pub fn thread_matches(
+pub(crate) fn thread_matches(
     snapshot: &Snapshot,
     thread: &ThreadSample,
     labels: &HashMap<(i32, u64), &str>,
@@ -80,7 +80,7 @@ pub fn thread_matches(
 }
 
 /// True when `filter` keeps `process`: by name, PID or state.
-pub fn process_matches(snapshot: &Snapshot, process: &ProcessSample, filter: &str) -> bool {
+pub(crate) fn process_matches(snapshot: &Snapshot, process: &ProcessSample, filter: &str) -> bool {
     matches(
         filter,
         snapshot.process_name(process),
@@ -92,7 +92,10 @@ pub fn process_matches(snapshot: &Snapshot, process: &ProcessSample, filter: &st
 
 /// The threads the table shows, in its order: those the filter keeps,
 /// sorted; in the tree view grouped by process, the processes in tree order.
-pub fn shown_threads<'a>(snapshot: &'a Snapshot, choice: TableChoice<'_>) -> Vec<&'a ThreadSample> {
+pub(crate) fn shown_threads<'a>(
+    snapshot: &'a Snapshot,
+    choice: TableChoice<'_>,
+) -> Vec<&'a ThreadSample> {
     let labels = lock_labels(snapshot);
     let kept: Vec<&ThreadSample> = sorted_threads(snapshot, choice.sort)
         .into_iter()
@@ -122,7 +125,7 @@ fn process_order(snapshot: &Snapshot) -> Vec<i32> {
 
 /// The processes of `snapshot` in tree order, each with its depth: the root
 /// first, every process after its parent, children by PID.
-pub fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
+pub(crate) fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
     let processes = &snapshot.target.processes;
     let mut children: HashMap<i32, Vec<&ProcessSample>> = HashMap::new();
     for process in processes {
@@ -154,7 +157,7 @@ pub fn tree_order(snapshot: &Snapshot) -> Vec<(u16, &ProcessSample)> {
 
 /// One process's totals over the threads shown under it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProcessGroup<'a> {
+pub(crate) struct ProcessGroup<'a> {
     /// Its PID.
     pub pid: i32,
     /// Its name, when the process list has it (else its first thread's).
@@ -184,7 +187,7 @@ fn sum(values: impl Iterator<Item = Option<f32>>) -> Option<f32> {
 /// The totals of each run of threads of one process in `threads` (as
 /// [`shown_threads`] groups them in the tree view), with the index of the
 /// group's first thread.
-pub fn groups<'a>(
+pub(crate) fn groups<'a>(
     snapshot: &'a Snapshot,
     threads: &[&'a ThreadSample],
 ) -> Vec<(usize, ProcessGroup<'a>)> {
@@ -231,7 +234,7 @@ pub fn groups<'a>(
 
 /// The columns the thread table may be sorted by, in the sort menu's order:
 /// a thread's own columns (a process's totals are not sorted on).
-pub const SORTABLE: [ThreadColumn; 13] = [
+pub(crate) const SORTABLE: [ThreadColumn; 13] = [
     ThreadColumn::CpuPct,
     ThreadColumn::RunqWait,
     ThreadColumn::FutexShare,
@@ -249,7 +252,7 @@ pub const SORTABLE: [ThreadColumn; 13] = [
 
 /// The order a column is first sorted in: names and ids from the smallest,
 /// figures from the largest (the busiest first, as in htop).
-pub const fn descending_first(column: ThreadColumn) -> bool {
+pub(crate) const fn descending_first(column: ThreadColumn) -> bool {
     !matches!(
         column,
         ThreadColumn::Name

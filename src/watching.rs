@@ -35,7 +35,7 @@ const DASHBOARD_MS: u64 = 500;
 const HEADLESS_RUN_MS: u64 = 100;
 
 /// `corescope watch PID`.
-pub fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
+pub(crate) fn watch(args: &WatchArgs, settings: &Settings) -> Result<()> {
     let interval = Duration::from_millis(settings.interval.unwrap_or(DASHBOARD_MS));
     if args.all {
         return crate::agent::watch_all(settings, interval, args.output.duration);
@@ -83,7 +83,7 @@ fn process_list(args: &WatchArgs, settings: &Settings, interval: Duration) -> Re
 }
 
 /// `corescope run -- CMD ARGS...`.
-pub fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
+pub(crate) fn run(args: &RunArgs, settings: &Settings) -> Result<()> {
     let interval = settings.interval;
     let headless = args.output.headless;
     if !headless {

@@ -5,12 +5,7 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
-
 use common::{bin, one_at_a_time, wait_until};
-use corescope::session::Session;
 
 /// The PID after `run PID ` in the title.
 fn run_pid(screen: &str) -> u32 {
@@ -142,73 +137,6 @@ fn brackets_change_the_interval_in_the_title() {
     tmux.wait_for("every 1 s");
     tmux.send(&["q"]);
     tmux.wait_for("status=");
-}
-
-#[test]
-fn rates_are_per_measured_interval_whatever_the_tick() {
-    let _cores = one_at_a_time();
-    let stop = Arc::new(AtomicBool::new(false));
-    let spinning = Arc::clone(&stop);
-    let (started, running) = std::sync::mpsc::channel();
-    let spinner = std::thread::Builder::new()
-        .name("cs-spinner".into())
-        .spawn(move || {
-            // Named by now: the name is set before the closure runs.
-            let _ = started.send(());
-            while !spinning.load(Ordering::Relaxed) {
-                std::hint::spin_loop();
-            }
-        })
-        .expect("spinner");
-    running.recv().expect("the spinner starts");
-    let mut sampler = Session::for_own_process().expect("self");
-    let mut before = sampler.sample();
-    // A short tick, then a long one, then a short one: each rate must be
-    // the CPU time used over the wall time measured, never over a tick
-    // asked for.
-    for pause_ms in [150, 900, 150] {
-        std::thread::sleep(Duration::from_millis(pause_ms));
-        let after = sampler.sample();
-        let find = |snapshot: &corescope::snapshot::Snapshot| {
-            snapshot
-                .target
-                .threads
-                .iter()
-                .find(|t| t.name == "cs-spinner")
-                .cloned()
-                .unwrap_or_else(|| {
-                    let names: Vec<&str> = snapshot
-                        .target
-                        .threads
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect();
-                    panic!("expected the thread cs-spinner among {names:?}")
-                })
-        };
-        let (was, now) = (find(&before), find(&after));
-        let used_ns = now.cpu_time_ns.expect("cpu time") - was.cpu_time_ns.expect("cpu time");
-        let wall = after.interval.expect("a measured interval");
-        assert!(
-            wall >= Duration::from_millis(pause_ms),
-            "the measured interval {wall:?} covers the {pause_ms} ms pause"
-        );
-        assert!(used_ns > 0, "the spinner ran at all in {wall:?}");
-        let expected = (used_ns as f64 * 100.0 / wall.as_nanos() as f64).min(100.0);
-        let shown = f64::from(now.cpu_pct.expect("a rate on the second sight"));
-        // The thread's own reading times differ from the snapshot's by the
-        // time a tick takes to read /proc, a few percent of these pauses
-        // even on a loaded machine; a rate over the tick asked for would be
-        // off by the ratio of the ticks (6 times).
-        assert!(
-            (shown - expected).abs() <= 10.0,
-            "after a {pause_ms} ms pause the spinner's CPU % is {shown:.1}, but it used \
-             {used_ns} ns of CPU in {wall:?} ({expected:.1}%)"
-        );
-        before = after;
-    }
-    stop.store(true, Ordering::Relaxed);
-    spinner.join().expect("spinner");
 }
 
 #[test]

@@ -17,15 +17,18 @@
 //!   (a demo on its own thread, sampled as a `DemoSample`) and `host`
 //!   (start, steer, restart: what the binary calls).
 
+#![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
+
 pub mod catalog;
 pub mod config;
-pub mod context;
+pub(crate) mod context;
 pub mod control;
 pub mod demos;
 pub mod gil;
 pub mod host;
 pub mod outcome;
-pub mod pool;
+pub(crate) mod pool;
 pub mod probes;
 pub mod process;
 pub mod registry;

@@ -80,8 +80,10 @@ pub struct ResultLine {
 
 impl ResultLine {
     /// A line comparing an expected and an actual value.
-    // By value, so that callers pass numbers and strings as they are.
-    #[allow(clippy::needless_pass_by_value)]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "by value, so that callers pass numbers and strings as they are"
+    )]
     #[must_use]
     pub fn compare(
         label: &str,
@@ -100,8 +102,7 @@ impl ResultLine {
     }
 
     /// A line with one measured figure.
-    // By value, as in `compare`.
-    #[allow(clippy::needless_pass_by_value)]
+    #[expect(clippy::needless_pass_by_value, reason = "by value, as in `compare`")]
     #[must_use]
     pub fn figure(label: &str, actual: impl ToString, note: String) -> Self {
         Self {
@@ -212,8 +213,6 @@ pub mod recorded {
     }
 
     /// Writes the outcome and its lines.
-    // The signature `#[serde(with)]` requires.
-    #[allow(clippy::ref_option)]
     pub fn serialize<S: Serializer>(
         outcome: &Option<Outcome>,
         serializer: S,

@@ -18,7 +18,7 @@ const SUPERVISOR_TICK: Duration = Duration::from_millis(10);
 
 /// What a pool run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PoolRun {
+pub(crate) struct PoolRun {
     /// Wall time from the first task handed out to the last finished.
     pub wall: Duration,
     /// Tasks finished (fewer than asked if the run was stopped).
@@ -27,7 +27,7 @@ pub struct PoolRun {
 
 /// Runs tasks `0..total` on a pool sized by `ctx.controls.workers()`.
 /// `task` returns false when it was cut short by a stop.
-pub fn run_pool<F>(ctx: &RunContext, total: u64, task: F) -> PoolRun
+pub(crate) fn run_pool<F>(ctx: &RunContext, total: u64, task: F) -> PoolRun
 where
     F: Fn(&Worker, u64) -> bool + Sync,
 {
@@ -81,7 +81,10 @@ where
     }
 }
 
-#[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; a struct would only rename them"
+)]
 fn spawn_worker<'scope, 'env, F>(
     scope: &'scope std::thread::Scope<'scope, 'env>,
     ctx: &'env RunContext,

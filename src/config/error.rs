@@ -15,7 +15,7 @@ use crate::lesson::line_of;
 
 /// A file that cannot be used, with where in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileError {
+pub(crate) struct FileError {
     /// The file, as the user named it (or as corescope found it).
     pub file: String,
     /// The 1-based line the problem is on; `None` when it is about the whole
@@ -38,7 +38,7 @@ impl std::error::Error for FileError {}
 
 /// A problem found at byte `offset` of a file's text, not yet placed on a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct At {
+pub(crate) struct At {
     /// Where the problem starts, in bytes from the start of the text.
     pub offset: usize,
     /// What is wrong, naming the key.
@@ -47,7 +47,7 @@ pub struct At {
 
 impl At {
     /// A problem at `offset`.
-    pub fn new(offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(offset: usize, message: impl Into<String>) -> Self {
         Self {
             offset,
             message: message.into(),
@@ -57,7 +57,7 @@ impl At {
 
 impl FileError {
     /// The problem `at` in `text`, read from `file`.
-    pub fn at(file: &str, text: &str, at: At) -> Self {
+    pub(crate) fn at(file: &str, text: &str, at: At) -> Self {
         Self {
             file: file.to_owned(),
             line: Some(line_of(text, at.offset)),
@@ -66,7 +66,7 @@ impl FileError {
     }
 
     /// A problem with the whole of `file`.
-    pub fn whole(file: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn whole(file: &str, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             line: None,
@@ -75,7 +75,7 @@ impl FileError {
     }
 
     /// toml's error for `text`, read from `file`, reworded to name its key.
-    pub fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
+    pub(crate) fn from_toml(file: &str, text: &str, err: &toml::de::Error) -> Self {
         let offset = err.span().map_or(0, |span| span.start);
         let key = key_at(text, offset);
         let message = reword(err.message().trim(), key.as_deref());

@@ -51,7 +51,7 @@ const MAX_FUNCTION_KEY: u8 = 24;
 /// The key `text` names: one character (`q`, `?`, `G`: Shift is part of the
 /// character), a named key (`space`, `Esc`, `PgUp`, `↑`), or `F1` to `F24`,
 /// each possibly after `Ctrl-` and `Alt-`. The inverse of [`Key::label`].
-pub fn parse_key(text: &str) -> Result<Key, String> {
+pub(crate) fn parse_key(text: &str) -> Result<Key, String> {
     let refused = || {
         format!(
             "`{text}` is not a key corescope knows (write keys as the help shows them: \
@@ -162,7 +162,7 @@ fn keys_of(command: Command, value: &Spanned<toml::Value>) -> Result<Vec<Key>, A
 }
 
 /// Rebinds `keymap` as the `[keys]` table `table` says.
-pub fn rebind(
+pub(crate) fn rebind(
     keymap: &mut Keymap,
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
 ) -> Result<(), At> {

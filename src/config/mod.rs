@@ -18,9 +18,9 @@
 //!   specific wish;
 //! - the keys: the file's `[keys]`, command by command, over the defaults.
 
-pub mod error;
-pub mod keys;
-pub mod theme_file;
+pub(crate) mod error;
+pub(crate) mod keys;
+pub(crate) mod theme_file;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ use theme_file::ThemeError;
 /// Everything the command line, the config file and the environment decided,
 /// checked.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The sampling interval in milliseconds, when the user set one
     /// (`--interval`, else the file); `None` leaves each command its default.
     pub interval: Option<u64>,
@@ -61,7 +61,7 @@ pub struct Settings {
 
 /// What corescope reads of its environment, read once.
 #[derive(Debug, Clone, Default)]
-pub struct Environment {
+pub(crate) struct Environment {
     /// `$XDG_CONFIG_HOME`, when it is an absolute path (the XDG base
     /// directory specification says to ignore a relative one).
     pub config_home: Option<PathBuf>,
@@ -76,7 +76,7 @@ pub struct Environment {
 impl Environment {
     /// This process's environment.
     #[must_use]
-    pub fn of_process() -> Self {
+    pub(crate) fn of_process() -> Self {
         let absolute = |name: &str| {
             std::env::var_os(name)
                 .map(PathBuf::from)
@@ -92,7 +92,7 @@ impl Environment {
 
     /// Where the config file is, unless `--config` says.
     #[must_use]
-    pub fn default_config(&self) -> Option<PathBuf> {
+    pub(crate) fn default_config(&self) -> Option<PathBuf> {
         self.config_home
             .clone()
             .or_else(|| self.home.as_ref().map(|home| home.join(".config")))
@@ -103,7 +103,7 @@ impl Environment {
     /// `$XDG_STATE_HOME/corescope`, else `~/.local/state/corescope`. Not
     /// the current directory, which may be a source tree or a shared one.
     #[must_use]
-    pub fn run_log_dir(&self) -> Option<PathBuf> {
+    pub(crate) fn run_log_dir(&self) -> Option<PathBuf> {
         self.state_home
             .clone()
             .or_else(|| {
@@ -143,12 +143,12 @@ struct FromFile {
 }
 
 /// The settings of this run, from this process's environment.
-pub fn load(cli: &Cli) -> Result<Settings, UsageError> {
+pub(crate) fn load(cli: &Cli) -> Result<Settings, UsageError> {
     settings(cli, &Environment::of_process())
 }
 
 /// The settings of a run given `cli` in `env`.
-pub fn settings(cli: &Cli, env: &Environment) -> Result<Settings, UsageError> {
+pub(crate) fn settings(cli: &Cli, env: &Environment) -> Result<Settings, UsageError> {
     let usage = |err: FileError| UsageError(err.to_string());
     let file = match &cli.config {
         Some(path) => Some((path.clone(), read(path)?)),

@@ -25,7 +25,7 @@ use crate::outside_file::{SMALL_FILE_BYTES, read_text};
 const MONOCHROME: &str = include_str!("../../assets/themes/monochrome.toml");
 
 /// The themes shipped in `assets/themes/`, by name.
-pub const BUILT_IN: [(&str, &str); 4] = [
+pub(crate) const BUILT_IN: [(&str, &str); 4] = [
     ("dark", include_str!("../../assets/themes/dark.toml")),
     ("light", include_str!("../../assets/themes/light.toml")),
     (
@@ -70,7 +70,7 @@ const MODIFIERS: [(&str, Modifier); 9] = [
 
 /// Why a theme could not be had.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ThemeError {
+pub(crate) enum ThemeError {
     /// The name is no built-in theme nor a file that can be read: to be told
     /// where the theme was named (the config's line, `--theme`).
     Named(String),
@@ -79,7 +79,7 @@ pub enum ThemeError {
 }
 
 /// The built-in theme `name`, if there is one.
-pub fn built_in(name: &str) -> Option<Result<Theme, FileError>> {
+pub(crate) fn built_in(name: &str) -> Option<Result<Theme, FileError>> {
     BUILT_IN
         .iter()
         .find(|(built_in, _)| *built_in == name)
@@ -88,13 +88,13 @@ pub fn built_in(name: &str) -> Option<Result<Theme, FileError>> {
 
 /// The theme for `NO_COLOR`: no colour at all, states told apart by
 /// modifiers (see `assets/themes/monochrome.toml`).
-pub fn no_color() -> Result<Theme, FileError> {
+pub(crate) fn no_color() -> Result<Theme, FileError> {
     parse("assets/themes/monochrome.toml", MONOCHROME)
 }
 
 /// The theme `spec` names: a built-in theme's name, or else the path of a
 /// theme file (a relative one taken from `dir`).
-pub fn load(spec: &str, dir: &Path) -> Result<Theme, ThemeError> {
+pub(crate) fn load(spec: &str, dir: &Path) -> Result<Theme, ThemeError> {
     if let Some(theme) = built_in(spec) {
         return theme.map_err(ThemeError::File);
     }
@@ -204,7 +204,7 @@ theme_file!(
 );
 
 /// Checks the theme `text` read from `file`.
-pub fn parse(file: &str, text: &str) -> Result<Theme, FileError> {
+pub(crate) fn parse(file: &str, text: &str) -> Result<Theme, FileError> {
     let theme: ThemeFile =
         toml::from_str(text).map_err(|err| FileError::from_toml(file, text, &err))?;
     let base = if let Some(name) = &theme.base {

@@ -30,11 +30,11 @@ use nix::errno::Errno;
 use nix::sys::signal::{SigHandler, SigSet, Signal};
 
 /// Exit code when the command could not be executed (as a shell's).
-pub const CANNOT_EXECUTE: i32 = 127;
+pub(crate) const CANNOT_EXECUTE: i32 = 127;
 
 /// Becomes `command`; returns (an exit code) only if that failed.
 #[must_use]
-pub fn exec_main(parent: i32, command: &[OsString]) -> i32 {
+pub(crate) fn exec_main(parent: i32, command: &[OsString]) -> i32 {
     let Ok(status) = std::io::stdin().as_fd().try_clone_to_owned() else {
         return CANNOT_EXECUTE;
     };
@@ -73,7 +73,7 @@ pub fn exec_main(parent: i32, command: &[OsString]) -> i32 {
 }
 
 /// Unblocks every signal and puts SIGPIPE back to its default action.
-#[allow(unsafe_code)]
+#[expect(unsafe_code, reason = "sigaction(2) has no safe wrapper in nix")]
 fn fresh_signals() -> Result<(), Errno> {
     SigSet::empty().thread_set_mask()?;
     // SAFETY: installs the default action, no handler: nothing of ours can

@@ -61,11 +61,11 @@ const SWEEP: Duration = Duration::from_millis(5);
 /// in the kernel): what is left keeps its pending SIGKILL, and the guardian
 /// exits. A process it may not signal at all (a set-user-ID program that
 /// became another user) is not waited for.
-pub const GIVE_UP: Duration = Duration::from_secs(5);
+pub(crate) const GIVE_UP: Duration = Duration::from_secs(5);
 
 /// One line from the guardian to corescope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Report {
+pub(crate) enum Report {
     /// The command runs (its exec succeeded), with this PID.
     Running(i32),
     /// The command could not be started: this errno.
@@ -84,12 +84,12 @@ pub enum Report {
 }
 
 /// The longest line a guardian sends.
-pub const MAX_REPORT_LINE: usize = 32;
+pub(crate) const MAX_REPORT_LINE: usize = 32;
 
 impl Report {
     /// The line, without its newline.
     #[must_use]
-    pub fn to_line(self) -> String {
+    pub(crate) fn to_line(self) -> String {
         match self {
             Self::Running(pid) => format!("running {pid}"),
             Self::Failed(errno) => format!("failed {errno}"),
@@ -102,7 +102,7 @@ impl Report {
 
     /// Reads a line (without its newline); `None` if it is not a report.
     #[must_use]
-    pub fn parse(line: &str) -> Option<Self> {
+    pub(crate) fn parse(line: &str) -> Option<Self> {
         if line == "stopped" {
             return Some(Self::Stopped);
         }
@@ -120,7 +120,7 @@ impl Report {
 
 /// Runs the guardian to the end; returns its exit code.
 #[must_use]
-pub fn guard_main(parent: i32, grace: Duration, keep: bool, command: &[OsString]) -> i32 {
+pub(crate) fn guard_main(parent: i32, grace: Duration, keep: bool, command: &[OsString]) -> i32 {
     let Ok(report) = std::io::stdin().as_fd().try_clone_to_owned() else {
         return ORPHANED;
     };

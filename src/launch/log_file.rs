@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
 
 /// Creates the log, named after `pid` for now, in `dir` (made if missing).
-pub fn create(dir: &Path, pid: u32) -> Result<(PathBuf, File)> {
+pub(crate) fn create(dir: &Path, pid: u32) -> Result<(PathBuf, File)> {
     DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -35,7 +35,7 @@ fn named(dir: &Path, pid: u32) -> PathBuf {
 /// Renames the log after the command's PID; keeps the old name if that
 /// fails or a file already has it (the log stays usable either way: the
 /// command writes to it by descriptor).
-pub fn rename_to_pid(path: PathBuf, pid: u32) -> PathBuf {
+pub(crate) fn rename_to_pid(path: PathBuf, pid: u32) -> PathBuf {
     let Some(dir) = path.parent() else {
         return path;
     };

@@ -20,11 +20,11 @@
 //! running at once, unless the run keeps it ([`Lifetime::KeepAfterExit`],
 //! the dashboard's `--stay`): then it is ended when corescope ends.
 
-pub mod exec;
-pub mod guardian;
+pub(crate) mod exec;
+pub(crate) mod guardian;
 pub(crate) mod log_file;
-pub mod orphaned_dir;
-pub mod output;
+pub(crate) mod orphaned_dir;
+pub(crate) mod output;
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -48,7 +48,7 @@ use guardian::{MAX_REPORT_LINE, Report};
 use output::OutputTail;
 
 /// How long a command has to end after SIGTERM before it gets SIGKILL.
-pub const STOP_GRACE: Duration = Duration::from_millis(500);
+pub(crate) const STOP_GRACE: Duration = Duration::from_millis(500);
 /// How long corescope waits for the guardian beyond the grace before it
 /// kills the guardian itself: longer than the guardian's own sweeps may take
 /// (a guardian that does not answer by then is a bug).
@@ -70,7 +70,7 @@ fn leader_exited(pid: i32) -> bool {
 
 /// Where the command's stdout and stderr go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputTo {
+pub(crate) enum OutputTo {
     /// This file, created or truncated (see `private_file`).
     File(PathBuf),
     /// `corescope-run-PID.log` in this directory, PID the command's (see
@@ -82,7 +82,7 @@ pub enum OutputTo {
 
 /// What happens to what the command left running when it exits by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lifetime {
+pub(crate) enum Lifetime {
     /// It is ended at once.
     EndWithCommand,
     /// It runs on (and is watched) until corescope ends, then is ended.
@@ -92,7 +92,7 @@ pub enum Lifetime {
 /// How a command's run ended: the command's exit, and how many of its
 /// descendants the guardian ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunEnd {
+pub(crate) struct RunEnd {
     /// How the command ended; `None` if that could not be learnt.
     pub exit: Option<RunExit>,
     /// Processes ended besides the command (still running at the stop, or
@@ -105,7 +105,7 @@ pub struct RunEnd {
 
 /// A command corescope started and watches.
 #[derive(Debug)]
-pub struct Launched {
+pub(crate) struct Launched {
     guardian: Child,
     pid: i32,
     reports: Reports,
@@ -133,7 +133,7 @@ impl Launched {
     ///
     /// Call it from corescope's main thread: the guardian's parent-death
     /// signal fires when the thread that started it ends.
-    pub fn start(
+    pub(crate) fn start(
         command: &[OsString],
         output: &OutputTo,
         lifetime: Lifetime,
@@ -218,32 +218,32 @@ impl Launched {
 
     /// The command's process id.
     #[must_use]
-    pub const fn pid(&self) -> i32 {
+    pub(crate) const fn pid(&self) -> i32 {
         self.pid
     }
 
     /// The guardian's process id: orphans of the command are its children.
     #[must_use]
-    pub fn guardian_pid(&self) -> i32 {
+    pub(crate) fn guardian_pid(&self) -> i32 {
         i32::try_from(self.guardian.id()).unwrap_or(i32::MAX)
     }
 
     /// The log file, if the output goes to one.
     #[must_use]
-    pub fn log_path(&self) -> Option<&Path> {
+    pub(crate) fn log_path(&self) -> Option<&Path> {
         self.tail.as_ref().map(OutputTail::path)
     }
 
     /// Where [`Launched::stop`] leaves how the run ended.
     #[must_use]
-    pub fn final_end(&self) -> Arc<OnceLock<RunEnd>> {
+    pub(crate) fn final_end(&self) -> Arc<OnceLock<RunEnd>> {
         Arc::clone(&self.final_end)
     }
 
     /// Learns whether the command has ended and reads its latest output.
     /// Called after the tree was sampled: the guardian keeps an ended
     /// command as a zombie, so that sample saw it with its CPU time.
-    pub fn poll(&mut self) -> RunSample {
+    pub(crate) fn poll(&mut self) -> RunSample {
         while let Some(report) = self.reports.next_report() {
             self.note(report);
         }
@@ -271,7 +271,7 @@ impl Launched {
     /// Ends the command and everything it started (the guardian does:
     /// SIGTERM, [`STOP_GRACE`], SIGKILL), waits for the guardian and
     /// returns how the run ended. Harmless to call again.
-    pub fn stop(&mut self) -> RunEnd {
+    pub(crate) fn stop(&mut self) -> RunEnd {
         if !self.finished && self.exit.is_none() && leader_exited(self.pid) {
             // `/proc` can show the command's leader a zombie a moment before
             // the kernel makes its exit waitable (its other threads still

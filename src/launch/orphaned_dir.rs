@@ -17,7 +17,7 @@ use std::path::Path;
 const PREFIX: &str = "corescope-py-";
 
 /// Removes `dir` when the guardian's parent is no longer `parent`.
-pub fn remove_if_orphaned(parent: i32, dir: Option<&Path>) {
+pub(crate) fn remove_if_orphaned(parent: i32, dir: Option<&Path>) {
     if let Some(dir) = dir
         && nix::unistd::getppid().as_raw() != parent
     {

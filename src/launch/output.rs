@@ -15,13 +15,13 @@ use std::sync::Arc;
 /// ordinary output, and bounded whatever the program writes.
 const TAIL_BYTES: u64 = 16 * 1024;
 /// Lines kept: more than any screen shows of them.
-pub const MAX_LINES: usize = 64;
+pub(crate) const MAX_LINES: usize = 64;
 /// Characters kept of one line.
 const MAX_LINE_CHARS: usize = 400;
 
 /// Follows the end of one file.
 #[derive(Debug)]
-pub struct OutputTail {
+pub(crate) struct OutputTail {
     path: PathBuf,
     file: File,
     /// The file's length when last read, in bytes.
@@ -31,7 +31,7 @@ pub struct OutputTail {
 
 impl OutputTail {
     /// Follows `path`, which must exist.
-    pub fn open(path: &Path) -> std::io::Result<Self> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Self> {
         Ok(Self {
             path: path.to_owned(),
             file: File::open(path)?,
@@ -41,12 +41,12 @@ impl OutputTail {
     }
 
     /// The file followed.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The last lines now, oldest first; re-read only when the file changed.
-    pub fn lines(&mut self) -> Arc<[String]> {
+    pub(crate) fn lines(&mut self) -> Arc<[String]> {
         let len = self.file.metadata().map(|m| m.len()).ok();
         if len.is_some() && len != self.seen_len {
             self.seen_len = len;
@@ -75,7 +75,7 @@ impl OutputTail {
 
 /// The last [`MAX_LINES`] lines of `text`, cleaned; a final newline ends the
 /// last line rather than starting an empty one.
-pub fn last_lines(text: &str) -> Vec<String> {
+pub(crate) fn last_lines(text: &str) -> Vec<String> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     if text.is_empty() {
         return Vec::new();

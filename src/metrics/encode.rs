@@ -53,7 +53,7 @@ impl Format {
     /// The format an `Accept` header asks for: OpenMetrics when it names
     /// it, the classic text format otherwise (as Prometheus's own client
     /// libraries do).
-    pub fn negotiate(accept: Option<&str>) -> Self {
+    pub(super) fn negotiate(accept: Option<&str>) -> Self {
         if accept.is_some_and(|a| a.contains("application/openmetrics-text")) {
             Self::OpenMetrics
         } else {
@@ -62,7 +62,7 @@ impl Format {
     }
 
     /// Its `Content-Type`.
-    pub const fn content_type(self) -> &'static str {
+    pub(super) const fn content_type(self) -> &'static str {
         match self {
             Self::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
             Self::PrometheusText => prometheus_client::encoding::prometheus_text::CONTENT_TYPE,

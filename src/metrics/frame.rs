@@ -78,7 +78,7 @@ pub(crate) struct DemoProbes {
 impl Frame {
     /// The frame of `snapshot`, with `top` threads one by one and the tree's
     /// CPU time `cpu_ns` (kept from going back by the caller).
-    pub fn new(snapshot: &Snapshot, top: usize, cpu_ns: Option<u64>) -> Self {
+    pub(crate) fn new(snapshot: &Snapshot, top: usize, cpu_ns: Option<u64>) -> Self {
         let target = &snapshot.target;
         let mut ranked: Vec<&ThreadSample> = target.threads.iter().collect();
         ranked.sort_by_key(|t| (std::cmp::Reverse(t.cpu_time_ns.unwrap_or(0)), t.tid));
@@ -108,7 +108,7 @@ impl Frame {
 
     /// The frame of the whole machine, with the `top` processes by CPU
     /// over the last interval one by one.
-    pub fn of_machine(sample: &MachineSample, top: usize) -> Self {
+    pub(crate) fn of_machine(sample: &MachineSample, top: usize) -> Self {
         let mut ranked: Vec<&ProcessLoad> = sample.processes.iter().collect();
         ranked.sort_by(|a, b| {
             b.cores

@@ -42,11 +42,11 @@ use crate::snapshot::Snapshot;
 pub(crate) use frame::Frame;
 
 /// The threads exported one by one unless `--metrics-top` says.
-pub const DEFAULT_TOP_THREADS: usize = 20;
+pub(crate) const DEFAULT_TOP_THREADS: usize = 20;
 
 /// Parses `--metrics ADDR`: `PORT` (then `127.0.0.1:PORT`), `IP:PORT` or
 /// `[IPv6]:PORT`.
-pub fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+pub(crate) fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     if let Ok(port) = text.parse::<u16>() {
         return Ok(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
     }

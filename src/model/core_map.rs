@@ -16,15 +16,13 @@ use super::RingBuffer;
 use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Ticks kept per thread: two minutes at 500 ms, wider than any map drawn.
-pub const CORE_MAP_LEN: usize = 240;
+pub(crate) const CORE_MAP_LEN: usize = 240;
 /// Most lanes kept: live threads, then those that exited most recently.
-pub const MAX_LANES: usize = 4096;
+pub(super) const MAX_LANES: usize = 4096;
 
 /// One thread's history.
 #[derive(Debug, Clone)]
 pub struct CoreLane {
-    /// The process the thread belongs to.
-    pub pid: i32,
     /// The thread's name when last seen: the one its runtime gave (a
     /// Python thread's) once it gave one, else the kernel's.
     pub name: String,
@@ -58,7 +56,6 @@ impl CoreMap {
             .map(|python| &python.names);
         for thread in &snapshot.target.threads {
             let lane = self.lanes.entry(thread.tid).or_insert_with(|| CoreLane {
-                pid: thread.pid,
                 name: String::new(),
                 runtime_named: false,
                 cells: RingBuffer::new(CORE_MAP_LEN),

@@ -13,7 +13,7 @@ use corescope_widgets::{Activity, LaneCell};
 use super::{HISTORY_LEN, PercentHistory, RingBuffer};
 
 /// A worker's timeline: one cell per tick, `None` where there was no reading.
-pub type Lane = RingBuffer<Option<LaneCell>>;
+pub(crate) type Lane = RingBuffer<Option<LaneCell>>;
 
 /// The demo's history.
 #[derive(Debug, Clone, Default)]
@@ -108,7 +108,7 @@ fn percent(value: u64, of: u64) -> Option<f32> {
 /// `--workers` knob says). Before the first worker has registered, there is
 /// no lane yet, and the count asked for stands in.
 #[must_use]
-pub fn workers_shown(sample: &DemoSample) -> usize {
+pub(crate) fn workers_shown(sample: &DemoSample) -> usize {
     match sample.probes.workers.len() {
         0 => sample.workers,
         lanes => lanes,
@@ -117,7 +117,7 @@ pub fn workers_shown(sample: &DemoSample) -> usize {
 
 /// The widget's name for what a worker does.
 #[must_use]
-pub const fn activity(state: WorkerState) -> Activity {
+pub(crate) const fn activity(state: WorkerState) -> Activity {
     match state {
         WorkerState::Idle => Activity::Idle,
         WorkerState::Computing => Activity::Computing,

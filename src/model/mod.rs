@@ -6,23 +6,23 @@
 mod core_map;
 mod demo;
 mod ring;
-pub mod warnings;
+pub(crate) mod warnings;
 
 use std::sync::Arc;
 
-pub use core_map::{CORE_MAP_LEN, CoreLane, CoreMap};
-pub use demo::{DemoHistory, Lane, activity, workers_shown};
-pub use ring::RingBuffer;
-pub use warnings::Severity;
+pub(crate) use core_map::CoreMap;
+pub(crate) use demo::{DemoHistory, activity, workers_shown};
+pub(crate) use ring::RingBuffer;
+pub(crate) use warnings::Severity;
 
 use crate::snapshot::Snapshot;
 
 /// How many ticks of history each series keeps: 5 minutes at the default
 /// 500 ms, and wider than any terminal at the fastest 50 ms.
-pub const HISTORY_LEN: usize = 600;
+pub(crate) const HISTORY_LEN: usize = 600;
 
 /// A history of percentages; `None` marks a tick with no reading (a gap).
-pub type PercentHistory = RingBuffer<Option<f32>>;
+pub(crate) type PercentHistory = RingBuffer<Option<f32>>;
 
 /// The latest snapshot and the history of the values drawn over time.
 #[derive(Debug, Clone)]
@@ -149,7 +149,7 @@ pub(crate) mod fixtures {
     };
 
     /// A thread with the given CPU percent and state.
-    pub fn thread(tid: i32, name: &str, cpu_pct: f32, state: char) -> ThreadSample {
+    pub(crate) fn thread(tid: i32, name: &str, cpu_pct: f32, state: char) -> ThreadSample {
         ThreadSample {
             pid: 4242,
             tid,
@@ -175,7 +175,7 @@ pub(crate) mod fixtures {
     /// Tick `seq` of the race demo with two workers (tids 11 and 12) that
     /// each spent half of every tick computing and half waiting for the
     /// locked counter, and the outcome of its first round.
-    pub fn demo_snapshot(seq: u64) -> Snapshot {
+    pub(crate) fn demo_snapshot(seq: u64) -> Snapshot {
         use corescope_demos::catalog::Mode;
         use corescope_demos::demos::race::{RaceOutcome, RaceVariant};
         use corescope_demos::outcome::Outcome;
@@ -278,7 +278,7 @@ pub(crate) mod fixtures {
     }
 
     /// Tick `seq` of a 2-core machine watching process 4242 with `threads`.
-    pub fn snapshot(seq: u64, busy: [f32; 2], threads: Vec<ThreadSample>) -> Snapshot {
+    pub(crate) fn snapshot(seq: u64, busy: [f32; 2], threads: Vec<ThreadSample>) -> Snapshot {
         Snapshot {
             seq,
             elapsed: Duration::from_millis(500 * seq),

@@ -13,7 +13,7 @@ use crate::snapshot::Snapshot;
 
 /// How serious a warning is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
+pub(crate) enum Severity {
     /// Worth knowing.
     Info,
     /// Probably a problem.
@@ -24,7 +24,7 @@ pub enum Severity {
 
 /// One warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning {
+pub(crate) struct Warning {
     /// How serious.
     pub severity: Severity,
     /// The sentence.
@@ -46,7 +46,7 @@ const RUNQ_PCT: f32 = 10.0;
 
 /// Every warning the latest snapshot supports, most serious first.
 #[must_use]
-pub fn warnings(model: &Model) -> Vec<Warning> {
+pub(crate) fn warnings(model: &Model) -> Vec<Warning> {
     let Some(snapshot) = model.latest() else {
         return Vec::new();
     };

@@ -24,12 +24,15 @@ mod names;
 mod probe_dir;
 mod text;
 
-pub use figures::{
+#[cfg(test)]
+pub(crate) use figures::Spread;
+pub(crate) use figures::{
     ProbeBarrier, ProbeCondition, ProbeEvent, ProbeExecutor, ProbeLock, ProbeQueue, ProbeSemaphore,
-    ProbesStatus, PythonProbes, Spread,
+    ProbesStatus, PythonProbes,
 };
-pub use names::{RuntimeNames, TaskName};
-pub use probe_dir::ProbeDir;
+#[cfg(test)]
+pub(crate) use names::TaskName;
+pub(crate) use probe_dir::ProbeDir;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -39,7 +42,7 @@ use std::path::Path;
 /// `python`, `python3`, `python3.X` (or `python3.Xt`), by itself or in any
 /// directory (a venv's `bin/python`, a pyenv shim).
 #[must_use]
-pub fn is_python(program: &OsStr) -> bool {
+pub(crate) fn is_python(program: &OsStr) -> bool {
     let Some(name) = Path::new(program).file_name() else {
         return false;
     };
@@ -57,7 +60,7 @@ pub fn is_python(program: &OsStr) -> bool {
 
 /// The probes for `command`, when it is a Python interpreter and
 /// `no_probes` was not asked for.
-pub fn for_command(
+pub(crate) fn for_command(
     command: &[std::ffi::OsString],
     no_probes: bool,
 ) -> anyhow::Result<Option<ProbeDir>> {
@@ -69,7 +72,7 @@ pub fn for_command(
 
 /// Says on stderr, one line each, why probes are off in a process (or in
 /// all of them: an interpreter run with `-S` or `-I` never loads them).
-pub fn tell_notices(probes: Option<&PythonProbes>) {
+pub(crate) fn tell_notices(probes: Option<&PythonProbes>) {
     let Some(status) = probes.map(|p| &p.probes) else {
         return;
     };

@@ -28,7 +28,7 @@ const NOTICE_BYTES: u64 = 300;
 
 /// The directory; removed, with what the program wrote in it, on drop.
 #[derive(Debug)]
-pub struct ProbeDir {
+pub(crate) struct ProbeDir {
     path: PathBuf,
     /// The names files, read as they grow.
     names: NamesFiles,
@@ -37,7 +37,7 @@ pub struct ProbeDir {
 impl ProbeDir {
     /// Makes the directory (mode 0700, a fresh name under the temporary
     /// directory) and writes the probes into it.
-    pub fn create() -> Result<Self> {
+    pub(crate) fn create() -> Result<Self> {
         let template = std::env::temp_dir().join("corescope-py-XXXXXX");
         let path = nix::unistd::mkdtemp(&template)
             .with_context(|| format!("cannot create a directory in {}", template.display()))?;
@@ -63,16 +63,10 @@ impl ProbeDir {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// The directory.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The program's `PYTHONPATH`: this directory, then `user`'s (the
     /// value corescope was given), if any.
     #[must_use]
-    pub fn python_path(&self, user: Option<&std::ffi::OsStr>) -> OsString {
+    pub(crate) fn python_path(&self, user: Option<&std::ffi::OsStr>) -> OsString {
         let mut value = self.path.as_os_str().to_owned();
         if let Some(user) = user.filter(|u| !u.as_bytes().is_empty()) {
             value.push(":");
@@ -81,9 +75,15 @@ impl ProbeDir {
         value
     }
 
+    /// The directory.
+    #[must_use]
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// What the program's processes wrote so far, added up, with the
     /// names of its threads (read on from where the last read stopped).
-    pub fn read(&mut self) -> PythonProbes {
+    pub(crate) fn read(&mut self) -> PythonProbes {
         let mut files = Vec::new();
         let mut notices = Vec::new();
         let Ok(entries) = std::fs::read_dir(&self.path) else {

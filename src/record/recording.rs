@@ -16,7 +16,7 @@ use crate::snapshot::Snapshot;
 /// The longest line read: a snapshot of thousands of threads is a few MiB.
 /// A longer line (a file that is not a recording, `/dev/zero` behind a
 /// link) is an error naming its line, never an allocation of its size.
-pub const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
+pub(super) const MAX_LINE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where one snapshot's line is, and when it was taken.
 #[derive(Debug, Clone, Copy)]

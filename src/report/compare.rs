@@ -10,7 +10,7 @@ use crate::snapshot::compare::{ComparePlan, CompareRow};
 
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CompareReport {
+pub(crate) struct CompareReport {
     /// `cpu` or `io`.
     pub kind: Kind,
     /// Workers in the concurrent modes.
@@ -29,7 +29,7 @@ pub struct CompareReport {
 impl CompareReport {
     /// The report of a comparison of `plan` that produced `rows`.
     #[must_use]
-    pub fn new(plan: ComparePlan, rows: Vec<CompareRow>, error: Option<String>) -> Self {
+    pub(crate) fn new(plan: ComparePlan, rows: Vec<CompareRow>, error: Option<String>) -> Self {
         Self {
             kind: plan.kind,
             workers: plan.workers,
@@ -42,7 +42,7 @@ impl CompareReport {
 
     /// A table for a terminal or a paste.
     #[must_use]
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

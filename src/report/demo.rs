@@ -28,7 +28,7 @@ fn worker_rss_kib(tree: &WatchReport) -> Option<f64> {
 
 /// Total and finished tasks.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct TaskCounts {
+pub(crate) struct TaskCounts {
     /// Tasks the demo set out to run.
     pub total: u64,
     /// Tasks finished.
@@ -37,14 +37,14 @@ pub struct TaskCounts {
 
 /// A peak count.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct Peak {
+pub(crate) struct Peak {
     /// Most seen at one sample.
     pub peak: usize,
 }
 
 /// A distribution of durations, in nanoseconds.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct Durations {
+pub(crate) struct Durations {
     /// Values recorded.
     pub count: u64,
     /// Mean.
@@ -71,7 +71,7 @@ impl From<HistogramSummary> for Durations {
 
 /// One lock.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct LockEntry {
+pub(crate) struct LockEntry {
     /// Name.
     pub name: String,
     /// Acquires.
@@ -86,7 +86,7 @@ pub struct LockEntry {
 
 /// One semaphore.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SemaphoreEntry {
+pub(crate) struct SemaphoreEntry {
     /// Name.
     pub name: String,
     /// Permits.
@@ -101,7 +101,7 @@ pub struct SemaphoreEntry {
 
 /// One queue.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct QueueEntry {
+pub(crate) struct QueueEntry {
     /// Name.
     pub name: String,
     /// Capacity.
@@ -120,7 +120,7 @@ pub struct QueueEntry {
 
 /// The whole demo report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DemoReport {
+pub(crate) struct DemoReport {
     /// Demo name.
     pub demo: &'static str,
     /// Mode it ran in.
@@ -166,7 +166,7 @@ pub struct DemoReport {
 /// What the workers cost: time to start one, memory each, bytes between
 /// processes. `null` where it does not apply or was not measured.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Overhead {
+pub(crate) struct Overhead {
     /// Workers whose start was timed.
     pub workers_started: u64,
     /// Mean time from asking for a worker to it running, microseconds.
@@ -183,7 +183,7 @@ pub struct Overhead {
 impl DemoReport {
     /// Joins the demo's last sample with the process tree's report.
     #[must_use]
-    pub fn new(demo: DemoSample, tree: &WatchReport) -> Self {
+    pub(crate) fn new(demo: DemoSample, tree: &WatchReport) -> Self {
         let ProbeReport {
             locks,
             semaphores,
@@ -257,14 +257,13 @@ impl DemoReport {
 
     /// The same report, marked stopped before the round finished or not.
     #[must_use]
-    pub fn stopped(self, stopped: bool) -> Self {
+    pub(crate) fn stopped(self, stopped: bool) -> Self {
         Self { stopped, ..self }
     }
 
     /// A short table for a terminal or a paste.
-    #[allow(clippy::too_many_lines)] // One table, line after line; splitting it would only scatter it.
     #[must_use]
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();
         let kind = self
             .kind

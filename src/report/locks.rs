@@ -11,7 +11,7 @@ use crate::snapshot::LockSample;
 
 /// Waiters of a lock.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Waiters {
+pub(crate) struct Waiters {
     /// Blocked on it at the last sample.
     pub now: usize,
     /// Mean blocked on it since it was first seen: its blocked time over
@@ -23,7 +23,7 @@ pub struct Waiters {
 
 /// One thread's waits on a lock.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct WaiterReport {
+pub(crate) struct WaiterReport {
     /// Thread id.
     pub tid: i32,
     /// Its time blocked on the lock, in milliseconds.
@@ -34,7 +34,7 @@ pub struct WaiterReport {
 
 /// One lock over the run.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LockReport {
+pub(crate) struct LockReport {
     /// The process whose memory holds it.
     pub pid: i32,
     /// The futex word's address, `0x…`.
@@ -64,7 +64,7 @@ pub struct LockReport {
 impl LockReport {
     /// The report of one lock as the sampler last saw it.
     #[must_use]
-    pub fn of(lock: &LockSample) -> Self {
+    pub(crate) fn of(lock: &LockSample) -> Self {
         Self {
             pid: lock.pid,
             address: format!("{:#x}", lock.address),
@@ -95,7 +95,7 @@ impl LockReport {
 
 /// The locks section of the text report: at most `rows` locks.
 #[must_use]
-pub fn to_text(locks: Option<&[LockReport]>, rows: usize) -> String {
+pub(crate) fn to_text(locks: Option<&[LockReport]>, rows: usize) -> String {
     let mut out = String::new();
     let Some(locks) = locks else {
         let _ = writeln!(

@@ -1,17 +1,17 @@
 //! Headless reports: what a run measured, as JSON with the DESIGN's stable
 //! keys or as a short table a student can paste.
 
-pub mod compare;
-pub mod demo;
-pub mod locks;
-pub mod run;
-pub mod watch;
+pub(crate) mod compare;
+pub(crate) mod demo;
+pub(crate) mod locks;
+pub(crate) mod run;
+pub(crate) mod watch;
 mod watch_text;
 
 /// A report as `--json` prints it (pretty JSON, which escapes every control
 /// character), or else as its text table, made `printable`: names and
 /// command lines in it come from other processes.
-pub fn rendered<R: serde::Serialize>(
+pub(crate) fn rendered<R: serde::Serialize>(
     report: &R,
     json: bool,
     text: fn(&R) -> String,
@@ -25,12 +25,12 @@ pub fn rendered<R: serde::Serialize>(
 
 /// Rounds for a report: two decimals are all any figure here can honestly claim.
 #[must_use]
-pub fn round2(x: f64) -> f64 {
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
 /// A figure with two decimals, or `?` when it was not measured.
 #[must_use]
-pub fn figure2(x: Option<f64>) -> String {
+pub(crate) fn figure2(x: Option<f64>) -> String {
     x.map_or_else(|| "?".to_owned(), |x| format!("{x:.2}"))
 }

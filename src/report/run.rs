@@ -10,7 +10,7 @@ use crate::snapshot::RunExit;
 
 /// The end of a command corescope started.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct RunOutcome {
+pub(crate) struct RunOutcome {
     /// Its exit code; `null` when a signal killed it (or it was not seen to end).
     pub exit_code: Option<i32>,
     /// The signal that killed it (`SIGKILL`); `null` when it exited.
@@ -30,14 +30,14 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Ends the command if it still runs (and what it left behind either way)
     /// and says how it ended.
-    pub fn after_stop(command: &mut Launched) -> Self {
+    pub(crate) fn after_stop(command: &mut Launched) -> Self {
         let end = command.stop();
         Self::ended(&end, command.log_path())
     }
 
     /// The outcome of a run that ended as `end` says.
     #[must_use]
-    pub fn ended(end: &RunEnd, log: Option<&Path>) -> Self {
+    pub(crate) fn ended(end: &RunEnd, log: Option<&Path>) -> Self {
         Self {
             descendants_ended: end.descendants_ended,
             ..Self::new(end.exit.as_ref(), end.stopped, log)
@@ -46,7 +46,7 @@ impl RunOutcome {
 
     /// An outcome from its parts.
     #[must_use]
-    pub fn new(exit: Option<&RunExit>, stopped: bool, log: Option<&Path>) -> Self {
+    pub(crate) fn new(exit: Option<&RunExit>, stopped: bool, log: Option<&Path>) -> Self {
         Self {
             exit_code: exit.and_then(|e| e.code),
             signal: exit.and_then(|e| e.signal.clone()),
@@ -58,7 +58,7 @@ impl RunOutcome {
 
     /// In words: `exited with code 0`, `killed by SIGTERM (stopped by corescope)`.
     #[must_use]
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let how = RunExit {
             code: self.exit_code,
             signal: self.signal.clone(),

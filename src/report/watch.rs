@@ -27,7 +27,7 @@ use crate::snapshot::{Snapshot, ThreadSample};
 
 /// Now and peak of a count.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct NowPeak {
+pub(crate) struct NowPeak {
     /// At the last sample.
     pub now: usize,
     /// Most seen at one sample.
@@ -35,12 +35,12 @@ pub struct NowPeak {
 }
 
 /// Exited threads, and exited processes, listed at most in a report.
-pub const EXITED_KEPT: usize = 64;
+pub(crate) const EXITED_KEPT: usize = 64;
 
 /// Mean and max of the cores the tree kept busy; `null` when not measured
 /// (the tree was gone before two readings of its CPU time).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq)]
-pub struct Parallelism {
+pub(crate) struct Parallelism {
     /// Mean over the window: CPU time of the whole tree (exited threads and
     /// reaped children included) / wall time.
     pub mean: Option<f64>,
@@ -50,7 +50,7 @@ pub struct Parallelism {
 
 /// Machine load during the window.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CpuSummary {
+pub(crate) struct CpuSummary {
     /// Logical CPUs.
     pub cores: usize,
     /// Mean percent busy of each core over the window, in CPU order.
@@ -59,7 +59,7 @@ pub struct CpuSummary {
 
 /// One thread over the window.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ThreadReport {
+pub(crate) struct ThreadReport {
     /// Thread id.
     pub tid: i32,
     /// Process it belongs to.
@@ -101,7 +101,7 @@ pub struct ThreadReport {
 
 /// One process of the tree over the window.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ProcessReport {
+pub(crate) struct ProcessReport {
     /// Process id.
     pub pid: i32,
     /// Parent process id.
@@ -124,7 +124,7 @@ pub struct ProcessReport {
 
 /// The whole `watch` report.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WatchReport {
+pub(crate) struct WatchReport {
     /// Root of the watched tree.
     pub pid: i32,
     /// Its command line.
@@ -184,7 +184,7 @@ pub struct WatchReport {
 /// the kernel withholds the futex words (another user's process) and no
 /// probe counted a lock: unknown, not "no lock".
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct LockTable {
+pub(crate) struct LockTable {
     /// The futex words; `None` when withheld.
     pub futex: Option<Vec<LockReport>>,
     /// A Python command's probe locks.
@@ -285,7 +285,7 @@ impl Counters {
 
 /// Accumulates snapshots into a `WatchReport`.
 #[derive(Debug, Default)]
-pub struct WatchReportBuilder {
+pub(crate) struct WatchReportBuilder {
     first: Option<Duration>,
     /// The tree's CPU time at the first sample that had one, and when.
     first_cpu: Option<(u64, Duration)>,
@@ -310,7 +310,7 @@ pub struct WatchReportBuilder {
 impl WatchReportBuilder {
     /// An empty report.
     #[must_use]
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
@@ -319,7 +319,7 @@ impl WatchReportBuilder {
     /// sample, and everything the tree did counts from zero, so the CPU it
     /// used before a late first sample (a loaded machine) is not lost.
     #[must_use]
-    pub fn from_launch() -> Self {
+    pub(crate) fn from_launch() -> Self {
         Self {
             first: Some(Duration::ZERO),
             first_cpu: Some((0, Duration::ZERO)),
@@ -328,7 +328,7 @@ impl WatchReportBuilder {
     }
 
     /// Adds one snapshot (in order).
-    pub fn add(&mut self, snapshot: Snapshot) {
+    pub(crate) fn add(&mut self, snapshot: Snapshot) {
         let first_sample = self.first.is_none();
         self.first.get_or_insert(snapshot.elapsed);
         if self.first_cpu.is_none() {
@@ -446,7 +446,7 @@ impl WatchReportBuilder {
 
     /// The report over everything added. `None` if nothing was.
     #[must_use]
-    pub fn finish(self, run: Option<RunOutcome>) -> Option<WatchReport> {
+    pub(crate) fn finish(self, run: Option<RunOutcome>) -> Option<WatchReport> {
         let last = self.last?;
         let window = last.elapsed.saturating_sub(self.first?);
         let window_s = window.as_secs_f64();

@@ -7,7 +7,7 @@ use super::watch::WatchReport;
 impl WatchReport {
     /// A short table for a terminal or a paste.
     #[must_use]
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,

@@ -20,7 +20,7 @@ struct CoreTicks {
 
 /// Reads `/proc/stat` and turns consecutive readings into busy percentages.
 #[derive(Debug)]
-pub struct CpuReader {
+pub(crate) struct CpuReader {
     file: ProcFile,
     buf: Vec<u8>,
     previous: Vec<CoreTicks>,
@@ -28,7 +28,7 @@ pub struct CpuReader {
 
 impl CpuReader {
     /// Opens `/proc/stat`.
-    pub fn open() -> Result<Self, ReadError> {
+    pub(crate) fn open() -> Result<Self, ReadError> {
         Ok(Self {
             file: ProcFile::open(PathBuf::from("/proc/stat"))?,
             buf: Vec::with_capacity(8192),
@@ -37,7 +37,7 @@ impl CpuReader {
     }
 
     /// Busy percent per online CPU since the previous call (`None` on the first).
-    pub fn sample(&mut self) -> Vec<CoreSample> {
+    pub(crate) fn sample(&mut self) -> Vec<CoreSample> {
         let current = match self.file.read(&mut self.buf) {
             Ok(text) => parse_cores(text),
             Err(_) => Vec::new(),

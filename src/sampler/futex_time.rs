@@ -25,7 +25,7 @@
 
 /// What one reading of a wait channel says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wait {
+pub(super) enum Wait {
     /// Asleep in a futex wait.
     Futex,
     /// Asleep in something else (a timer, I/O, a pipe...).
@@ -38,7 +38,7 @@ impl Wait {
     /// Classifies a wait channel as read (`None` when the thread was not
     /// asleep or the channel could not be read).
     #[must_use]
-    pub fn of(wchan: Option<&str>) -> Self {
+    pub(super) fn of(wchan: Option<&str>) -> Self {
         match wchan {
             Some(name) if name.starts_with("futex") => Self::Futex,
             Some(_) => Self::Other,
@@ -49,7 +49,7 @@ impl Wait {
 
 /// One thread's futex time so far and the readings of the interval under way.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FutexClock {
+pub(super) struct FutexClock {
     futex_ns: u64,
     asleep: u32,
     in_futex: u32,
@@ -57,7 +57,7 @@ pub struct FutexClock {
 
 impl FutexClock {
     /// Counts one reading of the thread's wait channel.
-    pub fn observe(&mut self, wait: Wait) {
+    pub(super) fn observe(&mut self, wait: Wait) {
         match wait {
             Wait::Futex => {
                 self.asleep += 1;
@@ -69,14 +69,14 @@ impl FutexClock {
     }
 
     /// The futex time so far, as the last [`FutexClock::close`] returned it.
-    pub const fn total_ns(&self) -> u64 {
+    pub(super) const fn total_ns(&self) -> u64 {
         self.futex_ns
     }
 
     /// Ends an interval in which the thread was off a CPU (and out of the
     /// run queue) for `off_cpu_ns`, its end reading being `now`, and returns
     /// the futex time so far.
-    pub fn close(&mut self, off_cpu_ns: u64, now: Wait) -> u64 {
+    pub(super) fn close(&mut self, off_cpu_ns: u64, now: Wait) -> u64 {
         self.observe(now);
         if self.asleep > 0 {
             let share = f64::from(self.in_futex) / f64::from(self.asleep);

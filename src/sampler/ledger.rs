@@ -26,16 +26,16 @@
 use std::collections::HashMap;
 
 /// Ticks a departed child's credit waits for its parent's `cutime` to grow.
-pub const CREDIT_TICKS: u8 = 2;
+pub(super) const CREDIT_TICKS: u8 = 2;
 
 /// Ticks a departed process is remembered: one missed for a tick (a stale
 /// child list, a reparenting inside the tree) and read again resumes from
 /// what was counted, instead of being counted again from its start.
-pub const GHOST_TICKS: u64 = 8;
+pub(super) const GHOST_TICKS: u64 = 8;
 
 /// One process's cumulative figures at a tick, in nanoseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessCpu {
+pub(super) struct ProcessCpu {
     /// Process id.
     pub pid: i32,
     /// Parent process id.
@@ -66,7 +66,7 @@ struct Credit {
 
 /// The running total.
 #[derive(Debug, Default)]
-pub struct CpuLedger {
+pub(super) struct CpuLedger {
     total_ns: u64,
     measured: bool,
     tick: u64,
@@ -80,7 +80,7 @@ pub struct CpuLedger {
 impl CpuLedger {
     /// Takes in the processes read at one tick and returns the tree's CPU
     /// time so far; `None` while no process has ever been read.
-    pub fn tick(&mut self, read: &[ProcessCpu]) -> Option<u64> {
+    pub(super) fn tick(&mut self, read: &[ProcessCpu]) -> Option<u64> {
         self.tick += 1;
         let tick = self.tick;
         for cpu in read {
@@ -145,7 +145,7 @@ impl CpuLedger {
     /// between two ticks: so that a process that then vanishes unreaped
     /// (its parent outside the tree reaps it at once) keeps all but the last
     /// few milliseconds of its CPU. Unknown processes wait for the tick.
-    pub fn refresh(&mut self, pid: i32, own_ns: u64) {
+    pub(super) fn refresh(&mut self, pid: i32, own_ns: u64) {
         if let Some(seen) = self.seen.get_mut(&pid)
             && own_ns > seen.cpu.own_ns
         {
@@ -155,7 +155,7 @@ impl CpuLedger {
     }
 
     /// Processes seen in the tree that have left it since counting began.
-    pub const fn departed(&self) -> u64 {
+    pub(super) const fn departed(&self) -> u64 {
         self.departed
     }
 

@@ -102,18 +102,18 @@ impl Sampler {
         self.tree.adopt_orphans_of(guardian);
     }
 
-    /// The PID at the root of the watched tree.
-    #[must_use]
-    pub const fn root_pid(&self) -> i32 {
-        self.tree.root()
-    }
-
     /// True once the watched tree's root has exited, so that the last sample
     /// can be taken at the exit; cheap enough to ask every few milliseconds.
     /// Never for corescope's own tree, which ends with corescope: nothing
     /// is read for it between ticks.
     pub fn root_exited(&mut self) -> bool {
         !self.watches_own_tree() && self.tree.root_exited()
+    }
+
+    /// The PID at the root of the watched tree.
+    #[must_use]
+    pub(crate) const fn root_pid(&self) -> i32 {
+        self.tree.root()
     }
 
     /// True when the tree read is corescope's own.

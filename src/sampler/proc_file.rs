@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// One `/proc` file, kept open when a descriptor is available.
 #[derive(Debug)]
-pub struct ProcFile {
+pub(super) struct ProcFile {
     path: PathBuf,
     file: Option<File>,
 }
@@ -21,7 +21,7 @@ pub struct ProcFile {
 /// refused us (another user's process). Callers treat the first as "drop the
 /// row" and the second as "unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The task exited (ENOENT, ESRCH) or its files vanished.
     Gone,
     /// Permission denied or another error: the value is unknown.
@@ -40,7 +40,7 @@ impl From<io::Error> for ReadError {
 
 impl ProcFile {
     /// Opens `path`; a missing file is `Gone`, a descriptor shortage is not an error.
-    pub fn open(path: PathBuf) -> Result<Self, ReadError> {
+    pub(super) fn open(path: PathBuf) -> Result<Self, ReadError> {
         match File::open(&path) {
             Ok(file) => Ok(Self {
                 path,
@@ -53,7 +53,7 @@ impl ProcFile {
 
     /// Reads the whole file afresh into `buf` and returns the bytes read.
     /// `buf` is scratch space, kept between calls so no read allocates.
-    pub fn read<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
+    pub(super) fn read<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
         let len = match &self.file {
             Some(file) => read_all_at(file, buf)?,
             None => read_all_at(&File::open(&self.path)?, buf)?,
@@ -65,7 +65,7 @@ impl ProcFile {
     /// records (`task/TID/children`). The kernel hands such a file out at
     /// most a page per read, whatever the buffer's size, so a short read is
     /// not the end: only a read that returns nothing is.
-    pub fn read_to_end<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
+    pub(super) fn read_to_end<'b>(&self, buf: &'b mut Vec<u8>) -> Result<&'b [u8], ReadError> {
         let len = match &self.file {
             Some(file) => read_to_eof_at(file, buf)?,
             None => read_to_eof_at(&File::open(&self.path)?, buf)?,

@@ -6,7 +6,7 @@
 
 /// One task's stat line, reduced to what a snapshot needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskStat {
+pub(super) struct TaskStat {
     /// Command name (`comm`), at most 15 bytes.
     pub comm: String,
     /// Scheduler state letter.
@@ -37,7 +37,7 @@ impl TaskStat {
     /// Parses a stat line. The command name may hold spaces and parentheses,
     /// so the fields are counted from the last `)`.
     #[must_use]
-    pub fn parse(line: &[u8]) -> Option<Self> {
+    pub(super) fn parse(line: &[u8]) -> Option<Self> {
         let open = line.iter().position(|b| *b == b'(')?;
         let close = line.iter().rposition(|b| *b == b')')?;
         let comm = String::from_utf8_lossy(line.get(open + 1..close)?).into_owned();
@@ -69,7 +69,7 @@ impl TaskStat {
 
 /// Clock ticks per second (`CLK_TCK`), for the utime/stime fallback.
 #[must_use]
-pub fn ticks_per_second() -> u64 {
+pub(super) fn ticks_per_second() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
@@ -80,7 +80,7 @@ pub fn ticks_per_second() -> u64 {
 
 /// Memory page size in KiB.
 #[must_use]
-pub fn page_kib() -> u64 {
+pub(super) fn page_kib() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
         .ok()
         .flatten()

@@ -15,17 +15,17 @@ fn first_number(text: &[u8], key: &str) -> Option<u32> {
 
 /// The process (thread group) a task belongs to: its own id for a process,
 /// another for a thread.
-pub fn thread_group(text: &[u8]) -> Option<i32> {
+pub(super) fn thread_group(text: &[u8]) -> Option<i32> {
     first_number(text, "Tgid:").and_then(|id| i32::try_from(id).ok())
 }
 
 /// The real user id the task runs as (the first of the `Uid:` line's four).
-pub fn real_uid(text: &[u8]) -> Option<u32> {
+pub(super) fn real_uid(text: &[u8]) -> Option<u32> {
     first_number(text, "Uid:")
 }
 
 /// `/proc/PID/status` of `pid`, read to a bound (it is a few KiB).
-pub fn read(pid: i32) -> Option<Vec<u8>> {
+pub(super) fn read(pid: i32) -> Option<Vec<u8>> {
     let file = std::fs::File::open(format!("/proc/{pid}/status")).ok()?;
     crate::outside_file::read_bounded(file, 64 * 1024).ok()
 }

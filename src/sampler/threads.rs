@@ -40,11 +40,11 @@ struct Counters {
 }
 
 /// Most ticks in a row a thread's `stat` is reused while it does not run.
-pub const STAT_REFRESH_TICKS: u8 = 4;
+pub(super) const STAT_REFRESH_TICKS: u8 = 4;
 
 /// Kept-open files and the previous reading of one thread.
 #[derive(Debug)]
-pub struct ThreadReader {
+pub(super) struct ThreadReader {
     pid: i32,
     tid: i32,
     dir: PathBuf,
@@ -77,7 +77,7 @@ struct SchedStat {
 
 impl ThreadReader {
     /// Opens the thread's files. `Gone` if the thread already exited.
-    pub fn open(pid: i32, tid: i32) -> Result<Self, ReadError> {
+    pub(super) fn open(pid: i32, tid: i32) -> Result<Self, ReadError> {
         let dir = PathBuf::from(format!("/proc/{pid}/task/{tid}"));
         let stat = ProcFile::open(dir.join("stat"))?;
         Ok(Self {
@@ -105,7 +105,7 @@ impl ThreadReader {
     /// Reads the wait channel once between two ticks, so that the futex
     /// share of the thread's sleep is sampled more often than the ticks;
     /// returns what it said.
-    pub fn poll_wait(&mut self, buf: &mut Vec<u8>) -> Wait {
+    pub(super) fn poll_wait(&mut self, buf: &mut Vec<u8>) -> Wait {
         let wchan = self.read_wchan(buf);
         let wait = Wait::of(wchan.as_deref());
         self.futex.observe(wait);
@@ -114,7 +114,7 @@ impl ThreadReader {
 
     /// Reads the thread now. `Gone` means it exited (or its TID was reused by a
     /// new thread, which the caller should open afresh).
-    pub fn read(&mut self, buf: &mut Vec<u8>) -> Result<ThreadSample, ReadError> {
+    pub(super) fn read(&mut self, buf: &mut Vec<u8>) -> Result<ThreadSample, ReadError> {
         let sched = match &self.schedstat {
             Some(file) => parse_schedstat(file.read(buf)?),
             None => None,
@@ -225,13 +225,13 @@ impl ThreadReader {
     /// Marks the child list as possibly changed although this thread did not
     /// run: a sibling thread exited (its children may be handed to this one)
     /// or a listed child vanished (reaped without us seeing the parent run).
-    pub fn invalidate_children(&mut self) {
+    pub(super) fn invalidate_children(&mut self) {
         self.children_stale = true;
     }
 
     /// Child processes this thread has forked (`/proc/.../children`), re-read
     /// only when they may have changed: a thread that did not run cannot fork.
-    pub fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
+    pub(super) fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
         if std::mem::take(&mut self.children_stale) {
             self.children_seen.clear();
             if let Some(text) = self.children.as_ref().and_then(|f| f.read_to_end(buf).ok()) {

@@ -29,7 +29,7 @@ use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 
 /// Most threads whose wait channel one poll between ticks reads: at a poll
 /// every 10 ms, about 6,400 reads (some 13 ms of CPU) a second at most.
-pub const WAIT_POLL_THREADS: usize = 64;
+pub(super) const WAIT_POLL_THREADS: usize = 64;
 
 /// Kept-open files of one process.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ struct ProcessReader {
 
 /// Samples one process tree, tick after tick.
 #[derive(Debug)]
-pub struct TreeReader {
+pub(super) struct TreeReader {
     root: i32,
     /// The root's command line, with the `comm` it had when read: an exec
     /// changes `comm`, and then the command line is read again.
@@ -97,7 +97,7 @@ pub struct TreeReader {
 
 impl TreeReader {
     /// A reader for the tree under `root`. Fails only if `root` does not exist.
-    pub fn new(root: i32) -> Result<Self, ReadError> {
+    pub(super) fn new(root: i32) -> Result<Self, ReadError> {
         let reader = ProcessReader::open(root)?;
         Ok(Self {
             root,
@@ -126,12 +126,12 @@ impl TreeReader {
 
     /// Counts the other children of `adopter` (and their descendants) in
     /// the tree from now on; `adopter` itself stays out of it.
-    pub const fn adopt_orphans_of(&mut self, adopter: i32) {
+    pub(super) const fn adopt_orphans_of(&mut self, adopter: i32) {
         self.adopter = Some(adopter);
     }
 
     /// The root process id.
-    pub const fn root(&self) -> i32 {
+    pub(super) const fn root(&self) -> i32 {
         self.root
     }
 
@@ -140,7 +140,7 @@ impl TreeReader {
     /// last sample can be taken at the exit rather than at the next tick.
     /// The kept-open file names the process, not the PID: a reaped root
     /// reads as gone even when its PID was given to another.
-    pub fn root_exited(&mut self) -> bool {
+    pub(super) fn root_exited(&mut self) -> bool {
         let Some(reader) = self.processes.get(&self.root) else {
             return true;
         };
@@ -154,7 +154,7 @@ impl TreeReader {
     /// Reads the wait channels of up to [`WAIT_POLL_THREADS`] threads, between
     /// two ticks, for their futex-wait estimates (see `futex_time`). The
     /// threads polled rotate, so in a bigger tree each gets its turn.
-    pub fn poll_waits(&mut self) {
+    pub(super) fn poll_waits(&mut self) {
         let count = self.threads.len();
         let polled = count.min(WAIT_POLL_THREADS);
         let start = if count > polled {
@@ -173,7 +173,7 @@ impl TreeReader {
     /// Reads the CPU clocks of up to [`WAIT_POLL_THREADS`] processes between
     /// two ticks (one system call each), so that a process reaped at once by
     /// a parent outside the tree keeps all but its last few milliseconds.
-    pub fn poll_cpu(&mut self) {
+    pub(super) fn poll_cpu(&mut self) {
         for (pid, reader) in self.processes.iter().take(WAIT_POLL_THREADS) {
             if let Some(time) = reader.clock.and_then(|clock| clock_gettime(clock).ok()) {
                 let own_ns = Duration::from(time)
@@ -187,7 +187,7 @@ impl TreeReader {
 
     /// Starts a new run of the tree: the peaks and the counts of exited
     /// tasks start over, and the next sample says so in its `epoch`.
-    pub fn reset_peaks(&mut self) {
+    pub(super) fn reset_peaks(&mut self) {
         self.epoch += 1;
         self.threads_peak = 0;
         self.processes_peak = 0;
@@ -197,7 +197,7 @@ impl TreeReader {
     }
 
     /// Reads the whole tree now.
-    pub fn sample(&mut self) -> TargetSample {
+    pub(super) fn sample(&mut self) -> TargetSample {
         let started = Instant::now();
         let mut processes = Vec::new();
         let mut threads = Vec::new();

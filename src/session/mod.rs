@@ -25,7 +25,7 @@ use crate::sampler::Sampler;
 use crate::snapshot::Snapshot;
 use crate::snapshot::compare::{ComparePlan, ModeName};
 
-pub use thread::{NewestSnapshot, POLL_BETWEEN_TICKS, SessionCommand, SessionHandle};
+pub(crate) use thread::{POLL_BETWEEN_TICKS, SessionCommand, SessionHandle};
 
 /// What corescope runs in the tree it watches.
 enum Workload {
@@ -44,7 +44,7 @@ enum Workload {
 }
 
 /// One run: its workload, its recorders, and the sampler reading its tree.
-pub struct Session {
+pub(crate) struct Session {
     sampler: Sampler,
     workload: Workload,
     /// Where every snapshot is also written (`--record`, `--csv`, `--metrics`).
@@ -68,17 +68,17 @@ impl Session {
 
     /// A session watching the tree under `pid`. Fails with a clear message
     /// when no such process exists.
-    pub fn watch(pid: i32) -> Result<Self> {
+    pub(crate) fn watch(pid: i32) -> Result<Self> {
         Ok(Self::with(Sampler::new(pid)?, Workload::Idle))
     }
 
     /// A session on corescope's own process tree (demos run inside it).
-    pub fn for_own_process() -> Result<Self> {
+    pub(crate) fn for_own_process() -> Result<Self> {
         Ok(Self::with(Sampler::for_own_process()?, Workload::Idle))
     }
 
     /// A session on corescope's own tree, running `demo` inside it.
-    pub fn for_demo(demo: DemoHost) -> Result<Self> {
+    pub(crate) fn for_demo(demo: DemoHost) -> Result<Self> {
         Ok(Self::with(
             Sampler::for_own_process()?,
             Workload::Demo(demo),
@@ -87,7 +87,7 @@ impl Session {
 
     /// A session on corescope's own tree, running `comparison` inside it,
     /// one mode after the other, advanced at every sample.
-    pub fn for_comparison(comparison: Comparison) -> Result<Self> {
+    pub(crate) fn for_comparison(comparison: Comparison) -> Result<Self> {
         Ok(Self::with(
             Sampler::for_own_process()?,
             Workload::Comparison(comparison, None),
@@ -97,7 +97,7 @@ impl Session {
     /// A session on the tree of a command corescope started, which it owns
     /// from now on (dropping the session stops the command). Orphans of the
     /// command (handed to its guardian) are in the tree too.
-    pub fn for_command(launched: Launched) -> Result<Self> {
+    pub(crate) fn for_command(launched: Launched) -> Result<Self> {
         let mut sampler = Sampler::new(launched.pid())?;
         sampler.adopt_orphans_of(launched.guardian_pid());
         Ok(Self::with(sampler, Workload::Command(launched)))
@@ -105,14 +105,14 @@ impl Session {
 
     /// Writes every snapshot from now on to `taps` (`--record`, `--csv`).
     #[must_use]
-    pub fn record_to(mut self, taps: Taps) -> Self {
+    pub(crate) fn record_to(mut self, taps: Taps) -> Self {
         self.taps = taps;
         self
     }
 
     /// Why writing the recording or the CSV file stopped, if it did.
     #[must_use]
-    pub fn record_error(&self) -> Option<&str> {
+    pub(crate) fn record_error(&self) -> Option<&str> {
         self.taps.error()
     }
 
@@ -131,7 +131,7 @@ impl Session {
     /// Runs `config` from now on (round after round), stopping any demo that
     /// ran before; a demo that cannot start shows as a failed run. A session
     /// watching a command runs no demo.
-    pub fn start_demo(&mut self, config: DemoConfig) {
+    pub(crate) fn start_demo(&mut self, config: DemoConfig) {
         if matches!(self.workload, Workload::Command(_)) {
             return;
         }
@@ -145,7 +145,7 @@ impl Session {
     }
 
     /// Stops the demo running, if any; its threads and processes end first.
-    pub fn stop_demo(&mut self) {
+    pub(crate) fn stop_demo(&mut self) {
         if matches!(self.workload, Workload::Demo(_) | Workload::NotStarted(_)) {
             self.stop_workload();
         }
@@ -153,7 +153,7 @@ impl Session {
 
     /// Stops the comparison under way and starts `plan` from its first
     /// mode; a plan that cannot run leaves the one shown stopped, with why.
-    pub fn restart_comparison(&mut self, plan: ComparePlan) {
+    pub(crate) fn restart_comparison(&mut self, plan: ComparePlan) {
         if let Workload::Comparison(running, _) = &mut self.workload {
             running.stop();
         }
@@ -173,7 +173,7 @@ impl Session {
     }
 
     /// The comparison this session runs, if any.
-    pub const fn comparison_mut(&mut self) -> Option<&mut Comparison> {
+    pub(crate) const fn comparison_mut(&mut self) -> Option<&mut Comparison> {
         match &mut self.workload {
             Workload::Comparison(comparison, _) => Some(comparison),
             _ => None,
@@ -181,7 +181,7 @@ impl Session {
     }
 
     /// The command this session watches, if corescope started it.
-    pub const fn command_mut(&mut self) -> Option<&mut Launched> {
+    pub(crate) const fn command_mut(&mut self) -> Option<&mut Launched> {
         match &mut self.workload {
             Workload::Command(launched) => Some(launched),
             _ => None,
@@ -190,7 +190,7 @@ impl Session {
 
     /// The demo this session runs, if any.
     #[must_use]
-    pub const fn demo(&self) -> Option<&DemoHost> {
+    pub(crate) const fn demo(&self) -> Option<&DemoHost> {
         match &self.workload {
             Workload::Demo(demo) => Some(demo),
             _ => None,
@@ -198,7 +198,7 @@ impl Session {
     }
 
     /// The demo this session runs, to steer it.
-    pub const fn demo_mut(&mut self) -> Option<&mut DemoHost> {
+    pub(crate) const fn demo_mut(&mut self) -> Option<&mut DemoHost> {
         match &mut self.workload {
             Workload::Demo(demo) => Some(demo),
             _ => None,
@@ -207,7 +207,7 @@ impl Session {
 
     /// Applies `command` to the demo running, if any. A restart or another
     /// mode is a new run: the peaks start over with it.
-    pub fn steer_demo(&mut self, command: DemoCommand) {
+    pub(crate) fn steer_demo(&mut self, command: DemoCommand) {
         let Workload::Demo(demo) = &mut self.workload else {
             return;
         };
@@ -221,7 +221,7 @@ impl Session {
     /// watched (the process list's choice): a new run, its ticks numbered
     /// from 0. A process that cannot be watched leaves the tree as it was,
     /// and the snapshots say why (starting with `sampler::watch_failure`).
-    pub fn watch_root(&mut self, pid: i32) {
+    pub(crate) fn watch_root(&mut self, pid: i32) {
         match self.sampler.watch_root(pid) {
             Ok(()) => {
                 self.stop_workload();
@@ -239,34 +239,34 @@ impl Session {
     /// True when the tree watched is corescope's own (demos, the process
     /// list), which ends with corescope.
     #[must_use]
-    pub fn watches_own_tree(&self) -> bool {
+    pub(crate) fn watches_own_tree(&self) -> bool {
         self.sampler.watches_own_tree()
     }
 
     /// The PID at the root of the watched tree.
     #[must_use]
-    pub const fn root_pid(&self) -> i32 {
+    pub(crate) const fn root_pid(&self) -> i32 {
         self.sampler.root_pid()
     }
 
     /// True once the watched tree's root has exited, so that the last sample
     /// can be taken at the exit; cheap enough to ask every few milliseconds.
-    pub fn root_exited(&mut self) -> bool {
+    pub(crate) fn root_exited(&mut self) -> bool {
         self.sampler.root_exited()
     }
 
     /// Between two ticks: see [`Sampler::poll_between_ticks`].
-    pub fn poll_between_ticks(&mut self) {
+    pub(crate) fn poll_between_ticks(&mut self) {
         self.sampler.poll_between_ticks();
     }
 
     /// Starts a new run of the tree: its peaks and exited counts start over.
-    pub fn reset_peaks(&mut self) {
+    pub(crate) fn reset_peaks(&mut self) {
         self.sampler.reset_peaks();
     }
 
     /// Reads everything now and returns the snapshot.
-    pub fn sample(&mut self) -> Snapshot {
+    pub(crate) fn sample(&mut self) -> Snapshot {
         let now = Instant::now();
         // The demo first: its probes and the threads they name should be as
         // close in time as one tick allows.

@@ -166,3 +166,96 @@ fn the_session_watches_a_new_root_as_a_new_run_or_says_why_it_cannot() {
         "{notice}"
     );
 }
+
+#[test]
+fn a_session_runs_one_workload_at_a_time() {
+    let plan = ComparePlan {
+        kind: corescope_demos::catalog::Kind::Io,
+        workers: 1,
+        tasks: 1,
+        work_ms: 1,
+    };
+    let comparison = Comparison::new(plan).expect("plan");
+    let mut session = Session::for_comparison(comparison).expect("self");
+    session.sample();
+    session.stop_demo();
+    assert!(
+        session.comparison_mut().is_some(),
+        "expected a stop of the demo to leave the comparison running"
+    );
+    let spec = corescope_demos::registry::find("threads").expect("threads demo");
+    session.start_demo(DemoConfig::defaults(spec));
+    assert!(
+        session.comparison_mut().is_none() && session.demo().is_some(),
+        "expected a demo started to take the comparison's place"
+    );
+    session.stop_demo();
+    assert!(session.demo().is_none(), "expected the demo stopped");
+    assert!(session.sample().demo.is_none(), "expected no demo sampled");
+}
+
+#[test]
+fn rates_are_per_measured_interval_whatever_the_tick() {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinning = Arc::clone(&stop);
+    let (started, running) = std::sync::mpsc::channel();
+    let spinner = std::thread::Builder::new()
+        .name("cs-spinner".into())
+        .spawn(move || {
+            // Named by now: the name is set before the closure runs.
+            let _ = started.send(());
+            while !spinning.load(std::sync::atomic::Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        })
+        .expect("spinner");
+    running.recv().expect("the spinner starts");
+    let mut sampler = Session::for_own_process().expect("self");
+    let mut before = sampler.sample();
+    // A short tick, then a long one, then a short one: each rate must be
+    // the CPU time used over the wall time measured, never over a tick
+    // asked for.
+    for pause_ms in [150, 900, 150] {
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        let after = sampler.sample();
+        let find = |snapshot: &crate::snapshot::Snapshot| {
+            snapshot
+                .target
+                .threads
+                .iter()
+                .find(|t| t.name == "cs-spinner")
+                .cloned()
+                .unwrap_or_else(|| {
+                    let names: Vec<&str> = snapshot
+                        .target
+                        .threads
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect();
+                    panic!("expected the thread cs-spinner among {names:?}")
+                })
+        };
+        let (was, now) = (find(&before), find(&after));
+        let used_ns = now.cpu_time_ns.expect("cpu time") - was.cpu_time_ns.expect("cpu time");
+        let wall = after.interval.expect("a measured interval");
+        assert!(
+            wall >= Duration::from_millis(pause_ms),
+            "the measured interval {wall:?} covers the {pause_ms} ms pause"
+        );
+        assert!(used_ns > 0, "the spinner ran at all in {wall:?}");
+        let expected = (used_ns as f64 * 100.0 / wall.as_nanos() as f64).min(100.0);
+        let shown = f64::from(now.cpu_pct.expect("a rate on the second sight"));
+        // The thread's own reading times differ from the snapshot's by the
+        // time a tick takes to read /proc, a few percent of these pauses
+        // even on a loaded machine; a rate over the tick asked for would be
+        // off by the ratio of the ticks (6 times).
+        assert!(
+            (shown - expected).abs() <= 10.0,
+            "after a {pause_ms} ms pause the spinner's CPU % is {shown:.1}, but it used \
+             {used_ns} ns of CPU in {wall:?} ({expected:.1}%)"
+        );
+        before = after;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    spinner.join().expect("spinner");
+}

@@ -21,7 +21,7 @@ use crate::snapshot::compare::ComparePlan;
 
 /// What the UI may ask of a running session thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionCommand {
+pub(crate) enum SessionCommand {
     /// Tick at this interval from now on.
     SetInterval(Duration),
     /// Steer the demo, if one runs.
@@ -40,7 +40,7 @@ pub enum SessionCommand {
 
 /// Where the session thread publishes: the newest snapshot only (none
 /// before the first tick).
-pub type NewestSnapshot = tokio::sync::watch::Sender<Option<Arc<Snapshot>>>;
+pub(crate) type NewestSnapshot = tokio::sync::watch::Sender<Option<Arc<Snapshot>>>;
 
 /// Commands waiting for the session thread. It takes them as they come (it
 /// only stops to sample), so a full channel means a key far faster than any
@@ -48,19 +48,19 @@ pub type NewestSnapshot = tokio::sync::watch::Sender<Option<Arc<Snapshot>>>;
 const COMMAND_BUFFER: usize = 64;
 
 /// The running session thread. Dropping it stops the thread.
-pub struct SessionHandle {
+pub(crate) struct SessionHandle {
     commands: mpsc::SyncSender<SessionCommand>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl SessionHandle {
     /// Starts `session` on its own thread, ticking every `interval`.
-    pub fn spawn(session: Session, interval: Duration, out: NewestSnapshot) -> Result<Self> {
+    pub(crate) fn spawn(session: Session, interval: Duration, out: NewestSnapshot) -> Result<Self> {
         let (commands, inbox) = mpsc::sync_channel(COMMAND_BUFFER);
         let thread = std::thread::Builder::new()
             .name("cs-sampler".into())
             .spawn(move || tick_loop(session, interval, &out, &inbox))
-            .context("cannot start the session thread")?;
+            .context("cannot start the sampler thread")?;
         Ok(Self {
             commands,
             thread: Some(thread),
@@ -69,7 +69,7 @@ impl SessionHandle {
 
     /// Sends a command; ignored if the thread has already stopped (or, never
     /// seen in use, if `COMMAND_BUFFER` commands wait already).
-    pub fn send(&self, command: SessionCommand) {
+    pub(crate) fn send(&self, command: SessionCommand) {
         let _ = self.commands.try_send(command);
     }
 }
@@ -78,7 +78,7 @@ impl SessionHandle {
 /// exited (then the next sample is taken at once), and what do the threads'
 /// wait channels and the processes' CPU clocks say (see
 /// [`Session::poll_between_ticks`]).
-pub const POLL_BETWEEN_TICKS: Duration = Duration::from_millis(10);
+pub(crate) const POLL_BETWEEN_TICKS: Duration = Duration::from_millis(10);
 
 /// How long quitting waits for the session thread (and the demo it stops).
 const STOP_WAIT: Duration = Duration::from_secs(2);

@@ -50,7 +50,7 @@ pub struct CompareRow {
 }
 
 /// One of [`MODES`]. An alias, so that serde's derive, which takes a field
-/// written `&str` as borrowed from its input, leaves it to [`mode_named`].
+/// written `&str` as borrowed from its input, leaves it to `mode_named`.
 pub type ModeName = &'static str;
 
 /// Reads a recorded mode name back as one of [`MODES`].

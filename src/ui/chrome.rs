@@ -23,7 +23,7 @@ use crate::snapshot::Snapshot;
 /// The top line: corescope, live or paused, `detail` (what is watched), and
 /// on the right the machine, the interval and the elapsed time (a replay
 /// says its place in the recording beside its state instead).
-pub fn title_bar<'a>(
+pub(super) fn title_bar<'a>(
     app: &App,
     model: &Model,
     detail: Option<String>,
@@ -92,7 +92,7 @@ pub(crate) fn fitting<const N: usize>(width: u16, titles: [String; N]) -> String
 }
 
 /// A history as the widgets borrow it (no copy); empty when there is none.
-pub fn series(history: Option<&PercentHistory>) -> Series<'_> {
+pub(super) fn series(history: Option<&PercentHistory>) -> Series<'_> {
     history.map_or_else(Series::default, |h| {
         let (older, newer) = h.as_slices();
         Series::from_parts(older, newer)
@@ -100,7 +100,7 @@ pub fn series(history: Option<&PercentHistory>) -> Series<'_> {
 }
 
 /// Draws one bar and one history line per core.
-pub fn render_cores(
+pub(super) fn render_cores(
     model: &Model,
     snapshot: &Snapshot,
     frame: &mut Frame,
@@ -136,7 +136,13 @@ pub fn render_cores(
 /// Draws the keys that apply now, as far as the width allows.
 /// Each hint shown is clickable: a click does what its key does.
 /// A notice about the last key (see [`App::notice`]) takes the line instead.
-pub fn render_footer(app: &App, frame: &mut Frame, area: Rect, theme: &Theme, hits: &mut Hits) {
+pub(super) fn render_footer(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    hits: &mut Hits,
+) {
     if let Some(notice) = app.notice() {
         frame.render_widget(
             Warnings::new(&[Warning {

@@ -27,7 +27,7 @@ const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker 
 const WIDE_TABLE: u16 = 13 + 10 + 9 + 11 + 9 + 13 + 11 + 6 + 2;
 
 /// Draws the compare screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
     let model = app.visible_model();
     let Some((snapshot, compare)) = model.latest().and_then(|s| Some((s, s.compare.as_ref()?)))

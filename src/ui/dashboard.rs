@@ -19,7 +19,7 @@ use crate::thread_view::{self, ProcessGroup};
 const RUNQ_WAIT_FLAG_PCT: f32 = 10.0;
 
 /// The headline numbers of the watched tree.
-pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
+pub(super) fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
     let target = &snapshot.target;
     let live_processes = target.processes.iter().filter(|p| p.state != 'Z').count();
     let mut stats = Vec::new();
@@ -73,7 +73,7 @@ pub fn stats_of(snapshot: &Snapshot) -> Vec<Stat<'static>> {
 }
 
 /// Why a thread is worth a look: blocked on a futex, or waiting for a CPU.
-pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
+pub(super) fn flag_of(thread: &ThreadSample) -> ThreadFlag {
     if thread.blocked_on_futex() {
         ThreadFlag::BlockedOnLock
     } else if thread
@@ -88,7 +88,7 @@ pub fn flag_of(thread: &ThreadSample) -> ThreadFlag {
 
 /// Draws the thread table, sorted and scrolled as the user chose, its title
 /// saying what its colours (or, without colours, its modifiers) mean.
-pub fn render_threads(
+pub(super) fn render_threads(
     app: &App,
     snapshot: &Snapshot,
     frame: &mut Frame,
@@ -122,10 +122,11 @@ pub fn render_threads(
 /// Draws the thread table, filtered, sorted, nested and scrolled as the user
 /// chose, under `title`, its border marked when `focused`; each thread row
 /// shown and each column header is clickable.
-// The screens' common arguments, the title and the focus: a struct for them
-// would only be built to be taken apart here.
-#[allow(clippy::too_many_arguments)]
-pub fn render_thread_table(
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the screens' common arguments, the title and the focus: a struct for them would only be built to be taken apart here"
+)]
+pub(super) fn render_thread_table(
     app: &App,
     snapshot: &Snapshot,
     frame: &mut Frame,

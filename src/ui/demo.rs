@@ -32,7 +32,7 @@ use crate::snapshot::Snapshot;
 const TWO_COLUMNS_FROM: u16 = 100;
 
 /// Draws the demo screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
     let model = app.visible_model();
     let (Some(snapshot), Some(demo)) =
@@ -424,9 +424,6 @@ fn body_areas(demo: &DemoSample, area: Rect) -> BodyAreas {
     }
 }
 
-// The screen's common arguments and the demo: a struct for them would only be
-// built to be taken apart here.
-#[allow(clippy::too_many_arguments)]
 fn render_body(
     app: &App,
     snapshot: &Snapshot,

@@ -17,7 +17,7 @@ use crate::thread_view;
 /// Draws the filters' account at the left of the footer `area`, and returns
 /// what is left of the line for the key hints (all of it when no filter is
 /// on and no prompt open).
-pub fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) -> Rect {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) -> Rect {
     let Some(line) = line(app, theme) else {
         return area;
     };

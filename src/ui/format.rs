@@ -3,7 +3,7 @@
 
 /// Bytes as `3.0 GiB`, `512 MiB`, `12 KiB`.
 #[must_use]
-pub fn bytes(n: u64) -> String {
+pub(super) fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
     let mut unit = 0;
@@ -20,7 +20,7 @@ pub fn bytes(n: u64) -> String {
 
 /// Seconds as `12.5 s`, `3 m 05 s`, `2 h 03 m`.
 #[must_use]
-pub fn elapsed(d: std::time::Duration) -> String {
+pub(super) fn elapsed(d: std::time::Duration) -> String {
     let secs = d.as_secs();
     match secs {
         0..60 => format!("{:.1} s", d.as_secs_f64()),
@@ -32,7 +32,7 @@ pub fn elapsed(d: std::time::Duration) -> String {
 /// `count` and `noun`, the noun plural unless the count is one: `1 worker`,
 /// `2 workers`.
 #[must_use]
-pub fn count(count: usize, noun: &str) -> String {
+pub(super) fn count(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else {

@@ -175,7 +175,7 @@ fn line<'a>(
 }
 
 /// Draws the headline on the first row of `area`.
-pub fn render(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub(super) fn render(snapshot: &Snapshot, frame: &mut Frame, area: Rect, theme: &Theme) {
     if area.is_empty() {
         return;
     }

@@ -8,7 +8,7 @@ use corescope_widgets::{HelpEntry, HelpOverlay, HelpSection};
 use crate::app::App;
 
 /// Draws the key list of the commands that apply now over `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect) {
     let labels: Vec<(&'static str, String, &'static str)> = app
         .active_commands()
         .map(|command| {

@@ -22,7 +22,7 @@ const MODIFIER_WORDS: [(Modifier, &str); 7] = [
 /// and light red alike: a reader tells hues, not palette slots), else its
 /// background's (`on yellow`), else its modifiers (`bold underlined`), else
 /// `plain`.
-pub fn style_name(style: Style) -> String {
+pub(super) fn style_name(style: Style) -> String {
     if let Some(name) = style.fg.and_then(colour_name) {
         return name;
     }
@@ -43,7 +43,7 @@ pub fn style_name(style: Style) -> String {
 
 /// What a legend draws, in `style`, before the meaning of `style`: a coloured
 /// square, or for a style without colour its name and a colon.
-pub fn swatch(style: Style) -> String {
+pub(super) fn swatch(style: Style) -> String {
     let coloured = [style.fg, style.bg]
         .into_iter()
         .flatten()

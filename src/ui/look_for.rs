@@ -8,7 +8,7 @@ use corescope_demos::catalog::{Kind, Mode};
 /// What to look for in the demo `name` running in `mode` with tasks of
 /// `kind` (for the demos that have one).
 #[must_use]
-pub fn look_for(name: &str, mode: Mode, kind: Option<Kind>) -> &'static str {
+pub(super) fn look_for(name: &str, mode: Mode, kind: Option<Kind>) -> &'static str {
     let default = corescope_demos::registry::find(name).map_or("", |spec| spec.look_for);
     match (name, mode, kind) {
         ("race", Mode::Processes, _) => {

@@ -18,7 +18,7 @@ use crate::hits::{Hits, Panel, Target};
 use crate::picker::{Entry, Picker};
 
 /// Draws the picker into `area`.
-pub fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, picker: &Picker, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
     let model = app.visible_model();
     let core_rows = model.latest().map_or(3, |s| {

@@ -21,7 +21,13 @@ use crate::sampler::processes::ProcessReading;
 const WIDTHS: [u16; 5] = [7, 10, 4, 6, 9];
 
 /// Draws the process list into `area`.
-pub fn render(app: &App, list: &ProcessList, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(
+    app: &App,
+    list: &ProcessList,
+    frame: &mut Frame,
+    area: Rect,
+    hits: &mut Hits,
+) {
     let theme = app.theme();
     let [header, filter, body, footer] = Layout::vertical([
         Constraint::Length(1),

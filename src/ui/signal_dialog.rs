@@ -18,7 +18,7 @@ const MAX_WIDTH: u16 = 64;
 const MAX_PIDS_NAMED: usize = 24;
 
 /// Draws `dialog` in the middle of `area`.
-pub fn render(dialog: &SignalDialog, frame: &mut Frame, area: Rect, theme: &Theme) {
+pub(super) fn render(dialog: &SignalDialog, frame: &mut Frame, area: Rect, theme: &Theme) {
     let width = area.width.saturating_sub(4).min(MAX_WIDTH);
     let inner_width = usize::from(width.saturating_sub(2)).max(1);
     let (title, lines) = match dialog.step() {

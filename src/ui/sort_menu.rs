@@ -15,7 +15,7 @@ use crate::thread_view::SORTABLE;
 const HEADER_WIDTH: usize = 11;
 
 /// Draws the menu over the middle of `area`; each entry is clickable.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let Some(cursor) = app.sort_menu() else {
         return;
     };

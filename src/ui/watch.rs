@@ -171,7 +171,7 @@ impl Areas {
 }
 
 /// Draws the watch screen into `area`.
-pub fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
+pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) {
     let theme = app.theme();
     let model = app.visible_model();
     let Some(snapshot) = model.latest() else {

@@ -1,7 +1,10 @@
 //! Helpers shared by the end-to-end tests: the built binary, Python programs
 //! to watch, and a tmux session standing in for a person at a terminal.
 
-#![allow(dead_code)] // Each test binary uses its own subset of these helpers.
+#![expect(
+    dead_code,
+    reason = "each test binary uses its own subset of these helpers"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

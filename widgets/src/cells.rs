@@ -9,17 +9,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 /// The ellipsis drawn where text was cut.
-pub const ELLIPSIS: &str = "…";
+pub(crate) const ELLIPSIS: &str = "…";
 /// Bar symbols by eighths filled from the left: index `n` is a cell `n`/8 full.
-pub const EIGHTHS: [&str; 9] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
+pub(crate) const EIGHTHS: [&str; 9] = [" ", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
 /// History symbols from the lowest (any known reading, even 0) to a full cell.
-pub const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
+pub(crate) const LEVELS: [&str; 8] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 /// The empty part of a bar.
-pub const TROUGH: &str = "░";
+pub(crate) const TROUGH: &str = "░";
 
 /// The line that stands for the rows a panel had no room for: `… 3 more`,
 /// or naming what they are, `… 1 more worker` and `… 3 more workers`.
-pub fn more(hidden: usize, noun: Option<(&str, &str)>) -> String {
+pub(crate) fn more(hidden: usize, noun: Option<(&str, &str)>) -> String {
     match noun {
         None => format!("{ELLIPSIS} {hidden} more"),
         Some((one, _)) if hidden == 1 => format!("{ELLIPSIS} 1 more {one}"),
@@ -29,28 +29,28 @@ pub fn more(hidden: usize, noun: Option<(&str, &str)>) -> String {
 
 /// A percentage made safe to draw: `None` when it is not a number (NaN, infinite),
 /// otherwise clamped to `0.0..=100.0` (and never `-0.0`, which would print as `-0`).
-pub fn percent(value: f32) -> Option<f32> {
+pub(crate) fn percent(value: f32) -> Option<f32> {
     value
         .is_finite()
         .then(|| if value > 0.0 { value.min(100.0) } else { 0.0 })
 }
 
 /// The width of `text` in terminal cells.
-pub fn width(text: &str) -> u16 {
+pub(crate) fn width(text: &str) -> u16 {
     u16::try_from(Span::raw(text).width()).unwrap_or(u16::MAX)
 }
 
 /// The history symbol for a percentage already made safe by [`percent`]: the lowest
 /// level for any reading (even 0, so a reading never looks like a gap), a full cell
 /// at 100, on a fixed scale.
-pub fn level(percent: f32) -> &'static str {
+pub(crate) fn level(percent: f32) -> &'static str {
     let level = ((percent / 100.0 * 8.0).ceil() as usize).clamp(1, LEVELS.len());
     LEVELS[level - 1]
 }
 
 /// Where text goes inside the cells given to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Align {
+pub(crate) enum Align {
     /// Against the left edge.
     Left,
     /// Against the right edge (numbers).
@@ -60,7 +60,7 @@ pub enum Align {
 /// Draws `text` in the `cells` cells starting at (`x`, `y`), aligned as asked; text that
 /// does not fit is cut and ends in [`ELLIPSIS`]. The caller guarantees the cells lie in
 /// the buffer.
-pub fn put(
+pub(crate) fn put(
     buf: &mut Buffer,
     (x, y): (u16, u16),
     cells: u16,
@@ -85,7 +85,13 @@ pub fn put(
 /// Draws `text` like [`put`], then marks that something follows it: an [`ELLIPSIS`]
 /// right after the text, or, when the text fills the cells, after as much of it as
 /// fits before the ellipsis (cut at a word boundary where there is one).
-pub fn put_cut(buf: &mut Buffer, position: (u16, u16), cells: u16, text: &str, style: Style) {
+pub(crate) fn put_cut(
+    buf: &mut Buffer,
+    position: (u16, u16),
+    cells: u16,
+    text: &str,
+    style: Style,
+) {
     let kept = if width(text) < cells {
         text.to_owned()
     } else {
@@ -101,7 +107,7 @@ pub fn put_cut(buf: &mut Buffer, position: (u16, u16), cells: u16, text: &str, s
 /// Splits `text` into lines at most `cells` cells wide, breaking at whitespace (which
 /// is dropped, newlines included); a word wider than a line is broken between its
 /// characters. No lines for text that is blank or for zero cells.
-pub fn wrap(text: &str, cells: u16) -> Vec<String> {
+pub(crate) fn wrap(text: &str, cells: u16) -> Vec<String> {
     let mut lines = Vec::new();
     if cells == 0 {
         return lines;
@@ -146,7 +152,7 @@ pub fn wrap(text: &str, cells: u16) -> Vec<String> {
 /// The first that does not fit and all after it are dropped. Drawing
 /// ([`put_items`]) and mouse hit-testing share this, so a click lands on what
 /// was drawn.
-pub fn item_positions(
+pub(crate) fn item_positions(
     widths: impl IntoIterator<Item = u16>,
     separator: u16,
     cells: u16,
@@ -170,7 +176,7 @@ pub fn item_positions(
 /// Draws `items` left to right on the row from (`x`, `y`), `separator` between them,
 /// keeping only the items that fit whole in `cells` cells: the first that does not fit
 /// and all after it are dropped, never cut or wrapped.
-pub fn put_items<'a>(
+pub(crate) fn put_items<'a>(
     buf: &mut Buffer,
     (x, y): (u16, u16),
     cells: u16,

@@ -35,6 +35,9 @@
 //!     .render(area, &mut buf);
 //! ```
 
+#![warn(unreachable_pub)]
+#![cfg_attr(not(test), deny(clippy::expect_used))]
+
 pub mod activity;
 pub mod big_number;
 mod cells;

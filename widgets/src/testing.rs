@@ -12,7 +12,7 @@ use ratatui::widgets::Widget;
 use crate::Theme;
 
 /// A theme with no styles at all, so an exact-buffer test compares symbols only.
-pub const PLAIN: Theme = Theme {
+pub(crate) const PLAIN: Theme = Theme {
     text: Style::new(),
     dim: Style::new(),
     accent: Style::new(),
@@ -39,7 +39,7 @@ pub const PLAIN: Theme = Theme {
 
 /// A buffer over `outer` filled with `X`, except `inner`, which is blank: render into
 /// `inner` and any stray write outside it shows.
-pub fn sentinel(outer: Rect, inner: Rect) -> Buffer {
+pub(crate) fn sentinel(outer: Rect, inner: Rect) -> Buffer {
     let mut buf = Buffer::filled(outer, Cell::new("X"));
     for position in inner.positions() {
         buf[position].reset();
@@ -48,7 +48,7 @@ pub fn sentinel(outer: Rect, inner: Rect) -> Buffer {
 }
 
 /// Draws `widget` on a `width` x `height` test terminal and returns the screen as text.
-pub fn screen(widget: impl Widget, width: u16, height: u16) -> String {
+pub(crate) fn screen(widget: impl Widget, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| frame.render_widget(widget, frame.area()))
@@ -57,7 +57,7 @@ pub fn screen(widget: impl Widget, width: u16, height: u16) -> String {
 }
 
 /// Renders `widget` into a `width` x `height` buffer at the origin.
-pub fn render<W>(widget: &W, width: u16, height: u16) -> Buffer
+pub(crate) fn render<W>(widget: &W, width: u16, height: u16) -> Buffer
 where
     for<'w> &'w W: Widget,
 {
@@ -67,14 +67,14 @@ where
 }
 
 /// The symbols of row `y` of `buf`, as text.
-pub fn row_text(buf: &Buffer, y: u16) -> String {
+pub(crate) fn row_text(buf: &Buffer, y: u16) -> String {
     (buf.area.left()..buf.area.right())
         .map(|x| buf[(x, y)].symbol())
         .collect()
 }
 
 /// Every row of `buf`, as text.
-pub fn lines(buf: &Buffer) -> Vec<String> {
+pub(crate) fn lines(buf: &Buffer) -> Vec<String> {
     (buf.area.top()..buf.area.bottom())
         .map(|y| row_text(buf, y))
         .collect()
@@ -83,7 +83,7 @@ pub fn lines(buf: &Buffer) -> Vec<String> {
 /// Renders `widget` into buffers of any size: one placed away from the origin, so that
 /// absolute and relative coordinates cannot be confused, and one against the far
 /// corner of the coordinate space, so that position arithmetic cannot overflow.
-pub fn render_any<W>(widget: &W, width: u16, height: u16)
+pub(crate) fn render_any<W>(widget: &W, width: u16, height: u16)
 where
     for<'w> &'w W: Widget,
 {
@@ -98,7 +98,7 @@ where
 
 /// A percentage as live data may deliver it: usually sane, sometimes NaN, infinite,
 /// negative, far above 100, or missing.
-pub fn hostile_percent() -> impl Strategy<Value = Option<f32>> {
+pub(crate) fn hostile_percent() -> impl Strategy<Value = Option<f32>> {
     proptest::option::of(prop_oneof![
         4 => 0.0f32..=100.0,
         1 => Just(f32::NAN),
@@ -110,6 +110,6 @@ pub fn hostile_percent() -> impl Strategy<Value = Option<f32>> {
 }
 
 /// A widget size from nothing up to a large terminal.
-pub fn any_size() -> impl Strategy<Value = (u16, u16)> {
+pub(crate) fn any_size() -> impl Strategy<Value = (u16, u16)> {
     (0u16..=250, 0u16..=80)
 }

@@ -109,24 +109,6 @@ impl ProbeRegistry {
     pub fn semaphore(&self, name: &str, permits: u32) -> ProbeRef<SemaphoreStats> {
         let stats = ProbeRef::new(SemaphoreStats::new());
         stats.set_permits(permits);
-        self.register_semaphore(name, stats)
-    }
-
-    /// Registers semaphore statistics that live in shared memory (their
-    /// `permits` set by whoever initialised the mapping).
-    pub fn register_semaphore_shared(
-        &self,
-        name: &str,
-        stats: &'static SemaphoreStats,
-    ) -> ProbeRef<SemaphoreStats> {
-        self.register_semaphore(name, ProbeRef::Shared(stats))
-    }
-
-    fn register_semaphore(
-        &self,
-        name: &str,
-        stats: ProbeRef<SemaphoreStats>,
-    ) -> ProbeRef<SemaphoreStats> {
         register(&mut self.probes.lock().semaphores, name, stats)
     }
 
@@ -152,65 +134,22 @@ impl ProbeRegistry {
 
     /// Registers new condition statistics.
     pub fn condition(&self, name: &str) -> ProbeRef<ConditionStats> {
-        self.register_condition(name, ProbeRef::default())
-    }
-
-    /// Registers condition statistics that live in shared memory.
-    pub fn register_condition_shared(
-        &self,
-        name: &str,
-        stats: &'static ConditionStats,
-    ) -> ProbeRef<ConditionStats> {
-        self.register_condition(name, ProbeRef::Shared(stats))
-    }
-
-    fn register_condition(
-        &self,
-        name: &str,
-        stats: ProbeRef<ConditionStats>,
-    ) -> ProbeRef<ConditionStats> {
-        register(&mut self.probes.lock().conditions, name, stats)
+        register(
+            &mut self.probes.lock().conditions,
+            name,
+            ProbeRef::default(),
+        )
     }
 
     /// Registers new event statistics.
     pub fn event(&self, name: &str) -> ProbeRef<EventStats> {
-        self.register_event(name, ProbeRef::default())
-    }
-
-    /// Registers event statistics that live in shared memory.
-    pub fn register_event_shared(
-        &self,
-        name: &str,
-        stats: &'static EventStats,
-    ) -> ProbeRef<EventStats> {
-        self.register_event(name, ProbeRef::Shared(stats))
-    }
-
-    fn register_event(&self, name: &str, stats: ProbeRef<EventStats>) -> ProbeRef<EventStats> {
-        register(&mut self.probes.lock().events, name, stats)
+        register(&mut self.probes.lock().events, name, ProbeRef::default())
     }
 
     /// Registers new statistics for a barrier of `parties` threads.
     pub fn barrier(&self, name: &str, parties: u32) -> ProbeRef<BarrierStats> {
         let stats = ProbeRef::new(BarrierStats::new());
         stats.set_parties(parties);
-        self.register_barrier(name, stats)
-    }
-
-    /// Registers barrier statistics that live in shared memory.
-    pub fn register_barrier_shared(
-        &self,
-        name: &str,
-        stats: &'static BarrierStats,
-    ) -> ProbeRef<BarrierStats> {
-        self.register_barrier(name, ProbeRef::Shared(stats))
-    }
-
-    fn register_barrier(
-        &self,
-        name: &str,
-        stats: ProbeRef<BarrierStats>,
-    ) -> ProbeRef<BarrierStats> {
         register(&mut self.probes.lock().barriers, name, stats)
     }
 

@@ -10,7 +10,10 @@
 //! way out. Children inherit the descriptor (it loses close-on-exec only for
 //! the moment of the spawn) and map it themselves.
 
-#![allow(unsafe_code)]
+#![expect(
+    unsafe_code,
+    reason = "mapping shared memory and futex(2) have no safe wrappers"
+)]
 
 mod lock;
 mod queue;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// What backs a mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backing {
+pub(super) enum Backing {
     /// A file, with the device and inode that tell one file from another.
     File {
         /// The path as the kernel shows it.
@@ -28,7 +28,7 @@ pub enum Backing {
 
 /// One line of the map.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
+pub(super) struct Mapping {
     /// First address.
     pub start: u64,
     /// One past the last address.
@@ -41,21 +41,21 @@ pub struct Mapping {
 
 /// The parsed map of one process, in address order.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryMap {
+pub(super) struct MemoryMap {
     mappings: Vec<Mapping>,
 }
 
 impl MemoryMap {
     /// Parses the text of a `maps` file, skipping lines it cannot read.
     #[must_use]
-    pub fn parse(text: &str) -> Self {
+    pub(super) fn parse(text: &str) -> Self {
         let mut mappings: Vec<Mapping> = text.lines().filter_map(parse_line).collect();
         mappings.sort_by_key(|m| m.start);
         Self { mappings }
     }
 
     /// Reads `/proc/PID/maps`; `None` when it cannot be read.
-    pub fn read(pid: i32) -> Option<Self> {
+    pub(super) fn read(pid: i32) -> Option<Self> {
         std::fs::read_to_string(format!("/proc/{pid}/maps"))
             .ok()
             .map(|text| Self::parse(&text))
@@ -65,7 +65,7 @@ impl MemoryMap {
     /// two touch (a file's zero-filled `.bss` continues its data in an
     /// anonymous mapping: the symbols are the file's).
     #[must_use]
-    pub fn find(&self, address: u64) -> Option<(&Mapping, Option<&Mapping>)> {
+    pub(super) fn find(&self, address: u64) -> Option<(&Mapping, Option<&Mapping>)> {
         let index = self.mappings.partition_point(|m| m.start <= address);
         let found = self.mappings.get(index.checked_sub(1)?)?;
         if address >= found.end {
@@ -79,7 +79,11 @@ impl MemoryMap {
     }
 
     /// Every mapping of the file with this device and inode.
-    pub fn of_file<'a>(&'a self, device: &'a str, inode: u64) -> impl Iterator<Item = &'a Mapping> {
+    pub(super) fn of_file<'a>(
+        &'a self,
+        device: &'a str,
+        inode: u64,
+    ) -> impl Iterator<Item = &'a Mapping> {
         self.mappings.iter().filter(move |m| {
             matches!(&m.backing, Backing::File { device: d, inode: i, .. } if d == device && *i == inode)
         })

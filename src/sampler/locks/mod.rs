@@ -46,7 +46,7 @@ use symbols::SymbolCache;
 use syscall::{FutexCall, OpHint};
 
 /// Most locks kept at once.
-pub const LOCKS_KEPT: usize = 256;
+pub(super) const LOCKS_KEPT: usize = 256;
 
 /// Bits of a priority-inheritance futex word that hold the owner's TID.
 const FUTEX_TID_MASK: u32 = 0x3fff_ffff;
@@ -117,7 +117,7 @@ struct Waits {
 
 /// Follows the locks of one tree, tick after tick.
 #[derive(Debug, Default)]
-pub struct LockTracker {
+pub(super) struct LockTracker {
     threads: HashMap<i32, ThreadLocks>,
     processes: HashMap<i32, ProcessLocks>,
     locks: HashMap<(i32, u64), LockStats>,
@@ -132,7 +132,7 @@ pub struct LockTracker {
 impl LockTracker {
     /// Starts over (a new run of the tree, maybe a new program after an
     /// exec): every lock, reading and memory map goes.
-    pub fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.threads.clear();
         self.processes.clear();
         self.locks.clear();
@@ -142,7 +142,7 @@ impl LockTracker {
 
     /// Counts a reading between ticks: `wait` is what the thread's wait
     /// channel said just now.
-    pub fn poll(&mut self, tid: i32, wait: Wait) {
+    pub(super) fn poll(&mut self, tid: i32, wait: Wait) {
         if wait != Wait::Futex {
             return;
         }
@@ -161,7 +161,7 @@ impl LockTracker {
     /// `waiting_on`), adds the interval's futex time to the locks, and
     /// returns the table; `None` when it is unknown (`restricted`: the
     /// kernel withholds the tree's wait channels, or refused a system call).
-    pub fn tick(
+    pub(super) fn tick(
         &mut self,
         threads: &mut [ThreadSample],
         restricted: bool,

@@ -12,34 +12,34 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 
 /// Bytes from the futex word to glibc's `__owner`.
-pub const GLIBC_OWNER_OFFSET: u64 = 8;
+pub(super) const GLIBC_OWNER_OFFSET: u64 = 8;
 
 /// Bytes from a `struct futex_waitv` to its `uaddr`.
-pub const WAITV_UADDR_OFFSET: u64 = 8;
+pub(super) const WAITV_UADDR_OFFSET: u64 = 8;
 
 /// An open `/proc/PID/mem`.
 #[derive(Debug)]
-pub struct Memory {
+pub(super) struct Memory {
     file: File,
 }
 
 impl Memory {
     /// Opens the memory of `pid`; `None` when we may not read it.
-    pub fn open(pid: i32) -> Option<Self> {
+    pub(super) fn open(pid: i32) -> Option<Self> {
         File::open(format!("/proc/{pid}/mem"))
             .ok()
             .map(|file| Self { file })
     }
 
     /// The 4-byte word at `address`; `None` when it cannot be read.
-    pub fn read_u32(&self, address: u64) -> Option<u32> {
+    pub(super) fn read_u32(&self, address: u64) -> Option<u32> {
         let mut bytes = [0u8; 4];
         self.file.read_exact_at(&mut bytes, address).ok()?;
         Some(u32::from_ne_bytes(bytes))
     }
 
     /// The 8-byte word at `address`; `None` when it cannot be read.
-    pub fn read_u64(&self, address: u64) -> Option<u64> {
+    pub(super) fn read_u64(&self, address: u64) -> Option<u64> {
         let mut bytes = [0u8; 8];
         self.file.read_exact_at(&mut bytes, address).ok()?;
         Some(u64::from_ne_bytes(bytes))
@@ -47,7 +47,7 @@ impl Memory {
 
     /// The TID glibc's mutex at `futex` names as its owner, if it is one of
     /// `live` (the threads of the process).
-    pub fn glibc_owner(&self, futex: u64, live: impl Fn(i32) -> bool) -> Option<i32> {
+    pub(super) fn glibc_owner(&self, futex: u64, live: impl Fn(i32) -> bool) -> Option<i32> {
         let word = self.read_u32(futex.checked_add(GLIBC_OWNER_OFFSET)?)?;
         let tid = i32::try_from(word).ok().filter(|t| *t > 0)?;
         live(tid).then_some(tid)

@@ -14,7 +14,7 @@ const CPYTHON_RUNTIME: &str = "_PyRuntime";
 
 /// A futex word's place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Place {
+pub(super) struct Place {
     /// What the screen and the report call it.
     pub label: Arc<str>,
     /// `symbol` or `symbol+0xOFF`, when a symbol holds it.
@@ -25,7 +25,7 @@ pub struct Place {
 
 /// Names `address` in the process whose map is `map`; `None` when no
 /// mapping holds it.
-pub fn describe(
+pub(super) fn describe(
     pid: i32,
     address: u64,
     map: &MemoryMap,

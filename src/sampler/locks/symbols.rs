@@ -27,7 +27,7 @@ struct Symbol {
 
 /// A file's data symbols and its loadable segments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SymbolTable {
+pub(super) struct SymbolTable {
     /// Sorted by address.
     symbols: Vec<Symbol>,
     /// `(file offset, virtual address)` of each loadable segment.
@@ -36,7 +36,7 @@ pub struct SymbolTable {
 
 /// A symbol found for an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Found {
+pub(super) struct Found {
     /// Demangled name.
     pub name: String,
     /// Bytes from its start.
@@ -46,7 +46,7 @@ pub struct Found {
 impl SymbolTable {
     /// Reads the tables of an ELF image; `None` when it is not one.
     #[must_use]
-    pub fn parse(data: &[u8]) -> Option<Self> {
+    pub(super) fn parse(data: &[u8]) -> Option<Self> {
         let file = object::File::parse(data).ok()?;
         let mut symbols: Vec<Symbol> = file
             .symbols()
@@ -75,7 +75,7 @@ impl SymbolTable {
     /// starts at `start` with file offset `offset`: from the loadable
     /// segment that begins within it.
     #[must_use]
-    pub fn load_bias(&self, start: u64, end: u64, offset: u64) -> Option<u64> {
+    pub(super) fn load_bias(&self, start: u64, end: u64, offset: u64) -> Option<u64> {
         let span = end.checked_sub(start)?;
         self.segments
             .iter()
@@ -89,7 +89,7 @@ impl SymbolTable {
 
     /// The symbol whose bytes hold `vaddr` (an address in the file's space).
     #[must_use]
-    pub fn lookup(&self, vaddr: u64) -> Option<Found> {
+    pub(super) fn lookup(&self, vaddr: u64) -> Option<Found> {
         let index = self.symbols.partition_point(|s| s.address <= vaddr);
         let symbol = self.symbols.get(index.checked_sub(1)?)?;
         let offset = vaddr - symbol.address;
@@ -102,14 +102,14 @@ impl SymbolTable {
 
 /// Symbol tables by device and inode, read on demand.
 #[derive(Debug, Default)]
-pub struct SymbolCache {
+pub(super) struct SymbolCache {
     files: HashMap<(String, u64), Option<Arc<SymbolTable>>>,
 }
 
 impl SymbolCache {
     /// The table of the file with this device and inode, mapped by `pid` at
     /// `path`; `None` when it cannot be read (gone, replaced, not ELF).
-    pub fn get(
+    pub(super) fn get(
         &mut self,
         pid: i32,
         path: &Path,

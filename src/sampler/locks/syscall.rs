@@ -29,7 +29,7 @@ const FUTEX_CLOCK_REALTIME: u32 = 256;
 
 /// What a thread blocked in a futex call waits on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FutexCall {
+pub(super) enum FutexCall {
     /// `futex(uaddr, op, ...)`.
     Futex {
         /// The futex word's address.
@@ -46,7 +46,7 @@ pub enum FutexCall {
 
 /// The futex call in a `syscall` file's text; `None` for any other state.
 #[must_use]
-pub fn parse(text: &[u8]) -> Option<FutexCall> {
+pub(super) fn parse(text: &[u8]) -> Option<FutexCall> {
     let text = std::str::from_utf8(text).ok()?;
     let mut fields = text.split_ascii_whitespace();
     let nr: u64 = fields.next()?.parse().ok()?;
@@ -64,7 +64,7 @@ pub fn parse(text: &[u8]) -> Option<FutexCall> {
 
 /// What the operation alone says of the lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpHint {
+pub(super) enum OpHint {
     /// A plain wait: a glibc mutex among others (its owner word decides).
     PlainWait,
     /// A priority-inheritance lock: a mutex whose word holds its owner.
@@ -81,7 +81,7 @@ pub enum OpHint {
 
 /// Classifies a futex operation.
 #[must_use]
-pub const fn hint(op: u32) -> OpHint {
+pub(super) const fn hint(op: u32) -> OpHint {
     match op & FUTEX_CMD_MASK {
         FUTEX_WAIT => OpHint::PlainWait,
         FUTEX_LOCK_PI | FUTEX_LOCK_PI2 => OpHint::PiLock,
