@@ -6,6 +6,9 @@
 //! The directory is created mode 0700 if missing; the file is created new
 //! and private (see [`crate::private_file`]), first named after corescope's
 //! PID, then renamed after the command's without replacing anything there.
+//! A name already taken (a log left by an earlier run whose PID was the
+//! same, or anything planted there, a link included) is never opened: the
+//! next free name is used, `corescope-run-PID-2.log` and so on.
 
 use std::fs::{DirBuilder, File};
 use std::os::unix::fs::DirBuilderExt;
@@ -21,11 +24,26 @@ pub(crate) fn create(dir: &Path, pid: u32) -> Result<(PathBuf, File)> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("cannot create the log directory {}", dir.display()))?;
-    let path = named(dir, pid);
-    let file = crate::private_file::create_new(&path)
-        .with_context(|| format!("cannot create the log file {}", path.display()))?;
-    Ok((path, file))
+    let names = std::iter::once(named(dir, pid))
+        .chain((2..=MOST_COPIES).map(|copy| dir.join(format!("corescope-run-{pid}-{copy}.log"))));
+    for path in names {
+        match crate::private_file::create_new(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("cannot create the log file {}", path.display()));
+            }
+        }
+    }
+    anyhow::bail!(
+        "cannot create a log file in {}: the {MOST_COPIES} names for PID {pid} are taken",
+        dir.display()
+    )
 }
+
+/// How many names `create` tries for one PID before it gives up.
+const MOST_COPIES: u32 = 100;
 
 /// `DIR/corescope-run-PID.log`.
 fn named(dir: &Path, pid: u32) -> PathBuf {
@@ -71,6 +89,30 @@ mod tests {
         let kept = rename_to_pid(path.clone(), 2);
         assert_eq!(kept, path, "an existing file is not replaced");
         assert_eq!(rename_to_pid(path, 3), named(&dir, 3));
-        assert!(create(&dir, 3).is_err(), "created new only");
+    }
+
+    #[test]
+    fn a_name_taken_by_an_old_log_or_a_link_gives_the_next_free_name() {
+        let dir = std::env::temp_dir()
+            .join(format!("corescope-log-taken-{}", std::process::id()))
+            .join("state");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(named(&dir, 7), "an earlier run's log").expect("write");
+        let target = dir.join("not-yours");
+        std::os::unix::fs::symlink(&target, dir.join("corescope-run-7-2.log")).expect("link");
+        let (path, _file) = create(&dir, 7).expect("a free name is found");
+        assert_eq!(
+            path,
+            dir.join("corescope-run-7-3.log"),
+            "expected the first name neither a file nor a link holds"
+        );
+        assert_eq!(
+            std::fs::read_to_string(named(&dir, 7)).expect("read"),
+            "an earlier run's log",
+            "expected the old log untouched"
+        );
+        assert!(!target.exists(), "expected the link not followed");
+        let _ = std::fs::remove_dir_all(dir.parent().expect("parent"));
     }
 }
