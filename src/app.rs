@@ -1524,7 +1524,7 @@ mod tests {
                 work_ms: 100,
             },
             rows: Vec::new(),
-            running: Some("threads"),
+            running: Some(crate::snapshot::compare::CompareMode::Threads),
             error: None,
         });
         app.ingest(Arc::new(snap));

@@ -23,12 +23,12 @@ use corescope_demos::run::{DemoSample, Rounds};
 
 use crate::report::round2;
 use crate::sampler::CpuReader;
-use crate::snapshot::compare::{ComparePlan, CompareRow, CompareSample, MODES};
+use crate::snapshot::compare::{CompareMode, ComparePlan, CompareRow, CompareSample};
 use crate::snapshot::{CoreSample, Snapshot};
 
 /// A mode under way.
 struct Running {
-    mode: &'static str,
+    mode: CompareMode,
     host: DemoHost,
     cpu: CpuReader,
     rss_before_kib: Option<u64>,
@@ -51,7 +51,7 @@ impl Comparison {
     /// mode's configuration is checked now, so a plan that one mode cannot
     /// run (65 worker processes) fails before anything starts.
     pub(crate) fn new(plan: ComparePlan) -> Result<Self> {
-        for mode in MODES {
+        for mode in CompareMode::ALL {
             config_for(&plan, mode)?;
         }
         Ok(Self {
@@ -66,7 +66,7 @@ impl Comparison {
     /// True once every mode has run (or one failed to start).
     #[must_use]
     pub(crate) fn is_finished(&self) -> bool {
-        self.running.is_none() && (self.next >= MODES.len() || self.error.is_some())
+        self.running.is_none() && (self.next >= CompareMode::ALL.len() || self.error.is_some())
     }
 
     /// The rows so far.
@@ -106,8 +106,8 @@ impl Comparison {
                 }
             }
         }
-        if self.running.is_none() && self.next < MODES.len() && self.error.is_none() {
-            let mode = MODES[self.next];
+        if self.running.is_none() && self.next < CompareMode::ALL.len() && self.error.is_none() {
+            let mode = CompareMode::ALL[self.next];
             self.next += 1;
             match self.start(mode, snapshot) {
                 Ok(running) => self.running = Some(running),
@@ -127,10 +127,10 @@ impl Comparison {
         if let Some(mut running) = self.running.take() {
             running.host.stop();
         }
-        self.next = MODES.len();
+        self.next = CompareMode::ALL.len();
     }
 
-    fn start(&self, mode: &'static str, baseline: &Snapshot) -> Result<Running> {
+    fn start(&self, mode: CompareMode, baseline: &Snapshot) -> Result<Running> {
         let config = config_for(&self.plan, mode)?;
         let mut cpu =
             CpuReader::open().map_err(|e| anyhow::anyhow!("cannot read /proc/stat: {e:?}"))?;
@@ -160,21 +160,23 @@ impl Comparison {
         let sequential = self
             .rows
             .first()
-            .filter(|r| r.mode == "sequential")
+            .filter(|r| r.mode == CompareMode::Sequential)
             .map(|r| r.wall_ms);
         let per_worker = match running.mode {
-            "processes" => {
+            CompareMode::Processes => {
                 let rss: Vec<u64> = running.worker_rss_kib.values().copied().collect();
                 (!rss.is_empty()).then(|| rss.iter().sum::<u64>() as f64 / rss.len() as f64)
             }
             // A task's memory is its future, on the heap: the growth of the
             // process while they existed, per task.
-            "async" => running
-                .rss_peak_kib
-                .zip(running.rss_before_kib)
-                .map(|(peak, before)| {
-                    peak.saturating_sub(before) as f64 / self.plan.tasks.max(1) as f64
-                }),
+            CompareMode::Async => {
+                running
+                    .rss_peak_kib
+                    .zip(running.rss_before_kib)
+                    .map(|(peak, before)| {
+                        peak.saturating_sub(before) as f64 / self.plan.tasks.max(1) as f64
+                    })
+            }
             // A thread's memory is its stack, measured by each as it ended.
             _ => demo.thread_stack_kib,
         };
@@ -182,7 +184,7 @@ impl Comparison {
             mode: running.mode,
             wall_ms: round2(wall_ms),
             speedup: match (running.mode, sequential) {
-                ("sequential", _) => Some(1.0),
+                (CompareMode::Sequential, _) => Some(1.0),
                 (_, Some(seq)) if wall_ms > 0.0 => Some(round2(seq / wall_ms)),
                 _ => None,
             },
@@ -197,13 +199,13 @@ impl Comparison {
 }
 
 /// The `cpu-vs-io` configuration that runs `plan` as `mode`.
-fn config_for(plan: &ComparePlan, mode: &str) -> Result<DemoConfig> {
+fn config_for(plan: &ComparePlan, mode: CompareMode) -> Result<DemoConfig> {
     let (demo_mode, workers) = match mode {
-        "sequential" => (Mode::Threads, 1),
-        "threads" => (Mode::Threads, plan.workers),
-        "gil" => (Mode::Gil, plan.workers),
-        "processes" => (Mode::Processes, plan.workers),
-        _ => (Mode::Async, plan.workers),
+        CompareMode::Sequential => (Mode::Threads, 1),
+        CompareMode::Threads => (Mode::Threads, plan.workers),
+        CompareMode::Gil => (Mode::Gil, plan.workers),
+        CompareMode::Processes => (Mode::Processes, plan.workers),
+        CompareMode::Async => (Mode::Async, plan.workers),
     };
     let request = DemoRequest {
         name: "cpu-vs-io".to_owned(),

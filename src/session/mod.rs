@@ -23,7 +23,7 @@ use crate::launch::Launched;
 use crate::record::Taps;
 use crate::sampler::Sampler;
 use crate::snapshot::Snapshot;
-use crate::snapshot::compare::{ComparePlan, ModeName};
+use crate::snapshot::compare::{CompareMode, ComparePlan};
 
 pub(crate) use thread::{POLL_BETWEEN_TICKS, SessionCommand, SessionHandle};
 
@@ -38,7 +38,7 @@ enum Workload {
     Demo(DemoHost),
     /// A comparison, one mode after the other, advanced at every sample,
     /// with the mode under way at the last sample.
-    Comparison(Comparison, Option<ModeName>),
+    Comparison(Comparison, Option<CompareMode>),
     /// A command corescope started and owns (dropping it stops the command).
     Command(Launched),
 }

@@ -2,7 +2,9 @@
 //! keeps it): the plan, one row of figures per mode finished, the mode under
 //! way. The compare module runs the comparison and fills these in.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use corescope_demos::catalog::Kind;
 
@@ -19,15 +21,57 @@ pub struct ComparePlan {
     pub work_ms: u64,
 }
 
-/// The modes, in the order they run.
-pub const MODES: [&str; 5] = ["sequential", "threads", "gil", "processes", "async"];
+/// One way of running the workload; reports and recordings name it in
+/// lower case (`sequential`, `threads`, `gil`, `processes`, `async`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompareMode {
+    /// One worker thread: the baseline.
+    Sequential,
+    /// OS threads, no global lock.
+    Threads,
+    /// OS threads that must hold one global lock to compute.
+    Gil,
+    /// Child processes.
+    Processes,
+    /// Tasks on one event-loop thread.
+    Async,
+}
+
+impl CompareMode {
+    /// The modes, in the order they run.
+    pub const ALL: [Self; 5] = [
+        Self::Sequential,
+        Self::Threads,
+        Self::Gil,
+        Self::Processes,
+        Self::Async,
+    ];
+
+    /// Its name in reports, recordings and on screen.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Sequential => "sequential",
+            Self::Threads => "threads",
+            Self::Gil => "gil",
+            Self::Processes => "processes",
+            Self::Async => "async",
+        }
+    }
+}
+
+impl fmt::Display for CompareMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// One mode's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareRow {
-    /// `sequential`, `threads`, `gil`, `processes` or `async`.
-    #[serde(deserialize_with = "mode_named")]
-    pub mode: ModeName,
+    /// The mode these figures are of.
+    pub mode: CompareMode,
     /// Wall time of the run, milliseconds.
     pub wall_ms: f64,
     /// Sequential wall time over this one's.
@@ -49,28 +93,6 @@ pub struct CompareRow {
     pub max_concurrent: Option<u64>,
 }
 
-/// One of [`MODES`]. An alias, so that serde's derive, which takes a field
-/// written `&str` as borrowed from its input, leaves it to `mode_named`.
-pub type ModeName = &'static str;
-
-/// Reads a recorded mode name back as one of [`MODES`].
-fn mode_named<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
-    let name = String::deserialize(deserializer)?;
-    MODES
-        .into_iter()
-        .find(|mode| *mode == name)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown compare mode `{name}`")))
-}
-
-/// [`mode_named`], for the mode under way (none between two modes).
-fn maybe_mode_named<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<&'static str>, D::Error> {
-    #[derive(Deserialize)]
-    struct Named(#[serde(deserialize_with = "mode_named")] ModeName);
-    Ok(Option::<Named>::deserialize(deserializer)?.map(|Named(mode)| mode))
-}
-
 /// The comparison as a screen shows it (and a recording keeps it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareSample {
@@ -79,8 +101,26 @@ pub struct CompareSample {
     /// Finished modes.
     pub rows: Vec<CompareRow>,
     /// The mode under way.
-    #[serde(deserialize_with = "maybe_mode_named")]
-    pub running: Option<ModeName>,
+    pub running: Option<CompareMode>,
     /// Why it stopped early, if it did.
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_are_written_and_read_by_their_names_and_an_unknown_one_is_refused() {
+        for mode in CompareMode::ALL {
+            let json = serde_json::to_string(&mode).expect("serialise");
+            assert_eq!(json, format!("\"{}\"", mode.name()));
+            let back: CompareMode = serde_json::from_str(&json).expect("read back");
+            assert_eq!(back, mode, "expected {json} to read back as {mode}");
+        }
+        assert!(
+            serde_json::from_str::<CompareMode>("\"fibers\"").is_err(),
+            "expected a mode that does not exist to be refused"
+        );
+    }
 }

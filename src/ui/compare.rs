@@ -14,7 +14,7 @@ use super::chrome::{render_cores, render_footer, title_bar};
 use crate::app::App;
 use crate::hits::Hits;
 use crate::snapshot::Snapshot;
-use crate::snapshot::compare::{CompareRow, CompareSample, MODES};
+use crate::snapshot::compare::{CompareMode, CompareRow, CompareSample};
 
 /// What a room should notice, whatever the workload.
 const LOOK_FOR: &str = "Computing: threads and processes keep a core per worker busy; the GIL \
@@ -46,12 +46,12 @@ pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) 
         free -= given;
         given
     };
-    let table_rows = take(MODES.len() as u16 + 3, 4);
+    let table_rows = take(CompareMode::ALL.len() as u16 + 3, 4);
     let core_rows = take(
         (snapshot.cores.len() as u16 + 2).min((area.height / 5).max(3)),
         3,
     );
-    let chart_rows = take(MODES.len() as u16 + 2, 4);
+    let chart_rows = take(CompareMode::ALL.len() as u16 + 2, 4);
     let [header, cores, table, chart, notes, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(core_rows),
@@ -76,7 +76,11 @@ fn title(compare: &CompareSample) -> String {
     let plan = compare.plan;
     let state = match (compare.running, &compare.error) {
         (_, Some(error)) => format!("stopped: {error}"),
-        (Some(mode), None) => format!("mode {} of {}: {mode}", compare.rows.len() + 1, MODES.len()),
+        (Some(mode), None) => format!(
+            "mode {} of {}: {mode}",
+            compare.rows.len() + 1,
+            CompareMode::ALL.len()
+        ),
         (None, None) => "done".to_owned(),
     };
     // Where the comparison stands first: a narrow title bar cuts the end.
@@ -114,7 +118,7 @@ fn render_table(
         ["MODE", "WALL", "SPEEDUP", "CORES", "BUSY", "START", "MEM"]
     })
     .style(theme.dim);
-    let rows = MODES.iter().map(|mode| {
+    let rows = CompareMode::ALL.iter().map(|mode| {
         if let Some(row) = compare.rows.iter().find(|r| r.mode == *mode) {
             finished_row(row, theme)
         } else if compare.running == Some(*mode) {
@@ -194,7 +198,7 @@ fn render_chart(compare: &CompareSample, frame: &mut Frame, area: Rect, theme: &
             let speedup = row.speedup?;
             Some(
                 Bar::default()
-                    .label(Line::from(row.mode))
+                    .label(Line::from(row.mode.name()))
                     .value((speedup * 100.0).round().max(0.0) as u64)
                     .text_value(format!("{speedup:.2}x"))
                     .style(theme.load_low),

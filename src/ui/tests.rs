@@ -243,7 +243,7 @@ fn the_legends_say_what_the_marks_mean_in_every_theme() {
 }
 
 fn compare_app() -> App {
-    use crate::snapshot::compare::{ComparePlan, CompareRow, CompareSample};
+    use crate::snapshot::compare::{CompareMode, ComparePlan, CompareRow, CompareSample};
     use corescope_demos::catalog::Kind;
     let row = |mode, wall_ms, speedup, parallelism, start_us, kib| CompareRow {
         mode,
@@ -267,11 +267,11 @@ fn compare_app() -> App {
                 work_ms: 250,
             },
             rows: vec![
-                row("sequential", 1006.0, 1.0, 1.0, 268.0, 8.0),
-                row("threads", 516.0, 1.95, 1.95, 305.0, 8.0),
-                row("gil", 1013.0, 0.99, 1.0, 351.0, 8.0),
+                row(CompareMode::Sequential, 1006.0, 1.0, 1.0, 268.0, 8.0),
+                row(CompareMode::Threads, 516.0, 1.95, 1.95, 305.0, 8.0),
+                row(CompareMode::Gil, 1013.0, 0.99, 1.0, 351.0, 8.0),
             ],
-            running: Some("processes"),
+            running: Some(CompareMode::Processes),
             error: None,
         });
         app.ingest(Arc::new(snap));
