@@ -27,9 +27,9 @@ use crate::record::ReplayCommand;
 use crate::sampler::processes::ProcessesReading;
 use crate::signal_dialog::{Outcome, SignalDialog};
 use crate::signal_send::{SignalRequest, tree_targets};
+use crate::snapshot::Snapshot;
 use crate::snapshot::compare::ComparePlan;
-use crate::snapshot::{Snapshot, ThreadSample};
-use crate::thread_view::{self, SORTABLE, TableChoice};
+use crate::thread_view::{self, SORTABLE, TableChoice, ThreadSort};
 use corescope_demos::host::DemoCommand;
 
 /// What the event loop must do after an input.
@@ -85,25 +85,6 @@ pub struct Preferences {
     pub theme: Theme,
     /// The key table: dispatch, footer hints and the help overlay.
     pub keymap: Keymap,
-}
-
-/// How the thread table is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ThreadSort {
-    /// The column sorted on.
-    pub column: ThreadColumn,
-    /// Largest first.
-    pub descending: bool,
-}
-
-impl Default for ThreadSort {
-    /// Busiest threads first, as in htop.
-    fn default() -> Self {
-        Self {
-            column: ThreadColumn::CpuPct,
-            descending: true,
-        }
-    }
 }
 
 /// Sort columns in the order `s` cycles through them.
@@ -1110,14 +1091,14 @@ impl App {
 
     /// The thread table's order.
     #[must_use]
-    pub const fn sort(&self) -> ThreadSort {
+    pub(crate) const fn sort(&self) -> ThreadSort {
         self.sort
     }
 
     /// How the thread table is to look: its order, its filter, flat or
     /// nested.
     #[must_use]
-    pub fn table_choice(&self) -> TableChoice<'_> {
+    pub(crate) fn table_choice(&self) -> TableChoice<'_> {
         TableChoice {
             sort: self.sort,
             filter: &self.thread_filter,
@@ -1176,60 +1157,12 @@ impl App {
     }
 }
 
-/// The snapshot's threads in the table's order. Unknown values sort last in
-/// both directions: "unknown" is not "smallest".
-#[must_use]
-pub fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSample> {
-    use std::cmp::Ordering;
-    fn by_option<T: PartialOrd>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
-        match (a, b) {
-            (Some(a), Some(b)) => {
-                let order = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-                if descending { order.reverse() } else { order }
-            }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        }
-    }
-    let mut threads: Vec<&ThreadSample> = snapshot.target.threads.iter().collect();
-    let d = sort.descending;
-    // Threads waiting on a lock sort by its label, as the column shows it.
-    let labels = thread_view::lock_labels(snapshot);
-    let lock = |t: &ThreadSample| {
-        t.waiting_on
-            .and_then(|address| labels.get(&(t.pid, address)).copied())
-    };
-    threads.sort_by(|a, b| {
-        let primary = match sort.column {
-            ThreadColumn::Pid => by_option(Some(a.pid), Some(b.pid), d),
-            ThreadColumn::Tid => by_option(Some(a.tid), Some(b.tid), d),
-            ThreadColumn::Name => by_option(Some(&a.name), Some(&b.name), d),
-            ThreadColumn::State => by_option(Some(a.state), Some(b.state), d),
-            ThreadColumn::LastCpu => by_option(a.last_cpu, b.last_cpu, d),
-            ThreadColumn::CpuPct => by_option(a.cpu_pct, b.cpu_pct, d),
-            ThreadColumn::Voluntary => by_option(a.voluntary_per_sec, b.voluntary_per_sec, d),
-            ThreadColumn::Involuntary => {
-                by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
-            }
-            ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
-            ThreadColumn::WaitingOn => by_option(lock(a), lock(b), d),
-            ThreadColumn::FutexShare => by_option(a.futex_wait_pct, b.futex_wait_pct, d),
-            ThreadColumn::Nice => by_option(a.nice, b.nice, d),
-            ThreadColumn::Wchan => by_option(a.wchan.as_ref(), b.wchan.as_ref(), d),
-            // A process's own figures: its threads keep their id order.
-            ThreadColumn::Threads | ThreadColumn::Memory => std::cmp::Ordering::Equal,
-        };
-        primary.then(a.tid.cmp(&b.tid))
-    });
-    threads
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::RingBuffer;
     use crate::model::fixtures::{snapshot, thread};
+    use crate::thread_view::sorted_threads;
     use crossterm::event::{KeyCode, KeyModifiers};
 
     fn key(c: char) -> KeyEvent {

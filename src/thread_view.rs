@@ -9,18 +9,17 @@ use std::collections::HashMap;
 
 use corescope_widgets::ThreadColumn;
 
-use crate::app::{ThreadSort, sorted_threads};
 use crate::snapshot::{ProcessSample, Snapshot, ThreadSample};
 
 /// How the user asked the thread table to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableChoice<'a> {
+pub(crate) struct TableChoice<'a> {
     /// The order of the threads (within each process, in the tree view).
-    pub sort: ThreadSort,
+    pub(crate) sort: ThreadSort,
     /// The filter text; empty keeps every thread.
-    pub filter: &'a str,
+    pub(crate) filter: &'a str,
     /// True to nest the threads under their processes.
-    pub tree: bool,
+    pub(crate) tree: bool,
 }
 
 /// The short label of each lock of the snapshot, by process and address.
@@ -262,6 +261,79 @@ pub(crate) const fn descending_first(column: ThreadColumn) -> bool {
             | ThreadColumn::WaitingOn
             | ThreadColumn::Nice
     )
+}
+
+/// How the thread table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ThreadSort {
+    /// The column sorted on.
+    pub(crate) column: ThreadColumn,
+    /// Largest first.
+    pub(crate) descending: bool,
+}
+
+impl Default for ThreadSort {
+    /// Busiest threads first, as in htop.
+    fn default() -> Self {
+        Self {
+            column: ThreadColumn::CpuPct,
+            descending: true,
+        }
+    }
+}
+
+/// The snapshot's threads in the table's order (by the names shown:
+/// Python's where the probes give them). Unknown values sort last in
+/// both directions: "unknown" is not "smallest".
+#[must_use]
+pub(crate) fn sorted_threads(snapshot: &Snapshot, sort: ThreadSort) -> Vec<&ThreadSample> {
+    use std::cmp::Ordering;
+    fn by_option<T: PartialOrd>(a: Option<T>, b: Option<T>, descending: bool) -> Ordering {
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let order = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
+                if descending { order.reverse() } else { order }
+            }
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+    }
+    let mut threads: Vec<&ThreadSample> = snapshot.target.threads.iter().collect();
+    let d = sort.descending;
+    // Threads waiting on a lock sort by its label, as the column shows it.
+    let labels = lock_labels(snapshot);
+    let lock = |t: &ThreadSample| {
+        t.waiting_on
+            .and_then(|address| labels.get(&(t.pid, address)).copied())
+    };
+    threads.sort_by(|a, b| {
+        let primary = match sort.column {
+            ThreadColumn::Pid => by_option(Some(a.pid), Some(b.pid), d),
+            ThreadColumn::Tid => by_option(Some(a.tid), Some(b.tid), d),
+            ThreadColumn::Name => by_option(
+                Some(snapshot.thread_name(a)),
+                Some(snapshot.thread_name(b)),
+                d,
+            ),
+            ThreadColumn::State => by_option(Some(a.state), Some(b.state), d),
+            ThreadColumn::LastCpu => by_option(a.last_cpu, b.last_cpu, d),
+            ThreadColumn::CpuPct => by_option(a.cpu_pct, b.cpu_pct, d),
+            ThreadColumn::Voluntary => by_option(a.voluntary_per_sec, b.voluntary_per_sec, d),
+            ThreadColumn::Involuntary => {
+                by_option(a.nonvoluntary_per_sec, b.nonvoluntary_per_sec, d)
+            }
+            ThreadColumn::RunqWait => by_option(a.runq_wait_pct, b.runq_wait_pct, d),
+            ThreadColumn::WaitingOn => by_option(lock(a), lock(b), d),
+            ThreadColumn::FutexShare => by_option(a.futex_wait_pct, b.futex_wait_pct, d),
+            ThreadColumn::Nice => by_option(a.nice, b.nice, d),
+            ThreadColumn::Wchan => by_option(a.wchan.as_ref(), b.wchan.as_ref(), d),
+            // A process's own figures: its threads keep their id order.
+            ThreadColumn::Threads | ThreadColumn::Memory => std::cmp::Ordering::Equal,
+        };
+        primary.then(a.tid.cmp(&b.tid))
+    });
+    threads
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! a click lands, and that every screen fits the sizes a terminal may have.
 
 use super::*;
-use crate::app::{Action, sorted_threads};
+use crate::app::Action;
 use crate::hits::Panel;
 use crate::model::fixtures::{snapshot, thread};
+use crate::thread_view::sorted_threads;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
