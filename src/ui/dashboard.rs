@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders};
 
 use corescope_widgets::{ProcessTotals, Stat, Theme, ThreadFlag, ThreadRow, ThreadTable};
 
-use super::{format, legend};
+use super::{Screen, format, legend};
 use crate::app::App;
 use crate::hits::{Hits, Panel, Target};
 use crate::snapshot::{Snapshot, ThreadSample};
@@ -116,26 +116,30 @@ pub(super) fn render_threads(
     .into_iter()
     .find(|line| line.width() <= room)
     .unwrap_or_else(|| Line::from(" Threads "));
-    render_thread_table(app, snapshot, frame, area, theme, title, false, hits);
+    let screen = Screen {
+        app,
+        snapshot,
+        theme,
+    };
+    render_thread_table(screen, frame, area, title, false, hits);
 }
 
-/// Draws the thread table, filtered, sorted, nested and scrolled as the user
-/// chose, under `title`, its border marked when `focused`; each thread row
-/// shown and each column header is clickable.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the screens' common arguments, the title and the focus: a struct for them would only be built to be taken apart here"
-)]
+/// Draws the thread table of `screen`, filtered, sorted, nested and
+/// scrolled as the user chose, under `title`, its border marked when
+/// `focused`; each thread row shown and each column header is clickable.
 pub(super) fn render_thread_table(
-    app: &App,
-    snapshot: &Snapshot,
+    screen: Screen<'_>,
     frame: &mut Frame,
     area: Rect,
-    theme: &Theme,
     title: Line<'_>,
     focused: bool,
     hits: &mut Hits,
 ) {
+    let Screen {
+        app,
+        snapshot,
+        theme,
+    } = screen;
     let choice = app.table_choice();
     let ordered = thread_view::shown_threads(snapshot, choice);
     let labels = thread_view::lock_labels(snapshot);

@@ -26,11 +26,23 @@ pub use visuals::{KeyVisual, key_visuals};
 use ratatui::Frame;
 use ratatui::layout::Size;
 
-use corescope_widgets::TooSmall;
+use corescope_widgets::{Theme, TooSmall};
 
 use crate::app::App;
 use crate::hits::Hits;
+use crate::snapshot::Snapshot;
 
+/// What a screen is drawn from: the app's state, the snapshot shown and
+/// the theme. Passed whole to the panels that need all three.
+#[derive(Clone, Copy)]
+pub(crate) struct Screen<'a> {
+    /// The app: selection, sort, filters, focus.
+    pub(crate) app: &'a App,
+    /// The snapshot drawn.
+    pub(crate) snapshot: &'a Snapshot,
+    /// The colours.
+    pub(crate) theme: &'a Theme,
+}
 /// The smallest terminal the dashboard draws in; below it, one line says so.
 pub const MIN_SIZE: Size = Size {
     width: 40,

@@ -203,16 +203,12 @@ pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) 
     let focus = app.focus();
     let threads_focused = focus != Panel::Processes;
     let (threads, tree) = (areas.threads, areas.tree);
-    render_thread_table(
+    let screen = super::Screen {
         app,
         snapshot,
-        frame,
-        threads,
         theme,
-        threads_title,
-        threads_focused,
-        hits,
-    );
+    };
+    render_thread_table(screen, frame, threads, threads_title, threads_focused, hits);
     if !tree.is_empty() {
         render_tree(app, snapshot, frame, tree, theme, hits);
     }
