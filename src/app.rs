@@ -10,8 +10,8 @@ use std::time::Duration;
 use corescope_widgets::{Theme, ThreadColumn};
 use crossterm::event::{Event, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
+use crate::lesson::Play;
 use corescope_demos::catalog::Kind;
-use corescope_demos::config::DemoConfig;
 
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
@@ -37,8 +37,9 @@ pub enum Action {
     Suspend,
     /// Steer the running demo (sent to the sampler, which owns it).
     Demo(DemoCommand),
-    /// Run this demo now, in place of any other.
-    Start(Box<DemoConfig>),
+    /// Run this demo (or lesson step's Python program) now, in place of
+    /// anything else.
+    Start(Box<Play>),
     /// Stop the demo running (back in the picker).
     StopDemo,
     /// Steer the replay (sent to the player).
@@ -366,8 +367,8 @@ impl App {
             }
             Command::NextStep | Command::PreviousStep => {
                 let by = if command == Command::NextStep { 1 } else { -1 };
-                if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
-                    return Action::Start(Box::new(config));
+                if let Some(play) = self.picker.as_mut().and_then(|p| p.step(by)) {
+                    return Action::Start(Box::new(play));
                 }
                 // Nothing past either end: say so, rather than nothing.
                 self.notice = Some(if by > 0 {
@@ -391,7 +392,7 @@ impl App {
             Command::PageDown => PAGE_ROWS as isize,
             Command::Top => isize::MIN,
             Command::Bottom => isize::MAX,
-            Command::Start => return picker.start().map(|config| Action::Start(Box::new(config))),
+            Command::Start => return picker.start().map(|play| Action::Start(Box::new(play))),
             _ => return None,
         };
         picker.move_by(by);

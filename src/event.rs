@@ -18,6 +18,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::{Action, App, Preferences, Replay};
 use crate::error::UsageError;
+use crate::lesson::Play;
 use crate::picker::Picker;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
 use crate::session::{Session, SessionCommand, SessionHandle};
@@ -252,8 +253,11 @@ async fn event_loop(
                 source.sample(SessionCommand::Demo(command));
                 dirty = true;
             }
-            Action::Start(config) => {
-                source.sample(SessionCommand::Start(config));
+            Action::Start(play) => {
+                source.sample(match *play {
+                    Play::Demo(config) => SessionCommand::Start(Box::new(config)),
+                    Play::Python(step) => SessionCommand::StartPython(step),
+                });
                 dirty = true;
             }
             Action::StopDemo => {

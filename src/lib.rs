@@ -22,6 +22,7 @@ pub mod job_control;
 pub mod keymap;
 pub mod launch;
 pub mod lesson;
+pub mod lesson_programs;
 pub mod metrics;
 pub mod model;
 pub(crate) mod outside_file;

@@ -8,6 +8,7 @@ mod demo;
 mod format;
 mod help;
 mod legend;
+mod lesson_notes;
 mod look_for;
 mod picker;
 mod visuals;
