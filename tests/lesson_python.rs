@@ -1,0 +1,216 @@
+//! Lesson steps that run one of the course's Python programs: stepping onto
+//! one runs it with probes and shows its locks, semaphores and queues on the
+//! run screen under the step's title and notes; stepping away, or quitting,
+//! ends it and everything it started.
+
+mod common;
+
+use std::path::Path;
+
+use common::{DEADLINE, Tmux, bin, tmux_available, wait_until};
+
+/// Types the command line that opens the dashboard, with the test's Python
+/// first on `PATH` (the lesson runs `python3` from there), and notes when
+/// corescope has exited (the file `after`).
+fn open_dashboard(tmux: &Tmux, path: &str) {
+    let after = tmux.file("after");
+    tmux.type_line(&format!(
+        "PATH={path} {}; echo $? > {}",
+        bin(),
+        after.display()
+    ));
+}
+
+/// `PATH` with the directory of the test's Python interpreter first.
+fn path_with_python() -> String {
+    let python = Path::new(common::python_executable());
+    let dir = python.parent().expect("python3 is in a directory");
+    format!("{}:/usr/bin:/bin", dir.display())
+}
+
+/// The default lesson's step titled `title`, numbered from 1, and how many
+/// steps it has.
+fn step_number(title: &str) -> (usize, usize) {
+    let lessons = corescope::lesson::built_in().expect("lessons");
+    let steps = &lessons[0].steps;
+    let at = steps
+        .iter()
+        .position(|step| step.title == title)
+        .unwrap_or_else(|| panic!("the default lesson has no step `{title}`"));
+    (at + 1, steps.len())
+}
+
+/// Starts the default lesson from the picker and steps on to `title`,
+/// waiting for its heading.
+fn open_lesson_at(tmux: &Tmux, title: &str) -> String {
+    tmux.wait_for("choose a lesson or a demo");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Step 1 of");
+    step_to(tmux, 1, title)
+}
+
+/// From step `from`, steps to `title` with `n` or `p`; returns the screen
+/// showing its heading.
+fn step_to(tmux: &Tmux, from: usize, title: &str) -> String {
+    let (number, steps) = step_number(title);
+    let key = if number > from { "n" } else { "p" };
+    for _ in 0..number.abs_diff(from) {
+        tmux.send(&[key]);
+    }
+    tmux.wait_for(&format!("Step {number} of {steps}: {title}"))
+}
+
+/// Live processes (zombies excluded) running the lesson's copy of
+/// `program`: an argument that is the file `program` in one of the
+/// private directories corescope writes it to. Forked children (a Pool's
+/// workers) share their parent's command line, so they count too.
+fn running(program: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let suffix = format!("/{program}");
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let lesson_copy = cmdline.split(|b| *b == 0).any(|arg| {
+                let arg = String::from_utf8_lossy(arg);
+                arg.contains("/corescope-py-") && arg.ends_with(&suffix)
+            });
+            // The guardian names the program too; it is not the program.
+            let guardian = cmdline.split(|b| *b == 0).nth(1) == Some(b"guard");
+            (lesson_copy && !guardian).then_some(pid)
+        })
+        .collect()
+}
+
+/// Waits until no process runs the lesson's `program`; says which still do.
+fn assert_none_left(program: &str, when: &str) {
+    let gone = wait_until(DEADLINE, || running(program).is_empty());
+    assert!(
+        gone,
+        "{when}, expected no process running {program}, but these still run: {:?}",
+        running(program)
+    );
+}
+
+/// The private directory the program was written to, from the output
+/// panel's title (`Output (in /tmp/corescope-py-XXXXXX/output.log, ...`).
+fn program_dir(screen: &str) -> std::path::PathBuf {
+    let end = screen
+        .find("/output.log")
+        .unwrap_or_else(|| panic!("the output panel names output.log:\n{screen}"));
+    let start = screen[..end].rfind(' ').map_or(0, |i| i + 1);
+    let dir = std::path::PathBuf::from(&screen[start..end]);
+    assert!(
+        dir.to_string_lossy().contains("/corescope-py-"),
+        "the output panel names the program's private directory, saw {}:\n{screen}",
+        dir.display()
+    );
+    dir
+}
+
+#[test]
+fn a_python_step_shows_its_semaphore_then_stepping_on_removes_its_directory() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("lesson-python-sem", 120, 40);
+    open_dashboard(&tmux, &path_with_python());
+    open_lesson_at(&tmux, "Semaphore(2) in Python");
+    // The probes name the semaphore by its variable and line; its gauge
+    // never shows more than the two permits in use.
+    let screen = tmux.wait_for("sem (semaphore.py:15)");
+    assert!(
+        screen.contains("/2 permits in use"),
+        "the semaphore's gauge counts its 2 permits:\n{screen}"
+    );
+    assert!(
+        screen.contains("run PID"),
+        "the step shows the run screen:\n{screen}"
+    );
+    let screen = tmux.wait_for("All tasks done");
+    let dir = program_dir(&screen);
+    assert!(
+        dir.is_dir(),
+        "{} exists while the step is on",
+        dir.display()
+    );
+    let (number, _) = step_number("Semaphore(2) in Python");
+    let next = corescope::lesson::built_in().expect("lessons")[0].steps[number]
+        .title
+        .clone();
+    step_to(&tmux, number, &next);
+    assert!(
+        wait_until(DEADLINE, || !dir.exists()),
+        "stepping on removes the program's directory {}",
+        dir.display()
+    );
+    assert_none_left("semaphore.py", "after stepping on");
+    tmux.send(&["q"]);
+    tmux.read_when_written(&tmux.file("after"));
+}
+
+#[test]
+fn stepping_away_or_quitting_during_a_python_step_leaves_no_process_behind() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let title = "Pool.map beside threads in Python";
+    let tmux = Tmux::start("lesson-python-pool", 120, 40);
+    open_dashboard(&tmux, &path_with_python());
+    open_lesson_at(&tmux, title);
+    tmux.wait_for("run PID");
+    // The threads' half comes first, then the pool's four worker processes:
+    // wait until the pool runs, so that there is a tree to end.
+    let pool = wait_until(DEADLINE, || running("pool_map.py").len() >= 2);
+    assert!(
+        pool,
+        "pool_map.py and its pool's workers run, saw {:?}:\n{}",
+        running("pool_map.py"),
+        tmux.screen()
+    );
+    let (number, _) = step_number(title);
+    let previous = corescope::lesson::built_in().expect("lessons")[0].steps[number - 2]
+        .title
+        .clone();
+    step_to(&tmux, number, &previous);
+    assert_none_left("pool_map.py", "after stepping back (p)");
+
+    step_to(&tmux, number - 1, title);
+    let started = wait_until(DEADLINE, || !running("pool_map.py").is_empty());
+    assert!(started, "stepping on again runs pool_map.py again");
+    tmux.send(&["q"]);
+    let code = tmux.read_when_written(&tmux.file("after"));
+    assert_eq!(code.trim(), "0", "corescope exits cleanly on q");
+    assert_none_left("pool_map.py", "after quitting");
+}
+
+#[test]
+fn without_python3_a_python_step_says_so_in_one_line_and_the_lesson_goes_on() {
+    let _cores = common::one_at_a_time();
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start("lesson-python-none", 120, 40);
+    // A PATH where no python3 is.
+    let empty = tmux.dir.join("empty-bin");
+    std::fs::create_dir_all(&empty).expect("an empty directory");
+    open_dashboard(&tmux, &empty.display().to_string());
+    open_lesson_at(&tmux, "Semaphore(2) in Python");
+    let screen = tmux.wait_for("semaphore.py did not start");
+    assert!(
+        screen.contains("cannot run `python3`"),
+        "the notice says why:\n{screen}"
+    );
+    let (number, _) = step_number("Semaphore(2) in Python");
+    let next = corescope::lesson::built_in().expect("lessons")[0].steps[number]
+        .title
+        .clone();
+    step_to(&tmux, number, &next);
+    tmux.send(&["q"]);
+    let code = tmux.read_when_written(&tmux.file("after"));
+    assert_eq!(code.trim(), "0", "no crash: corescope exits cleanly on q");
+}
