@@ -1,12 +1,12 @@
 //! The session: what one corescope run watches and runs, tick after tick.
 //!
 //! A session owns the run: one [`Workload`] (nothing of its own, a demo, a
-//! comparison, a launched command or a lesson step's Python program), the recorders its snapshots go to
-//! (`record::Taps`), and the [`Sampler`] that reads the system. At each tick
-//! it samples the workload's probes, asks the sampler for a reading, and
-//! assembles the immutable `Snapshot`. In the dashboard it runs on its own
-//! thread ([`SessionHandle`]); headless reports call [`Session::sample`]
-//! directly.
+//! comparison, a launched command or a lesson step's Python program), the
+//! recorders its snapshots go to (`record::Taps`), and the [`Sampler`] that
+//! reads the system. At each tick it samples the workload's probes, asks the
+//! sampler for a reading, and assembles the immutable `Snapshot`. In the
+//! dashboard it runs on its own thread ([`SessionHandle`]); headless reports
+//! call [`Session::sample`] directly.
 
 mod python_step;
 mod thread;
