@@ -153,7 +153,7 @@ fn a_python_step_shows_its_semaphore_then_stepping_on_removes_its_directory() {
 }
 
 #[test]
-fn stepping_away_or_quitting_during_a_python_step_leaves_no_process_behind() {
+fn stepping_away_going_back_or_quitting_during_a_python_step_leaves_no_process_behind() {
     let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
@@ -182,6 +182,13 @@ fn stepping_away_or_quitting_during_a_python_step_leaves_no_process_behind() {
     step_to(&tmux, number - 1, title);
     let started = wait_until(DEADLINE, || !running("pool_map.py").is_empty());
     assert!(started, "stepping on again runs pool_map.py again");
+    tmux.send(&["b"]);
+    tmux.wait_for("choose a lesson or a demo");
+    assert_none_left("pool_map.py", "after going back to the picker (b)");
+
+    open_lesson_at(&tmux, title);
+    let started = wait_until(DEADLINE, || !running("pool_map.py").is_empty());
+    assert!(started, "the step runs pool_map.py once more");
     tmux.send(&["q"]);
     let code = tmux.read_when_written(&tmux.file("after"));
     assert_eq!(code.trim(), "0", "corescope exits cleanly on q");
