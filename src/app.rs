@@ -327,6 +327,11 @@ impl App {
                     return Action::Compare(plan);
                 }
             }
+            Command::Restart if self.python_step().is_some() => {
+                if let Some(play) = self.python_step() {
+                    return Action::Start(Box::new(play));
+                }
+            }
             Command::Restart => return Action::Demo(DemoCommand::Restart),
             Command::Slower => return Action::Demo(DemoCommand::Slower),
             Command::Faster => return Action::Demo(DemoCommand::Faster),
@@ -499,6 +504,8 @@ impl App {
             Command::Restart | Command::ToggleKind if self.runs_compare() => {
                 return !self.picking();
             }
+            // A lesson step's Python program runs again from its start.
+            Command::Restart if self.python_step().is_some() => return !self.picking(),
             Command::ToggleKind => return false,
             // Thread-table keys where there is a thread table: the picker
             // and the compare screen have none (the picker's arrows move
@@ -562,9 +569,18 @@ impl App {
             Command::Top if picking => (PICKER_SECTION, "first entry"),
             Command::Bottom if picking => (PICKER_SECTION, "last entry"),
             Command::Restart if comparing => (COMPARE_SECTION, "run the comparison again"),
+            Command::Restart if self.python_step().is_some() => {
+                (LESSON_SECTION, "run the step's Python program again")
+            }
             Command::ToggleKind => (COMPARE_SECTION, command.description()),
             _ => (command.section(), command.description()),
         }
+    }
+
+    /// What the lesson step under way runs, when it is a Python program.
+    fn python_step(&self) -> Option<Play> {
+        let (_, _, _, step) = self.picker.as_ref()?.current_step()?;
+        matches!(step.play, Play::Python(_)).then(|| step.play.clone())
     }
 
     /// True when corescope runs a comparison.
@@ -969,6 +985,31 @@ mod tests {
                 app.help_entry(command).1
             );
         }
+    }
+
+    #[test]
+    fn r_runs_a_python_steps_program_again_and_says_so_in_the_help() {
+        let mut picker = Picker::new(crate::lesson::built_in().expect("lessons"));
+        picker.start().expect("lesson");
+        let python = loop {
+            match picker.step(1) {
+                Some(play @ Play::Python(_)) => break play,
+                Some(Play::Demo(_)) => {}
+                None => panic!("the default lesson has a Python step"),
+            }
+        };
+        let mut app = App::with_picker(Duration::from_millis(500), picker);
+        app.ingest(Arc::new(crate::model::fixtures::snapshot(
+            0,
+            [0.0, 0.0],
+            Vec::new(),
+        )));
+        assert!(app.active_commands().any(|c| c == Command::Restart));
+        assert_eq!(
+            app.help_entry(Command::Restart),
+            (LESSON_SECTION, "run the step's Python program again")
+        );
+        assert_eq!(app.handle_key(&key('r')), Action::Start(Box::new(python)));
     }
 
     #[test]

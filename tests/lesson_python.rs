@@ -111,7 +111,7 @@ fn program_dir(screen: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn a_python_step_shows_its_semaphore_then_stepping_on_removes_its_directory() {
+fn a_python_step_shows_its_semaphore_reruns_on_r_and_stepping_on_removes_its_directory() {
     let _cores = common::one_at_a_time();
     if !tmux_available() {
         return;
@@ -131,12 +131,31 @@ fn a_python_step_shows_its_semaphore_then_stepping_on_removes_its_directory() {
         "the step shows the run screen:\n{screen}"
     );
     let screen = tmux.wait_for("All tasks done");
-    let dir = program_dir(&screen);
+    let first = program_dir(&screen);
     assert!(
-        dir.is_dir(),
+        first.is_dir(),
         "{} exists while the step is on",
-        dir.display()
+        first.display()
     );
+    // `r` runs the program again, from a fresh directory; the old one goes.
+    tmux.send(&["r"]);
+    let mut screen = String::new();
+    let again = wait_until(DEADLINE, || {
+        screen = tmux.screen();
+        screen.contains("All tasks done")
+            && screen.contains("/output.log")
+            && program_dir(&screen) != first
+    });
+    assert!(
+        again,
+        "after r, the output of a new run of semaphore.py, saw:\n{screen}"
+    );
+    assert!(
+        wait_until(DEADLINE, || !first.exists()),
+        "the first run's directory {} is removed",
+        first.display()
+    );
+    let dir = program_dir(&screen);
     let (number, _) = step_number("Semaphore(2) in Python");
     let next = corescope::lesson::built_in().expect("lessons")[0].steps[number]
         .title
