@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use common::{DEADLINE, Tmux, bin, tmux_available, wait_until};
 
@@ -60,37 +61,101 @@ fn step_to(tmux: &Tmux, from: usize, title: &str) -> String {
     tmux.wait_for(&format!("Step {number} of {steps}: {title}"))
 }
 
-/// Live processes (zombies excluded) running the lesson's copy of
-/// `program`: an argument that is the file `program` in one of the
-/// private directories corescope writes it to. Forked children (a Pool's
-/// workers) share their parent's command line, so they count too.
-fn running(program: &str) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let suffix = format!("/{program}");
-    entries
-        .filter_map(|entry| {
-            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let lesson_copy = cmdline.split(|b| *b == 0).any(|arg| {
-                let arg = String::from_utf8_lossy(arg);
-                arg.contains("/corescope-py-") && arg.ends_with(&suffix)
-            });
-            // The guardian names the program too; it is not the program.
-            let guardian = cmdline.split(|b| *b == 0).nth(1) == Some(b"guard");
-            (lesson_copy && !guardian).then_some(pid)
+/// The arguments of process `pid` (none for a zombie or a process gone).
+fn args_of(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|cmdline| {
+            cmdline
+                .split(|b| *b == 0)
+                .filter(|arg| !arg.is_empty())
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
 
-/// Waits until no process runs the lesson's `program`; says which still do.
-fn assert_none_left(program: &str, when: &str) {
-    let gone = wait_until(DEADLINE, || running(program).is_empty());
+/// Every process id in `/proc` now.
+fn all_pids() -> Vec<u32> {
+    std::fs::read_dir("/proc").map_or_else(
+        |_| Vec::new(),
+        |entries| {
+            entries
+                .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        },
+    )
+}
+
+/// True when process `pid` descends from `ancestor`.
+fn descends_from(pid: u32, ancestor: u32) -> bool {
+    let mut at = pid;
+    for _ in 0..64 {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{at}/stat")) else {
+            return false;
+        };
+        let Some(parent) = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse::<u32>().ok())
+        else {
+            return false;
+        };
+        if parent == ancestor {
+            return true;
+        }
+        if parent <= 1 {
+            return false;
+        }
+        at = parent;
+    }
+    false
+}
+
+/// The processes under the pane's shell `shell` running the lesson's copy
+/// of `program` (its file in one of the private directories corescope
+/// writes it to), and those directories. Forked children (a Pool's
+/// workers) share their parent's command line, so they count too; the
+/// guardian, which names the program as well, does not.
+fn running(shell: u32, program: &str) -> (Vec<u32>, HashSet<PathBuf>) {
+    let suffix = format!("/{program}");
+    let mut pids = Vec::new();
+    let mut dirs = HashSet::new();
+    for pid in all_pids() {
+        let args = args_of(pid);
+        if args.get(1).is_some_and(|arg| arg == "guard") || !descends_from(pid, shell) {
+            continue;
+        }
+        if let Some(file) = args
+            .iter()
+            .find(|arg| arg.contains("/corescope-py-") && arg.ends_with(&suffix))
+        {
+            pids.push(pid);
+            dirs.extend(Path::new(file).parent().map(Path::to_owned));
+        }
+    }
+    (pids, dirs)
+}
+
+/// Waits until no process at all (wherever it was re-parented, the
+/// guardian included) names a file in one of `dirs`: the lesson's runs and
+/// everything they started are gone; says which still run.
+fn assert_none_left(dirs: &HashSet<PathBuf>, when: &str) {
+    assert!(!dirs.is_empty(), "{when}: no run of the program was seen");
+    let left = || -> Vec<(u32, Vec<String>)> {
+        all_pids()
+            .into_iter()
+            .map(|pid| (pid, args_of(pid)))
+            .filter(|(_, args)| {
+                args.iter()
+                    .any(|arg| dirs.iter().any(|dir| Path::new(arg).starts_with(dir)))
+            })
+            .collect()
+    };
+    let gone = wait_until(DEADLINE, || left().is_empty());
     assert!(
         gone,
-        "{when}, expected no process running {program}, but these still run: {:?}",
-        running(program)
+        "{when}, expected no process of the lesson's runs in {dirs:?}, but these still run: {:?}",
+        left()
     );
 }
 
@@ -166,7 +231,7 @@ fn a_python_step_shows_its_semaphore_reruns_on_r_and_stepping_on_removes_its_dir
         "stepping on removes the program's directory {}",
         dir.display()
     );
-    assert_none_left("semaphore.py", "after stepping on");
+    assert_none_left(&HashSet::from([first, dir]), "after stepping on");
     tmux.send(&["q"]);
     tmux.read_when_written(&tmux.file("after"));
 }
@@ -180,15 +245,20 @@ fn stepping_away_going_back_or_quitting_during_a_python_step_leaves_no_process_b
     let title = "Pool.map beside threads in Python";
     let tmux = Tmux::start("lesson-python-pool", 120, 40);
     open_dashboard(&tmux, &path_with_python());
+    let shell = tmux.shell_pid();
     open_lesson_at(&tmux, title);
     tmux.wait_for("run PID");
     // The threads' half comes first, then the pool's four worker processes:
     // wait until the pool runs, so that there is a tree to end.
-    let pool = wait_until(DEADLINE, || running("pool_map.py").len() >= 2);
+    let mut seen = (Vec::new(), HashSet::new());
+    let pool = wait_until(DEADLINE, || {
+        seen = running(shell, "pool_map.py");
+        seen.0.len() >= 2
+    });
     assert!(
         pool,
         "pool_map.py and its pool's workers run, saw {:?}:\n{}",
-        running("pool_map.py"),
+        seen.0,
         tmux.screen()
     );
     let (number, _) = step_number(title);
@@ -196,22 +266,28 @@ fn stepping_away_going_back_or_quitting_during_a_python_step_leaves_no_process_b
         .title
         .clone();
     step_to(&tmux, number, &previous);
-    assert_none_left("pool_map.py", "after stepping back (p)");
+    assert_none_left(&seen.1, "after stepping back (p)");
 
     step_to(&tmux, number - 1, title);
-    let started = wait_until(DEADLINE, || !running("pool_map.py").is_empty());
+    let started = wait_until(DEADLINE, || {
+        seen = running(shell, "pool_map.py");
+        !seen.0.is_empty()
+    });
     assert!(started, "stepping on again runs pool_map.py again");
     tmux.send(&["b"]);
     tmux.wait_for("choose a lesson or a demo");
-    assert_none_left("pool_map.py", "after going back to the picker (b)");
+    assert_none_left(&seen.1, "after going back to the picker (b)");
 
     open_lesson_at(&tmux, title);
-    let started = wait_until(DEADLINE, || !running("pool_map.py").is_empty());
+    let started = wait_until(DEADLINE, || {
+        seen = running(shell, "pool_map.py");
+        !seen.0.is_empty()
+    });
     assert!(started, "the step runs pool_map.py once more");
     tmux.send(&["q"]);
     let code = tmux.read_when_written(&tmux.file("after"));
     assert_eq!(code.trim(), "0", "corescope exits cleanly on q");
-    assert_none_left("pool_map.py", "after quitting");
+    assert_none_left(&seen.1, "after quitting");
 }
 
 #[test]
