@@ -12,8 +12,8 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
+use crate::lesson::Play;
 use corescope_demos::catalog::Kind;
-use corescope_demos::config::DemoConfig;
 
 use crate::hits::{Hits, Panel, Target};
 use crate::keymap::{
@@ -45,8 +45,9 @@ pub enum Action {
     Suspend,
     /// Steer the running demo (sent to the sampler, which owns it).
     Demo(DemoCommand),
-    /// Run this demo now, in place of any other.
-    Start(Box<DemoConfig>),
+    /// Run this demo (or lesson step's Python program) now, in place of
+    /// anything else.
+    Start(Box<Play>),
     /// Stop the demo running (back in the picker).
     StopDemo,
     /// Steer the replay (sent to the player).
@@ -639,6 +640,11 @@ impl App {
                     return Action::Compare(plan);
                 }
             }
+            Command::Restart if self.python_step().is_some() => {
+                if let Some(play) = self.python_step() {
+                    return Action::Start(Box::new(play));
+                }
+            }
             Command::Restart => return Action::Demo(DemoCommand::Restart),
             Command::Slower => return Action::Demo(DemoCommand::Slower),
             Command::Faster => return Action::Demo(DemoCommand::Faster),
@@ -675,8 +681,8 @@ impl App {
             Command::Back => return self.back(),
             Command::NextStep | Command::PreviousStep => {
                 let by = if command == Command::NextStep { 1 } else { -1 };
-                if let Some(config) = self.picker.as_mut().and_then(|p| p.step(by)) {
-                    return Action::Start(Box::new(config));
+                if let Some(play) = self.picker.as_mut().and_then(|p| p.step(by)) {
+                    return Action::Start(Box::new(play));
                 }
                 // Nothing past either end: say so, rather than nothing.
                 self.notice = Some(if by > 0 {
@@ -717,7 +723,7 @@ impl App {
             Command::PageDown => PAGE_ROWS as isize,
             Command::Top => isize::MIN,
             Command::Bottom => isize::MAX,
-            Command::Start => return picker.start().map(|config| Action::Start(Box::new(config))),
+            Command::Start => return picker.start().map(|play| Action::Start(Box::new(play))),
             _ => return None,
         };
         picker.move_by(by);
@@ -891,6 +897,8 @@ impl App {
             Command::Restart | Command::ToggleKind if self.runs_compare() => {
                 return !self.picking();
             }
+            // A lesson step's Python program runs again from its start.
+            Command::Restart if self.python_step().is_some() => return !self.picking(),
             Command::ToggleKind => return false,
             // Thread-table keys where there is a thread table: the picker
             // and the compare screen have none (the picker's arrows move
@@ -1006,6 +1014,9 @@ impl App {
             Command::Top if picking => (PICKER_SECTION, "first entry"),
             Command::Bottom if picking => (PICKER_SECTION, "last entry"),
             Command::Restart if comparing => (COMPARE_SECTION, "run the comparison again"),
+            Command::Restart if self.python_step().is_some() => {
+                (LESSON_SECTION, "run the step's Python program again")
+            }
             Command::ToggleKind => (COMPARE_SECTION, command.description()),
             _ => (command.section(), command.description()),
         }
@@ -1019,6 +1030,12 @@ impl App {
             Command::Start if self.listing() => Some("watch"),
             _ => command.hint(),
         }
+    }
+
+    /// What the lesson step under way runs, when it is a Python program.
+    fn python_step(&self) -> Option<Play> {
+        let (_, _, _, step) = self.picker.as_ref()?.current_step()?;
+        matches!(step.play, Play::Python(_)).then(|| step.play.clone())
     }
 
     /// True when corescope runs a comparison.
@@ -1520,6 +1537,31 @@ mod tests {
                 app.help_entry(command).1
             );
         }
+    }
+
+    #[test]
+    fn r_runs_a_python_steps_program_again_and_says_so_in_the_help() {
+        let mut picker = Picker::new(crate::lesson::built_in().expect("lessons"));
+        picker.start().expect("lesson");
+        let python = loop {
+            match picker.step(1) {
+                Some(play @ Play::Python(_)) => break play,
+                Some(Play::Demo(_)) => {}
+                None => panic!("the default lesson has a Python step"),
+            }
+        };
+        let mut app = App::with_picker(Duration::from_millis(500), picker);
+        app.ingest(Arc::new(crate::model::fixtures::snapshot(
+            0,
+            [0.0, 0.0],
+            Vec::new(),
+        )));
+        assert!(app.active_commands().any(|c| c == Command::Restart));
+        assert_eq!(
+            app.help_entry(Command::Restart),
+            (LESSON_SECTION, "run the step's Python program again")
+        );
+        assert_eq!(app.handle_key(&key('r')), Action::Start(Box::new(python)));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::app::{Action, App, Preferences, Replay};
 use crate::error::UsageError;
+use crate::lesson::Play;
 use crate::picker::Picker;
 use crate::process_list::ProcessList;
 use crate::record::{Playback, Player, Recording, ReplayCommand};
@@ -316,7 +317,10 @@ async fn event_loop(
 fn perform(action: Action, source: &mut Source, list: Option<&ListFeed>, app: &mut App) {
     match action {
         Action::Demo(command) => source.sample(SessionCommand::Demo(command)),
-        Action::Start(config) => source.sample(SessionCommand::Start(config)),
+        Action::Start(play) => source.sample(match *play {
+            Play::Demo(config) => SessionCommand::Start(Box::new(config)),
+            Play::Python(step) => SessionCommand::StartPython(step),
+        }),
         Action::StopDemo => source.sample(SessionCommand::Stop),
         Action::ResetPeaks => source.sample(SessionCommand::ResetPeaks),
         Action::Compare(plan) => source.sample(SessionCommand::Compare(plan)),

@@ -1,11 +1,14 @@
 //! Lessons: playlists of demo steps a lecturer walks through with `n`/`p`.
 //!
 //! A lesson is a TOML file (`assets/lessons/*.toml`): a title, a description,
-//! and `[[step]]`s, each naming a demo with its options, a title and a few
+//! and `[[step]]`s, each naming a demo with its options (`demo = "race"`) or
+//! one of the course's built-in Python programs with its arguments
+//! (`python = "semaphore.py"`, see `lesson_programs`), a title and a few
 //! lines of notes. The lessons in `assets/lessons/` are built into the binary,
 //! so `cargo run` finds them from any directory; `--lesson FILE` adds one.
-//! Every step is checked against the demo catalogue when the file is read: a
-//! broken lesson is refused with its file and line, before a class sees it.
+//! Every step is checked against the demo catalogue and the built-in programs
+//! when the file is read: a broken lesson is refused with its file and line,
+//! before a class sees it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +19,7 @@ use toml::Spanned;
 use corescope_demos::catalog::{Kind, Mode};
 use corescope_demos::config::{DemoConfig, DemoRequest};
 
+use crate::lesson_programs::{self, Program};
 use crate::outside_file::{SMALL_FILE_BYTES, read_text};
 
 /// The lessons shipped in `assets/lessons/`, by file name.
@@ -35,15 +39,44 @@ pub struct Lesson {
     pub steps: Vec<Step>,
 }
 
-/// One step: a demo with its settings, and what to say about it.
+/// One step: what it runs, and what to say about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// The step's title.
     pub title: String,
     /// Its notes, a few lines.
     pub notes: String,
-    /// The demo to run.
-    pub config: DemoConfig,
+    /// What runs while the step is on.
+    pub play: Play,
+}
+
+impl Step {
+    /// The step's demo, when it runs one.
+    #[must_use]
+    pub const fn demo(&self) -> Option<&DemoConfig> {
+        match &self.play {
+            Play::Demo(config) => Some(config),
+            Play::Python(_) => None,
+        }
+    }
+}
+
+/// What a step runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Play {
+    /// A built-in demo with its settings.
+    Demo(DemoConfig),
+    /// A built-in Python program, run with probes as `corescope run` would.
+    Python(PythonStep),
+}
+
+/// A built-in Python program and the arguments it is run with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonStep {
+    /// The program.
+    pub program: &'static Program,
+    /// Its arguments (after the program's file name).
+    pub args: Vec<String>,
 }
 
 /// A lesson file that cannot be used, with where.
@@ -82,7 +115,10 @@ struct LessonFile {
 #[serde(deny_unknown_fields)]
 struct StepFile {
     title: String,
-    demo: String,
+    demo: Option<String>,
+    python: Option<String>,
+    #[serde(default)]
+    args: Vec<String>,
     notes: String,
     mode: Option<String>,
     kind: Option<String>,
@@ -130,11 +166,11 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, LessonError> {
         .map(|step| {
             let at = step.span().start;
             let step = step.into_inner();
-            let config = step_config(&step).map_err(|message| error(at, message))?;
+            let play = step_play(&step).map_err(|message| error(at, message))?;
             Ok(Step {
                 title: step.title,
                 notes: step.notes.trim().to_owned(),
-                config,
+                play,
             })
         })
         .collect::<Result<_, LessonError>>()?;
@@ -145,7 +181,50 @@ pub fn parse(file: &str, text: &str) -> Result<Lesson, LessonError> {
     })
 }
 
-fn step_config(step: &StepFile) -> Result<DemoConfig, String> {
+fn step_play(step: &StepFile) -> Result<Play, String> {
+    let title = &step.title;
+    match (&step.demo, &step.python) {
+        (Some(demo), None) => {
+            if !step.args.is_empty() {
+                return Err(format!(
+                    "step `{title}`: `args` go with a Python program; a demo takes `options`"
+                ));
+            }
+            step_config(step, demo).map(Play::Demo)
+        }
+        (None, Some(name)) => {
+            let demo_keys = [
+                ("mode", step.mode.is_some()),
+                ("kind", step.kind.is_some()),
+                ("variant", step.variant.is_some()),
+                ("options", !step.options.is_empty()),
+            ];
+            if let Some((key, _)) = demo_keys.iter().find(|(_, given)| *given) {
+                return Err(format!(
+                    "step `{title}`: `{key}` goes with a demo; a Python program takes `args`"
+                ));
+            }
+            let program = lesson_programs::find(name).ok_or_else(|| {
+                format!(
+                    "step `{title}`: unknown Python program `{name}`; the programs are {}",
+                    lesson_programs::names()
+                )
+            })?;
+            Ok(Play::Python(PythonStep {
+                program,
+                args: step.args.clone(),
+            }))
+        }
+        (Some(_), Some(_)) => Err(format!(
+            "step `{title}`: a step runs a demo or a Python program, not both"
+        )),
+        (None, None) => Err(format!(
+            "step `{title}`: a step needs `demo = \"NAME\"` or `python = \"FILE.py\"`"
+        )),
+    }
+}
+
+fn step_config(step: &StepFile, demo: &str) -> Result<DemoConfig, String> {
     let mode = match &step.mode {
         Some(name) => Some(Mode::from_name(name).ok_or_else(|| {
             format!("unknown mode `{name}`; the modes are threads, gil, processes, async")
@@ -160,7 +239,7 @@ fn step_config(step: &StepFile) -> Result<DemoConfig, String> {
         None => None,
     };
     let request = DemoRequest {
-        name: step.demo.clone(),
+        name: demo.to_owned(),
         mode,
         kind,
         variant: step.variant.clone(),
@@ -220,6 +299,77 @@ mod tests {
                 .starts_with("mine.toml: line 8: step `bad`: unknown demo `raec`"),
             "{err}"
         );
+    }
+
+    const STEP_OK: &str =
+        "title = \"t\"\n\n[[step]]\ntitle = \"ok\"\ndemo = \"race\"\nnotes = \"a\\nb\"\n\n";
+
+    #[test]
+    fn a_python_step_names_a_built_in_program_and_its_arguments() {
+        let text = format!(
+            "{STEP_OK}[[step]]\ntitle = \"py\"\npython = \"counter.py\"\nargs = [\"unsafe\"]\nnotes = \"a\\nb\"\n"
+        );
+        let lesson = parse("mine.toml", &text).expect("a good lesson");
+        assert_eq!(lesson.steps[0].demo().map(|c| c.spec.name), Some("race"));
+        let Play::Python(step) = &lesson.steps[1].play else {
+            panic!("step 2 runs a Python program: {:?}", lesson.steps[1].play);
+        };
+        assert_eq!(
+            (step.program.name, step.args.as_slice()),
+            ("counter.py", &["unsafe".to_owned()][..])
+        );
+        assert_eq!(lesson.steps[1].demo(), None);
+    }
+
+    #[test]
+    fn an_unknown_program_is_refused_with_its_file_and_line() {
+        let text = format!(
+            "{STEP_OK}[[step]]\ntitle = \"bad\"\npython = \"semafore.py\"\nnotes = \"a\\nb\"\n"
+        );
+        let err = parse("mine.toml", &text).expect_err("unknown program");
+        assert_eq!(err.line, Some(8), "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "mine.toml: line 8: step `bad`: unknown Python program `semafore.py`; \
+                 the programs are counter.py, "
+            ),
+            "{err}"
+        );
+        // A path is not a program name: nothing outside the built-in ones runs.
+        let text = text.replace("semafore.py", "../assets/python/semaphore.py");
+        assert!(parse("mine.toml", &text).is_err());
+    }
+
+    #[test]
+    fn a_step_runs_a_demo_or_a_program_never_both_nor_neither() {
+        let cases = [
+            ("demo = \"race\"\npython = \"pipe.py\"\n", "not both"),
+            (
+                "",
+                "a step needs `demo = \"NAME\"` or `python = \"FILE.py\"`",
+            ),
+            (
+                "python = \"pipe.py\"\nmode = \"gil\"\n",
+                "`mode` goes with a demo",
+            ),
+            (
+                "python = \"pipe.py\"\noptions = { workers = 2 }\n",
+                "`options` goes with a demo",
+            ),
+            (
+                "demo = \"race\"\nargs = [\"x\"]\n",
+                "`args` go with a Python program",
+            ),
+        ];
+        for (keys, wanted) in cases {
+            let text = format!("{STEP_OK}[[step]]\ntitle = \"s\"\n{keys}notes = \"a\\nb\"\n");
+            let err = parse("m.toml", &text).expect_err(keys);
+            assert_eq!(err.line, Some(8), "{keys}: {err}");
+            assert!(
+                err.message.contains(wanted),
+                "{keys}: wanted `{wanted}`, got: {err}"
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub(crate) mod job_control;
 pub(crate) mod keymap;
 pub(crate) mod launch;
 pub mod lesson;
+pub(crate) mod lesson_programs;
 pub(crate) mod metrics;
 pub(crate) mod model;
 pub(crate) mod outside_file;

@@ -1,13 +1,14 @@
 //! The lessons and demos to choose from, and where a running lesson stands.
 //!
-//! Pure state: choosing returns the demo to run; the event loop has the
-//! sampler (which owns running demos) start it.
+//! Pure state: choosing returns what to run (a demo, or a lesson step's
+//! Python program); the event loop has the session (which owns what runs)
+//! start it.
 
 use corescope_demos::catalog::DemoSpec;
 use corescope_demos::config::DemoConfig;
 use corescope_demos::registry;
 
-use crate::lesson::{Lesson, Step};
+use crate::lesson::{Lesson, Play, Step};
 
 /// One line of the picker.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,11 +85,11 @@ impl Picker {
     }
 
     /// Starts the entry under the cursor: a lesson at its first step, or a
-    /// demo with its defaults. Returns the demo to run.
-    pub fn start(&mut self) -> Option<DemoConfig> {
+    /// demo with its defaults. Returns what to run.
+    pub fn start(&mut self) -> Option<Play> {
         let config = match self.entries().nth(self.selected)? {
-            Entry::Lesson(lesson) => lesson.steps.first()?.config.clone(),
-            Entry::Demo(spec) => DemoConfig::defaults(spec),
+            Entry::Lesson(lesson) => lesson.steps.first()?.play.clone(),
+            Entry::Demo(spec) => Play::Demo(DemoConfig::defaults(spec)),
         };
         self.lesson = (self.selected < self.lessons.len()).then_some((self.selected, 0));
         self.open = false;
@@ -101,9 +102,9 @@ impl Picker {
         self.lesson = None;
     }
 
-    /// Moves the lesson `by` steps (clamped to its ends). Returns the step's
-    /// demo when the step changed.
-    pub fn step(&mut self, by: isize) -> Option<DemoConfig> {
+    /// Moves the lesson `by` steps (clamped to its ends). Returns what the
+    /// step runs when the step changed.
+    pub fn step(&mut self, by: isize) -> Option<Play> {
         let (lesson, step) = self.lesson?;
         let steps = &self.lessons.get(lesson)?.steps;
         let next = step
@@ -113,7 +114,7 @@ impl Picker {
             return None;
         }
         self.lesson = Some((lesson, next));
-        Some(steps[next].config.clone())
+        Some(steps[next].play.clone())
     }
 
     /// The lesson under way: its title, the step's number (from 1), the
@@ -156,14 +157,11 @@ mod tests {
         let first = picker.start().expect("lesson");
         assert!(!picker.is_open());
         let (_, number, steps, step) = picker.current_step().expect("step");
-        assert_eq!((number, step.config.spec.name), (1, first.spec.name));
+        assert_eq!((number, &step.play), (1, &first));
         assert!(picker.step(-1).is_none(), "no step before the first");
         let second = picker.step(1).expect("step 2");
         assert_eq!(picker.current_step().map(|s| s.1), Some(2));
-        assert_eq!(
-            second.spec.name,
-            picker.current_step().expect("step").3.config.spec.name
-        );
+        assert_eq!(second, picker.current_step().expect("step").3.play);
         assert!(picker.step(isize::MAX).is_some());
         assert_eq!(picker.current_step().map(|s| s.1), Some(steps));
         picker.back();
@@ -174,7 +172,9 @@ mod tests {
     fn a_demo_starts_with_its_defaults_and_no_lesson() {
         let mut picker = picker();
         picker.move_by(isize::MAX);
-        let config = picker.start().expect("demo");
+        let Some(Play::Demo(config)) = picker.start() else {
+            panic!("the last entry is a demo");
+        };
         assert_eq!(
             config.spec.name,
             registry::DEMOS.last().expect("demo").spec.name

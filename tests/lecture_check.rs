@@ -1,5 +1,6 @@
 //! The lecture check: every step of the default lesson, run for real (a short
-//! headless run recorded to a file), then drawn from that recording at
+//! headless run recorded to a file: `demo` for a demo step, `run -- python3
+//! FILE` for a step that runs one of the course's Python programs), then drawn from that recording at
 //! 80x24, 120x40 and 200x60 (and at 40x12, the smallest, for its first key
 //! visual) with a test backend, as the dashboard draws it.
 //! A step fails when a key visual its demo declares is not on screen, when
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use corescope::app::App;
-use corescope::lesson::{self, Step};
+use corescope::lesson::{self, Play, PythonStep, Step};
 use corescope::picker::Picker;
 use corescope::record::Recording;
 use corescope::ui;
@@ -30,10 +31,14 @@ const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 /// nothing cut or empty is asked for (the notes may give way).
 const SMALLEST: (u16, u16) = (40, 12);
 
-/// Runs `step`'s demo headless for a while, recording every snapshot.
+/// Runs `step`'s demo or Python program headless for a while, recording
+/// every snapshot.
 fn record(step: &Step, number: usize, dir: &std::path::Path) -> Recording {
     let file = dir.join(format!("step-{number}.jsonl"));
-    let config = &step.config;
+    let config = match &step.play {
+        Play::Demo(config) => config,
+        Play::Python(python) => return record_python(python, number, &file),
+    };
     let mut args: Vec<String> = vec![
         "demo".into(),
         config.spec.name.into(),
@@ -65,6 +70,35 @@ fn record(step: &Step, number: usize, dir: &std::path::Path) -> Recording {
         String::from_utf8_lossy(&out.stderr)
     );
     Recording::open(&file).expect("the recording opens")
+}
+
+/// Runs a Python step's program as the lesson does (from the built-in
+/// copy in `assets/python`), headless, recording every snapshot.
+fn record_python(step: &PythonStep, number: usize, file: &std::path::Path) -> Recording {
+    let program = format!("assets/python/{}", step.program.name);
+    let file_arg = file.display().to_string();
+    let mut args = vec![
+        "run",
+        "--headless",
+        "--duration",
+        "2",
+        "--interval",
+        "100",
+        "--record",
+        &file_arg,
+        "--",
+        "python3",
+        &program,
+    ];
+    args.extend(step.args.iter().map(String::as_str));
+    let out = common::corescope(&args);
+    assert!(
+        out.status.success(),
+        "step {number} ({}): the program did not run: {}",
+        step.program.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Recording::open(file).expect("the recording opens")
 }
 
 /// The app on lesson step `number` (from 1) with every recorded snapshot in.
@@ -175,9 +209,18 @@ fn every_step_of_the_default_lesson_draws_its_key_visuals_uncut_at_every_size() 
                 )
                 .expect("write screen");
             }
-            let name = step.config.spec.name;
+            let name = match &step.play {
+                Play::Demo(config) => config.spec.name,
+                Play::Python(python) => python.program.name,
+            };
             let wanted = if smallest { 1 } else { usize::MAX };
-            for visual in ui::key_visuals(name).iter().take(wanted) {
+            // A Python step draws the run screen, which has no key visuals
+            // of a demo's; its notes are checked as a demo step's are.
+            let visuals = match &step.play {
+                Play::Demo(_) => ui::key_visuals(name),
+                Play::Python(_) => &[],
+            };
+            for visual in visuals.iter().take(wanted) {
                 if !text.contains(visual.marker()) {
                     failures.push(format!(
                         "step {number} ({name}) at {width}x{height}: its key visual {visual:?} \

@@ -411,15 +411,13 @@ fn futex_wait_share_follows_a_fine_trace_not_a_few_samples() {
     );
 }
 
-/// The demos of the default lesson, step by step.
-fn lesson_demos() -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/lessons/concurrency.toml");
-    std::fs::read_to_string(path)
-        .expect("the default lesson")
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("demo = \""))
-        .filter_map(|rest| rest.strip_suffix('"'))
-        .map(str::to_owned)
+/// Each step of the default lesson: its demo's name, or `None` for a step
+/// that runs one of the course's Python programs (on the run screen).
+fn lesson_demos() -> Vec<Option<String>> {
+    corescope::lesson::built_in().expect("the default lesson")[0]
+        .steps
+        .iter()
+        .map(|step| step.demo().map(|config| config.spec.name.to_owned()))
         .collect()
 }
 
@@ -439,6 +437,12 @@ fn through_the_default_lesson_titles_match_lanes_and_peaks_start_over() {
         if step > 0 {
             tmux.send(&["n"]);
         }
+        let Some(demo) = demo else {
+            // A Python step: the run screen, with no lanes to count.
+            tmux.wait_for(&format!("Step {} of {}", step + 1, demos.len()));
+            tmux.wait_for("run PID");
+            continue;
+        };
         tmux.wait_for(&format!("demo {demo} ·"));
         let mut screen = String::new();
         let drawn = wait_until(common::DEADLINE, || {

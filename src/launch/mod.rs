@@ -131,8 +131,9 @@ impl Launched {
     /// directory``. With `probes`, a Python command finds them first on its
     /// `PYTHONPATH` (the guardian passes its environment on).
     ///
-    /// Call it from corescope's main thread: the guardian's parent-death
-    /// signal fires when the thread that started it ends.
+    /// Call it from corescope's main thread, or from a thread that outlives
+    /// the command (the session's, for a lesson step): the guardian's
+    /// parent-death signal fires when the thread that started it ends.
     pub(crate) fn start(
         command: &[OsString],
         output: &OutputTo,

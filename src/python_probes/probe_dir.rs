@@ -50,6 +50,21 @@ impl ProbeDir {
         Ok(dir)
     }
 
+    /// Writes a lesson's program into the directory, beside the probes
+    /// (created new, mode 0600, never through a link), and returns its path.
+    /// `name` is a plain file name of the binary's own (see
+    /// `lesson_programs`), which the program's probes are named after.
+    pub(crate) fn add_program(&self, name: &str, text: &str) -> Result<PathBuf> {
+        anyhow::ensure!(
+            !name.contains('/')
+                && !name.starts_with('.')
+                && Path::new(name).extension().is_some_and(|ext| ext == "py"),
+            "`{name}` is not a program's file name"
+        );
+        self.write(name, text)?;
+        Ok(self.path.join(name))
+    }
+
     fn write(&self, name: &str, text: &str) -> Result<()> {
         let path = self.path.join(name);
         let mut file = std::fs::OpenOptions::new()
@@ -206,6 +221,20 @@ mod tests {
             "a file of another shape is not counted"
         );
         assert_eq!(read.probes.notices, ["probes off: too old"]);
+        let program = dir.add_program("pipe.py", "print(1)\n").expect("a program");
+        assert_eq!(program, path.join("pipe.py"));
+        let mode = std::fs::metadata(&program)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the user may read it");
+        assert!(
+            dir.add_program("pipe.py", "again").is_err(),
+            "never overwritten"
+        );
+        for bad in ["../x.py", ".x.py", "x.sh", "sitecustomize.py"] {
+            assert!(dir.add_program(bad, "").is_err(), "{bad} is refused");
+        }
         drop(dir);
         assert!(!path.exists(), "removed at the end");
     }

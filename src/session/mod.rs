@@ -1,13 +1,14 @@
 //! The session: what one corescope run watches and runs, tick after tick.
 //!
 //! A session owns the run: one [`Workload`] (nothing of its own, a demo, a
-//! comparison or a launched command), the recorders its snapshots go to
-//! (`record::Taps`), and the [`Sampler`] that reads the system. At each tick
-//! it samples the workload's probes, asks the sampler for a reading, and
-//! assembles the immutable `Snapshot`. In the dashboard it runs on its own
-//! thread ([`SessionHandle`]); headless reports call [`Session::sample`]
-//! directly.
+//! comparison, a launched command or a lesson step's Python program), the
+//! recorders its snapshots go to (`record::Taps`), and the [`Sampler`] that
+//! reads the system. At each tick it samples the workload's probes, asks the
+//! sampler for a reading, and assembles the immutable `Snapshot`. In the
+//! dashboard it runs on its own thread ([`SessionHandle`]); headless reports
+//! call [`Session::sample`] directly.
 
+mod python_step;
 mod thread;
 
 use std::time::Instant;
@@ -20,6 +21,7 @@ use corescope_demos::run::Rounds;
 
 use crate::compare::Comparison;
 use crate::launch::Launched;
+use crate::lesson::PythonStep;
 use crate::record::Taps;
 use crate::sampler::Sampler;
 use crate::snapshot::Snapshot;
@@ -41,6 +43,10 @@ enum Workload {
     Comparison(Comparison, Option<CompareMode>),
     /// A command corescope started and owns (dropping it stops the command).
     Command(Launched),
+    /// A lesson step's Python program, watched as `run` watches a command
+    /// (the sampler follows its tree), with the sampler of corescope's own
+    /// tree put aside until the step ends.
+    Python(Box<(Launched, Sampler)>),
 }
 
 /// One run: its workload, its recorders, and the sampler reading its tree.
@@ -116,16 +122,22 @@ impl Session {
         self.taps.error()
     }
 
-    /// Stops the demo or comparison running, if any (a command is left
-    /// running: the session watches it to its end).
+    /// Stops the demo, comparison or lesson program running, if any (a
+    /// command is left running: the session watches it to its end).
     fn stop_workload(&mut self) {
-        match &mut self.workload {
-            Workload::Demo(demo) => demo.stop(),
-            Workload::Comparison(comparison, _) => comparison.stop(),
-            Workload::Command(_) => return,
+        match std::mem::replace(&mut self.workload, Workload::Idle) {
+            Workload::Demo(mut demo) => demo.stop(),
+            Workload::Comparison(mut comparison, _) => comparison.stop(),
+            Workload::Command(launched) => self.workload = Workload::Command(launched),
+            Workload::Python(run) => {
+                let (mut launched, own_tree) = *run;
+                // Everything the program started ends with it (the guardian).
+                launched.stop();
+                self.sampler = own_tree;
+                self.sampler.reset_peaks();
+            }
             Workload::Idle | Workload::NotStarted(_) => {}
         }
-        self.workload = Workload::Idle;
     }
 
     /// Runs `config` from now on (round after round), stopping any demo that
@@ -144,9 +156,37 @@ impl Session {
         };
     }
 
-    /// Stops the demo running, if any; its threads and processes end first.
+    /// Runs a lesson step's Python program from now on, stopping what ran
+    /// before, and watches its tree as `run` would; a program that cannot
+    /// start (no `python3` on `PATH`) shows as a failed run, with why. A
+    /// session watching a command runs no program.
+    pub(crate) fn start_python(&mut self, step: &PythonStep) {
+        if matches!(self.workload, Workload::Command(_)) {
+            return;
+        }
+        self.stop_workload();
+        self.sampler.reset_peaks();
+        let started = python_step::launch(step).and_then(|launched| {
+            let mut sampler = Sampler::new(launched.pid())?;
+            sampler.adopt_orphans_of(launched.guardian_pid());
+            Ok((launched, sampler))
+        });
+        self.workload = match started {
+            Ok((launched, sampler)) => Workload::Python(Box::new((
+                launched,
+                std::mem::replace(&mut self.sampler, sampler),
+            ))),
+            Err(err) => Workload::NotStarted(format!("{err:#}")),
+        };
+    }
+
+    /// Stops the demo or lesson program running, if any; its threads and
+    /// processes end first.
     pub(crate) fn stop_demo(&mut self) {
-        if matches!(self.workload, Workload::Demo(_) | Workload::NotStarted(_)) {
+        if matches!(
+            self.workload,
+            Workload::Demo(_) | Workload::NotStarted(_) | Workload::Python(_)
+        ) {
             self.stop_workload();
         }
     }
@@ -273,12 +313,19 @@ impl Session {
         let demo = match &self.workload {
             Workload::Comparison(comparison, _) => comparison.demo_sample(),
             Workload::Demo(demo) => Some(demo.sample()),
-            Workload::Idle | Workload::NotStarted(_) | Workload::Command(_) => None,
+            Workload::Idle
+            | Workload::NotStarted(_)
+            | Workload::Command(_)
+            | Workload::Python(_) => None,
         };
         let reading = self.sampler.read();
         // After the tree: a command that just ended was seen as a zombie, with
         // its CPU time, before this reaps it.
-        let run = self.command_mut().map(Launched::poll);
+        let run = match &mut self.workload {
+            Workload::Command(launched) => Some(launched.poll()),
+            Workload::Python(run) => Some(run.0.poll()),
+            _ => None,
+        };
         let notice = match &self.workload {
             Workload::NotStarted(why) => Some(why.clone()),
             _ => None,

@@ -16,6 +16,7 @@ use corescope_demos::config::DemoConfig;
 use corescope_demos::host::DemoCommand;
 
 use super::Session;
+use crate::lesson::PythonStep;
 use crate::snapshot::Snapshot;
 use crate::snapshot::compare::ComparePlan;
 
@@ -28,7 +29,9 @@ pub(crate) enum SessionCommand {
     Demo(DemoCommand),
     /// Run this demo (round after round), stopping any other first.
     Start(Box<DemoConfig>),
-    /// Stop the demo running, if any.
+    /// Run this lesson step's Python program, stopping any demo first.
+    StartPython(PythonStep),
+    /// Stop the demo (or lesson program) running, if any.
     Stop,
     /// Start the peaks (and the counts of exited tasks) over.
     ResetPeaks,
@@ -143,6 +146,7 @@ fn tick_loop(
                     interval = new;
                 }
                 Ok(SessionCommand::Start(config)) => session.start_demo(*config),
+                Ok(SessionCommand::StartPython(step)) => session.start_python(&step),
                 Ok(SessionCommand::Stop) => session.stop_demo(),
                 Ok(SessionCommand::Compare(plan)) => session.restart_comparison(plan),
                 // The effect shows at the next tick: an extra snapshot now

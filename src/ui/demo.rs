@@ -47,7 +47,9 @@ pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) 
     // another kind) the text for what runs now.
     let (notes_title, notes_text) = match step {
         Some((_, number, steps, step))
-            if step.config.mode == demo.mode && step.config.kind == demo.kind =>
+            if step
+                .demo()
+                .is_some_and(|config| config.mode == demo.mode && config.kind == demo.kind) =>
         {
             (
                 format!("Step {number} of {steps}: {}", step.title),

@@ -12,6 +12,7 @@ mod format;
 mod headline;
 mod help;
 mod legend;
+mod lesson_notes;
 mod look_for;
 mod picker;
 mod process_list;

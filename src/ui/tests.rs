@@ -457,7 +457,8 @@ fn a_click_picks_an_entry_and_a_second_click_starts_it() {
     assert!(matches!(chosen, crate::picker::Entry::Demo(spec) if spec.name == "race"));
     let started = app.handle_event(&click(race));
     assert!(
-        matches!(&started, Action::Start(config) if config.spec.name == "race"),
+        matches!(&started, Action::Start(play)
+            if matches!(&**play, crate::lesson::Play::Demo(config) if config.spec.name == "race")),
         "{started:?}"
     );
 }

@@ -57,13 +57,15 @@ struct Areas {
     /// A Python command's probes (see `watch_probes`); empty without.
     probes: Rect,
     output: Rect,
+    /// A lesson step's notes, while it runs a Python program; empty without.
+    notes: Rect,
     legend: Rect,
     footer: Rect,
 }
 
 impl Areas {
     /// The layout of `area` for `snapshot`.
-    fn of(area: Rect, snapshot: &Snapshot) -> Self {
+    fn of(area: Rect, snapshot: &Snapshot, notes: u16) -> Self {
         let large = area.height >= LARGE_FROM_HEIGHT && area.width >= LARGE_FROM_WIDTH;
         let (number_rows, number_width) = if large {
             (7, 30)
@@ -80,12 +82,13 @@ impl Areas {
             let lines = (run.output.len() as u16).clamp(1, OUTPUT_LINES);
             (lines + 2).min(spare.saturating_sub(top) / 4)
         });
-        let [header, top, stats, body, output, legend, footer] = Layout::vertical([
+        let [header, top, stats, body, output, notes, legend, footer] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(top),
             Constraint::Length(1),
             Constraint::Min(0),
             Constraint::Length(output),
+            Constraint::Length(notes),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
@@ -164,6 +167,7 @@ impl Areas {
             map: at_least(map, 3),
             probes,
             output: at_least(output, 3),
+            notes,
             legend,
             footer,
         }
@@ -187,7 +191,8 @@ pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) 
         render_footer(app, frame, footer, theme, hits);
         return;
     };
-    let areas = Areas::of(area, snapshot);
+    let notes = super::lesson_notes::StepNotes::of(app, snapshot);
+    let areas = Areas::of(area, snapshot, notes.as_ref().map_or(0, |n| n.rows(area)));
     let target = &snapshot.target;
     let verb = if snapshot.run.is_some() { "run " } else { "" };
     let probes_note = super::watch_probes::title_note(snapshot);
@@ -219,6 +224,9 @@ pub(super) fn render(app: &App, frame: &mut Frame, area: Rect, hits: &mut Hits) 
     if let Some(run) = &snapshot.run {
         render_output(run, frame, areas.output, theme);
     }
+    if let Some(notes) = &notes {
+        frame.render_widget(notes.widget(theme), areas.notes);
+    }
     render_legend(snapshot, frame, areas.legend, theme);
     render_footer(app, frame, areas.footer, theme, hits);
 }
@@ -240,10 +248,18 @@ fn render_parallelism(
         .map(|p| p as f32)
         .or_else(|| history.iter().rev().flatten().next().copied());
     let text = shown.map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
+    // A narrow panel keeps the word that matters (exited), not a cut title.
     let title = if snapshot.target.alive {
-        " Cores in use "
+        " Cores in use ".to_owned()
     } else {
-        " Cores in use (exited) "
+        fitting(
+            area.width,
+            [
+                " Cores in use (exited) ".to_owned(),
+                " Cores in use (exited)".to_owned(),
+                " Cores (exited) ".to_owned(),
+            ],
+        )
     };
     let peak = peak.map_or_else(|| "?".to_owned(), |p| format!("{p:.2}"));
     let bottom = fitting(

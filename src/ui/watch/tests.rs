@@ -144,6 +144,12 @@ fn a_finished_run_says_how_it_ended() {
         screen.contains("Output (in corescope-run-4242.log, exited"),
         "{screen}"
     );
+    // At the smallest size the panel's title says so without being cut.
+    let screen = draw(&app, 40, 12).backend().to_string();
+    assert!(
+        screen.contains("Cores (exited)") && !screen.contains("Cores in use (e"),
+        "at 40x12 the panel is titled `Cores (exited)`, uncut:\n{screen}"
+    );
 }
 
 #[test]
