@@ -185,20 +185,35 @@ pub enum LockKind {
     /// A mutex: a glibc `pthread_mutex_t` whose owner word names a thread
     /// of the process, or a priority-inheritance lock.
     Mutex,
-    /// A condition variable (or a semaphore, which glibc waits on alike).
+    /// A condition variable: `CPython`'s GIL (known by its place).
     Condition,
+    /// A condition variable or a semaphore: glibc waits on both alike
+    /// (a bitset wait against the wall clock), so which one cannot be told.
+    /// `CPython`'s `threading.Lock` is a semaphore and reads so.
+    #[serde(rename = "condition_or_semaphore")]
+    ConditionOrSemaphore,
     /// Anything else: Rust's std locks, a hand-made futex.
     Unknown,
 }
 
 impl LockKind {
-    /// The kind in one lowercase word.
+    /// The kind as reports name it.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Mutex => "mutex",
             Self::Condition => "condition",
+            Self::ConditionOrSemaphore => "condition_or_semaphore",
             Self::Unknown => "unknown",
+        }
+    }
+
+    /// The kind in a screen's narrow column.
+    #[must_use]
+    pub const fn short(self) -> &'static str {
+        match self {
+            Self::ConditionOrSemaphore => "cond/sem",
+            other => other.as_str(),
         }
     }
 }

@@ -190,6 +190,17 @@ fn spinners_wait_on_the_gil(python: &str) {
         waiters >= 3,
         "{python}: expected at least 3 of the 4 spinning threads to wait for the GIL, found {gil}"
     );
+    // The main thread's join waits on a `threading.Lock`, a semaphore that
+    // glibc waits on as it waits on a condition: never called a condition.
+    for lock in locks
+        .iter()
+        .filter(|l| !l["label"].as_str().unwrap_or("").starts_with("CPython GIL"))
+    {
+        assert_ne!(
+            lock["kind"], "condition",
+            "{python}: expected only the GIL to be called a condition (a semaphore waits alike), found {lock}"
+        );
+    }
 }
 
 #[test]

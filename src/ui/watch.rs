@@ -376,7 +376,7 @@ fn render_locks(app: &App, snapshot: &Snapshot, frame: &mut Frame, area: Rect, t
         .iter()
         .map(|lock| FutexLockRow {
             label: short_label(&lock.label),
-            kind: lock.kind.as_str(),
+            kind: lock.kind.short(),
             waiters_now: lock.waiters_now,
             blocked_ns: lock.blocked_ns,
             wait_share: lock.wait_share,

@@ -348,7 +348,7 @@ impl LockTracker {
             lock.kind = match hint {
                 OpHint::PlainWait if lock.owner_tid.is_some() => LockKind::Mutex,
                 OpHint::PiLock => LockKind::Mutex,
-                OpHint::RealtimeBitset => LockKind::Condition,
+                OpHint::RealtimeBitset => LockKind::ConditionOrSemaphore,
                 OpHint::Bitset if lock.place.gil => LockKind::Condition,
                 _ => lock.kind,
             };
