@@ -87,9 +87,17 @@ impl ThreadLocks {
 #[derive(Debug, Default)]
 struct ProcessLocks {
     map: Option<MemoryMap>,
+    /// When `map` was last read: an address no mapping holds (one the map
+    /// has not caught up with, or none at all) reads it again at most every
+    /// [`MAP_REREAD`], not at every reading of every thread.
+    map_read_at: Option<Instant>,
     memory: Option<Memory>,
     memory_tried: bool,
 }
+
+/// How often a process's memory map may be read again for an address it
+/// does not hold.
+const MAP_REREAD: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One lock over the run.
 #[derive(Debug)]
@@ -284,9 +292,14 @@ impl LockTracker {
             .map
             .as_ref()
             .and_then(|map| place::describe(pid, address, map, &mut self.symbols));
-        if place.is_none() {
+        let now = Instant::now();
+        let stale = process
+            .map_read_at
+            .is_none_or(|at| now.duration_since(at) >= MAP_REREAD);
+        if place.is_none() && stale {
             // Mapped since the map was read, or never read: read it again.
             process.map = MemoryMap::read(pid);
+            process.map_read_at = Some(now);
             place = process
                 .map
                 .as_ref()
