@@ -67,9 +67,19 @@ impl From<std::io::Error> for ReadError {
 
 /// Opens `path` for reading if it is a regular file, without ever blocking.
 pub(crate) fn open_regular(path: &Path) -> Result<File, ReadError> {
+    open_regular_with(path, OFlag::empty())
+}
+
+/// [`open_regular`], and never through a symbolic link: for files in a
+/// directory another program may write to (a Python program's probes).
+pub(crate) fn open_regular_unlinked(path: &Path) -> Result<File, ReadError> {
+    open_regular_with(path, OFlag::O_NOFOLLOW)
+}
+
+fn open_regular_with(path: &Path, extra: OFlag) -> Result<File, ReadError> {
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
+        .custom_flags((OFlag::O_NONBLOCK | OFlag::O_NOCTTY | extra).bits())
         .open(path)?;
     let kind = file.metadata()?.file_type();
     if kind.is_file() {
@@ -170,6 +180,27 @@ mod tests {
         let err = read_text(&fifo, SMALL_FILE_BYTES).expect_err("fifo");
         assert_eq!(err.to_string(), "it is a FIFO, not a regular file");
         let _ = std::fs::remove_file(&fifo);
+    }
+
+    #[test]
+    fn the_unlinked_open_refuses_a_link_the_plain_one_follows() {
+        let target = scratch("link-target");
+        std::fs::write(&target, "text").expect("write");
+        let link = scratch("link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert!(
+            open_regular(&link).is_ok(),
+            "expected a link to a regular file opened where links are allowed"
+        );
+        assert!(
+            open_regular_unlinked(&link).is_err(),
+            "expected a link refused where links are not allowed"
+        );
+        assert!(
+            open_regular_unlinked(&target).is_ok(),
+            "expected the file itself opened"
+        );
     }
 
     #[test]

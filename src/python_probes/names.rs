@@ -82,7 +82,7 @@ pub(crate) struct NamesFile {
 impl NamesFile {
     /// Reads what `path` gained since the last read.
     pub(crate) fn update(&mut self, path: &Path) {
-        let Some(mut file) = super::probe_dir::open_regular(path) else {
+        let Some(mut file) = crate::outside_file::open_regular_unlinked(path).ok() else {
             return;
         };
         if file.seek(SeekFrom::Start(self.offset)).is_err() {

@@ -13,6 +13,7 @@ use anyhow::{Context, Result};
 use super::figures::{self, ProbesStatus, PythonProbes};
 use super::layout;
 use super::names::NamesFiles;
+use crate::outside_file::open_regular_unlinked;
 
 /// The probe module, written as `_corescope_probes.py`.
 const PROBES_PY: &str = include_str!("../../assets/python/corescope_probes/probes.py");
@@ -156,7 +157,7 @@ fn first_line(bytes: &[u8]) -> String {
 /// The header and the used slots of a probes file: most of a file is slots
 /// no probe took yet, not worth reading at every tick.
 fn read_probes_file(path: &Path) -> Option<Vec<u8>> {
-    let mut file = open_regular(path)?;
+    let mut file = open_regular_unlinked(path).ok()?;
     let mut bytes = vec![0_u8; layout::HEADER];
     file.read_exact(&mut bytes).ok()?;
     let used = layout::used_slots(&bytes)?;
@@ -165,20 +166,9 @@ fn read_probes_file(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// A regular file opened for reading, never through a symbolic link, nor
-/// blocking on a FIFO.
-pub(super) fn open_regular(path: &Path) -> Option<File> {
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-        .open(path)
-        .ok()?;
-    file.metadata().ok()?.is_file().then_some(file)
-}
-
 /// At most `cap` bytes of a regular file, never through a symbolic link.
 fn read_capped(path: &Path, cap: u64) -> Option<Vec<u8>> {
-    let file = open_regular(path)?;
+    let file = open_regular_unlinked(path).ok()?;
     let mut bytes = Vec::new();
     File::take(file, cap).read_to_end(&mut bytes).ok()?;
     Some(bytes)

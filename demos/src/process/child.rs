@@ -14,8 +14,8 @@ use super::roles;
 use super::spec::{ChildSpec, Role};
 use crate::config::Fault;
 use crate::control::Controls;
+use crate::probes::ProbeRef;
 use crate::probes::clock::now_ns;
-use crate::probes::{ProbeRef, WorkerState};
 use crate::shm::{MAX_PROCESSES, SharedRegion};
 use crate::worker::Worker;
 
@@ -91,30 +91,6 @@ fn follow_controls(region: &'static SharedRegion, controls: Arc<Controls>) {
 fn hang() -> ! {
     loop {
         std::thread::sleep(Duration::from_hours(1));
-    }
-}
-
-/// One finished task: counted in the probe and the run's totals; the fault
-/// crashes the process right after the first.
-pub(super) fn task_done(region: &SharedRegion, worker: &Worker, crash: bool) {
-    worker.set_state(WorkerState::Idle);
-    worker.task_done();
-    region.tasks.done();
-    if crash {
-        crash_now();
-    }
-}
-
-/// Crashes this process as a bug would: the parent sees SIGSEGV.
-///
-/// Rust's runtime catches SIGSEGV to report stack overflows; for any other
-/// fault its handler restores the default action and returns, so that the
-/// faulting instruction runs again and kills. A raised signal has no
-/// instruction to run again: the first one is absorbed, and only the next
-/// finds the default action. Hence the loop.
-pub(super) fn crash_now() -> ! {
-    loop {
-        let _ = nix::sys::signal::raise(Signal::SIGSEGV);
     }
 }
 
@@ -197,17 +173,4 @@ fn run_role(
         }
     }
     Ok(())
-}
-
-/// A pool worker's step boundary: paused here while the run is paused;
-/// false when the run stops or this slot is beyond the wanted worker count.
-pub(super) fn take_turn(worker: &Worker) -> bool {
-    worker.checkpoint() && worker.index() < worker.controls().workers()
-}
-
-/// Counts `bytes` sent to another process in `slot`.
-pub(super) fn bytes_sent(region: &SharedRegion, slot: usize, bytes: u64) {
-    if let Some(slot) = region.workers.get(slot) {
-        slot.bytes_sent.fetch_add(bytes, Ordering::Relaxed);
-    }
 }

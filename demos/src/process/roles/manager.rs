@@ -27,9 +27,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 
-use super::super::child::{bytes_sent, crash_now, task_done};
 use super::super::ipc::{Door, POLL, await_greeting, greet, inherited, read_line, write_all};
 use super::super::spec::value;
+use super::duties::{bytes_sent, crash_now, task_done};
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
 use crate::shm::SharedRegion;

@@ -6,8 +6,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::super::child::task_done;
 use super::super::spec::value;
+use super::duties::task_done;
 use crate::probes::WorkerState;
 use crate::shm::SharedRegion;
 use crate::steps::{COUNTER, count, stripe, think};

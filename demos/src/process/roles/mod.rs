@@ -6,6 +6,7 @@
 //! channel, a peer that broke the protocol or died); the child then exits
 //! with `ROLE_FAILED`, so the parent reports it. A stop is not an error.
 
+pub(super) mod duties;
 pub(super) mod manager;
 pub(super) mod memory;
 pub(super) mod pipe;

@@ -15,9 +15,9 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::super::child::{bytes_sent, crash_now, task_done};
 use super::super::ipc::{await_greeting, greet, inherited, read_exact, write_all};
 use super::super::spec::value;
+use super::duties::{bytes_sent, crash_now, task_done};
 use crate::probes::WorkerState;
 use crate::probes::clock::now_ns;
 use crate::shm::SharedRegion;

@@ -6,8 +6,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::super::child::{take_turn, task_done};
 use super::super::spec::{PoolResult, value};
+use super::duties::{take_turn, task_done};
 use crate::catalog::Kind;
 use crate::probes::overlap;
 use crate::shm::SharedRegion;

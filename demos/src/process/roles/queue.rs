@@ -4,8 +4,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::super::child::{bytes_sent, take_turn, task_done};
 use super::super::spec::{SENTINEL, value};
+use super::duties::{bytes_sent, take_turn, task_done};
 use crate::probes::WorkerState;
 use crate::shm::SharedRegion;
 use crate::worker::Worker;
