@@ -66,6 +66,13 @@ fn process_list(args: &WatchArgs, settings: &Settings, interval: Duration) -> Re
         )
         .into());
     }
+    if args.stay {
+        return Err(UsageError(
+            "watch --stay needs a PID (in the process list the screen stays anyway: b goes back)"
+                .to_owned(),
+        )
+        .into());
+    }
     if !settings.taps.is_empty() || settings.metrics.is_some() {
         return Err(UsageError(
             "--record, --csv and --metrics need a PID to watch (watch --all exports the \

@@ -120,6 +120,7 @@ fn watch_without_a_pid_needs_a_terminal_and_no_headless_or_recording() {
             &["--record", "/nonexistent/x.jsonl", "watch"][..],
             "need a PID to watch",
         ),
+        (&["watch", "--stay"][..], "watch --stay needs a PID"),
     ] {
         let out = common::corescope(args);
         let stderr = String::from_utf8_lossy(&out.stderr);
