@@ -155,9 +155,12 @@ fn cut_lines(lines: &[String]) -> Vec<String> {
                 ));
             }
         }
-        // The footer's hints and the stats line's figures are dropped whole
-        // where they do not fit, never cut: one may end at the edge.
-        let whole_items = row == last_row || line.starts_with("parallelism ");
+        // The footer's hints and the stats line's figures (a demo's
+        // `parallelism …`, the watch and run screens' `tree: … ┃ machine: …`)
+        // are dropped whole where they do not fit, never cut: one may end at
+        // the edge.
+        let whole_items =
+            row == last_row || line.starts_with("parallelism ") || line.starts_with("tree: ");
         if !whole_items && chars.last().is_some_and(|c| is_text(*c)) {
             cuts.push(format!("row {row} runs off the screen: `{}`", line.trim()));
         }
