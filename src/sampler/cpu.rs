@@ -24,6 +24,8 @@ pub(crate) struct CpuReader {
     file: ProcFile,
     buf: Vec<u8>,
     previous: Vec<CoreTicks>,
+    /// Tasks (processes and threads) created since boot, at the last read.
+    forks: Option<u64>,
 }
 
 impl CpuReader {
@@ -33,15 +35,17 @@ impl CpuReader {
             file: ProcFile::open(PathBuf::from("/proc/stat"))?,
             buf: Vec::with_capacity(8192),
             previous: Vec::new(),
+            forks: None,
         })
     }
 
     /// Busy percent per online CPU since the previous call (`None` on the first).
     pub(crate) fn sample(&mut self) -> Vec<CoreSample> {
-        let current = match self.file.read(&mut self.buf) {
-            Ok(text) => parse_cores(text),
-            Err(_) => Vec::new(),
+        let (current, forks) = match self.file.read(&mut self.buf) {
+            Ok(text) => (parse_cores(text), parse_forks(text)),
+            Err(_) => (Vec::new(), None),
         };
+        self.forks = forks;
         let samples = current
             .iter()
             .map(|now| CoreSample {
@@ -55,6 +59,12 @@ impl CpuReader {
             .collect();
         self.previous = current;
         samples
+    }
+
+    /// Tasks created on the machine since boot (`/proc/stat`'s `processes`:
+    /// every fork and every new thread), as of the last [`Self::sample`].
+    pub(crate) const fn forks(&self) -> Option<u64> {
+        self.forks
     }
 }
 
@@ -90,6 +100,13 @@ fn parse_cores(text: &[u8]) -> Vec<CoreTicks> {
         .collect()
 }
 
+/// The `processes` line of `/proc/stat`: tasks created since boot.
+fn parse_forks(text: &[u8]) -> Option<u64> {
+    text.split(|b| *b == b'\n')
+        .find_map(|line| line.strip_prefix(b"processes "))
+        .and_then(|rest| std::str::from_utf8(rest).ok()?.trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +114,7 @@ mod tests {
     const STAT: &str = "cpu  10 0 10 100 0 0 0 0 0 0\n\
         cpu0 4 1 5 40 10 0 0 0 0 0\n\
         cpu2 1 0 1 60 0 1 1 1 0 0\n\
-        intr 1 2 3\nctxt 99\n";
+        intr 1 2 3\nctxt 99\nprocesses 4321\nprocs_running 1\n";
 
     #[test]
     fn parses_each_core_with_its_own_number() {
@@ -117,6 +134,13 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn the_fork_count_is_the_processes_line() {
+        assert_eq!(parse_forks(STAT.as_bytes()), Some(4321));
+        assert_eq!(parse_forks(b"cpu0 1 2 3 4\nprocesses x\n"), None);
+        assert_eq!(parse_forks(b"cpu0 1 2 3 4\n"), None);
     }
 
     #[test]
@@ -169,6 +193,7 @@ mod tests {
         fn any_proc_stat_parses_to_at_most_a_core_a_line(text in crate::fuzz_inputs::proc_text()) {
             let cores = parse_cores(&text);
             proptest::prop_assert!(cores.len() <= text.split(|b| *b == b'\n').count());
+            let _ = parse_forks(&text);
         }
     }
 }

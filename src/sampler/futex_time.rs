@@ -8,10 +8,11 @@
 //!    `schedstat` to the nanosecond, so the off-CPU time `O` is exact.
 //! 2. **What it slept in.** Its wait channel (`wchan`: `futex_wait_queue`,
 //!    `hrtimer_nanosleep`, `do_epoll_wait`...) is read at the interval's end
-//!    and, for threads asleep at the last tick, every few milliseconds in
-//!    between ([`FutexClock::observe`]; the sampler polls a bounded number
-//!    of threads, so the cost is bounded too). Of the readings that found
-//!    the thread asleep, the share in a futex wait is `f`.
+//!    and every few milliseconds in between ([`FutexClock::observe`]; the
+//!    polls keep to a budget of readings a second, so their cost is bounded
+//!    too, and a thread that has not run since its last reading is not read
+//!    again: it is still in that wait). Of the readings that found the
+//!    thread asleep, the share in a futex wait is `f`.
 //! 3. **The estimate** adds `O * f` to the thread's futex time. A thread that
 //!    did not run at all in the interval slept in one wait throughout, which
 //!    the end reading names: then the estimate is exact.

@@ -143,7 +143,7 @@ impl Sampler {
     /// Reads the cores, the tree, memory and load now.
     pub fn read(&mut self) -> Reading {
         let cores = self.cpu.sample();
-        let mut target = self.tree.sample();
+        let mut target = self.tree.sample(self.cpu.forks());
         // Readings taken microseconds apart can add up to a hair more than
         // the machine has; no tree keeps more cores busy than there are.
         if !cores.is_empty() {

@@ -3,10 +3,13 @@
 //! Cost matters here: watching a program with 1,000 threads must stay under
 //! 10 ms a tick. Files are kept open (about 1 us a re-read against 10 us an
 //! open), and `status` (the only universal source of context-switch counts,
-//! about 9 us to read) is re-read only for threads that ran since the last tick:
-//! a thread whose schedstat (CPU time, run-queue wait, slices) did not move
-//! cannot have switched context, forked or changed its wait channel. That is
-//! exact, not a guess.
+//! the dearest file a thread has) is re-read only for threads that ran since
+//! its last read: a thread whose schedstat (CPU time, run-queue wait, slices)
+//! did not move cannot have switched context, forked or changed its wait
+//! channel. That is exact, not a guess. A thread that ran has it read at most
+//! every [`STATUS_MIN_AGE`]: at shorter ticks its switch rates are measured
+//! over that span and shown until the next read. The same holds between
+//! ticks: a poll reads `schedstat` first and the wait channel only if it moved.
 //!
 //! `stat` (state, last CPU, name: about 5 us, the dearest file a thread reads
 //! every tick) is skipped too for a thread whose schedstat did not move at all,
@@ -35,9 +38,26 @@ struct Counters {
     cpu_ns: Option<u64>,
     runq_ns: Option<u64>,
     slices: Option<u64>,
+}
+
+/// The context-switch counts of the last `status` read, and the rates per
+/// second over the span that read closed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Switches {
+    at: Option<Instant>,
     voluntary: Option<u64>,
     nonvoluntary: Option<u64>,
+    voluntary_per_sec: Option<f32>,
+    nonvoluntary_per_sec: Option<f32>,
+    /// It ran since that read: the counts may have moved.
+    stale: bool,
 }
+
+/// Least time between two reads of a thread's `status` (its context-switch
+/// counts, the dearest file it has): at ticks shorter than this, a thread
+/// that runs has its rates measured over this span and shown until the
+/// next read, instead of its `status` read at every tick.
+pub(super) const STATUS_MIN_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Most ticks in a row a thread's `stat` is reused while it does not run.
 pub(super) const STAT_REFRESH_TICKS: u8 = 4;
@@ -56,13 +76,25 @@ pub(super) struct ThreadReader {
     /// Start time in clock ticks after boot: tells a reused TID from the thread we knew.
     start_ticks: Option<u64>,
     previous: Option<Counters>,
+    switches: Switches,
     /// The last `stat` read, and how many ticks in a row it was reused since.
     stat_seen: Option<TaskStat>,
     stat_reused: u8,
     wchan_seen: Option<String>,
+    /// The schedstat of the last reading (tick or poll) and the wait it
+    /// found. A thread whose schedstat has not moved since has not run, so
+    /// it is still in that wait: a poll reuses it instead of reading `wchan`
+    /// (the dearest file of all: the kernel looks the symbol up).
+    last_seen: Option<(SchedStat, Wait)>,
     /// Child processes as last read; re-read only when they may have changed.
     children_seen: Vec<i32>,
+    /// The list may have changed without a fork of this thread (a sibling's
+    /// children handed over, a child reaped unseen), or was never read.
     children_stale: bool,
+    /// It ran since the list was read, so it may have forked.
+    ran_since_children: bool,
+    /// The machine's fork count read just before the list was.
+    children_forks: Option<u64>,
     /// Its time asleep in futex waits (see [`super::futex_time`]).
     futex: FutexClock,
 }
@@ -91,25 +123,49 @@ impl ThreadReader {
             stat,
             start_ticks: None,
             previous: None,
+            switches: Switches::default(),
             stat_seen: None,
             // Staggered by TID, so that the rereads of idle threads spread
             // over the ticks instead of coming all at once.
             stat_reused: u8::try_from(tid.rem_euclid(i32::from(STAT_REFRESH_TICKS))).unwrap_or(0),
             wchan_seen: None,
+            last_seen: None,
             children_seen: Vec::new(),
             children_stale: true,
+            ran_since_children: false,
+            children_forks: None,
             futex: FutexClock::default(),
         })
     }
 
+    /// Its kept-open `stat`.
+    pub(super) const fn stat_file(&self) -> &ProcFile {
+        &self.stat
+    }
+
     /// Reads the wait channel once between two ticks, so that the futex
     /// share of the thread's sleep is sampled more often than the ticks;
-    /// returns what it said.
-    pub(super) fn poll_wait(&mut self, buf: &mut Vec<u8>) -> Wait {
-        let wchan = self.read_wchan(buf);
-        let wait = Wait::of(wchan.as_deref());
+    /// returns what it said and the thread's CPU time (ns) at the reading.
+    /// A thread that has not run since the last reading is not read again
+    /// (one `schedstat` read tells): it is still in the same wait.
+    pub(super) fn poll_wait(&mut self, buf: &mut Vec<u8>) -> (Wait, Option<u64>) {
+        let sched = self
+            .schedstat
+            .as_ref()
+            .and_then(|file| file.read(buf).ok())
+            .and_then(parse_schedstat);
+        let wait = match (sched, self.last_seen) {
+            (Some(now), Some((then, wait))) if now == then => wait,
+            _ => {
+                self.wchan_seen = self.read_wchan(buf);
+                Wait::of(self.wchan_seen.as_deref())
+            }
+        };
+        if let Some(sched) = sched {
+            self.last_seen = Some((sched, wait));
+        }
         self.futex.observe(wait);
-        wait
+        (wait, sched.map(|s| s.cpu_ns))
     }
 
     /// Reads the thread now. `Gone` means it exited (or its TID was reused by a
@@ -151,16 +207,22 @@ impl ThreadReader {
         // the same slice: its slice count stays, but its CPU time (brought up
         // to date when it leaves the CPU) moves.
         let ran = !still;
-        let (voluntary, nonvoluntary) = match (ran, self.previous) {
-            (false, Some(p)) => (p.voluntary, p.nonvoluntary),
-            _ => self.read_switches(buf),
-        };
+        let switches = self.switches_at(buf, ran, now);
         let sleeping = matches!(stat.state, 'S' | 'D');
         if !sleeping {
             self.wchan_seen = None;
-        } else if ran || self.wchan_seen.is_none() {
+        } else if self.wchan_seen.is_none()
+            || self.last_seen.is_none_or(|(seen, _)| Some(seen) != sched)
+        {
+            // It ran since the last reading (tick or poll) of its wait.
             self.wchan_seen = self.read_wchan(buf);
         }
+        let wait = if sleeping {
+            Wait::of(self.wchan_seen.as_deref())
+        } else {
+            Wait::Awake
+        };
+        self.last_seen = sched.map(|sched| (sched, wait));
 
         let cpu_ns = sched.map(|s| s.cpu_ns).or_else(|| {
             let ticks = stat.utime + stat.stime;
@@ -171,8 +233,6 @@ impl ThreadReader {
             cpu_ns,
             runq_ns: sched.map(|s| s.runq_ns),
             slices: sched.map(|s| s.slices),
-            voluntary,
-            nonvoluntary,
         };
         let rates = self.previous.map(|p| Rates::between(&p, &current));
         // The futex time so far, and its growth over the interval as a share
@@ -185,9 +245,7 @@ impl ThreadReader {
                 let queued_ns = s.runq_ns.saturating_sub(p.runq_ns.unwrap_or(s.runq_ns));
                 let off_cpu_ns = wall_ns.saturating_sub(ran_ns + queued_ns);
                 let before_ns = self.futex.total_ns();
-                let total_ns = self
-                    .futex
-                    .close(off_cpu_ns, Wait::of(self.wchan_seen.as_deref()));
+                let total_ns = self.futex.close(off_cpu_ns, wait);
                 let pct = (wall_ns > 0).then(|| {
                     (total_ns.saturating_sub(before_ns) as f64 * 100.0 / wall_ns as f64).min(100.0)
                         as f32
@@ -198,7 +256,7 @@ impl ThreadReader {
             (None, _) => (None, None),
         };
         self.previous = Some(current);
-        self.children_stale |= ran;
+        self.ran_since_children |= ran;
 
         Ok(ThreadSample {
             pid: self.pid,
@@ -208,10 +266,10 @@ impl ThreadReader {
             last_cpu: stat.processor,
             cpu_pct: rates.and_then(|r| r.cpu_pct),
             cpu_time_ns: cpu_ns,
-            voluntary_ctxt: voluntary,
-            nonvoluntary_ctxt: nonvoluntary,
-            voluntary_per_sec: rates.and_then(|r| r.voluntary_per_sec),
-            nonvoluntary_per_sec: rates.and_then(|r| r.nonvoluntary_per_sec),
+            voluntary_ctxt: switches.voluntary,
+            nonvoluntary_ctxt: switches.nonvoluntary,
+            voluntary_per_sec: switches.voluntary_per_sec,
+            nonvoluntary_per_sec: switches.nonvoluntary_per_sec,
             runq_wait_ns: current.runq_ns,
             runq_wait_pct: rates.and_then(|r| r.runq_wait_pct),
             wchan: self.wchan_seen.clone(),
@@ -230,9 +288,16 @@ impl ThreadReader {
     }
 
     /// Child processes this thread has forked (`/proc/.../children`), re-read
-    /// only when they may have changed: a thread that did not run cannot fork.
-    pub(super) fn children(&mut self, buf: &mut Vec<u8>) -> &[i32] {
-        if std::mem::take(&mut self.children_stale) {
+    /// only when they may have changed. A thread that did not run cannot
+    /// fork; and one that ran cannot have forked since its list was read if
+    /// the machine's fork count `forks` (read before this, every tick) has
+    /// not moved since the count read before the list. Exact, not a guess.
+    pub(super) fn children(&mut self, buf: &mut Vec<u8>, forks: Option<u64>) -> &[i32] {
+        let forked = forks.is_none() || forks != self.children_forks;
+        if self.children_stale || (self.ran_since_children && forked) {
+            self.children_stale = false;
+            self.ran_since_children = false;
+            self.children_forks = forks;
             self.children_seen.clear();
             if let Some(text) = self.children.as_ref().and_then(|f| f.read_to_end(buf).ok()) {
                 self.children_seen.extend(
@@ -245,11 +310,46 @@ impl ThreadReader {
         &self.children_seen
     }
 
-    fn read_switches(&self, buf: &mut Vec<u8>) -> (Option<u64>, Option<u64>) {
-        self.status
-            .as_ref()
-            .and_then(|file| file.read(buf).ok())
-            .map_or((None, None), scan_switches)
+    /// The context switches at a reading `now`, `ran` saying whether the
+    /// thread ran since the last. `status` is read when it ran since the last
+    /// read and that read is [`STATUS_MIN_AGE`] old; a thread that ran since,
+    /// not yet read, shows the rates of the span that read closed, and one
+    /// that did not run since has switched 0 times a second since.
+    fn switches_at(&mut self, buf: &mut Vec<u8>, ran: bool, now: Instant) -> Switches {
+        let seen = &mut self.switches;
+        seen.stale |= ran;
+        let due = seen
+            .at
+            .is_none_or(|at| now.duration_since(at) >= STATUS_MIN_AGE);
+        if seen.stale && due {
+            let (voluntary, nonvoluntary) = self
+                .status
+                .as_ref()
+                .and_then(|file| file.read(buf).ok())
+                .map_or((None, None), scan_switches);
+            let secs = seen.at.map(|at| now.duration_since(at).as_secs_f64());
+            let per_sec = |before: Option<u64>, after: Option<u64>| -> Option<f32> {
+                let delta = after?.checked_sub(before?)?;
+                secs.filter(|s| *s > 0.0).map(|s| (delta as f64 / s) as f32)
+            };
+            *seen = Switches {
+                at: Some(now),
+                voluntary,
+                nonvoluntary,
+                voluntary_per_sec: per_sec(seen.voluntary, voluntary),
+                nonvoluntary_per_sec: per_sec(seen.nonvoluntary, nonvoluntary),
+                stale: false,
+            };
+            *seen
+        } else if seen.stale {
+            *seen
+        } else {
+            Switches {
+                voluntary_per_sec: seen.voluntary.map(|_| 0.0),
+                nonvoluntary_per_sec: seen.nonvoluntary.map(|_| 0.0),
+                ..*seen
+            }
+        }
     }
 
     fn read_wchan(&mut self, buf: &mut Vec<u8>) -> Option<String> {
@@ -268,8 +368,6 @@ impl ThreadReader {
 struct Rates {
     cpu_pct: Option<f32>,
     runq_wait_pct: Option<f32>,
-    voluntary_per_sec: Option<f32>,
-    nonvoluntary_per_sec: Option<f32>,
 }
 
 impl Rates {
@@ -281,15 +379,9 @@ impl Rates {
             // whole interval can show a hair over 100%. One thread is one core.
             (wall_ns > 0.0).then(|| (delta as f64 * 100.0 / wall_ns).min(100.0) as f32)
         };
-        let per_sec = |a: Option<u64>, b: Option<u64>| -> Option<f32> {
-            let delta = b?.checked_sub(a?)?;
-            (wall_ns > 0.0).then(|| (delta as f64 * 1e9 / wall_ns) as f32)
-        };
         Self {
             cpu_pct: share(before.cpu_ns, now.cpu_ns),
             runq_wait_pct: share(before.runq_ns, now.runq_ns),
-            voluntary_per_sec: per_sec(before.voluntary, now.voluntary),
-            nonvoluntary_per_sec: per_sec(before.nonvoluntary, now.nonvoluntary),
         }
     }
 }
@@ -306,11 +398,13 @@ fn parse_schedstat(text: &[u8]) -> Option<SchedStat> {
 
 /// The two context-switch lines of `status`. Scanned by hand because procfs'
 /// `Status` parser builds a map of all ~55 fields: 24 us a thread against the
-/// 9 us the read itself costs, which alone would break the tick budget.
+/// 9 us the read itself costs, which alone would break the tick budget. They
+/// are the file's last lines, so the scan starts from its end.
 fn scan_switches(text: &[u8]) -> (Option<u64>, Option<u64>) {
+    let text = String::from_utf8_lossy(text);
     let value = |key: &str| -> Option<u64> {
-        let text = std::str::from_utf8(text).ok()?;
         text.lines()
+            .rev()
             .find_map(|line| line.strip_prefix(key))
             .and_then(|rest| rest.trim().parse().ok())
     };
@@ -423,6 +517,101 @@ mod tests {
             [1, 2, 3, 4, 0],
             "read again after {STAT_REFRESH_TICKS}"
         );
+    }
+
+    #[test]
+    fn a_poll_reads_the_wait_again_once_the_thread_has_run() {
+        let lock = std::sync::Arc::new(std::sync::Mutex::new(()));
+        let held = lock.lock().expect("lock");
+        let (tx, rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let waiter_lock = std::sync::Arc::clone(&lock);
+        let waiter = std::thread::spawn(move || {
+            tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            drop(waiter_lock.lock().expect("lock"));
+            // Then asleep in something else than a futex.
+            let _ = stop_rx.recv_timeout(Duration::from_secs(30));
+        });
+        let tid = rx.recv().expect("tid");
+        let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
+        let mut buf = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while reader.poll_wait(&mut buf).0 != Wait::Futex {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the waiter should be found asleep on the lock within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (_, cpu_before) = reader.poll_wait(&mut buf);
+        drop(held);
+        // It takes the lock, runs, and sleeps in its timed receive: a
+        // futex wait too (std's channels park on one), but at another
+        // address, having run. What the poll must not do is keep the wait
+        // it saw before the run: its CPU time has moved, so it reads again.
+        let mut seen = Vec::new();
+        while std::time::Instant::now() < deadline {
+            let (wait, cpu_ns) = reader.poll_wait(&mut buf);
+            seen.push(wait);
+            if cpu_ns != cpu_before && wait != Wait::Awake {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let (_, cpu_after) = reader.poll_wait(&mut buf);
+        stop_tx.send(()).expect("stop");
+        waiter.join().expect("join");
+        assert_ne!(
+            cpu_after, cpu_before,
+            "after taking the lock the thread ran, so its CPU time should have moved; polls saw {seen:?}"
+        );
+        assert_eq!(
+            reader.last_seen.map(|(sched, _)| Some(sched.cpu_ns)),
+            Some(cpu_after),
+            "the poll should remember the schedstat it read last"
+        );
+    }
+
+    #[test]
+    fn context_switches_are_read_at_most_every_status_min_age() {
+        let (tx, rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let switcher = std::thread::spawn(move || {
+            tx.send(nix::unistd::gettid().as_raw()).expect("send");
+            // A voluntary switch every millisecond until told to stop.
+            while stop_rx.recv_timeout(Duration::from_millis(1)).is_err() {}
+        });
+        let tid = rx.recv().expect("tid");
+        let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
+        let mut buf = Vec::new();
+        let first = reader.read(&mut buf).expect("read");
+        let started = std::time::Instant::now();
+        std::thread::sleep(Duration::from_millis(30));
+        let soon = reader.read(&mut buf).expect("read");
+        let soon_after = started.elapsed();
+        std::thread::sleep(STATUS_MIN_AGE);
+        let later = reader.read(&mut buf).expect("read");
+        stop_tx.send(()).expect("stop");
+        switcher.join().expect("join");
+        if soon_after < STATUS_MIN_AGE {
+            assert_eq!(
+                soon.voluntary_ctxt, first.voluntary_ctxt,
+                "a read {soon_after:?} after the first should reuse its switch counts"
+            );
+        }
+        let (before, after) = (
+            first.voluntary_ctxt.expect("switch count"),
+            later.voluntary_ctxt.expect("switch count"),
+        );
+        assert!(
+            after > before,
+            "a thread switching every millisecond should have more voluntary switches \
+             {STATUS_MIN_AGE:?} later: {before} then {after}"
+        );
+        let rate = later
+            .voluntary_per_sec
+            .expect("a rate once two reads are made");
+        assert!(rate > 0.0, "its voluntary switch rate read {rate}/s");
     }
 
     #[test]

@@ -27,9 +27,16 @@ use super::status;
 use super::threads::ThreadReader;
 use crate::snapshot::{ProcessSample, TargetSample, ThreadSample};
 
-/// Most threads whose wait channel one poll between ticks reads: at a poll
-/// every 10 ms, about 6,400 reads (some 13 ms of CPU) a second at most.
+/// Most threads one poll between ticks reads, and most processes whose CPU
+/// clock it reads.
 pub(super) const WAIT_POLL_THREADS: usize = 64;
+
+/// The polls' budget: thread readings per second, whatever the poll rate,
+/// tick or tree size. A reading costs one `schedstat` read (about 1.5 us),
+/// plus a `wchan` read when the thread ran since its last reading: some
+/// 3 to 6 ms of CPU a second at most. A tree of up to 20 threads, polled
+/// every 10 ms, has each read at each poll; a bigger one takes turns.
+pub(super) const WAIT_POLLS_PER_SEC: f64 = 500.0;
 
 /// Kept-open files of one process.
 #[derive(Debug)]
@@ -85,6 +92,9 @@ pub(super) struct TreeReader {
     ledger: CpuLedger,
     /// Where the next poll of wait channels starts among the threads.
     poll_cursor: usize,
+    /// Readings the polls may still make under [`WAIT_POLLS_PER_SEC`], and
+    /// when that was last brought up to date.
+    poll_credit: (f64, Option<Instant>),
     /// The tree's CPU time at the previous tick and when that tick began.
     previous_cpu: Option<(u64, Instant)>,
     /// What its blocked threads wait on.
@@ -115,6 +125,7 @@ impl TreeReader {
             previous_tids: HashSet::new(),
             ledger: CpuLedger::default(),
             poll_cursor: 0,
+            poll_credit: (WAIT_POLL_THREADS as f64, None),
             previous_cpu: None,
             locks: LockTracker::default(),
 
@@ -139,24 +150,37 @@ impl TreeReader {
     /// kept-open `stat`, cheap enough to ask every few milliseconds, so the
     /// last sample can be taken at the exit rather than at the next tick.
     /// The kept-open file names the process, not the PID: a reaped root
-    /// reads as gone even when its PID was given to another.
+    /// reads as gone even when its PID was given to another. Its leader
+    /// thread's `stat` is read where it is open: a process's state is its
+    /// leader's, and the process's own `stat` sums every thread's CPU time
+    /// (at 200 threads, some 25 us a read against 2).
     pub(super) fn root_exited(&mut self) -> bool {
-        let Some(reader) = self.processes.get(&self.root) else {
-            return true;
+        let stat = match (self.threads.get(&self.root), self.processes.get(&self.root)) {
+            (Some(leader), _) => leader.stat_file(),
+            (None, Some(process)) => &process.stat,
+            (None, None) => return true,
         };
-        match reader.stat.read(&mut self.buf) {
+        match stat.read(&mut self.buf) {
             Ok(line) => TaskStat::parse(line).is_none_or(|stat| matches!(stat.state, 'Z' | 'X')),
             Err(ReadError::Gone) => true,
             Err(ReadError::Unreadable) => false,
         }
     }
 
-    /// Reads the wait channels of up to [`WAIT_POLL_THREADS`] threads, between
-    /// two ticks, for their futex-wait estimates (see `futex_time`). The
-    /// threads polled rotate, so in a bigger tree each gets its turn.
+    /// Reads the waits of up to [`WAIT_POLL_THREADS`] threads, between two
+    /// ticks, for their futex-wait estimates (see `futex_time`), within
+    /// [`WAIT_POLLS_PER_SEC`]. The threads polled rotate, so in a bigger
+    /// tree each gets its turn.
     pub(super) fn poll_waits(&mut self) {
+        let now = Instant::now();
+        let (credit, since) = self.poll_credit;
+        let earned = since.map_or(0.0, |at| {
+            now.duration_since(at).as_secs_f64() * WAIT_POLLS_PER_SEC
+        });
+        let credit = (credit + earned).min(WAIT_POLL_THREADS as f64);
         let count = self.threads.len();
-        let polled = count.min(WAIT_POLL_THREADS);
+        let polled = count.min(credit as usize);
+        self.poll_credit = (credit - polled as f64, Some(now));
         let start = if count > polled {
             self.poll_cursor % count
         } else {
@@ -164,7 +188,8 @@ impl TreeReader {
         };
         for (index, (tid, reader)) in self.threads.iter_mut().enumerate() {
             if (index + count - start) % count.max(1) < polled {
-                self.locks.poll(*tid, reader.poll_wait(&mut self.buf));
+                let (wait, cpu_ns) = reader.poll_wait(&mut self.buf);
+                self.locks.poll(*tid, wait, cpu_ns);
             }
         }
         self.poll_cursor = start + polled;
@@ -196,8 +221,10 @@ impl TreeReader {
         self.locks.reset();
     }
 
-    /// Reads the whole tree now.
-    pub(super) fn sample(&mut self) -> TargetSample {
+    /// Reads the whole tree now. `forks` is the machine's fork count read
+    /// just before (see [`super::CpuReader::forks`]): while it stays, no
+    /// thread's child list is read again.
+    pub(super) fn sample(&mut self, forks: Option<u64>) -> TargetSample {
         let started = Instant::now();
         let mut processes = Vec::new();
         let mut threads = Vec::new();
@@ -220,7 +247,7 @@ impl TreeReader {
             };
             cpu.push(process_cpu);
             if process.state != 'Z' {
-                let read = self.read_threads(pid, process.threads, lost_threads, &mut queue);
+                let read = self.read_threads(pid, process.threads, lost_threads, forks, &mut queue);
                 for thread in read {
                     live_tids.insert(thread.tid);
                     threads.push(thread);
@@ -402,6 +429,7 @@ impl TreeReader {
         pid: i32,
         count: usize,
         lost_threads: bool,
+        forks: Option<u64>,
         queue: &mut VecDeque<(i32, Option<i32>)>,
     ) -> Vec<ThreadSample> {
         let known = self
@@ -414,7 +442,7 @@ impl TreeReader {
         let mut vanished = false;
         let mut read = Vec::with_capacity(tids.len());
         for tid in tids {
-            match self.read_thread(pid, tid, lost_threads, queue) {
+            match self.read_thread(pid, tid, lost_threads, forks, queue) {
                 Some(thread) => read.push(thread),
                 None => vanished = true,
             }
@@ -422,7 +450,7 @@ impl TreeReader {
         if vanished && !listed {
             for tid in self.list_tasks(pid) {
                 if read.iter().all(|t| t.tid != tid)
-                    && let Some(thread) = self.read_thread(pid, tid, lost_threads, queue)
+                    && let Some(thread) = self.read_thread(pid, tid, lost_threads, forks, queue)
                 {
                     read.push(thread);
                 }
@@ -453,6 +481,7 @@ impl TreeReader {
         pid: i32,
         tid: i32,
         lost_siblings: bool,
+        forks: Option<u64>,
         queue: &mut VecDeque<(i32, Option<i32>)>,
     ) -> Option<ThreadSample> {
         // Two tries: the second opens afresh when the first found a reused TID.
@@ -466,7 +495,7 @@ impl TreeReader {
                     if lost_siblings {
                         reader.invalidate_children();
                     }
-                    let children = reader.children(&mut self.buf);
+                    let children = reader.children(&mut self.buf, forks);
                     queue.extend(children.iter().map(|child| (*child, Some(tid))));
                     return Some(sample);
                 }
@@ -552,7 +581,7 @@ mod tests {
     #[test]
     fn own_tree_contains_this_thread_and_counts_peaks() {
         let mut reader = TreeReader::new(own_pid()).expect("self");
-        let sample = reader.sample();
+        let sample = reader.sample(None);
         let me = nix::unistd::gettid().as_raw();
         assert!(sample.alive);
         assert!(sample.threads.iter().any(|t| t.tid == me));
@@ -573,14 +602,92 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut found = false;
         while !found && Instant::now() < deadline {
-            found = reader.sample().processes.iter().any(|p| p.pid == child_pid);
+            found = reader
+                .sample(None)
+                .processes
+                .iter()
+                .any(|p| p.pid == child_pid);
         }
         assert!(found, "the child appears in the tree");
         child.kill().expect("kill");
         child.wait().expect("reap");
-        let after = reader.sample();
+        let after = reader.sample(None);
         assert!(after.processes.iter().all(|p| p.pid != child_pid));
         assert!(after.processes_peak >= 2);
+    }
+
+    #[test]
+    fn a_child_forked_while_the_fork_count_stood_still_is_still_found() {
+        let mut cpu = crate::sampler::CpuReader::open().expect("/proc/stat");
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        // Every thread of the tree has its child list read once; then ticks
+        // in which nothing forks anywhere read none of them.
+        cpu.sample();
+        reader.sample(cpu.forks());
+        cpu.sample();
+        reader.sample(cpu.forks());
+        // The fork happens after this tick's count was read: the count read
+        // at the next tick has moved, and the new child is listed then.
+        cpu.sample();
+        let mut child = Command::new("sleep")
+            .arg("5")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawn sleep");
+        let child_pid = child.id() as i32;
+        let at_fork = reader.sample(cpu.forks());
+        cpu.sample();
+        let after = reader.sample(cpu.forks());
+        child.kill().expect("kill");
+        child.wait().expect("reap");
+        let listed = |s: &TargetSample| s.processes.iter().any(|p| p.pid == child_pid);
+        assert!(
+            listed(&at_fork) || listed(&after),
+            "the child {child_pid} forked between two ticks should be in the tree by the second; \
+             it was in neither"
+        );
+        assert!(
+            listed(&after),
+            "the child {child_pid} should still be in the tree at the tick after the fork"
+        );
+    }
+
+    #[test]
+    fn the_polls_keep_to_their_budget_of_readings() {
+        let parked: Vec<_> = (0..80).map(|_| parked_thread()).collect();
+        let mut reader = TreeReader::new(own_pid()).expect("self");
+        reader.sample(None);
+        let threads = reader.threads.len();
+        assert!(threads > WAIT_POLL_THREADS, "{threads} threads in the tree");
+        // A full first poll, then one at once: no time, no budget.
+        reader.poll_waits();
+        let after_first = reader.poll_cursor;
+        reader.poll_waits();
+        let immediate = reader.poll_cursor - after_first;
+        let since = Instant::now();
+        std::thread::sleep(Duration::from_millis(20));
+        let before = reader.poll_cursor;
+        reader.poll_waits();
+        let elapsed = since.elapsed().as_secs_f64();
+        let later = reader.poll_cursor - before;
+        for (_, stop, join) in parked {
+            stop.send(()).expect("stop");
+            join.join().expect("join");
+        }
+        assert_eq!(
+            after_first, WAIT_POLL_THREADS,
+            "the first poll reads a full share"
+        );
+        assert!(
+            immediate <= 1,
+            "a poll right after another read {immediate} threads"
+        );
+        // What 20 ms and more earned, and less than one reading left over.
+        let budget = (WAIT_POLLS_PER_SEC * elapsed).ceil() as usize + 1;
+        assert!(
+            (1..=budget.min(WAIT_POLL_THREADS)).contains(&later),
+            "a poll 20 ms after the last should read between 1 and {budget} threads, read {later}"
+        );
     }
 
     /// A thread that reports its TID and lives until told to stop.
@@ -601,10 +708,10 @@ mod tests {
     #[test]
     fn threads_are_found_without_relisting_only_while_none_came_or_went() {
         let mut reader = TreeReader::new(own_pid()).expect("self");
-        reader.sample();
+        reader.sample(None);
         let (a, stop_a, join_a) = parked_thread();
         assert!(
-            reader.sample().threads.iter().any(|t| t.tid == a),
+            reader.sample(None).threads.iter().any(|t| t.tid == a),
             "a new thread"
         );
         // One ends and another starts between two ticks: the count may not
@@ -612,7 +719,7 @@ mod tests {
         stop_a.send(()).expect("stop");
         join_a.join().expect("join");
         let (b, stop_b, join_b) = parked_thread();
-        let tids: Vec<i32> = reader.sample().threads.iter().map(|t| t.tid).collect();
+        let tids: Vec<i32> = reader.sample(None).threads.iter().map(|t| t.tid).collect();
         stop_b.send(()).expect("stop");
         join_b.join().expect("join");
         assert!(tids.contains(&b) && !tids.contains(&a), "{tids:?}");
@@ -634,16 +741,16 @@ mod tests {
     fn reset_peaks_starts_the_peaks_and_the_exited_counts_over() {
         let mut reader = TreeReader::new(own_pid()).expect("self");
         let parked: Vec<_> = (0..3).map(|_| parked_thread()).collect();
-        let before = reader.sample();
+        let before = reader.sample(None);
         for (_, stop, join) in parked {
             stop.send(()).expect("stop");
             join.join().expect("join");
         }
-        let after = reader.sample();
+        let after = reader.sample(None);
         assert_eq!(after.threads_peak, before.threads_peak, "a peak stays");
         assert!(after.exited_threads >= 3, "{}", after.exited_threads);
         reader.reset_peaks();
-        let reset = reader.sample();
+        let reset = reader.sample(None);
         assert_eq!(reset.epoch, before.epoch + 1);
         assert_eq!(reset.threads_peak, reset.threads.len());
         assert!(reset.exited_threads < 3, "{}", reset.exited_threads);
@@ -667,9 +774,9 @@ mod tests {
             std::thread::yield_now();
         }
         let mut reader = TreeReader::new(child.id() as i32).expect("child");
-        assert!(reader.sample().alive);
+        assert!(reader.sample(None).alive);
         child.wait().expect("reap");
-        let after = reader.sample();
+        let after = reader.sample(None);
         assert!(!after.alive);
         assert!(after.threads.is_empty());
         assert_eq!(after.command, "sleep 0.2");

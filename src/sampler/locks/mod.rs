@@ -149,17 +149,29 @@ impl LockTracker {
     }
 
     /// Counts a reading between ticks: `wait` is what the thread's wait
-    /// channel said just now.
-    pub(super) fn poll(&mut self, tid: i32, wait: Wait) {
+    /// channel said just now, `cpu_ns` its CPU time then. A thread that has
+    /// not run since its last reading is still in the same call: its address
+    /// is reused, not re-read.
+    pub(super) fn poll(&mut self, tid: i32, wait: Wait, cpu_ns: Option<u64>) {
         if wait != Wait::Futex {
             return;
         }
         let Some(thread) = self.threads.get_mut(&tid) else {
             return;
         };
+        if let Some(last) = thread.last
+            && last.cpu_ns.is_some()
+            && last.cpu_ns == cpu_ns
+        {
+            thread.count(last.address);
+            return;
+        }
         let pid = thread.pid;
         match read_call(thread, pid, tid, &mut self.buf, &mut self.processes) {
-            Ok(Some(seen)) => thread.count(seen.address),
+            Ok(Some(seen)) => {
+                thread.count(seen.address);
+                thread.last = Some(Seen { cpu_ns, ..seen });
+            }
             Ok(None) | Err(ReadError::Gone) => {}
             Err(ReadError::Unreadable) => self.denied = true,
         }
@@ -522,7 +534,7 @@ mod tests {
         let mut deadline = Instant::now() + Duration::from_mins(1);
         let mut blocked_since = None;
         let (thread, locks) = loop {
-            let sample = tree.sample();
+            let sample = tree.sample(None);
             let thread = sample.threads.iter().find(|t| t.tid == tid).cloned();
             let on_lock = thread.as_ref().and_then(|t| t.waiting_on).is_some();
             if on_lock && blocked_since.is_none() {
