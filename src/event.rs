@@ -59,7 +59,7 @@ pub(crate) fn run_dashboard_with(
     interval: Duration,
     picker: Option<Picker>,
     preferences: Preferences,
-    observe: impl FnMut(&Snapshot) -> Flow,
+    observe: impl FnMut(&Arc<Snapshot>) -> Flow,
 ) -> Result<()> {
     require_terminal()?;
     let (tx, snapshots) = tokio::sync::watch::channel(None);
@@ -253,7 +253,7 @@ async fn event_loop(
     mut source: Source,
     mut list: Option<ListFeed>,
     mut app: App,
-    mut observe: impl FnMut(&Snapshot) -> Flow,
+    mut observe: impl FnMut(&Arc<Snapshot>) -> Flow,
 ) -> Result<()> {
     let mut signals = Signals::install()?;
     let mut session = TerminalSession::enter()?;

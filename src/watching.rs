@@ -192,7 +192,7 @@ fn dashboard_then_report(
             return Flow::Continue;
         }
         root_exited = !snapshot.target.alive;
-        builder.add(snapshot.clone());
+        builder.add(Arc::clone(snapshot));
         if root_exited && !stay {
             Flow::Stop
         } else {

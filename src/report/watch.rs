@@ -15,6 +15,7 @@
 //! reading) is `null`, never 0.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -289,7 +290,7 @@ pub(crate) struct WatchReportBuilder {
     first: Option<Duration>,
     /// The tree's CPU time at the first sample that had one, and when.
     first_cpu: Option<(u64, Duration)>,
-    last: Option<Snapshot>,
+    last: Option<Arc<Snapshot>>,
     samples: u64,
     restricted: bool,
     another_user: bool,
@@ -328,7 +329,8 @@ impl WatchReportBuilder {
     }
 
     /// Adds one snapshot (in order).
-    pub(crate) fn add(&mut self, snapshot: Snapshot) {
+    pub(crate) fn add(&mut self, snapshot: impl Into<Arc<Snapshot>>) {
+        let snapshot = snapshot.into();
         let first_sample = self.first.is_none();
         self.first.get_or_insert(snapshot.elapsed);
         if self.first_cpu.is_none() {

@@ -11,14 +11,14 @@
 //! over that span and shown until the next read. The same holds between
 //! ticks: a poll reads `schedstat` first and the wait channel only if it moved.
 //!
-//! `stat` (state, last CPU, name: about 5 us, the dearest file a thread reads
-//! every tick) is skipped too for a thread whose schedstat did not move at all,
-//! up to [`STAT_REFRESH_TICKS`] ticks in a row. Without running a thread keeps
-//! its CPU time, its name and its last CPU (short of a migration while it
-//! waits), and its state, with one exception: a sleeper woken but not yet
-//! given a CPU reads `R` where the skipped stat still says `S`. So that case
-//! shows at most a few ticks late, and every thread's stat is read again at
-//! least every [`STAT_REFRESH_TICKS`] ticks (staggered, so the rereads spread).
+//! `stat` (state, last CPU, name: the dearest file a thread reads every tick)
+//! is skipped too for a thread whose schedstat did not move at all, for up
+//! to [`STAT_MAX_AGE`]. Without running a thread keeps its CPU time, its name
+//! and its last CPU (short of a migration while it waits), and its state,
+//! with one exception: a sleeper woken but not yet given a CPU reads `R`
+//! where the skipped stat still says `S`. So that case shows at most that
+//! late, and every thread's stat is read again at least every
+//! [`STAT_MAX_AGE`] (staggered, so the rereads spread over the ticks).
 //!
 //! Each reading also ends an interval of the thread's futex-wait estimate
 //! (see [`super::futex_time`]).
@@ -59,8 +59,8 @@ struct Switches {
 /// next read, instead of its `status` read at every tick.
 pub(super) const STATUS_MIN_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Most ticks in a row a thread's `stat` is reused while it does not run.
-pub(super) const STAT_REFRESH_TICKS: u8 = 4;
+/// Longest a thread's `stat` is reused while it does not run.
+pub(super) const STAT_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Kept-open files and the previous reading of one thread.
 #[derive(Debug)]
@@ -77,9 +77,9 @@ pub(super) struct ThreadReader {
     start_ticks: Option<u64>,
     previous: Option<Counters>,
     switches: Switches,
-    /// The last `stat` read, and how many ticks in a row it was reused since.
+    /// The last `stat` read, and when it is to be read again at the latest.
     stat_seen: Option<TaskStat>,
-    stat_reused: u8,
+    stat_due: Option<Instant>,
     wchan_seen: Option<String>,
     /// The schedstat of the last reading (tick or poll) and the wait it
     /// found. A thread whose schedstat has not moved since has not run, so
@@ -125,9 +125,7 @@ impl ThreadReader {
             previous: None,
             switches: Switches::default(),
             stat_seen: None,
-            // Staggered by TID, so that the rereads of idle threads spread
-            // over the ticks instead of coming all at once.
-            stat_reused: u8::try_from(tid.rem_euclid(i32::from(STAT_REFRESH_TICKS))).unwrap_or(0),
+            stat_due: None,
             wchan_seen: None,
             last_seen: None,
             children_seen: Vec::new(),
@@ -186,17 +184,21 @@ impl ThreadReader {
             }
             _ => false,
         };
-        let stat = match &self.stat_seen {
-            Some(seen) if still && self.stat_reused < STAT_REFRESH_TICKS => {
-                self.stat_reused += 1;
-                seen.clone()
-            }
+        let stat = match (&self.stat_seen, self.stat_due) {
+            (Some(seen), Some(due)) if still && now < due => seen.clone(),
             _ => {
                 let stat = TaskStat::parse(self.stat.read(buf)?).ok_or(ReadError::Gone)?;
                 if *self.start_ticks.get_or_insert(stat.start_ticks) != stat.start_ticks {
                     return Err(ReadError::Gone);
                 }
-                self.stat_reused = 0;
+                // The first reread is staggered by TID, so that the rereads
+                // of idle threads spread over the ticks instead of coming
+                // all at once; the phase then stays.
+                let age = match self.stat_due {
+                    Some(_) => STAT_MAX_AGE,
+                    None => STAT_MAX_AGE.mul_f64(f64::from(1 + self.tid.rem_euclid(8)) / 8.0),
+                };
+                self.stat_due = Some(now + age);
                 self.stat_seen = Some(stat.clone());
                 stat
             }
@@ -489,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn an_idle_threads_stat_is_reused_a_few_ticks_then_read_again() {
+    fn an_idle_threads_stat_is_reused_until_it_is_due_then_read_again() {
         let (tx, rx) = mpsc::channel();
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         let sleeper = std::thread::spawn(move || {
@@ -499,23 +501,37 @@ mod tests {
         let tid = rx.recv().expect("tid");
         std::thread::sleep(Duration::from_millis(20));
         let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
-        reader.stat_reused = 0;
         let mut buf = Vec::new();
         let first = reader.read(&mut buf).expect("read");
-        let mut reused = Vec::new();
-        for _ in 0..=STAT_REFRESH_TICKS {
-            let again = reader.read(&mut buf).expect("read");
-            assert_eq!((again.state, again.last_cpu), (first.state, first.last_cpu));
-            assert_eq!(again.cpu_pct, Some(0.0), "it did not run");
-            reused.push(reader.stat_reused);
-        }
+        let first_due = reader
+            .stat_due
+            .expect("a reread is due after the first read");
+        let staggered = first_due.saturating_duration_since(Instant::now());
+        let again = reader.read(&mut buf).expect("read");
+        let reused_due = reader.stat_due;
+        // Due now: the next reading reads `stat` again, and the one after
+        // is due a whole STAT_MAX_AGE later.
+        reader.stat_due = Some(Instant::now());
+        let refreshed = reader.read(&mut buf).expect("read");
+        let next_due = reader.stat_due.expect("due again");
         stop_tx.send(()).expect("stop");
         sleeper.join().expect("join");
         assert_eq!(first.state, 'S');
+        assert!(
+            staggered <= STAT_MAX_AGE,
+            "the first reread should be due within {STAT_MAX_AGE:?}, is due in {staggered:?}"
+        );
+        assert_eq!((again.state, again.last_cpu), (first.state, first.last_cpu));
+        assert_eq!(again.cpu_pct, Some(0.0), "it did not run");
         assert_eq!(
-            reused,
-            [1, 2, 3, 4, 0],
-            "read again after {STAT_REFRESH_TICKS}"
+            reused_due,
+            Some(first_due),
+            "a thread that did not run should have its stat reused, not read again"
+        );
+        assert_eq!(refreshed.state, 'S');
+        assert!(
+            next_due.saturating_duration_since(Instant::now()) >= STAT_MAX_AGE / 2,
+            "after a due reread the next should be about {STAT_MAX_AGE:?} away"
         );
     }
 
