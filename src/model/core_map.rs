@@ -125,10 +125,7 @@ impl CoreMap {
 /// The cell of one thread's tick: where it ran, if it ran and we know where.
 fn cell_of(thread: &ThreadSample) -> Option<CoreCell> {
     let busy_pct = thread.cpu_pct.filter(|pct| *pct > 0.0)?;
-    Some(CoreCell {
-        core: thread.last_cpu?,
-        busy_pct,
-    })
+    Some(CoreCell::new(thread.last_cpu?, busy_pct))
 }
 
 #[cfg(test)]
@@ -143,7 +140,7 @@ mod tests {
             .expect("lane")
             .cells
             .iter()
-            .map(|c| c.map(|c| (c.core, c.busy_pct)))
+            .map(|c| c.map(|c| (c.core(), c.busy_pct().unwrap_or(f32::NAN))))
             .collect()
     }
 

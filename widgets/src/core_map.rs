@@ -8,6 +8,8 @@
 //! number when it ran part of it, and dim when it ran only a sliver. The widget draws
 //! borrowed history only (the model owns the ring buffers).
 
+use core::num::NonZeroU16;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -31,14 +33,48 @@ const MIN_CELLS: u16 = 4;
 /// Core names, by core number.
 const CORE_NAMES: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
-/// One tick of one thread: where it ran and for how much of the tick.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// One tick of one thread: where it ran and for how much of the tick. Four
+/// bytes, and as an `Option` four too: a history holds one a tick for every
+/// thread (240 x 200 threads: 190 KiB, against 560 KiB as a `u32` and an
+/// `f32`). The core is kept plus one (so `None` costs nothing), the share in
+/// hundredths of a percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CoreCell {
-    /// The logical CPU the thread ran on (the last one, if it ran on several).
-    pub core: u32,
-    /// Percent of the tick it spent running, `0..=100`; out-of-range values are
-    /// clamped, and a share that is not a number is unknown (the cell draws `?`).
-    pub busy_pct: f32,
+    core_plus_one: NonZeroU16,
+    busy_centi_pct: u16,
+}
+
+/// `busy_centi_pct` of a share that is not a number.
+const UNKNOWN_SHARE: u16 = u16::MAX;
+
+impl CoreCell {
+    /// A tick on logical CPU `core` (the last one, if it ran on several;
+    /// past 65,534 all read as 65,534, drawn `+` like every core past 35),
+    /// running `busy_pct` percent of it: clamped to `0..=100`, and a share
+    /// that is not a number is unknown (the cell draws `?`).
+    #[must_use]
+    pub fn new(core: u32, busy_pct: f32) -> Self {
+        let core = u16::try_from(core)
+            .unwrap_or(u16::MAX - 1)
+            .min(u16::MAX - 1);
+        Self {
+            core_plus_one: NonZeroU16::MIN.saturating_add(core),
+            busy_centi_pct: cells::percent(busy_pct)
+                .map_or(UNKNOWN_SHARE, |pct| (pct * 100.0).round() as u16),
+        }
+    }
+
+    /// The logical CPU.
+    #[must_use]
+    pub const fn core(self) -> u32 {
+        self.core_plus_one.get() as u32 - 1
+    }
+
+    /// Percent of the tick it ran, `0..=100`; `None` when unknown.
+    #[must_use]
+    pub fn busy_pct(self) -> Option<f32> {
+        (self.busy_centi_pct != UNKNOWN_SHARE).then(|| f32::from(self.busy_centi_pct) / 100.0)
+    }
 }
 
 /// A thread's cells, oldest tick first, borrowed from a ring buffer without copying
@@ -148,10 +184,10 @@ impl ThreadCoreMap<'_> {
         let Some(cell) = cell else {
             return (" ", self.theme.gap);
         };
-        let Some(busy) = cells::percent(cell.busy_pct) else {
+        let Some(busy) = cell.busy_pct() else {
             return ("?", self.theme.dim);
         };
-        let name = core_name(cell.core);
+        let name = core_name(cell.core());
         if busy >= SOLID_FROM_PCT {
             (name, self.theme.computing.add_modifier(Modifier::REVERSED))
         } else if busy >= DIM_BELOW_PCT {
@@ -247,25 +283,28 @@ mod tests {
 
     /// Two GIL-bound threads taking turns on two cores, and a main thread that
     /// wakes now and then; 40 ticks.
+    #[test]
+    fn a_cell_and_a_blank_take_four_bytes_and_keep_what_they_were_given() {
+        assert_eq!(core::mem::size_of::<Option<CoreCell>>(), 4);
+        let cell = CoreCell::new(7, 42.5);
+        assert_eq!((cell.core(), cell.busy_pct()), (7, Some(42.5)));
+        assert_eq!(CoreCell::new(3, 250.0).busy_pct(), Some(100.0), "clamped");
+        assert_eq!(CoreCell::new(3, -1.0).busy_pct(), Some(0.0), "clamped");
+        assert_eq!(CoreCell::new(3, f32::NAN).busy_pct(), None, "unknown");
+        assert_eq!(CoreCell::new(u32::MAX, 1.0).core(), 65_534, "saturated");
+    }
+
     fn histories() -> [Vec<Option<CoreCell>>; 3] {
         let turns = |phase: usize| -> Vec<Option<CoreCell>> {
             (0..40)
                 .map(|tick| {
                     let busy = if (tick + phase) % 4 < 2 { 90.0 } else { 20.0 };
-                    Some(CoreCell {
-                        core: ((tick / 3 + phase) % 2) as u32,
-                        busy_pct: busy,
-                    })
+                    Some(CoreCell::new(((tick / 3 + phase) % 2) as u32, busy))
                 })
                 .collect()
         };
         let main = (0..40)
-            .map(|tick| {
-                (tick % 10 == 0).then_some(CoreCell {
-                    core: 11,
-                    busy_pct: 2.0,
-                })
-            })
+            .map(|tick| (tick % 10 == 0).then_some(CoreCell::new(11, 2.0)))
             .collect();
         [turns(0), turns(1), main]
     }
@@ -305,27 +344,12 @@ mod tests {
     #[test]
     fn exact_cells_name_the_core_newest_at_the_right() {
         let cells = [
-            Some(CoreCell {
-                core: 0,
-                busy_pct: 80.0,
-            }),
+            Some(CoreCell::new(0, 80.0)),
             None,
-            Some(CoreCell {
-                core: 1,
-                busy_pct: 30.0,
-            }),
-            Some(CoreCell {
-                core: 35,
-                busy_pct: 1.0,
-            }),
-            Some(CoreCell {
-                core: 36,
-                busy_pct: f32::NAN,
-            }),
-            Some(CoreCell {
-                core: 12,
-                busy_pct: 100.0,
-            }),
+            Some(CoreCell::new(1, 30.0)),
+            Some(CoreCell::new(35, 1.0)),
+            Some(CoreCell::new(36, f32::NAN)),
+            Some(CoreCell::new(12, 100.0)),
         ];
         let rows = [CoreMapRow {
             label: "7 worker",
@@ -353,7 +377,7 @@ mod tests {
     fn busy_share_picks_the_style() {
         let theme = Theme::dark();
         let map = ThreadCoreMap::new(&[]);
-        let style = |busy_pct| map.cell(Some(CoreCell { core: 0, busy_pct })).1;
+        let style = |busy_pct| map.cell(Some(CoreCell::new(0, busy_pct))).1;
         assert_eq!(
             style(50.0),
             theme.computing.add_modifier(Modifier::REVERSED)
@@ -397,10 +421,7 @@ mod tests {
                 .map(|(_, _, cells)| {
                     cells
                         .iter()
-                        .map(|cell| cell.map(|(core, busy)| CoreCell {
-                            core,
-                            busy_pct: busy.unwrap_or(f32::NAN),
-                        }))
+                        .map(|cell| cell.map(|(core, busy)| CoreCell::new(core, busy.unwrap_or(f32::NAN))))
                         .collect()
                 })
                 .collect();

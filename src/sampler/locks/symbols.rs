@@ -5,15 +5,25 @@
 //! Both tables are read (`.symtab`, which names `static` variables unless the
 //! file is stripped, and `.dynsym`). A file is read once per device and
 //! inode, and only when a lock is first seen in it; the cache is bounded.
+//! Only the headers and the tables are read, not the file (libpython is
+//! 23 MB, its tables under 1 MB), and a file whose tables pass
+//! [`TABLES_MAX_BYTES`] is not named.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use object::{Object, ObjectSegment, ObjectSymbol, SymbolKind};
+use object::elf::{FileHeader32, FileHeader64, SHT_DYNSYM, SHT_SYMTAB};
+use object::read::elf::{FileHeader, SectionHeader};
+use object::{
+    Endianness, FileKind, Object, ObjectSegment, ObjectSymbol, ReadCache, ReadRef, SymbolKind,
+};
 
 /// Most files whose symbols are kept at once.
 const FILES_KEPT: usize = 64;
+
+/// Most bytes of symbol and string tables read from one file.
+const TABLES_MAX_BYTES: u64 = 64 << 20;
 
 /// One named variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,9 +54,20 @@ pub(super) struct Found {
 }
 
 impl SymbolTable {
-    /// Reads the tables of an ELF image; `None` when it is not one.
+    /// Reads the tables of an ELF image; `None` when it is not one, or its
+    /// tables pass [`TABLES_MAX_BYTES`].
     #[must_use]
-    pub(super) fn parse(data: &[u8]) -> Option<Self> {
+    pub(super) fn parse<'data, R: ReadRef<'data>>(data: R) -> Option<Self> {
+        // `object` reads the tables whole as it parses: their size is
+        // checked first, from the section headers alone.
+        let tables = match FileKind::parse(data).ok()? {
+            FileKind::Elf32 => tables_size::<FileHeader32<Endianness>, R>(data),
+            FileKind::Elf64 => tables_size::<FileHeader64<Endianness>, R>(data),
+            _ => None,
+        }?;
+        if tables > TABLES_MAX_BYTES {
+            return None;
+        }
         let file = object::File::parse(data).ok()?;
         let mut symbols: Vec<Symbol> = file
             .symbols()
@@ -100,6 +121,30 @@ impl SymbolTable {
     }
 }
 
+/// The bytes of the symbol tables and their string tables, as the file's
+/// section headers claim them.
+fn tables_size<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
+    data: R,
+) -> Option<u64> {
+    let header = Elf::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    let sections = header.section_headers(endian, data).ok()?;
+    let size = |section: &Elf::SectionHeader| -> u64 { section.sh_size(endian).into() };
+    Some(
+        sections
+            .iter()
+            .filter(|s| matches!(s.sh_type(endian), SHT_SYMTAB | SHT_DYNSYM))
+            .map(|s| {
+                let strings = usize::try_from(s.sh_link(endian))
+                    .ok()
+                    .and_then(|index| sections.get(index))
+                    .map_or(0, size);
+                size(s).saturating_add(strings)
+            })
+            .fold(0, u64::saturating_add),
+    )
+}
+
 /// Symbol tables by device and inode, read on demand.
 #[derive(Debug, Default)]
 pub(super) struct SymbolCache {
@@ -130,16 +175,18 @@ impl SymbolCache {
 }
 
 /// Reads the file through the process's own root (it may live in another
-/// mount namespace), checking it is still the inode that was mapped.
+/// mount namespace), checking that the file opened is still the inode that
+/// was mapped. Only the ranges the tables need are read ([`ReadCache`]).
 fn read_table(pid: i32, path: &Path, inode: u64) -> Option<SymbolTable> {
     use std::os::unix::fs::MetadataExt;
     let rooted = Path::new(&format!("/proc/{pid}/root")).join(path.strip_prefix("/").ok()?);
     [rooted.as_path(), path].into_iter().find_map(|candidate| {
-        let meta = std::fs::metadata(candidate).ok()?;
-        if meta.ino() != inode {
+        let file = std::fs::File::open(candidate).ok()?;
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() || meta.ino() != inode {
             return None;
         }
-        SymbolTable::parse(&std::fs::read(candidate).ok()?)
+        SymbolTable::parse(&ReadCache::new(file))
     })
 }
 
@@ -150,8 +197,8 @@ mod tests {
     #[test]
     fn this_test_binary_names_its_own_statics() {
         static NAMED_LOCK: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
-        let exe = std::fs::read("/proc/self/exe").expect("own executable");
-        let table = SymbolTable::parse(&exe).expect("an ELF file");
+        let exe = std::fs::File::open("/proc/self/exe").expect("own executable");
+        let table = SymbolTable::parse(&ReadCache::new(exe)).expect("an ELF file");
         let maps = super::super::maps::MemoryMap::read(std::process::id() as i32).expect("maps");
         let address = &raw const NAMED_LOCK as u64;
         let (mapping, before) = maps.find(address).expect("mapped");
@@ -176,6 +223,42 @@ mod tests {
 
     #[test]
     fn garbage_is_no_table() {
-        assert_eq!(SymbolTable::parse(b"not an ELF file"), None);
+        assert_eq!(SymbolTable::parse(&b"not an ELF file"[..]), None);
+    }
+
+    #[test]
+    fn a_file_claiming_huge_tables_is_not_read() {
+        use object::U64;
+        use object::elf::SectionHeader64;
+        let mut exe = std::fs::read("/proc/self/exe").expect("own executable");
+        let (offset, endian) = {
+            let header = FileHeader64::<Endianness>::parse(exe.as_slice()).expect("ELF header");
+            let endian = header.endian().expect("endianness");
+            let sections = header
+                .section_headers(endian, exe.as_slice())
+                .expect("sections");
+            let index = sections
+                .iter()
+                .position(|s| s.sh_type(endian) == SHT_SYMTAB)
+                .expect("a test binary has a .symtab");
+            let first = header.e_shoff(endian) as usize;
+            (
+                first + index * std::mem::size_of::<SectionHeader64<Endianness>>(),
+                endian,
+            )
+        };
+        // sh_size sits 32 bytes into a 64-bit section header.
+        let size = U64::new(endian, 1 << 40);
+        exe[offset + 32..offset + 40].copy_from_slice(object::bytes_of(&size));
+        let claimed = tables_size::<FileHeader64<Endianness>, _>(exe.as_slice());
+        assert!(
+            claimed.is_some_and(|bytes| bytes > TABLES_MAX_BYTES),
+            "the tables' size should be read from the headers: {claimed:?}"
+        );
+        assert_eq!(
+            SymbolTable::parse(exe.as_slice()),
+            None,
+            "a .symtab said to be 1 TiB should be refused, not read"
+        );
     }
 }
