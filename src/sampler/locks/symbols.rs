@@ -22,17 +22,24 @@ use object::{
 /// Most files whose symbols are kept at once.
 const FILES_KEPT: usize = 64;
 
+/// Most bytes of kept symbols (libpython's data symbols take about 420 KiB).
+const KEPT_MAX_BYTES: usize = 4 << 20;
+
 /// Most bytes of symbol and string tables read from one file.
 const TABLES_MAX_BYTES: u64 = 64 << 20;
 
-/// One named variable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One named variable: 16 bytes, its name in [`SymbolTable::names`]
+/// (libpython has some 9,000, and a `String` each took three times the
+/// memory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Symbol {
     /// Its address in the file's own (unrelocated) address space.
     address: u64,
-    /// Its size in bytes (at least 1).
-    size: u64,
-    name: String,
+    /// Its size in bytes (at least 1; past 4 GiB, 4 GiB).
+    size: u32,
+    /// Where its name ends in `names`; it starts where the previous
+    /// symbol's ends.
+    name_end: u32,
 }
 
 /// A file's data symbols and its loadable segments.
@@ -40,6 +47,8 @@ struct Symbol {
 pub(super) struct SymbolTable {
     /// Sorted by address.
     symbols: Vec<Symbol>,
+    /// The symbols' demangled names, one after another, in their order.
+    names: String,
     /// `(file offset, virtual address)` of each loadable segment.
     segments: Vec<(u64, u64)>,
 }
@@ -69,27 +78,46 @@ impl SymbolTable {
             return None;
         }
         let file = object::File::parse(data).ok()?;
-        let mut symbols: Vec<Symbol> = file
+        let mut found: Vec<(u64, u64, &str)> = file
             .symbols()
             .chain(file.dynamic_symbols())
             .filter(|s| matches!(s.kind(), SymbolKind::Data | SymbolKind::Unknown))
             .filter(|s| s.is_definition() || s.size() > 0)
             .filter_map(|s| {
                 let name = s.name().ok().filter(|n| !n.is_empty())?;
-                Some(Symbol {
-                    address: s.address(),
-                    size: s.size().max(1),
-                    name: format!("{:#}", rustc_demangle::demangle(name)),
-                })
+                Some((s.address(), s.size().max(1), name))
             })
             .collect();
-        symbols.sort_by(|a, b| (a.address, &a.name).cmp(&(b.address, &b.name)));
-        symbols.dedup_by_key(|s| s.address);
+        found.sort_unstable_by(|a, b| (a.0, a.2).cmp(&(b.0, b.2)));
+        found.dedup_by_key(|(address, _, _)| *address);
+        let mut names = String::new();
+        let mut symbols = Vec::with_capacity(found.len());
+        for (address, size, name) in found {
+            use std::fmt::Write as _;
+            let _ = write!(names, "{:#}", rustc_demangle::demangle(name));
+            symbols.push(Symbol {
+                address,
+                size: u32::try_from(size).unwrap_or(u32::MAX),
+                name_end: u32::try_from(names.len()).ok()?,
+            });
+        }
+        names.shrink_to_fit();
         let segments = file
             .segments()
             .map(|s| (s.file_range().0, s.address()))
             .collect();
-        Some(Self { symbols, segments })
+        Some(Self {
+            symbols,
+            names,
+            segments,
+        })
+    }
+
+    /// Bytes it keeps in memory.
+    fn bytes(&self) -> usize {
+        std::mem::size_of_val(self.symbols.as_slice())
+            + self.names.len()
+            + std::mem::size_of_val(self.segments.as_slice())
     }
 
     /// The virtual address in the file's own space of the mapping that
@@ -112,10 +140,18 @@ impl SymbolTable {
     #[must_use]
     pub(super) fn lookup(&self, vaddr: u64) -> Option<Found> {
         let index = self.symbols.partition_point(|s| s.address <= vaddr);
-        let symbol = self.symbols.get(index.checked_sub(1)?)?;
+        let at = index.checked_sub(1)?;
+        let symbol = self.symbols.get(at)?;
         let offset = vaddr - symbol.address;
-        (offset < symbol.size).then(|| Found {
-            name: symbol.name.clone(),
+        let start = at
+            .checked_sub(1)
+            .and_then(|before| self.symbols.get(before))
+            .map_or(0, |before| before.name_end);
+        let name = self
+            .names
+            .get(usize::try_from(start).ok()?..usize::try_from(symbol.name_end).ok()?)?;
+        (offset < u64::from(symbol.size)).then(|| Found {
+            name: name.to_owned(),
             offset,
         })
     }
@@ -149,6 +185,8 @@ fn tables_size<'data, Elf: FileHeader<Endian = Endianness>, R: ReadRef<'data>>(
 #[derive(Debug, Default)]
 pub(super) struct SymbolCache {
     files: HashMap<(String, u64), Option<Arc<SymbolTable>>>,
+    /// What the kept tables take ([`SymbolTable::bytes`]).
+    bytes: usize,
 }
 
 impl SymbolCache {
@@ -165,10 +203,13 @@ impl SymbolCache {
         if let Some(table) = self.files.get(&key) {
             return table.clone();
         }
-        if self.files.len() >= FILES_KEPT {
-            self.files.clear();
-        }
         let table = read_table(pid, path, inode).map(Arc::new);
+        let bytes = table.as_ref().map_or(0, |t| t.bytes());
+        if self.files.len() >= FILES_KEPT || self.bytes + bytes > KEPT_MAX_BYTES {
+            self.files.clear();
+            self.bytes = 0;
+        }
+        self.bytes += bytes;
         self.files.insert(key, table.clone());
         table
     }
@@ -197,6 +238,7 @@ mod tests {
     #[test]
     fn this_test_binary_names_its_own_statics() {
         static NAMED_LOCK: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+        static OTHER_STATIC: std::sync::Mutex<[u64; 4]> = std::sync::Mutex::new([1; 4]);
         let exe = std::fs::File::open("/proc/self/exe").expect("own executable");
         let table = SymbolTable::parse(&ReadCache::new(exe)).expect("an ELF file");
         let maps = super::super::maps::MemoryMap::read(std::process::id() as i32).expect("maps");
@@ -218,7 +260,15 @@ mod tests {
             found.name.ends_with("NAMED_LOCK") && found.offset == 0,
             "expected the demangled static NAMED_LOCK at offset 0, found {found:?}"
         );
+        // A word inside another static: its own name, not a neighbour's.
+        let inside = (&raw const OTHER_STATIC as u64) + 8;
+        let other = table.lookup(inside - bias).expect("a symbol");
+        assert!(
+            other.name.ends_with("OTHER_STATIC") && other.offset == 8,
+            "expected OTHER_STATIC+0x8, found {other:?}"
+        );
         drop(NAMED_LOCK.lock());
+        assert_eq!(OTHER_STATIC.lock().expect("lock").len(), 4);
     }
 
     #[test]
