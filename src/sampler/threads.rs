@@ -144,16 +144,19 @@ impl ThreadReader {
     /// Reads the wait channel once between two ticks, so that the futex
     /// share of the thread's sleep is sampled more often than the ticks;
     /// returns what it said and the thread's CPU time (ns) at the reading.
-    /// A thread that has not run since the last reading is not read again
-    /// (one `schedstat` read tells): it is still in the same wait.
+    /// A thread found asleep that has not run since (one `schedstat` read
+    /// tells) is not read again: it is still in the same wait.
     pub(super) fn poll_wait(&mut self, buf: &mut Vec<u8>) -> (Wait, Option<u64>) {
         let sched = self
             .schedstat
             .as_ref()
             .and_then(|file| file.read(buf).ok())
             .and_then(parse_schedstat);
+        // Only a sleep is kept: a thread read as running (or still on its
+        // run queue) may have gone to sleep at the end of the slice whose
+        // CPU time was read, without its schedstat moving since.
         let wait = match (sched, self.last_seen) {
-            (Some(now), Some((then, wait))) if now == then => wait,
+            (Some(now), Some((then, wait))) if now == then && wait != Wait::Awake => wait,
             _ => {
                 self.wchan_seen = self.read_wchan(buf);
                 Wait::of(self.wchan_seen.as_deref())
@@ -185,7 +188,9 @@ impl ThreadReader {
             _ => false,
         };
         let stat = match (&self.stat_seen, self.stat_due) {
-            (Some(seen), Some(due)) if still && now < due => seen.clone(),
+            // Not a thread read as running: it may have gone to sleep at the
+            // end of the slice whose CPU time was read (see `poll_wait`).
+            (Some(seen), Some(due)) if still && now < due && seen.state != 'R' => seen.clone(),
             _ => {
                 let stat = TaskStat::parse(self.stat.read(buf)?).ok_or(ReadError::Gone)?;
                 if *self.start_ticks.get_or_insert(stat.start_ticks) != stat.start_ticks {
@@ -552,10 +557,14 @@ mod tests {
         let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
         let mut buf = Vec::new();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut first_polls = Vec::new();
         while reader.poll_wait(&mut buf).0 != Wait::Futex {
+            first_polls.push((reader.last_seen, reader.wchan_seen.clone()));
             assert!(
                 std::time::Instant::now() < deadline,
-                "the waiter should be found asleep on the lock within 10 s"
+                "the waiter should be found asleep on the lock within 10 s; \
+                 polls saw {:?}",
+                &first_polls[first_polls.len().saturating_sub(4)..]
             );
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -600,8 +609,10 @@ mod tests {
         let tid = rx.recv().expect("tid");
         let mut reader = ThreadReader::open(std::process::id() as i32, tid).expect("open");
         let mut buf = Vec::new();
-        let first = reader.read(&mut buf).expect("read");
+        // Timed from before the first read, so that `soon_after` is at least
+        // the age of the first read's switch counts when the second is made.
         let started = std::time::Instant::now();
+        let first = reader.read(&mut buf).expect("read");
         std::thread::sleep(Duration::from_millis(30));
         let soon = reader.read(&mut buf).expect("read");
         let soon_after = started.elapsed();
