@@ -114,7 +114,10 @@ fn rebound_keys_do_what_the_help_says() {
         bin(),
         config.display()
     ));
-    let screen = tmux.wait_for("Lessons and demos");
+    tmux.wait_for("Lessons and demos");
+    // The footer is the last row drawn: waiting for it (not for the title)
+    // keeps a half-written first frame out of the check.
+    let screen = tmux.wait_for("x quit  ? help");
     let footer = screen
         .lines()
         .rev()

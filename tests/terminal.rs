@@ -251,6 +251,8 @@ fn the_mouse_picks_a_demo_opens_the_help_and_is_released_on_exit() {
         tmux.mouse_captured(),
         "the dashboard asks for mouse reports"
     );
+    // The first frame may be half written when the title shows.
+    tmux.wait_for("race ");
     let race = tmux.find("race ").expect("race in the picker");
     // The first click chooses the entry, the second starts it. Once, in a
     // full run on a heavily loaded machine, the first click never showed
