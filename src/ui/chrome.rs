@@ -35,10 +35,15 @@ pub(super) fn title_bar<'a>(
     let replay = app.replay();
     let latest = model.latest();
     let ended = replay.is_some_and(|r| latest.is_some_and(|s| s.seq >= r.last_seq));
+    // A watched program that exited (the process list's, or with `--stay`)
+    // is not live: the figures stop at its exit.
+    let exited = latest.is_some_and(|s| !s.target.alive);
     let (word, style) = if ended {
         ("■ END", theme.warn.add_modifier(Modifier::REVERSED))
     } else if app.paused() {
         ("PAUSED", theme.warn.add_modifier(Modifier::REVERSED))
+    } else if exited {
+        ("■ exited", theme.warn.add_modifier(Modifier::REVERSED))
     } else if replay.is_some() {
         ("▶ replay", theme.title)
     } else {

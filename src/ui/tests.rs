@@ -83,6 +83,19 @@ fn paused_dashboard_says_so() {
     assert!(top.contains("PAUSED"), "{top}");
 }
 
+#[test]
+fn a_watched_program_that_exited_is_not_called_live() {
+    let mut app = app();
+    let mut last = snapshot(40, [0.0, 0.0], Vec::new());
+    last.target.alive = false;
+    app.ingest(Arc::new(last));
+    let top = text_of(&draw(&app, 80, 24)).remove(0);
+    assert!(
+        top.contains("■ exited") && !top.contains("live"),
+        "expected the title to say the program exited, not that it is live; it reads: {top}"
+    );
+}
+
 fn demo_app() -> App {
     let mut app = App::new(Duration::from_millis(500));
     for seq in 0..30 {

@@ -37,6 +37,9 @@ const LARGE_FROM_WIDTH: u16 = 120;
 const SIDE_BY_SIDE_FROM: u16 = 80;
 /// Fewest rows worth a parallelism history chart (its borders included).
 const HISTORY_MIN_ROWS: u16 = 6;
+/// Fewest thread rows the table keeps before the thread-to-core map gets
+/// any room.
+const TABLE_MIN_ROWS: u16 = 3;
 /// Most lines of a `run` command's output shown.
 const OUTPUT_LINES: u16 = 6;
 
@@ -99,7 +102,7 @@ impl Areas {
         let [body, probes] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(probe_rows)]).areas(body);
         let threads = snapshot.target.threads.len() as u16;
-        let map_rows = (threads + 2).clamp(3, (body.height * 9 / 20).max(3));
+        let map_rows = map_rows(threads, body.height);
         let [tables, map] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(map_rows)]).areas(body);
         let processes = snapshot.target.processes.len() as u16 + 3;
@@ -537,6 +540,20 @@ mod toolkit_tests;
 
 /// `area`, or nothing when it is too short for `rows` (its borders and a
 /// row): a small screen draws no empty frames.
+/// Rows of the thread-to-core map for `threads` threads in a body of
+/// `body` rows. When the body cannot hold both, the table (what each thread
+/// does and waits on) keeps the room: a map of one lane says little, and a
+/// table of one row hides the rest of the threads.
+fn map_rows(threads: u16, body: u16) -> u16 {
+    let rows = (threads + 2).clamp(3, (body * 9 / 20).max(3));
+    let table_rows = threads.clamp(1, TABLE_MIN_ROWS) + 3;
+    if body.saturating_sub(rows) < table_rows {
+        0
+    } else {
+        rows
+    }
+}
+
 fn at_least(area: Rect, rows: u16) -> Rect {
     if area.height >= rows {
         area

@@ -255,3 +255,54 @@ fn no_lock_waited_on_means_no_locks_panel() {
     let text = draw(&app(gil_threads, 3), 120, 40).backend().to_string();
     assert!(!text.contains("Locks"), "{text}");
 }
+
+/// `run -- python3 contend.py` with probes: the C program's locks and
+/// threads, a Python lock the probes report and a line of output.
+fn contended_with_probes(seq: u64) -> Snapshot {
+    use crate::python_probes::{ProbeLock, ProbesStatus, PythonProbes, Spread};
+    let mut snap = contended(seq);
+    snap.run = Some(crate::snapshot::RunSample {
+        log: None,
+        output: Arc::from(vec!["tick 5".to_owned()]),
+        exit: None,
+        python: Some(PythonProbes {
+            probes: ProbesStatus {
+                on: true,
+                processes: 1,
+                notices: Vec::new(),
+            },
+            locks: vec![ProbeLock {
+                name: "queue_lock (contend.py:2)".to_owned(),
+                type_name: "Lock".to_owned(),
+                processes: 1,
+                acquires: 268,
+                contended: 267,
+                waiters: 2,
+                peak_waiters: 3,
+                wait_ns: Spread::default(),
+                hold_ns: Spread::default(),
+            }],
+            ..PythonProbes::default()
+        }),
+    });
+    snap
+}
+
+#[test]
+fn at_80x24_the_thread_table_keeps_its_rows_before_the_map_gets_any() {
+    let text = draw(&app(contended_with_probes, 20), 80, 24)
+        .backend()
+        .to_string();
+    let rows = (4243..4247)
+        .filter(|tid| text.contains(&format!("│{tid} ")))
+        .count();
+    assert!(
+        rows >= 3 && !text.contains("Thread → core"),
+        "expected at least 3 of the 4 workers' rows in the thread table, the \
+         thread-to-core map left out for them; found {rows} rows:\n{text}"
+    );
+    assert!(
+        text.contains("Python locks") && text.contains("Output"),
+        "expected the Python locks and the output still shown:\n{text}"
+    );
+}
