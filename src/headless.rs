@@ -116,6 +116,7 @@ pub(crate) fn demo(session: &mut Session, plan: HeadlessPlan) -> Result<DemoRepo
 type Sampled = (WatchReportBuilder, Snapshot, bool);
 
 fn run(session: &mut Session, plan: HeadlessPlan) -> Result<Sampled> {
+    crate::sampler::wake_on_time();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

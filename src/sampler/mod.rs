@@ -168,6 +168,18 @@ impl Sampler {
     }
 }
 
+/// Makes the calling thread's timed waits end at their deadline instead of
+/// up to 50 us later, when the kernel would coalesce them with other timers
+/// (the default timer slack). A thread that polls a watched program between
+/// ticks calls it: with the slack, its wake-ups, and so its readings, fall
+/// where the program's own timers fire (a lock holder waking from a sleep,
+/// its waiters all asleep on the lock), and oversample those instants: a
+/// lightly contended lock read 1.3 to 1.6 times its blocked time.
+pub(crate) fn wake_on_time() {
+    // Best effort: without it the readings are only less even in time.
+    let _ = nix::sys::prctl::set_timerslack(1);
+}
+
 /// This process's id.
 fn own_pid() -> i32 {
     nix::unistd::getpid().as_raw()
@@ -193,6 +205,22 @@ fn unreadable(pid: i32, err: ReadError) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_polling_thread_wakes_at_its_deadline() {
+        let slack = std::thread::spawn(|| {
+            wake_on_time();
+            nix::sys::prctl::get_timerslack()
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(
+            slack.ok(),
+            Some(1),
+            "expected the thread's timer slack set to 1 ns, so that its wake-ups are not \
+             coalesced with the watched program's timers"
+        );
+    }
 
     #[test]
     fn a_bad_pid_is_one_clear_error() {

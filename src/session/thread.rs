@@ -115,6 +115,7 @@ fn tick_loop(
     out: &NewestSnapshot,
     inbox: &mpsc::Receiver<SessionCommand>,
 ) {
+    crate::sampler::wake_on_time();
     let mut next = Instant::now();
     loop {
         let snapshot = session.sample();
