@@ -17,8 +17,10 @@ use crate::Theme;
 use crate::cells::{self, Align};
 use crate::duration::format_ns;
 
-/// Fewest cells the LOCK column is squeezed to before other columns go.
-const NAME_MIN: u16 = 10;
+/// Fewest cells the LOCK column is squeezed to before other columns go:
+/// which lock it is comes before the share of time its waiters spent on it
+/// (a symbol such as `ledger_mutex` or `app::INVENTORY` is whole at 80x24).
+const NAME_MIN: u16 = 16;
 /// Most cells the LOCK column takes.
 const NAME_MAX: u16 = 32;
 /// Columns given up when the table is narrow, least telling first. LOCK and
@@ -296,6 +298,17 @@ mod tests {
         insta::assert_snapshot!("futex_locks_80x6", screen(&table, 80, 6));
         insta::assert_snapshot!("futex_locks_32x7", screen(&table, 32, 7));
         insta::assert_snapshot!("futex_locks_32x4", screen(&table, 32, 4));
+    }
+
+    #[test]
+    fn a_name_of_sixteen_cells_stays_whole_in_the_panel_of_an_80_column_screen() {
+        let mut rows = three_locks();
+        rows[0].label = "app::INVENTORY_1";
+        let text = screen(FutexLockTable::new(&rows).theme(PLAIN), 30, 4);
+        assert!(
+            text.contains("app::INVENTORY_1") && text.contains("BLOCKED"),
+            "expected the whole name and the blocked time (other columns go first), saw:\n{text}"
+        );
     }
 
     #[test]
