@@ -55,6 +55,32 @@ pub(crate) enum Align {
     Left,
     /// Against the right edge (numbers).
     Right,
+    /// Against the left edge, like [`Align::Left`], but a label that ends in
+    /// a hex address (`[heap] 0x55d1b0545c30`, `libfoo.so+0x1a2b0`) is cut
+    /// inside the address, keeping its last digits: two locks a few bytes
+    /// apart differ there, not in their first digits.
+    Label,
+}
+
+/// Fewest last digits of an address worth keeping in a cut label; with
+/// fewer cells the label is cut at its end like any text.
+const ADDRESS_TAIL_MIN: u16 = 4;
+
+/// `text` cut to `cells` inside its trailing hex address (`head0x…tail`),
+/// when it ends in one and at least [`ADDRESS_TAIL_MIN`] digits fit.
+fn cut_address(text: &str, cells: u16) -> Option<String> {
+    let start = text.rfind("0x")? + 2;
+    let digits = &text[start..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let head = &text[..start];
+    let room = cells.checked_sub(width(head) + 1)?;
+    if room < ADDRESS_TAIL_MIN {
+        return None;
+    }
+    let tail = &digits[digits.len().saturating_sub(usize::from(room))..];
+    Some(format!("{head}{ELLIPSIS}{tail}"))
 }
 
 /// Draws `text` in the `cells` cells starting at (`x`, `y`), aligned as asked; text that
@@ -71,10 +97,12 @@ pub(crate) fn put(
     let text_width = width(text);
     if text_width <= cells {
         let offset = match align {
-            Align::Left => 0,
+            Align::Left | Align::Label => 0,
             Align::Right => cells - text_width,
         };
         buf.set_stringn(x + offset, y, text, usize::from(text_width), style);
+    } else if let Some(cut) = cut_address(text, cells).filter(|_| align == Align::Label) {
+        buf.set_stringn(x, y, &cut, usize::from(cells), style);
     } else if cells > 0 {
         let kept = cells - 1;
         buf.set_stringn(x, y, text, usize::from(kept), style);
@@ -229,6 +257,53 @@ mod tests {
         put(&mut buf, (0, 1), 6, "42", Align::Right, Style::new());
         put(&mut buf, (1, 2), 4, "worker-1", Align::Left, Style::new());
         assert_eq!(buf, Buffer::with_lines(["ab    ", "    42", " wor… "]));
+    }
+
+    #[test]
+    fn a_label_is_cut_inside_its_address_keeping_the_last_digits() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 16, 4));
+        put(
+            &mut buf,
+            (0, 0),
+            16,
+            "[heap] 0x55d1b0545c30",
+            Align::Label,
+            Style::new(),
+        );
+        put(
+            &mut buf,
+            (0, 1),
+            16,
+            "prog+0x1a2b3c4d5e",
+            Align::Label,
+            Style::new(),
+        );
+        // Too few cells for four digits, or no address: cut at the end.
+        put(
+            &mut buf,
+            (0, 2),
+            12,
+            "[heap] 0x55d1b0545c30",
+            Align::Label,
+            Style::new(),
+        );
+        put(
+            &mut buf,
+            (0, 3),
+            10,
+            "queue_lock_of_mine",
+            Align::Label,
+            Style::new(),
+        );
+        assert_eq!(
+            buf,
+            Buffer::with_lines([
+                "[heap] 0x…545c30",
+                "prog+0x…2b3c4d5e",
+                "[heap] 0x55…    ",
+                "queue_loc…      ",
+            ])
+        );
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl Column {
 
     const fn align(self) -> Align {
         match self {
-            Self::Name | Self::Kind => Align::Left,
+            Self::Name => Align::Label,
+            Self::Kind => Align::Left,
             _ => Align::Right,
         }
     }

@@ -188,7 +188,8 @@ impl ThreadColumn {
     /// Text columns read from the left, numbers from the right.
     const fn align(self) -> Align {
         match self {
-            Self::Name | Self::State | Self::WaitingOn | Self::Wchan => Align::Left,
+            Self::Name | Self::State | Self::Wchan => Align::Left,
+            Self::WaitingOn => Align::Label,
             _ => Align::Right,
         }
     }
