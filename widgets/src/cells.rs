@@ -75,7 +75,7 @@ fn cut_address(text: &str, cells: u16) -> Option<String> {
         return None;
     }
     let head = &text[..start];
-    let room = cells.checked_sub(width(head) + 1)?;
+    let room = cells.checked_sub(width(head).saturating_add(1))?;
     if room < ADDRESS_TAIL_MIN {
         return None;
     }
@@ -304,6 +304,16 @@ mod tests {
                 "queue_loc…      ",
             ])
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_label_fits_its_cells(text in "\\PC{0,40}(0x[0-9a-f]{0,14})?", cells in 0u16..30) {
+            let mut buf = Buffer::empty(Rect::new(0, 0, 30, 1));
+            put(&mut buf, (0, 0), cells, &text, Align::Label, Style::new());
+            let drawn: String = (cells..30).map(|x| buf[(x, 0)].symbol().to_owned()).collect();
+            proptest::prop_assert_eq!(drawn.trim(), "", "drew past its {} cells", cells);
+        }
     }
 
     #[test]
