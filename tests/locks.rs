@@ -204,6 +204,39 @@ fn spinners_wait_on_the_gil(python: &str) {
 }
 
 #[test]
+fn a_python_lock_is_named_as_the_program_names_it() {
+    let _cores = one_at_a_time();
+    // Three threads take turns on one lock, each holding it asleep for
+    // 20 ms: the other two wait on it, however busy the machine.
+    let script = Path::new(env!("CARGO_TARGET_TMPDIR")).join("queue_lock.py");
+    std::fs::write(
+        &script,
+        "import threading, time\n\
+         queue_lock = threading.Lock()\n\
+         def worker():\n    end = time.time() + 2\n    while time.time() < end:\n        \
+         with queue_lock:\n            time.sleep(0.02)\n\
+         ts = [threading.Thread(target=worker) for _ in range(3)]\n\
+         [t.start() for t in ts]\n[t.join() for t in ts]\n",
+    )
+    .expect("write the script");
+    let (report, _) = run(
+        python_executable(),
+        &[&script.display().to_string()],
+        "python-lock",
+    );
+    let (_, lock) = find(locks(&report), "queue_lock (queue_lock.py:2)");
+    let waiters = lock["threads"].as_array().map_or(0, Vec::len);
+    assert!(
+        waiters >= 2
+            && lock["address"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("0x")),
+        "expected the futex lock the workers waited on, at its address, with at least 2 \
+         of the 3 workers, named after the Python lock; found {lock}"
+    );
+}
+
+#[test]
 fn cpu_bound_python_threads_wait_on_the_gil() {
     let _cores = one_at_a_time();
     spinners_wait_on_the_gil(python_executable());

@@ -96,6 +96,12 @@ pub struct ProbeLock {
     /// Hold times, of every contended acquire and of one uncontended acquire
     /// in 16 (the others read no clock).
     pub hold_ns: Spread,
+    /// The futex word its waiters sleep on, per process that has a copy
+    /// (`pid`, address), as its probe read it: the session names the
+    /// kernel's lock at that address after it. Not in the JSON, where that
+    /// lock carries the name.
+    #[serde(skip)]
+    pub futex_words: Vec<(i32, u64)>,
 }
 
 /// One semaphore.
@@ -265,10 +271,10 @@ pub struct ProbeExecutor {
     pub cancelled: u64,
 }
 
-/// Adds up the slots of every process (`files`: each file's slots).
-pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes {
+/// Adds up the slots of every process (`files`: each file's pid and slots).
+pub(crate) fn combine(status: ProbesStatus, files: &[(u32, Vec<Slot>)]) -> PythonProbes {
     let mut by_key: BTreeMap<(u64, Kind), Vec<(usize, &Slot)>> = BTreeMap::new();
-    for (file, slots) in files.iter().enumerate() {
+    for (file, (_, slots)) in files.iter().enumerate() {
         for slot in slots {
             by_key
                 .entry((slot.key, slot.kind))
@@ -290,6 +296,7 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
             .collect();
         files_seen.dedup();
         let processes = files_seen.len().max(1);
+        let futex_words = futex_words(files, &found);
         let slots: Vec<&Slot> = found.into_iter().map(|(_, slot)| slot).collect();
         let first = slots[0];
         let sum = |f: fn(&Slot) -> u64| slots.iter().map(|s| f(s)).fold(0_u64, u64::saturating_add);
@@ -307,6 +314,7 @@ pub(crate) fn combine(status: ProbesStatus, files: &[Vec<Slot>]) -> PythonProbes
                 peak_waiters: max(|s| s.peak_waiters),
                 wait_ns: spread(slots.iter().map(|s| &s.wait)),
                 hold_ns: spread(slots.iter().map(|s| &s.hold)),
+                futex_words,
             }),
             Kind::Semaphore => out.semaphores.push(ProbeSemaphore {
                 name,
@@ -468,9 +476,30 @@ fn spread<'a>(parts: impl Iterator<Item = &'a Timings>) -> Spread {
     }
 }
 
+/// The futex words a lock's slots name (a lock's `capacity` word), with
+/// the pid of the file each slot is in; 0 (unknown) left out.
+fn futex_words(files: &[(u32, Vec<Slot>)], found: &[(usize, &Slot)]) -> Vec<(i32, u64)> {
+    let mut words: Vec<(i32, u64)> = found
+        .iter()
+        .filter(|(_, slot)| slot.capacity != 0)
+        .filter_map(|(file, slot)| {
+            let pid = i32::try_from(files.get(*file)?.0).ok()?;
+            Some((pid, slot.capacity))
+        })
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The files of processes 100, 101, ..., each holding its slots.
+    fn files<const N: usize>(slots: [Vec<Slot>; N]) -> Vec<(u32, Vec<Slot>)> {
+        (100..).zip(slots).collect()
+    }
 
     fn slot(kind: Kind, key: u64, type_name: &str) -> Slot {
         Slot {
@@ -497,7 +526,10 @@ mod tests {
         (sender.count_a, sender.peak, sender.sentinels) = (11, 7, 1);
         let mut receiver = slot(Kind::Queue, 5, "mp.Queue");
         receiver.count_b = 9;
-        let probes = combine(ProbesStatus::default(), &[vec![sender], vec![receiver]]);
+        let probes = combine(
+            ProbesStatus::default(),
+            &files([vec![sender], vec![receiver]]),
+        );
         let q = &probes.queues[0];
         assert_eq!(
             (
@@ -521,7 +553,7 @@ mod tests {
         busy_child.count_a = 2;
         let probes = combine(
             ProbesStatus::default(),
-            &[vec![parent], vec![idle_child], vec![busy_child]],
+            &files([vec![parent], vec![idle_child], vec![busy_child]]),
         );
         assert_eq!(probes.locks.len(), 1, "one row for the lock and its copies");
         assert_eq!(
@@ -540,7 +572,7 @@ mod tests {
         (two.count_b, two.hold.count, two.now, two.peak) = (4, 3, 1, 1);
         let probes = combine(
             ProbesStatus::default(),
-            &[vec![parent], vec![one], vec![two]],
+            &files([vec![parent], vec![one], vec![two]]),
         );
         let pool = &probes.executors[0];
         assert_eq!(
@@ -551,7 +583,7 @@ mod tests {
         assert_eq!((pool.peak_busy, pool.peak_pending), (None, None));
         let mut threads = slot(Kind::Executor, 5, "ThreadPoolExecutor");
         (threads.peak, threads.peak_waiters) = (2, 6);
-        let probes = combine(ProbesStatus::default(), &[vec![threads]]);
+        let probes = combine(ProbesStatus::default(), &files([vec![threads]]));
         assert_eq!(
             (
                 probes.executors[0].peak_busy,
@@ -568,7 +600,7 @@ mod tests {
         lock.wait.buckets[10] = 98;
         lock.wait.buckets[26] = 2;
         (lock.wait.count, lock.wait.sum_ns, lock.wait.max_ns) = (100, 100_098_000, 50_000_000);
-        let probes = combine(ProbesStatus::default(), &[vec![lock]]);
+        let probes = combine(ProbesStatus::default(), &files([vec![lock]]));
         let wait = probes.locks[0].wait_ns;
         assert_eq!(wait.p50, Some(1023));
         assert_eq!(
@@ -579,7 +611,7 @@ mod tests {
         assert_eq!(wait.mean, Some(1_000_980));
         let idle = combine(
             ProbesStatus::default(),
-            &[vec![slot(Kind::Lock, 2, "Lock")]],
+            &files([vec![slot(Kind::Lock, 2, "Lock")]]),
         );
         assert_eq!(
             idle.locks[0].hold_ns,

@@ -109,7 +109,8 @@ pub(crate) struct Slot {
     /// Hold times of a lock; the other kinds' count here is [`Slot::extra`].
     pub(crate) hold: Timings,
     /// A semaphore's permits, a queue's maxsize (0: unbounded), a barrier's
-    /// parties, an executor's workers.
+    /// parties, an executor's workers; a lock's futex word's address (0:
+    /// unknown).
     pub(crate) capacity: u64,
     /// Permits in use, or depth, now.
     pub(crate) now: u64,

@@ -116,10 +116,10 @@ impl ProbeDir {
                 && name.ends_with(b".bin")
                 && files.len() < MAX_FILES
             {
-                if let Some((_, slots)) =
+                if let Some(file) =
                     read_probes_file(&entry.path()).and_then(|bytes| layout::parse(&bytes))
                 {
-                    files.push(slots);
+                    files.push(file);
                 }
             } else if name.starts_with(b"notice-")
                 && notices.len() < MAX_NOTICES

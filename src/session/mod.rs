@@ -326,6 +326,13 @@ impl Session {
             Workload::Python(run) => Some(run.0.poll()),
             _ => None,
         };
+        let mut target = reading.target;
+        if let (Some(python), Some(locks)) = (
+            run.as_ref().and_then(|run| run.python.as_ref()),
+            target.locks.as_mut(),
+        ) {
+            python.name_futex_locks(locks);
+        }
         let notice = match &self.workload {
             Workload::NotStarted(why) => Some(why.clone()),
             _ => None,
@@ -339,7 +346,7 @@ impl Session {
             cores: reading.cores,
             memory: reading.memory,
             load_average: reading.load_average,
-            target: reading.target,
+            target,
             demo,
             compare: None,
             notice,

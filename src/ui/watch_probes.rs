@@ -284,6 +284,7 @@ mod tests {
                 peak_waiters: 3,
                 wait_ns: spread(8_191, 16_777_215),
                 hold_ns: Spread::default(),
+                futex_words: Vec::new(),
             }],
             semaphores: vec![ProbeSemaphore {
                 name: "sem (semaphore.py:15)".to_owned(),

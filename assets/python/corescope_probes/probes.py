@@ -65,7 +65,8 @@ WAIT_HIST, HOLD_HIST = 16, 56
 
 # KIND values. COUNT_A/COUNT_B are acquires/contended for locks and
 # semaphores, puts/gets for queues; CAPACITY is a semaphore's permits or a
-# queue's maxsize; NOW/PEAK its in-use count or depth.
+# queue's maxsize (a lock's: the address of the futex word its waiters sleep
+# on, 0 when unknown; see `_futex_of`); NOW/PEAK its in-use count or depth.
 LOCK, SEMAPHORE, QUEUE = 1, 2, 3
 # The kinds below have no hold times: words 7 (EXTRA) and 15 (SENTINELS)
 # carry another count.
@@ -308,6 +309,26 @@ class _Probe:
         self._w[CAPACITY] = capacity
 
 
+# Where an object's own fields begin: after its header, whatever the build.
+_HEAD = object.__basicsize__
+
+
+def _futex_of(lock):
+    """The address of the futex word a thread blocked on `lock` (a
+    `_thread.lock` or `_thread.RLock`) sleeps on, or 0. CPython (3.6 to
+    3.13) keeps the lock's semaphore as a pointer right after the object's
+    header, and the semaphore's count is its first word. corescope only
+    matches the address with those the kernel shows threads waiting on, so
+    where this guess is wrong (another build, another interpreter) nothing
+    is named by it."""
+    try:
+        import ctypes
+
+        return ctypes.c_void_p.from_address(id(lock) + _HEAD).value or 0
+    except Exception:
+        return 0
+
+
 class Lock(_Probe):
     """threading.Lock, counted."""
 
@@ -321,7 +342,7 @@ class Lock(_Probe):
         self = object.__new__(cls)
         self._lock = _bare[cls._type]()
         self._t0 = 0
-        self._probe_bind(LOCK, _new_key(), name, cls._type)
+        self._probe_bind(LOCK, _new_key(), name, cls._type)[CAPACITY] = _futex_of(self._lock)
         return self
 
     def acquire(self, blocking=True, timeout=-1):
@@ -373,6 +394,8 @@ class Lock(_Probe):
     def _at_fork_reinit(self):
         self._lock._at_fork_reinit()
         self._t0 = 0
+        # A fresh semaphore, at a new address.
+        self._w[CAPACITY] = _futex_of(self._lock)
 
     def _is_owned(self):
         if self._lock.acquire(False):
@@ -411,7 +434,7 @@ class RLock(Lock):
         self._lock = _bare["RLock"]()
         self._t0 = 0
         self._depth = 0
-        self._probe_bind(LOCK, _new_key(), name, type_name)
+        self._probe_bind(LOCK, _new_key(), name, type_name)[CAPACITY] = _futex_of(self._lock)
         return self
 
     def acquire(self, blocking=True, timeout=-1):
@@ -470,6 +493,7 @@ class RLock(Lock):
         self._lock._at_fork_reinit()
         self._t0 = 0
         self._depth = 0
+        self._w[CAPACITY] = _futex_of(self._lock)
 
 
 def _published(cls, type_name):

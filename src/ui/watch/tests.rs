@@ -281,6 +281,7 @@ fn contended_with_probes(seq: u64) -> Snapshot {
                 peak_waiters: 3,
                 wait_ns: Spread::default(),
                 hold_ns: Spread::default(),
+                futex_words: Vec::new(),
             }],
             ..PythonProbes::default()
         }),
