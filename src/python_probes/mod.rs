@@ -14,13 +14,12 @@
 //! `probes-PID.bin` in that directory, in place through a shared memory map
 //! (see [`layout`]); corescope reads the files at each tick and adds them up
 //! ([`figures`]), and follows the `names-PID.txt` files that give the
-//! Python names of its threads ([`names`]). The kernel's lock that a probed
-//! lock's waiters sleep on is named after it ([`futex_names`]). A process whose interpreter is older than 3.8, or where
+//! Python names of its threads ([`names`]). The session names the kernel's
+//! lock that a probed lock's waiters sleep on after it. A process whose interpreter is older than 3.8, or where
 //! the probe module failed, leaves a one-line `notice-PID.txt` instead and
 //! runs unprobed.
 
 mod figures;
-mod futex_names;
 pub(crate) mod layout;
 mod names;
 mod probe_dir;

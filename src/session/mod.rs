@@ -8,6 +8,7 @@
 //! dashboard it runs on its own thread ([`SessionHandle`]); headless reports
 //! call [`Session::sample`] directly.
 
+mod python_lock_names;
 mod python_step;
 mod thread;
 
@@ -331,7 +332,7 @@ impl Session {
             run.as_ref().and_then(|run| run.python.as_ref()),
             target.locks.as_mut(),
         ) {
-            python.name_futex_locks(locks);
+            python_lock_names::name_python_locks(python, locks);
         }
         let notice = match &self.workload {
             Workload::NotStarted(why) => Some(why.clone()),

@@ -321,6 +321,10 @@ def _futex_of(lock):
     matches the address with those the kernel shows threads waiting on, so
     where this guess is wrong (another build, another interpreter) nothing
     is named by it."""
+    # Only CPython's id() is an address, and only an object with a pointer's
+    # room after its header is read: never a byte outside the lock.
+    if sys.implementation.name != "cpython" or type(lock).__basicsize__ < _HEAD + 8:
+        return 0
     try:
         import ctypes
 

@@ -11,31 +11,29 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::PythonProbes;
+use crate::python_probes::PythonProbes;
 use crate::snapshot::LockSample;
 
-impl PythonProbes {
-    /// Gives each lock of `locks` that a probed Python lock sleeps on that
-    /// lock's name.
-    pub(crate) fn name_futex_locks(&self, locks: &mut [LockSample]) {
-        let names: HashMap<(i32, u64), &str> = self
-            .locks
-            .iter()
-            .flat_map(|lock| {
-                lock.futex_words
-                    .iter()
-                    .map(move |word| (*word, lock.name.as_str()))
-            })
-            .collect();
-        if names.is_empty() {
-            return;
-        }
-        for lock in locks {
-            if let Some(name) = names.get(&(lock.pid, lock.address))
-                && *lock.label != **name
-            {
-                lock.label = Arc::from(*name);
-            }
+/// Gives each lock of `locks` that a lock of `python` sleeps on that lock's
+/// name.
+pub(super) fn name_python_locks(python: &PythonProbes, locks: &mut [LockSample]) {
+    let names: HashMap<(i32, u64), &str> = python
+        .locks
+        .iter()
+        .flat_map(|lock| {
+            lock.futex_words
+                .iter()
+                .map(move |word| (*word, lock.name.as_str()))
+        })
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    for lock in locks {
+        if let Some(name) = names.get(&(lock.pid, lock.address))
+            && *lock.label != **name
+        {
+            lock.label = Arc::from(*name);
         }
     }
 }
@@ -92,7 +90,7 @@ mod tests {
             futex_lock(41, 0x5555_0000_1000),
             futex_lock(40, 0x5555_0000_2000),
         ];
-        probes.name_futex_locks(&mut locks);
+        name_python_locks(&probes, &mut locks);
         let labels: Vec<&str> = locks.iter().map(|l| &*l.label).collect();
         assert_eq!(
             labels,
