@@ -26,6 +26,31 @@ pub(crate) fn step(now: Duration, longer: bool) -> Duration {
     next.map_or(now, Duration::from_millis)
 }
 
+/// The interval a replayed snapshot was taken at: the recording's (`asked`,
+/// from its header) while the snapshot's measured interval is within a
+/// tenth of it, else what was measured, on the nearest step within a tenth
+/// of it or to 10 ms. The interval changed while recording (`[`, `]`) shows
+/// as it was, not as the header says it began.
+#[must_use]
+pub(crate) fn as_recorded(asked: Duration, measured: Option<Duration>) -> Duration {
+    let near = |a: f64, b: f64| (a - b).abs() <= b / 10.0;
+    let Some(measured) = measured else {
+        return asked;
+    };
+    let ms = measured.as_secs_f64() * 1e3;
+    if near(ms, asked.as_secs_f64() * 1e3) {
+        return asked;
+    }
+    STEPS_MS
+        .iter()
+        .copied()
+        .find(|step| near(ms, *step as f64))
+        .map_or_else(
+            || Duration::from_millis(((ms / 10.0).round() * 10.0) as u64),
+            Duration::from_millis,
+        )
+}
+
 /// The interval as the title writes it: `500 ms` below a second, `2 s`
 /// (or `1.5 s`) from one.
 #[must_use]
@@ -47,6 +72,23 @@ mod tests {
 
     fn ms(value: u64) -> Duration {
         Duration::from_millis(value)
+    }
+
+    #[test]
+    fn a_replayed_interval_is_the_recordings_unless_it_was_changed() {
+        let header = ms(500);
+        assert_eq!(as_recorded(header, None), header, "the first snapshot");
+        assert_eq!(as_recorded(header, Some(ms(503))), header, "jitter");
+        assert_eq!(
+            as_recorded(header, Some(ms(101))),
+            ms(100),
+            "changed to a step"
+        );
+        assert_eq!(
+            as_recorded(header, Some(ms(298))),
+            ms(300),
+            "a custom interval"
+        );
     }
 
     #[test]

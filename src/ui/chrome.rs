@@ -70,7 +70,13 @@ pub(super) fn title_bar<'a>(
             format!(" · {}", format::elapsed(snap.elapsed))
         }
     });
-    let every = crate::sampling_interval::label(app.interval());
+    let interval = match (replay, latest) {
+        (Some(_), Some(snap)) => {
+            crate::sampling_interval::as_recorded(app.interval(), snap.interval)
+        }
+        _ => app.interval(),
+    };
+    let every = crate::sampling_interval::label(interval);
     let right = latest.map(|snap| {
         Span::raw(format!(
             "{} cores · every {every}{elapsed} ",

@@ -96,6 +96,28 @@ fn a_watched_program_that_exited_is_not_called_live() {
     );
 }
 
+#[test]
+fn a_replay_says_the_interval_its_snapshots_were_taken_at() {
+    // Recorded at 500 ms, then `[` pressed down to 100 ms while recording.
+    let replay = crate::app::Replay {
+        length: Duration::from_secs(20),
+        last_seq: 99,
+        paused: false,
+    };
+    let mut app = App::for_replay(Duration::from_millis(500), replay);
+    for seq in 0..3 {
+        let mut snap = snapshot(seq, [10.0, 20.0], vec![thread(10, "main", 2.0, 'S')]);
+        snap.interval = Some(Duration::from_millis(101));
+        app.ingest(Arc::new(snap));
+    }
+    let top = text_of(&draw(&app, 120, 40)).remove(0);
+    assert!(
+        top.contains("every 100 ms"),
+        "expected the title to give the interval the snapshots were taken at (100 ms), \
+         not the recording's first (500 ms); it reads: {top}"
+    );
+}
+
 fn demo_app() -> App {
     let mut app = App::new(Duration::from_millis(500));
     for seq in 0..30 {
